@@ -1,0 +1,1 @@
+"""The content side: briefing -> themed digests -> rendered, checked email."""

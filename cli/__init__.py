@@ -1,0 +1,25 @@
+"""The `briefcast` command: a thin layer over the library, one module per area of commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from briefcast.cli import content  # noqa: F401  (registers its commands)
+from briefcast.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    try:
+        app()
+    except Exception as error:  # a bug: say so in one line; the traceback only on request
+        if os.environ.get("BRIEFCAST_DEBUG"):
+            raise
+        print(
+            f"internal error: {type(error).__name__}: {error} "
+            "(this is a bug in briefcast; set BRIEFCAST_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        sys.exit(2)

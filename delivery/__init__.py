@@ -1,0 +1,1 @@
+"""Message building, transports, the send loop, rate limits and retries."""
