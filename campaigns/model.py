@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -103,6 +104,7 @@ class IssuePlan:
 
     number: int
     themes: tuple[str, ...]  # theme slugs, in reading order
+    title: str | None = None  # the issue's title; by default its theme titles joined
     subject: str | None = None
     intro: str | None = None
     questions: tuple[str, ...] = ()
@@ -126,6 +128,10 @@ class Campaign:
     schedule: Schedule
     issues: tuple[IssuePlan, ...]
     source: Path | None = None
+    # Where each entry sits in the campaign file, so problems can name the line: keys are the
+    # entry's path with positions counted from 1 like issue numbers, e.g. "schedule.time",
+    # "issues[2]", "issues[2].themes[1]" (issue 2's first theme). Not part of the campaign's value.
+    source_lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 # -- what one issue carries, ready to render ---------------------------------------------------
