@@ -1,1 +1,1 @@
-"""Recipient lists: CSV import and sync, suppression, data-subject requests, the audience of a send."""
+"""Recipient lists: CSV import and sync, suppression, data-subject requests, a send's audience."""
