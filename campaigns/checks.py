@@ -52,7 +52,11 @@ PLACEHOLDER = re.compile(r"\[\[[a-z][a-z0-9_]*\]\]")
 DOCTYPE = re.compile(r"\s*<!doctype\s+html\s*>", re.IGNORECASE)
 # MJML's Outlook scaffolding: <!--[if mso | IE]>, <!--[if lte mso 11]>, <!--[if !mso]>, ...
 MSO_CONDITIONAL = re.compile(r"<!--\[if\s[^\]]*\bmso\b", re.IGNORECASE)
-TEMPLATE_MARKER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|\[\[|\]\]")
+# A whole construct when it is one ("{{ theme.title }}"), otherwise the stray opener or closer.
+TEMPLATE_MARKER = re.compile(
+    r"\{\{[^{}\n]{0,80}\}\}|\{%.{0,80}?%\}|\{#.{0,80}?#\}|\[\[[^\[\]\n]{0,80}\]\]"
+    r"|\{\{|\}\}|\{%|%\}|\{#|#\}|\[\[|\]\]"
+)
 OPENING_MARKERS = frozenset({"{{", "{%", "{#", "[["})
 STYLE_ELEMENT = re.compile(r"<style\b.*?</style\s*>", re.IGNORECASE | re.DOTALL)
 LINK_SCHEMES = ("http", "https", "mailto")
@@ -105,7 +109,7 @@ def _markers(text: str) -> Iterator[re.Match[str]]:
     styles = [match.span() for match in STYLE_ELEMENT.finditer(text)]
     for match in TEMPLATE_MARKER.finditer(text):
         in_style = any(start <= match.start() < end for start, end in styles)
-        if not in_style or match[0] in OPENING_MARKERS:
+        if not in_style or match[0][:2] in OPENING_MARKERS:
             yield match
 
 
