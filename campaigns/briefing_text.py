@@ -1,0 +1,240 @@
+"""Text-level rules for reading a briefing: decoding, page clean-up, re-flowing, figures, quotes.
+
+campaigns/briefing.py finds the structure (title, headings, themes); this module deals with
+what lies below it. Each rule is here because PDF or Word extraction produces the problem it fixes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import NamedTuple
+
+from briefcast.campaigns.model import Figure
+
+
+class Line(NamedTuple):
+    """One line of a briefing, tidied, with its 1-based number in the file for warnings."""
+
+    number: int
+    text: str
+
+
+# -- bytes to text -----------------------------------------------------------------------------
+
+_UNICODE_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_BINARY_SIGNATURES = {
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a Word (.docx) or other zipped document",
+    b"\xd0\xcf\x11\xe0": "an old-style Word (.doc) document",
+}
+
+
+class NotText(ValueError):
+    """The bytes are not a text file; the message says what they look like and what to do."""
+
+
+def decode(data: bytes) -> str:
+    """Unicode when the file says so (a BOM) or decodes as UTF-8; else CP1252, which Word writes."""
+    for signature, what in _BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            raise NotText(f"is {what}, not text: copy its text into a .txt file")
+    with_bom = [codec for bom, codec in _UNICODE_BOMS if data.startswith(bom)]
+    for codec in with_bom[:1] or ["utf-8", "cp1252"]:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue  # not UTF-8: a Word "Plain text" save on Windows is CP1252
+        if not _has_binary_characters(text):
+            return text
+    raise NotText("looks like a binary file, not text")
+
+
+def _has_binary_characters(text: str) -> bool:
+    # Text has no control characters beyond line and page breaks; a binary file is full of them.
+    controls = sum(1 for char in text if char < " " and char not in "\t\n\r\f\v")
+    return "\x00" in text or controls > len(text) / 100
+
+
+# -- page clean-up ------------------------------------------------------------------------------
+
+# Invisible characters that only get in the way: soft hyphen, zero-width spaces and joiners, BOM.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+
+# Page furniture printed by Word or a PDF tool, matched against a whole (stripped) line.
+_PAGE_MARKERS = (
+    re.compile(r"page\s+\d+(\s+of\s+\d+)?", re.I),  # "Page 2", "Page 2 of 4"
+    re.compile(r"\d+\s*\|\s*page|page\s*\|\s*\d+", re.I),  # Word footers: "2 | Page", "Page | 2"
+    re.compile(r"[-–—]?\s*\d{1,3}\s*[-–—]?"),  # a lone page number, perhaps "- 2 -"
+    re.compile(r"\d{1,3}\s*/\s*\d{1,3}"),  # "2/4"
+)
+
+# A running header or footer is a short line repeated on every page; three sightings is a pattern.
+_RUNNING_HEADER_REPEATS = 3
+_RUNNING_HEADER_MAX_WORDS = 12
+
+
+def clean_lines(text: str) -> list[Line]:
+    """Split text into tidied, numbered lines without page markers or a running header/footer.
+
+    Blank lines are kept (as "") because they separate paragraphs.
+    """
+    lines = [Line(number, _tidy(raw)) for number, raw in enumerate(text.splitlines(), 1)]
+    repeated = _running_headers(lines)
+    return [
+        line
+        for line in lines
+        if not _is_page_marker(line.text) and _header_key(line.text) not in repeated
+    ]
+
+
+def _tidy(raw: str) -> str:
+    """One space between words (tabs, no-break and doubled spaces are extraction noise).
+
+    A line with no letter or digit (a rule "-----", a lone bullet, a stray quote) counts as blank.
+    """
+    text = " ".join(_INVISIBLE.sub("", raw).split())
+    return text if any(char.isalnum() for char in text) else ""
+
+
+def _is_page_marker(text: str) -> bool:
+    return any(pattern.fullmatch(text) for pattern in _PAGE_MARKERS)
+
+
+def _header_key(text: str) -> str:
+    # Digits are blanked so "Briefing note | 2" and "Briefing note | 3" count as the same line.
+    return re.sub(r"\d+", "#", text)
+
+
+def _running_headers(lines: list[Line]) -> set[str]:
+    counts = Counter(
+        _header_key(line.text)
+        for line in lines
+        # Lower-case starts are excluded: a wrapped paragraph can end in the same "children." twice.
+        if line.text
+        and not line.text[0].islower()
+        and len(line.text.split()) <= _RUNNING_HEADER_MAX_WORDS
+    )
+    return {key for key, count in counts.items() if count >= _RUNNING_HEADER_REPEATS}
+
+
+# -- Markdown inline marks ----------------------------------------------------------------------
+
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_MARKDOWN_EMPHASIS = re.compile(r"\*\*|__|`")
+
+
+def strip_markdown_inline(text: str) -> str:
+    """Markdown's inline marks would show literally in an email: "[Help](url)" -> "Help (url)"."""
+    text = _MARKDOWN_LINK.sub(r"\1 (\2)", text)
+    text = re.sub(r"^\s*>\s?", "", text, flags=re.M)  # block quotes: the text, not the marker
+    return _MARKDOWN_EMPHASIS.sub("", text)
+
+
+# -- paragraphs ---------------------------------------------------------------------------------
+
+# "self -harm", "non- accidental": a hyphen with a space on one side only, between a letter and a
+# lower-case letter, is a compound word split by PDF extraction. A spaced dash (" - ") is
+# punctuation and stays; two real words ("pro active") are never joined: guessing corrupts text.
+_SPLIT_COMPOUND = re.compile(r"(?<=[^\W\d_]) -(?=[a-z])|(?<=[^\W\d_])- (?=[a-z])")
+_DOUBLED_FULL_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")  # "harmed.." -> "harmed."; "…" and "..." stay
+
+
+def reflow(lines: list[str]) -> str:
+    """Join a paragraph's hard-wrapped lines into one line and repair extraction artefacts."""
+    text = ""
+    for line in lines:
+        # A word hyphenated across a line break ("multi-" / "agency") is joined, hyphen kept.
+        if text.endswith("-") and text[-2:-1].isalpha() and line[:1].islower():
+            text += line
+        else:
+            text = f"{text} {line}" if text else line
+    return repair(text)
+
+
+def repair(text: str) -> str:
+    """Undo PDF artefacts in one line of text. Curly quotes and dashes are left as written."""
+    text = _SPLIT_COMPOUND.sub("-", text)
+    text = _DOUBLED_FULL_STOP.sub(".", text)
+    return " ".join(text.split())
+
+
+# -- key figures --------------------------------------------------------------------------------
+
+# A sentence ends at . ! or ? (perhaps then a closing quote or bracket) before a capital, digit or
+# opening quote. "i.e. the child" does not end one, because a lower-case word follows.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[’”\")]?\s+(?=[‘“\"(]?[A-Z0-9])")
+
+# A number, with an optional currency sign, decimal part and percent sign: "538", "13%", "1,200",
+# "£2.5", "4 per cent". It must not continue a word, date or range on its left ("Covid-19",
+# the "6" of "11.6.20", the "17" of "2014-17") nor run into a word on its right ("1st").
+_NUMBER = re.compile(
+    r"(?<![\w.,/-])(?P<currency>[£$€])?(?P<number>\d{1,3}(?:,\d{3})+|\d+)(?P<decimal>\.\d+)?"
+    r"(?P<percent>\s?%|\s?per\s?cent\b)?(?!\w)"
+)
+_CONTINUES_AS_DATE_OR_RANGE = re.compile(r"[./–-]\d")  # "11.6.20", "2014-17", "3/4"
+# Durations and ages are facts about a process or a person, not key figures: "15 working days".
+_UNIT_OF_TIME = re.compile(
+    r"\s*(?:working |calendar |school )?(?:-\s*)?(?:second|minute|hour|day|week|month|year)s?\b",
+    re.I,
+)
+# A number after one of these words is a label, not a count: "page 3", "Tier 4", "Year 9".
+_LABEL_WORDS = frozenset({
+    "page", "pages", "tier", "section", "level", "article", "part", "year", "stage", "step",
+    "chapter", "paragraph", "para", "appendix", "phase", "no", "number", "version", "figure",
+    "table", "question", "recommendation", "finding",
+})  # fmt: skip
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    return [sentence for sentence in _SENTENCE_BREAK.split(paragraph) if sentence]
+
+
+def find_figures(paragraphs: tuple[str, ...]) -> tuple[Figure, ...]:
+    """Each key figure with the sentence it is in, in reading order, every (value, text) once."""
+    figures: dict[Figure, None] = {}  # a dict keeps insertion order and drops repeats
+    for paragraph in paragraphs:
+        for sentence in split_sentences(paragraph):
+            for match in _NUMBER.finditer(sentence):
+                if _is_key_figure(sentence, match):
+                    figures[Figure(_figure_value(match), sentence)] = None
+    return tuple(figures)
+
+
+def _figure_value(match: re.Match[str]) -> str:
+    percent = "%" if match["percent"] else ""
+    return f"{match['currency'] or ''}{match['number']}{match['decimal'] or ''}{percent}"
+
+
+def _is_key_figure(sentence: str, match: re.Match[str]) -> bool:
+    if match["percent"]:
+        return True
+    after = sentence[match.end() :]
+    before = sentence[: match.start()].split()
+    previous_word = before[-1].strip("(").lower() if before else ""
+    is_year = len(match["number"]) == 4 and 1900 <= int(match["number"]) <= 2099
+    return not (
+        is_year
+        or _CONTINUES_AS_DATE_OR_RANGE.match(after)
+        or _UNIT_OF_TIME.match(after)
+        or previous_word in _LABEL_WORDS
+    )
+
+
+# -- quotes -------------------------------------------------------------------------------------
+
+# Text in ‘…’, “…” or "…". A closing ’ followed by a letter is an apostrophe ("Panel’s"), not the
+# end of the quote. Shorter quotes are labels ("near misses", "help"), not things someone said.
+_QUOTE = re.compile(r"‘(.+?)’(?![^\W\d_])|“(.+?)”|\"(.+?)\"")
+_MIN_QUOTE_WORDS = 5
+
+
+def find_quotes(paragraphs: tuple[str, ...]) -> tuple[str, ...]:
+    """Quoted passages of five words or more, without their quote marks, in reading order."""
+    quotes: dict[str, None] = {}
+    for paragraph in paragraphs:
+        for match in _QUOTE.finditer(paragraph):
+            quote = next(group for group in match.groups() if group is not None).strip()
+            if len(quote.split()) >= _MIN_QUOTE_WORDS:
+                quotes[quote] = None
+    return tuple(quotes)
