@@ -1,0 +1,242 @@
+"""Render a Digest into an email: Jinja2 -> MJML -> HTML -> inlined CSS, once per issue.
+
+What differs per recipient (name, list, links) is left as [[placeholders]] and filled in by
+`RenderedIssue.personalise`, a cheap join over precompiled chunks: no MJML or premailer work
+happens per recipient.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import cssutils
+import jinja2
+import mjml
+from briefcast.campaigns import checks
+from briefcast.campaigns.model import Digest, Figure
+from briefcast.errors import BriefcastError
+from premailer import Premailer
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+STYLESHEET = TEMPLATES / "digest.css"
+TEXT_WIDTH = 72
+
+# The per-recipient fields the templates use; a sender must supply every one of them.
+FIELDS = ("recipient_name", "list_name", "unsubscribe_url", "acknowledge_url", "web_view_url")
+PLACEHOLDER = re.compile(r"\[\[([a-z_]+)\]\]")
+
+# MRML's own <style> blocks (resets, the @media rules that put columns side by side on desktop)
+# must reach the reader untouched: premailer would otherwise inline the resets onto every table
+# cell and re-serialise the @media rules. Marked this way, premailer leaves them as they are.
+MRML_STYLE_TAG = re.compile(r"<style(?=[\s>])")
+
+# cssutils reports every property it does not know (mso-*, -webkit-*) as a warning, on every
+# render; they are expected in email CSS and would bury real messages in the logs.
+cssutils.log.setLevel(logging.CRITICAL)
+
+
+class PersonalisationError(BriefcastError):
+    """A recipient's fields do not cover the placeholders of the rendered issue."""
+
+
+# -- the public stage --------------------------------------------------------------------------
+
+
+def render_digest(digest: Digest) -> RenderedIssue:
+    """Render one issue once: the compiled, inlined HTML and the plain text, checked."""
+    stylesheet = STYLESHEET.read_text(encoding="utf-8")
+    mjml_source = render_template("digest.mjml.j2", digest)
+    compiled = compile_mjml(mjml_source)
+    page = inline_stylesheet(compiled, stylesheet)
+    text = render_template("digest.txt.j2", digest)
+    return RenderedIssue(
+        digest=digest,
+        html=page,
+        text=text,
+        problems=tuple(run_checks(compiled, page, text, stylesheet)),
+    )
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """A finished document split at its [[placeholders]]: literal chunks between field names.
+
+    `chunks` has one more item than `fields`; filling joins them alternately.
+    """
+
+    chunks: tuple[str, ...]
+    fields: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, document: str) -> Skeleton:
+        parts = PLACEHOLDER.split(document)  # literal, name, literal, name, ..., literal
+        return cls(chunks=tuple(parts[0::2]), fields=tuple(parts[1::2]))
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        pieces = [self.chunks[0]]
+        for name, chunk in zip(self.fields, self.chunks[1:], strict=True):
+            pieces.append(values[name])
+            pieces.append(chunk)
+        return "".join(pieces)
+
+
+@dataclass(frozen=True)
+class RenderedIssue:
+    """One issue, compiled once: HTML and text with [[placeholders]], and what the checks found."""
+
+    digest: Digest
+    html: str
+    text: str
+    problems: tuple[str, ...] = ()
+    _html_skeleton: Skeleton = field(init=False, repr=False, compare=False)
+    _text_skeleton: Skeleton = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Split once here so that personalising a thousand recipients is a thousand joins.
+        object.__setattr__(self, "_html_skeleton", Skeleton.parse(self.html))
+        object.__setattr__(self, "_text_skeleton", Skeleton.parse(self.text))
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The names of the per-recipient fields this issue needs."""
+        return frozenset(self._html_skeleton.fields + self._text_skeleton.fields)
+
+    def personalise(self, fields: Mapping[str, str]) -> tuple[str, str]:
+        """(html, text) for one recipient; values are HTML-escaped in the HTML part only."""
+        missing = sorted(self.fields - fields.keys())
+        if missing:
+            raise PersonalisationError(
+                f"issue {self.digest.number} ({self.digest.title}) needs values for "
+                f"{', '.join(missing)} to personalise it"
+            )
+        escaped = {name: html.escape(fields[name], quote=True) for name in self.fields}
+        return self._html_skeleton.fill(escaped), self._text_skeleton.fill(fields)
+
+
+# -- the steps, each small enough to test on its own -------------------------------------------
+
+
+def render_template(name: str, digest: Digest) -> str:
+    """Jinja2 with StrictUndefined: a misspelt field in a template fails loudly, not blank."""
+    return template_environment().get_template(name).render(digest=digest)
+
+
+def compile_mjml(source: str) -> str:
+    """MJML -> HTML with MRML. `fonts={}`: no Google Fonts <link>; we use system fonts only."""
+    return mjml.mjml2html(source, fonts={})
+
+
+def inline_stylesheet(page: str, stylesheet: str) -> str:
+    """Inline our content stylesheet into the compiled page, keeping MRML's scaffolding intact."""
+    doctype = leading_doctype(page)
+    premailer = Premailer(
+        MRML_STYLE_TAG.sub('<style data-premailer="ignore"', page),
+        css_text=[stylesheet],
+        # Never fetch: a <link rel=stylesheet> or web font would otherwise be downloaded.
+        allow_network=False,
+        allow_loading_external_files=False,
+        disable_link_rewrites=True,
+        # If a rule of ours ever ends up kept in <style>, its !important must survive.
+        strip_important=False,
+        # Our rules are inlined; only what cannot be inlined would be kept, never duplicated.
+        keep_style_tags=False,
+        # MRML writes pixel width/height attributes for Outlook; premailer would overwrite an
+        # image's width="550" with width="100%" from its inline style.
+        disable_basic_attributes=["width", "height"],
+        cssutils_logging_level=logging.CRITICAL,
+    )
+    inlined = premailer.transform(pretty_print=False)
+    # premailer drops a doctype that lxml does not spell exactly as it reads it ("<!doctype
+    # html>" is not "<!DOCTYPE html>"); without one, clients render in quirks mode.
+    if doctype and not inlined.lstrip().lower().startswith("<!doctype"):
+        inlined = doctype + inlined
+    return inlined
+
+
+def leading_doctype(page: str) -> str:
+    match = re.match(r"\s*(<!doctype[^>]*>)", page, re.IGNORECASE)
+    return match.group(1) if match else ""
+
+
+def run_checks(compiled: str, page: str, text: str, stylesheet: str) -> list[str]:
+    """campaigns.checks on the finished page and text (placeholders allowed) and on our CSS.
+
+    MJML's output is the reference for the Outlook conditional comments: every one it wrote
+    must survive inlining.
+    """
+    return [
+        *checks.check_html(
+            page,
+            source_mso_blocks=checks.count_mso_blocks(compiled),
+            allow_placeholders=True,
+        ),
+        *checks.leftover_markers(text, allow_placeholders=True),
+        *checks.check_outlook_css(stylesheet),
+    ]
+
+
+# -- the Jinja environment and its filters -----------------------------------------------------
+
+
+@cache
+def template_environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        # Briefing text may contain "<" or "&": escape in the HTML template, never in plain text.
+        autoescape=lambda name: name is not None and not name.endswith(".txt.j2"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters.update(
+        long_date=long_date,
+        paragraphs=paragraphs,
+        wrap=wrap,
+        underline=underline,
+        figure_lines=figure_lines,
+    )
+    return environment
+
+
+def long_date(day: date) -> str:
+    """Tuesday 20 April 2027: the British long form, no leading zero, no time."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def paragraphs(text: str) -> list[str]:
+    """Split free text (a campaign file's intro) at blank lines into paragraphs."""
+    return [" ".join(part.split()) for part in re.split(r"\n\s*\n", text) if part.strip()]
+
+
+def wrap(text: str, indent: str = "", subsequent: str | None = None) -> str:
+    """Wrap at TEXT_WIDTH; long words (URLs) are never broken so they stay clickable."""
+    return textwrap.fill(
+        text,
+        width=TEXT_WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent if subsequent is None else subsequent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def underline(title: str, character: str = "-") -> str:
+    return f"{title}\n{character * len(title)}"
+
+
+def figure_lines(figure: Figure) -> str:
+    """A key figure for the plain-text part: the value, then its sentence, indented as a block."""
+    return f"    {figure.value}\n{wrap(figure.text, indent='    ')}"

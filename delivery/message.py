@@ -1,0 +1,102 @@
+"""Build the MIME message one recipient receives from a rendered issue.
+
+multipart/alternative (plain text first, so clients that prefer the last part show the HTML),
+with the list headers mail providers need for one-click unsubscribe (RFC 2369, RFC 8058).
+"""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+
+from briefcast.campaigns.render import RenderedIssue
+from briefcast.errors import BriefcastError
+
+# Header folding and encoded words as SMTP needs them (CRLF, RFC 2047 for non-ASCII names).
+POLICY = email.policy.SMTP
+
+
+class MessageError(BriefcastError):
+    """A header value that cannot go into a message as given (a line break, a bad address)."""
+
+
+def build_message(
+    rendered: RenderedIssue,
+    *,
+    to: str,
+    to_name: str | None,
+    fields: Mapping[str, str],
+    list_id: str,
+    unsubscribe_url: str,
+    unsubscribe_mailto: str | None = None,
+    message_id_domain: str | None = None,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """One recipient's message: personalised HTML and text, addressed, with list headers.
+
+    `fields` fills the issue's [[placeholders]]; `list_id` is a full List-Id value, see
+    `make_list_id()`. The Message-ID is made on the sender's domain unless `message_id_domain` says.
+    """
+    digest = rendered.digest
+    html, text = rendered.personalise(fields)
+    sender = parse_address(digest.sender, "sender")
+
+    message = EmailMessage(policy=POLICY)
+    message["From"] = sender
+    if digest.reply_to:
+        message["Reply-To"] = parse_address(digest.reply_to, "reply-to")
+    message["To"] = Address(
+        display_name=safe(to_name or "", "recipient name"), addr_spec=safe(to, "to")
+    )
+    message["Subject"] = safe(digest.subject, "subject")
+    message["Date"] = email.utils.format_datetime(now or datetime.now(UTC))
+    message["Message-ID"] = email.utils.make_msgid(domain=message_id_domain or sender.domain)
+    message["List-Id"] = safe(list_id, "list id")
+    message["List-Unsubscribe"] = list_unsubscribe(unsubscribe_url, unsubscribe_mailto)
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+
+    # Quoted-printable keeps every line under 78 characters whatever the paragraph length.
+    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return message
+
+
+def make_list_id(name: str, slug: str, domain: str) -> str:
+    """A List-Id (RFC 2919): '"Learning from reviews" <national-panel-2020.example.org>'."""
+    label = f"{slug}.{domain}".lower()
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}" <{label}>'
+
+
+def list_unsubscribe(url: str, mailto: str | None) -> str:
+    """The https link first (one-click capable), then the mailto fallback."""
+    targets = [safe(url, "unsubscribe url")]
+    if mailto:
+        targets.append(
+            safe(mailto if mailto.startswith("mailto:") else f"mailto:{mailto}", "mailto")
+        )
+    return ", ".join(f"<{target}>" for target in targets)
+
+
+def parse_address(value: str, what: str) -> Address:
+    """'Name <local@domain>' -> Address, refusing anything that would smuggle in a header."""
+    name, address = email.utils.parseaddr(safe(value, what))
+    if "@" not in address:
+        raise MessageError(
+            f"the {what} {value!r} is not an email address like 'Name <name@example.org>'"
+        )
+    local, _, domain = address.rpartition("@")
+    return Address(display_name=name, username=local, domain=domain)
+
+
+def safe(value: str, what: str) -> str:
+    """Refuse CR and LF in anything bound for a header: they would start a new header line."""
+    if "\r" in value or "\n" in value:
+        raise MessageError(
+            f"the {what} contains a line break, which a mail header cannot: {value!r}"
+        )
+    return value
