@@ -1,0 +1,79 @@
+"""Data-subject requests: everything held about one person (access); forgetting them (erasure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from briefcast.errors import BriefcastError
+from briefcast.recipients.addresses import InvalidAddress, normalise_address
+from briefcast.recipients.erasure import address_hasher
+from briefcast.store import people, suppressions
+from briefcast.store.schema import SuppressionReason
+from sqlalchemy import Engine
+
+FORMAT_VERSION = 1  # of the subject access export
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    address: str
+    had_record: bool  # False: we held nothing but (perhaps) suppressions
+    memberships_removed: int
+    suppressions_removed: int
+    already_erased: bool
+
+
+def export_person(engine: Engine, address: str, secret_key: str | None = None) -> dict[str, Any]:
+    """A subject access export, as JSON-ready data: the recipient row, every list they are on and
+    which import put them there, every suppression of their address, and whether they were erased.
+
+    What was sent to them comes with the delivery ledger (a later issue); `sent` is empty till then.
+    """
+    normalised = _address(address)
+    with engine.begin() as conn:
+        recipient = people.find_recipient(conn, normalised)
+        history = people.membership_history(conn, recipient.id) if recipient else []
+        held_suppressions = suppressions.suppressions_of(conn, normalised)
+        hashed = address_hasher(conn, secret_key)(normalised)
+        erased_at = suppressions.erasure_recorded(conn, hashed)
+    return {
+        "format_version": FORMAT_VERSION,
+        "address": normalised,
+        "recipient": _without(vars(recipient), "id") if recipient else None,
+        "memberships": [vars(item) for item in history],
+        "suppressions": [_without(vars(item), "id", "address") for item in held_suppressions],
+        "erased_at": erased_at,
+        "sent": [],
+    }
+
+
+def forget(
+    engine: Engine, address: str, secret_key: str | None = None, actor: str = "briefcast"
+) -> ErasureReport:
+    """Erase a person: their recipient row, memberships and suppressions go, in one transaction,
+    and one suppression remains holding only a salted hash of the address, so that a later import
+    reports them as "erased" instead of silently adding them back."""
+    normalised = _address(address)
+    with engine.begin() as conn:
+        hashed = address_hasher(conn, secret_key)(normalised)
+        recipient = people.find_recipient(conn, normalised)
+        memberships = people.delete_recipient(conn, recipient.id) if recipient else 0
+        removed = suppressions.delete_suppressions_of(conn, normalised)
+        already = suppressions.erasure_recorded(conn, hashed) is not None
+        if not already:
+            suppressions.add_suppression(
+                conn, address_hash=hashed, reason=SuppressionReason.ERASED, created_by=actor
+            )
+    return ErasureReport(normalised, recipient is not None, memberships, removed, already)
+
+
+def _address(address: str) -> str:
+    try:
+        return normalise_address(address)
+    except InvalidAddress as error:
+        raise BriefcastError(f"{address!r}: {error}") from None
+
+
+def _without(data: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in keys}

@@ -1,0 +1,64 @@
+"""The store opens any URL, migrates to head, and the migrations describe exactly the schema."""
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from briefcast.settings import Settings
+from briefcast.store import DatabaseError, connect, open_database
+from briefcast.store.schema import metadata
+from sqlalchemy import text
+
+
+def test_migrations_create_exactly_the_schema(engine):
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+
+
+def test_opening_again_is_a_no_op(database_url, engine):
+    open_database(database_url).dispose()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+
+
+def test_sqlite_uses_wal_and_enforces_foreign_keys(tmp_path):
+    engine = open_database(f"sqlite:///{tmp_path / 'b.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_default_database_is_a_file_under_var(tmp_path):
+    settings = Settings.from_env({}, workdir=tmp_path)
+    connect(settings).dispose()
+    assert (tmp_path / "var" / "briefcast.db").exists()
+
+
+@pytest.mark.parametrize("url", ["not a url", "sqlite:////nonexistent-dir/\0/x.db"])
+def test_a_bad_url_is_one_line_error(url):
+    with pytest.raises((DatabaseError, ValueError)):
+        open_database(url)
+
+
+def test_an_unreachable_database_is_one_line_error():
+    with pytest.raises(DatabaseError, match="cannot open the database"):
+        open_database("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_rollback_undoes_ddl_on_sqlite(tmp_path: Path):
+    # The import relies on this: its staging table must vanish with a rolled-back transaction.
+    engine = open_database(f"sqlite:///{tmp_path / 'b.db'}")
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        conn.exec_driver_sql("CREATE TEMPORARY TABLE scratch (x INTEGER)")
+        transaction.rollback()
+        assert (
+            conn.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_temp_master WHERE name = 'scratch'"
+            ).scalar()
+            == 0
+        )
+    engine.dispose()
