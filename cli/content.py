@@ -43,15 +43,24 @@ def briefing(file: Path, as_json: bool) -> None:
     if as_json:
         print_json(jsonable(result))
         return
-    console.print(f"[bold]{result.title}[/bold]  ({file})")
+    # Briefing text is printed literally: "[Draft]" in a title is not rich markup.
+    console.print(f"[bold]{escape(result.title)}[/bold]  ({escape(str(file))})")
     for section in result.sections:
-        console.print(f"  section  {section.title}  ({len(section.paragraphs)} paragraphs, {len(section.figures)} figures)")
+        console.print(
+            f"  section  {escape(section.title)}  "
+            f"({len(section.paragraphs)} paragraphs, {len(section.figures)} figures)"
+        )
     for number, theme in enumerate(result.themes, 1):
-        console.print(f"  theme {number:>2} [bold]{theme.title}[/bold]  [dim]{theme.slug}[/dim]  {theme.word_count} words")
+        console.print(
+            f"  theme {number:>2} [bold]{escape(theme.title)}[/bold]  [dim]{theme.slug}[/dim]  "
+            f"{theme.word_count} words"
+        )
         for figure in theme.figures:
-            console.print(f"           [cyan]{figure.value}[/cyan]  {figure.text}")
+            console.print(f"           [cyan]{escape(figure.value)}[/cyan]  {escape(figure.text)}")
+        for quote in theme.quotes:
+            console.print(f"           [italic]“{escape(quote)}”[/italic]")
     for warning in result.warnings:
-        console.print(f"  [yellow]warning[/yellow]  {warning}")
+        console.print(f"  [yellow]warning[/yellow]  {escape(warning)}")
 
 
 @app.command()
