@@ -114,6 +114,10 @@ class _Reader:
     def fail_at(self, line: int, message: str) -> NoReturn:
         raise CampaignFileError(f"{self.path}:{line}: {message}")
 
+    def entry_line(self, where: str, node: yaml.Node) -> int:
+        """The line of the key that opens an entry ("schedule:"), else the entry's first line."""
+        return self.lines.get(where, _line(node))
+
     # -- the parts of the file --------------------------------------------------------------
 
     def campaign(self, root: yaml.Node) -> Campaign:
@@ -145,7 +149,10 @@ class _Reader:
     def schedule(self, node: yaml.Node) -> Schedule:
         keys = self.mapping(node, "schedule", SCHEDULE_KEYS)
         if "dates" in keys and ("start" in keys or "every" in keys):
-            self.fail(node, "schedule: give either start and every, or a list of dates, not both")
+            self.fail_at(
+                self.entry_line("schedule", node),
+                "schedule: give either start and every, or a list of dates, not both",
+            )
         if "dates" in keys:
             dates = self.dates(keys["dates"], "schedule.dates")
             start = dates[0]
@@ -153,7 +160,10 @@ class _Reader:
             dates = ()
             start = self.day(keys["start"], "schedule.start")
         else:
-            self.fail(node, "schedule: missing key 'start' (the first send date, e.g. 2027-04-13)")
+            self.fail_at(
+                self.entry_line("schedule", node),
+                "schedule: missing key 'start' (the first send date, e.g. 2027-04-13)",
+            )
         every = keys.get("every")
         return Schedule(
             start=start,
@@ -234,7 +244,7 @@ class _Reader:
                 found[key] = value
         for key, required in allowed.items():
             if required and key not in found:
-                self.fail(node, f"{label}: missing key {key!r}")
+                self.fail_at(self.entry_line(where, node), f"{label}: missing key {key!r}")
         return found
 
     def items(self, node: yaml.Node | None, where: str) -> Iterator[tuple[int, yaml.Node]]:

@@ -127,16 +127,23 @@ def _schedule_findings(campaign: Campaign, today: date | None) -> Iterator[_Find
             yield _Finding("warning", key, _out_of_hours(moment.timetz()))
     if scheduled_in_past:
         first = moments[scheduled_in_past[0] - 1]
-        numbers = ", ".join(map(str, scheduled_in_past))
+        numbers = _count_issues(scheduled_in_past)
         key = "schedule.dates" if schedule.dates else "schedule.start"
         yield _Finding(
             "error",
             key,
-            f"issues {numbers} would be sent in the past (the first on {first:%Y-%m-%d}); "
+            f"{numbers} would be sent in the past (the first on {first:%Y-%m-%d}); "
             "move the schedule to future dates",
         )
     if not _in_working_hours(schedule.send_time):
         yield _Finding("warning", "schedule.time", _out_of_hours(schedule.send_time))
+
+
+def _count_issues(numbers: list[int]) -> str:
+    """[3] -> "issue 3"; [1, 2, 3] -> "issues 1, 2 and 3"."""
+    if len(numbers) == 1:
+        return f"issue {numbers[0]}"
+    return f"issues {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
 
 
 def _in_working_hours(moment: time) -> bool:
@@ -264,6 +271,9 @@ def _preheader(issue: IssuePlan, themes: Sequence[Theme]) -> str:
     """The inbox preview line: the issue's intro, else the opening sentence of its first theme."""
     text = issue.intro or next((p for theme in themes for p in theme.paragraphs), "")
     sentence = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
+    sentence = (
+        sentence[:1].upper() + sentence[1:]
+    )  # bullets often start mid-sentence: "this was..."
     if len(sentence) <= PREHEADER_CHARS:
         return sentence
     return sentence[: PREHEADER_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,3 +131,78 @@ def _report_issues(result: CampaignRender) -> None:
         console.print(f"[red]FAILED[/red]  {label}")
         for problem in issue.problems:
             console.print(f"        {problem}", markup=False)
+
+
+@app.command()
+@click.argument("briefing_file", metavar="BRIEFING", type=click.Path(path_type=Path))
+@click.option(
+    "--start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="First send date, YYYY-MM-DD (default: the first Tuesday at least a week from today).",
+)
+@click.option(
+    "--every",
+    default="1w",
+    show_default=True,
+    help="Cadence: 1w weekly, 2w fortnightly, or 7d, 14d.",
+)
+@click.option(
+    "--lists", default="", help="Lists every issue goes to, comma-separated: police,health."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the draft campaign file here (default: print it).",
+)
+@click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
+def plan(
+    briefing_file: Path,
+    start: datetime | None,
+    every: str,
+    lists: str,
+    out: Path | None,
+    force: bool,
+) -> None:
+    """Draft a campaign file from a briefing, for comms staff to edit and check.
+
+    The draft opens with the briefing's introduction and first theme, then carries the other
+    themes in document order, two or three minutes' reading per issue, each with a subject,
+    its send date and questions for team discussion.
+
+    Example: briefcast plan briefing.txt --start 2027-04-13 --out campaign.yaml
+    """
+    from briefcast.campaigns.briefing import read_briefing
+    from briefcast.campaigns.calendar import parse_cadence
+    from briefcast.campaigns.plan import CampaignFileError, assemble, draft_campaign, load_campaign
+
+    try:
+        every_days = parse_cadence(every)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--every") from None
+    if out is not None and out.exists() and not force:
+        raise CampaignFileError(f"{out}: already exists; use --force to replace it")
+    if start is None:  # the first Tuesday at least a week away: time to edit, a good day to land
+        soon = date.today() + timedelta(days=7)
+        first_day = soon + timedelta(days=(1 - soon.weekday()) % 7)
+    else:
+        first_day = start.date()
+    briefing = read_briefing(briefing_file)
+    # The campaign file finds its briefing relative to itself, so write the path that way.
+    base = out.resolve().parent if out is not None else Path.cwd()
+    text = draft_campaign(
+        briefing,
+        Path(os.path.relpath(briefing_file.resolve(), base)),
+        start=first_day,
+        every_days=every_days,
+        lists=[name.strip() for name in lists.split(",") if name.strip()],
+    )
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    digests = assemble(load_campaign(out), briefing)
+    click.echo(f"wrote {out}: {len(digests)} issues, every {every_days} days", err=True)
+    for digest in digests:
+        click.echo(
+            f"  {digest.part_label}  {digest.send_at:%a %d %b %Y %H:%M}  {digest.title}", err=True
+        )

@@ -1,0 +1,84 @@
+"""`briefcast plan`: a draft campaign file from a briefing, through the real command line."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import yaml
+from briefcast.campaigns.briefing import read_briefing
+from briefcast.campaigns.plan import check_campaign, load_campaign
+from briefcast.cli import app
+from click.testing import CliRunner
+
+SEED = Path(__file__).parents[2] / "examples" / "national-panel-2020" / "briefing.txt"
+
+
+def plan(*args: str):
+    return CliRunner().invoke(app, ["plan", str(SEED), *args])
+
+
+def test_the_draft_goes_to_stdout_and_loads_and_checks_clean(tmp_path):
+    result = plan("--start", "2027-04-13", "--lists", "police, health")
+
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "campaign.yaml"
+    # Printed drafts name the briefing relative to where the command ran; save it beside that.
+    draft = yaml.safe_load(result.stdout)
+    out.write_text(result.stdout.replace(draft["briefing"], str(SEED)), encoding="utf-8")
+    campaign = load_campaign(out)
+    assert check_campaign(campaign, read_briefing(SEED), today=date(2026, 11, 26)) == []
+    assert campaign.lists == ("police", "health")
+    assert campaign.schedule.start == date(2027, 4, 13)
+
+
+def test_writing_a_file_names_the_briefing_relative_to_it_and_summarises(tmp_path):
+    out = tmp_path / "series" / "campaign.yaml"
+    out.parent.mkdir()
+
+    result = plan("--start", "2027-04-13", "--every", "2w", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    campaign = load_campaign(out)
+    assert campaign.briefing_path.resolve() == SEED.resolve()
+    assert campaign.schedule.every_days == 14
+    assert result.stderr.startswith(f"wrote {out}: {len(campaign.issues)} issues")
+    assert "Part 1 of" in result.stderr and "Tue 13 Apr 2027 09:30" in result.stderr
+    assert "Tue 27 Apr 2027 09:30" in result.stderr
+
+
+def test_the_default_start_is_a_tuesday_at_least_a_week_away():
+    result = plan()
+
+    assert result.exit_code == 0, result.output
+    start = yaml.safe_load(result.stdout)["schedule"]["start"]
+    assert start.weekday() == 1
+    assert 7 <= (start - date.today()).days < 14
+
+
+def test_an_existing_file_is_kept_unless_forced(tmp_path):
+    out = tmp_path / "campaign.yaml"
+    out.write_text("mine\n", encoding="utf-8")
+
+    refused = plan("--start", "2027-04-13", "--out", str(out))
+    assert refused.exit_code == 1
+    assert refused.stderr == f"error: {out}: already exists; use --force to replace it\n"
+    assert out.read_text(encoding="utf-8") == "mine\n"
+
+    forced = plan("--start", "2027-04-13", "--out", str(out), "--force")
+    assert forced.exit_code == 0, forced.output
+    assert load_campaign(out).schedule.start == date(2027, 4, 13)
+
+
+def test_a_bad_cadence_is_a_usage_error():
+    result = plan("--every", "monthly")
+    assert result.exit_code == 2
+    assert "'monthly' is not a cadence" in result.stderr
+
+
+def test_a_briefing_that_cannot_be_read_is_one_line_and_exit_1(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    result = CliRunner().invoke(app, ["plan", str(empty)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
