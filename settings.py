@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefcast.errors import BriefcastError
@@ -22,6 +22,9 @@ class Settings:
     outbox: Path
     # Public address of the web endpoints (unsubscribe, acknowledge, web view) used in every link.
     base_url: str
+    # Keys the salted hash kept for erased people (recipients/erasure.py). Optional: without it a
+    # random salt is kept in the database. Once people have been erased it must not change.
+    secret_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, workdir: Path | None = None) -> Settings:
@@ -34,4 +37,5 @@ class Settings:
             database_url=env.get("BRIEFCAST_DATABASE_URL") or f"sqlite:///{root / 'var' / 'briefcast.db'}",
             outbox=Path(env.get("BRIEFCAST_OUTBOX") or root / "var" / "outbox"),
             base_url=base_url,
+            secret_key=env.get("BRIEFCAST_SECRET_KEY") or None,
         )

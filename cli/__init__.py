@@ -6,6 +6,7 @@ import os
 import sys
 
 from briefcast.cli import content  # noqa: F401  (registers its commands)
+from briefcast.cli import lists  # noqa: F401
 from briefcast.cli.app import app
 
 __all__ = ["app", "main"]

@@ -1,0 +1,331 @@
+"""Commands for admins: `briefcast lists ...` (lists and imports) and `briefcast recipients ...`."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from briefcast import recipients
+from briefcast.cli.app import app, console, print_json
+from briefcast.cli.content import jsonable
+from briefcast.recipients.csv_import import Progress as OnProgress
+from briefcast.recipients.suppression import MANUAL_REASONS
+from briefcast.settings import Settings
+from briefcast.store import connect
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy import Engine
+
+PROGRESS_FROM_BYTES = 1 << 20  # below a megabyte an import is over before a bar would help
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Settings
+    engine: Engine
+    actor: str  # recorded with import runs and suppressions: who did it
+
+
+@contextmanager
+def opened() -> Iterator[Context]:
+    settings = Settings.from_env()
+    engine = connect(settings)
+    try:
+        yield Context(settings, engine, f"{_user()} (briefcast cli)")
+    finally:
+        engine.dispose()
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers
+        return "unknown user"
+
+
+@app.group()
+def lists() -> None:
+    """Distribution lists: import agency CSV files, show, export and tidy them.
+
+    Example: briefcast lists import police.csv --list police --sync
+    """
+
+
+@app.group("recipients")
+def recipients_group() -> None:
+    """People on the lists: suppression and data-subject requests (access, erasure).
+
+    Example: briefcast recipients export jane.doe@example.org
+    """
+
+
+@lists.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--list", "slug", required=True, help="The list's slug; created if missing.")
+@click.option("--sync", is_flag=True, help="Also remove members not in the file (this list only).")
+@click.option("--dry-run", is_flag=True, help="Show what would change and change nothing.")
+@click.option("--check-deliverability", is_flag=True, help="Also check each domain in DNS.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def import_(
+    file: Path, slug: str, sync: bool, dry_run: bool, check_deliverability: bool, as_json: bool
+) -> None:
+    """Import a CSV export (Email, First name, Surname, Organisation, Job title...) into a list.
+
+    UTF-8, UTF-8 with BOM or Windows-1252; comma, semicolon or tab. The whole import is one
+    transaction. Rejected rows are written to FILE's name with .rejected.csv (also on a dry run).
+    Suppressed and erased people are counted and never re-added to a mailing.
+
+    Example: briefcast lists import police.csv --list police --sync --dry-run
+    """
+    with opened() as ctx, _progress(file, quiet=as_json) as on_progress:
+        report = recipients.import_list(
+            ctx.engine,
+            file,
+            slug,
+            sync=sync,
+            dry_run=dry_run,
+            check_deliverability=check_deliverability,
+            secret_key=ctx.settings.secret_key,
+            actor=ctx.actor,
+            on_progress=on_progress,
+            on_diff=None if as_json else _print_diff,
+        )
+    if as_json:
+        print_json(jsonable(report))
+    elif dry_run:
+        console.print("[yellow]dry run[/yellow]: nothing was changed")
+    else:
+        console.print(f"[green]imported[/green] into {slug}")
+
+
+@contextmanager
+def _progress(file: Path, quiet: bool) -> Iterator[OnProgress | None]:
+    size = file.stat().st_size if file.is_file() else 0
+    if quiet or size < PROGRESS_FROM_BYTES:
+        yield None
+        return
+    columns = ("reading", BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("import", total=size)
+        yield lambda done, _total: bar.update(task, completed=done)
+
+
+def _print_diff(report: recipients.ImportReport) -> None:
+    c = report.counts
+    if report.list_created:
+        verb = "would create" if report.dry_run else "creating"
+        console.print(f"{verb} the list [bold]{report.list_slug}[/bold] (it did not exist)")
+    delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}[report.delimiter]
+    console.print(
+        f"{escape(str(report.file))}: {c.rows} rows ({report.encoding}, {delimiter}) "
+        f"-> list [bold]{report.list_slug}[/bold]"
+    )
+    removed = _sample(report.removed_sample, c.removed) if report.sync else "no --sync"
+    always = [
+        ("added", c.added, _sample(report.added_sample, c.added)),
+        ("removed", c.removed, removed),
+        ("unchanged", c.unchanged, ""),
+    ]
+    when_any = [
+        ("suppressed", c.suppressed, "stay suppressed"),
+        ("erased", c.erased, "asked to be forgotten: not re-added"),
+        ("duplicates", c.duplicates, "first row kept"),
+        ("rejected", c.rejected, f"see {report.rejected_report}"),
+    ]
+    for label, number, note in always + [line for line in when_any if line[1]]:
+        console.print(f"  {label:<11}{number:>8}  [dim]{escape(note)}[/dim]")
+
+
+def _sample(addresses: tuple[str, ...], total: int) -> str:
+    return ", ".join(addresses) + (", ..." if total > len(addresses) else "")
+
+
+@lists.command("ls")
+@click.option("--json", "as_json", is_flag=True, help="Print the lists as JSON.")
+def ls(as_json: bool) -> None:
+    """Every list with its member and suppression counts.
+
+    Example: briefcast lists ls
+    """
+    with opened() as ctx:
+        overview = recipients.list_overview(ctx.engine)
+    if as_json:
+        print_json([{**jsonable(o.list), **jsonable(o.counts)} for o in overview])
+        return
+    table = Table("slug", "name", "members", "suppressed", "unsubscribe", box=None)
+    for item in overview:
+        unsubscribe = "offered" if item.list.unsubscribe_offered else "not offered"
+        table.add_row(
+            item.list.slug,
+            escape(item.list.name),
+            str(item.counts.members),
+            str(item.counts.suppressed),
+            unsubscribe,
+        )
+    console.print(table if overview else "no lists yet (briefcast lists import FILE --list SLUG)")
+
+
+@lists.command("create")
+@click.argument("slug")
+@click.option("--name", help="Shown to recipients; default: from the slug.")
+@click.option("--description", default="", help="What the list is for.")
+@click.option("--no-unsubscribe", is_flag=True, help="Statutory list: no unsubscribe link.")
+@click.option("--json", "as_json", is_flag=True, help="Print the new list as JSON.")
+def create(
+    slug: str, name: str | None, description: str, no_unsubscribe: bool, as_json: bool
+) -> None:
+    """Create an empty list (an import creates a missing one by itself).
+
+    Example: briefcast lists create early-help --name "Early help" --description "Family support"
+    """
+    with opened() as ctx:
+        created = recipients.create_list(ctx.engine, slug, name, description, not no_unsubscribe)
+    if as_json:
+        print_json(jsonable(created))
+    else:
+        console.print(f"created the list [bold]{created.slug}[/bold] ({escape(created.name)})")
+
+
+@lists.command("show")
+@click.argument("slug")
+@click.option("--limit", default=20, show_default=True, help="Members to show; 0 for all.")
+@click.option("--json", "as_json", is_flag=True, help="Print the list and members as JSON.")
+def show(slug: str, limit: int, as_json: bool) -> None:
+    """A list's details, counts and (the first) members by address.
+
+    Example: briefcast lists show police --limit 50
+    """
+    with opened() as ctx:
+        detail = recipients.show_list(ctx.engine, slug, limit or None)
+    if as_json:
+        print_json(jsonable(detail))
+        return
+    item, counts = detail.list, detail.counts
+    console.print(f"[bold]{item.slug}[/bold]  {escape(item.name)}  {escape(item.description)}")
+    console.print(f"  {counts.members} members, {counts.suppressed} of them suppressed")
+    table = Table("address", "name", "organisation", "role", "", box=None)
+    for m in detail.members:
+        flag = "[yellow]suppressed[/yellow]" if m.suppressed else ""
+        cells = (m.address, m.name or "", m.organisation or "", m.role or "")
+        table.add_row(*(escape(c) for c in cells), flag)
+    console.print(table)
+    if counts.members > len(detail.members):
+        console.print(f"  ... and {counts.members - len(detail.members)} more (--limit 0: all)")
+
+
+@lists.command("export")
+@click.argument("slug")
+@click.option("--out", type=click.Path(path_type=Path), help="Write to this file, not stdout.")
+def export(slug: str, out: Path | None) -> None:
+    """Members as CSV (email, name, organisation, role), readable by `lists import`.
+
+    Example: briefcast lists export police --out police-members.csv
+    """
+    with opened() as ctx:
+        if out is None:
+            recipients.export_members(ctx.engine, slug, sys.stdout)
+            return
+        with open(out, "w", encoding="utf-8", newline="") as file:
+            count = recipients.export_members(ctx.engine, slug, file)
+    console.print(f"wrote {count} members of {slug} to {escape(str(out))}", highlight=False)
+
+
+@lists.command("remove-member")
+@click.argument("slug")
+@click.argument("address")
+def remove_member(slug: str, address: str) -> None:
+    """Take one person off one list (they stay on any others; a --sync import may re-add them).
+
+    Example: briefcast lists remove-member police jane.doe@example.org
+    """
+    with opened() as ctx:
+        removed = recipients.remove_member(ctx.engine, slug, address)
+    console.print(f"removed {removed} from {slug}")
+
+
+@recipients_group.command("suppress")
+@click.argument("address")
+@click.option(
+    "--reason", required=True, type=click.Choice([r.value for r in MANUAL_REASONS]), help="Why."
+)
+@click.option("--list", "slug", help="Only this list (default: every list).")
+def suppress(address: str, reason: str, slug: str | None) -> None:
+    """Never send to ADDRESS again (on every list, or one): imports keep it suppressed.
+
+    Example: briefcast recipients suppress jane.doe@example.org --reason bounced
+    """
+    with opened() as ctx:
+        item, new = recipients.suppress(ctx.engine, address, reason, slug, ctx.actor)
+    scope = f"on {slug}" if slug else "on all lists"
+    if new:
+        console.print(f"suppressed {item.address} {scope} ({reason})")
+    else:
+        console.print(f"{item.address} was already suppressed {scope} ({item.reason})")
+
+
+@recipients_group.command("unsuppress")
+@click.argument("address")
+@click.option("--list", "slug", help="Lift the suppression on this list (default: all lists).")
+def unsuppress(address: str, slug: str | None) -> None:
+    """Lift a suppression of exactly that scope: the address is sent to again.
+
+    Example: briefcast recipients unsuppress jane.doe@example.org --list police
+    """
+    with opened() as ctx:
+        item = recipients.unsuppress(ctx.engine, address, slug)
+    console.print(f"lifted the suppression of {item.address} ({item.reason}, {item.created_by})")
+
+
+@recipients_group.command("export")
+@click.argument("address")
+@click.option("--out", type=click.Path(path_type=Path), help="Write to this file, not stdout.")
+def export_person(address: str, out: Path | None) -> None:
+    """Everything held about one person, as JSON (a subject access request).
+
+    Example: briefcast recipients export jane.doe@example.org --out sar-jane-doe.json
+    """
+    with opened() as ctx:
+        data = recipients.export_person(ctx.engine, address, ctx.settings.secret_key)
+    if out is None:
+        print_json(data)
+        return
+    out.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+    console.print(f"wrote everything held about {data['address']} to {escape(str(out))}")
+
+
+@recipients_group.command("forget")
+@click.argument("address")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def forget(address: str, yes: bool) -> None:
+    """Erase a person (right to erasure): their details, memberships and suppressions are deleted.
+
+    A salted hash of the address is kept so that a later import reports them as "erased"
+    instead of silently adding them back. This cannot be undone.
+
+    Example: briefcast recipients forget jane.doe@example.org --yes
+    """
+    if not yes:
+        click.confirm(f"Erase everything held about {address}? This cannot be undone", abort=True)
+    with opened() as ctx:
+        report = recipients.forget(ctx.engine, address, ctx.settings.secret_key, ctx.actor)
+    if report.already_erased and not report.had_record:
+        console.print(f"{report.address} was already erased; nothing else was held")
+        return
+    console.print(
+        f"erased {report.address}: "
+        f"{'their details' if report.had_record else 'no details were held'}, "
+        f"{report.memberships_removed} list memberships and "
+        f"{report.suppressions_removed} suppressions deleted."
+    )
+    console.print(
+        "Only a salted hash of the address is kept, so that a later import does not silently "
+        "re-add them: it will count and report them as 'erased'."
+    )
