@@ -612,3 +612,16 @@ def test_a_theme_longer_than_an_issue_gets_an_issue_of_its_own():
     text = draft_campaign(briefing, Path("b.txt"), start=date(2027, 4, 13))
     themes = [issue["themes"] for issue in yaml.safe_load(text)["issues"]]
     assert themes == [["opening"], ["long"], ["short", "shorter"]]
+
+
+def test_the_documented_example_loads_and_only_misses_the_themes_it_leaves_out(tmp_path):
+    docs = Path(__file__).parents[2] / "docs" / "campaign-file.md"
+    text = docs.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
+    campaign = load(
+        tmp_path, text.replace("briefing: briefing.txt", f"briefing: {EXAMPLE.parent}/briefing.txt")
+    )
+    found = check_campaign(campaign, read_briefing(campaign.briefing_path), today=TODAY)
+
+    assert {problem.level for problem in found} == {"warning"}
+    assert all("is in no issue" in problem.message for problem in found)
+    assert campaign.issues[2].send_at == datetime(2027, 4, 28, 10, 0, tzinfo=LONDON)
