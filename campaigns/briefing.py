@@ -17,7 +17,8 @@ How a briefing is read
                 (bullets • - – * o and the like, any indent; the title is at most ten words)
      bare line  a short line after a blank line, no final punctuation, not followed by
                 a lower-case continuation.
-   A numbered or bulleted item that is only a short title counts when a paragraph follows it.
+   A numbered or bulleted item that is only a short title counts unless the next line is
+   the next item of the same list.
 5. Themes vs sections: the themes are the headings of the strongest kind the briefing uses
    (numbered and bulleted ones from two on: a single one is more likely a list item), except
    frame headings (Foreword, Introduction, Background, Summary, Questions to consider, Further
@@ -80,11 +81,11 @@ def read_briefing(path: Path) -> Briefing:
         raise BriefingError(f"{path}: {error}; {_EXPECTED}") from None
     if path.suffix.lower() in _MARKDOWN_SUFFIXES:
         text = strip_markdown_inline(text)
-    lines = clean_lines(text)
+    lines, running_headers = clean_lines(text)
     if not any(line.text for line in lines):
         raise BriefingError(f"{path}: is empty; {_EXPECTED}")
 
-    warnings: list[str] = []
+    warnings = [f"dropped {header!r} as a running header or footer" for header in running_headers]
     title, lines = _take_title(lines)
     if title is None:
         title = path.stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Briefing"
@@ -254,27 +255,32 @@ def _heading_at(lines: list[Line], index: int) -> Heading | None:
     if markdown := _MARKDOWN_HEADING.fullmatch(text):
         level_one_or_two = len(markdown[1]) <= 2
         return Heading(Kind.MARKDOWN, markdown[2], "", number) if level_one_or_two else None
+    following = _text_after(lines, index)
     if item := _list_marker(text):
         kind = Kind.NUMBERED if _NUMBERED.fullmatch(text) else Kind.BULLETED
         if split := _split_title(item[1]):
             return Heading(kind, split[0], _capitalise(split[1]), number)
+        # A lone "• Title" is a heading only if something other than the next item of the same
+        # list follows it; "• Police" / "• Health" is a list.
         title = item[1].removesuffix(":")
-        if _looks_like_title(title) and _paragraph_follows(lines, index):
+        same_list = following and (_NUMBERED if kind is Kind.NUMBERED else _BULLET).fullmatch(
+            following
+        )
+        if _looks_like_title(title) and following and not same_list:
             return Heading(kind, title, "", number)
         return None
     follows_blank = index == 0 or not lines[index - 1].text
-    if _looks_like_title(text) and follows_blank and _paragraph_follows(lines, index):
+    if _looks_like_title(text) and follows_blank and following:
         return Heading(Kind.BARE, text, "", number)
     return None
 
 
-def _paragraph_follows(lines: list[Line], index: int) -> bool:
-    """Whether ordinary text comes next: not a list item, not a lower-case continuation line."""
-    following = next((line.text for line in lines[index + 1 :] if line.text), None)
-    if following is None or _list_marker(following):
-        return False
-    next_line_continues = index + 1 < len(lines) and lines[index + 1].text[:1].islower()
-    return not next_line_continues
+def _text_after(lines: list[Line], index: int) -> str | None:
+    """The next non-blank line, or None at the end or when the line continues into the next one
+    (a lower-case start means a hard-wrapped sentence, not a heading and its text)."""
+    if index + 1 < len(lines) and lines[index + 1].text[:1].islower():
+        return None
+    return next((line.text for line in lines[index + 1 :] if line.text), None)
 
 
 def _theme_kind(headings: Iterable[Heading]) -> Kind | None:
@@ -290,15 +296,13 @@ def _theme_kind(headings: Iterable[Heading]) -> Kind | None:
 class _Part:
     heading: Heading | None  # None for the text before the first heading
     paragraphs: list[list[str]] = field(default_factory=list)  # each a list of wrapped lines
-    first_line: int | None = None  # where its text starts, for warnings
     _open: bool = False  # whether the next line continues the last paragraph
 
-    def add_line(self, line: Line, text: str | None = None) -> None:
+    def add_line(self, text: str) -> None:
         if not self._open:
             self.paragraphs.append([])
             self._open = True
-        self.paragraphs[-1].append(line.text if text is None else text)
-        self.first_line = self.first_line or line.number
+        self.paragraphs[-1].append(text)
 
     def end_paragraph(self) -> None:
         self._open = False
@@ -325,19 +329,19 @@ def _split_into_parts(
         elif heading and _starts_part(heading, theme_kind):
             parts.append(_Part(heading))
             if heading.body:
-                parts[-1].add_line(line, heading.body)
+                parts[-1].add_line(heading.body)
         elif subheading := _MARKDOWN_HEADING.fullmatch(line.text):
             # "### Sub-heading" (never a theme): a paragraph of its own in the current part.
             parts[-1].end_paragraph()
-            parts[-1].add_line(line, subheading[2])
+            parts[-1].add_line(subheading[2])
             parts[-1].end_paragraph()
         elif _list_marker(line.text):
             # A list item starts a paragraph; bullets are written "• " whatever the source used.
             parts[-1].end_paragraph()
             bullet = _BULLET.fullmatch(line.text)
-            parts[-1].add_line(line, f"• {bullet[1]}" if bullet else None)
+            parts[-1].add_line(f"• {bullet[1]}" if bullet else line.text)
         else:
-            parts[-1].add_line(line)
+            parts[-1].add_line(line.text)
     return parts
 
 
@@ -358,12 +362,8 @@ def _sections_and_themes(
         paragraphs = tuple(reflow(lines) for lines in part.paragraphs)
         heading = part.heading
         if heading is None:
-            if paragraphs:
+            if paragraphs:  # the untitled opening under the title introduces the briefing
                 sections.append(Section("Introduction", paragraphs, find_figures(paragraphs)))
-                warnings.append(
-                    f"line {part.first_line}: text before the first heading "
-                    "kept as an 'Introduction' section"
-                )
         elif is_theme(part):
             themes.append(_theme(heading, paragraphs, themes, warnings))
         elif paragraphs:

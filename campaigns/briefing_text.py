@@ -74,27 +74,54 @@ _RUNNING_HEADER_REPEATS = 3
 _RUNNING_HEADER_MAX_WORDS = 12
 
 
-def clean_lines(text: str) -> list[Line]:
+# PDF extraction often puts a bullet on a line of its own and its text on the next line.
+_LONE_BULLET = re.compile(r"[•●◦▪■‣⁃∙·*–—\-\uf0b7\uf0a7o]")
+
+
+class CleanedText(NamedTuple):
+    lines: list[Line]
+    running_headers: list[str]  # the repeated lines dropped, for a warning: a guess can be wrong
+
+
+def clean_lines(text: str) -> CleanedText:
     """Split text into tidied, numbered lines without page markers or a running header/footer.
 
     Blank lines are kept (as "") because they separate paragraphs.
     """
-    lines = [Line(number, _tidy(raw)) for number, raw in enumerate(text.splitlines(), 1)]
+    lines = _attach_lone_bullets(
+        [Line(number, _tidy(raw)) for number, raw in enumerate(text.splitlines(), 1)]
+    )
+    # A line with no letter or digit (a rule "-----", a stray quote mark) counts as blank.
+    lines = [
+        line if any(c.isalnum() for c in line.text) else Line(line.number, "") for line in lines
+    ]
     repeated = _running_headers(lines)
-    return [
+    kept = [
         line
         for line in lines
         if not _is_page_marker(line.text) and _header_key(line.text) not in repeated
     ]
+    return CleanedText(kept, list(repeated.values()))
 
 
 def _tidy(raw: str) -> str:
-    """One space between words (tabs, no-break and doubled spaces are extraction noise).
+    """One space between words: tabs, no-break and doubled spaces are extraction noise."""
+    return " ".join(_INVISIBLE.sub("", raw).split())
 
-    A line with no letter or digit (a rule "-----", a lone bullet, a stray quote) counts as blank.
-    """
-    text = " ".join(_INVISIBLE.sub("", raw).split())
-    return text if any(char.isalnum() for char in text) else ""
+
+def _attach_lone_bullets(lines: list[Line]) -> list[Line]:
+    """Join a bullet on a line of its own to its text: "•" / "Title-body" -> "• Title-body"."""
+    attached: list[Line] = []
+    bullet = ""
+    for line in lines:
+        if _LONE_BULLET.fullmatch(line.text):
+            bullet = line.text
+        elif bullet and line.text:
+            attached.append(Line(line.number, f"{bullet} {line.text}"))
+            bullet = ""
+        else:
+            attached.append(line)
+    return attached
 
 
 def _is_page_marker(text: str) -> bool:
@@ -106,16 +133,22 @@ def _header_key(text: str) -> str:
     return re.sub(r"\d+", "#", text)
 
 
-def _running_headers(lines: list[Line]) -> set[str]:
-    counts = Counter(
-        _header_key(line.text)
+def _running_headers(lines: list[Line]) -> dict[str, str]:
+    """Short lines seen three times or more: {key: the line as first seen}."""
+    candidates = [
+        line.text
         for line in lines
         # Lower-case starts are excluded: a wrapped paragraph can end in the same "children." twice.
         if line.text
+        and not _is_page_marker(line.text)
         and not line.text[0].islower()
         and len(line.text.split()) <= _RUNNING_HEADER_MAX_WORDS
-    )
-    return {key for key, count in counts.items() if count >= _RUNNING_HEADER_REPEATS}
+    ]
+    counts = Counter(_header_key(text) for text in candidates)
+    first_seen = {_header_key(text): text for text in reversed(candidates)}
+    return {
+        key: first_seen[key] for key, count in counts.items() if count >= _RUNNING_HEADER_REPEATS
+    }
 
 
 # -- Markdown inline marks ----------------------------------------------------------------------
@@ -173,6 +206,7 @@ _NUMBER = re.compile(
     r"(?P<percent>\s?%|\s?per\s?cent\b)?(?!\w)"
 )
 _CONTINUES_AS_DATE_OR_RANGE = re.compile(r"[./–-]\d")  # "11.6.20", "2014-17", "3/4"
+_LIST_NUMBER = re.compile(r"^\d{1,2}[.)]\s+")  # "2. Who else cares…" is an item, not a figure
 # Durations and ages are facts about a process or a person, not key figures: "15 working days".
 _UNIT_OF_TIME = re.compile(
     r"\s*(?:working |calendar |school )?(?:-\s*)?(?:second|minute|hour|day|week|month|year)s?\b",
@@ -194,7 +228,7 @@ def find_figures(paragraphs: tuple[str, ...]) -> tuple[Figure, ...]:
     """Each key figure with the sentence it is in, in reading order, every (value, text) once."""
     figures: dict[Figure, None] = {}  # a dict keeps insertion order and drops repeats
     for paragraph in paragraphs:
-        for sentence in split_sentences(paragraph):
+        for sentence in split_sentences(_LIST_NUMBER.sub("", paragraph)):
             for match in _NUMBER.finditer(sentence):
                 if _is_key_figure(sentence, match):
                     figures[Figure(_figure_value(match), sentence)] = None
