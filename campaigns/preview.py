@@ -121,7 +121,8 @@ def sample_fields(digest: Digest, base_url: str) -> dict[str, str]:
     base = base_url.rstrip("/")
     return {
         "recipient_name": SAMPLE_NAME,
-        "list_name": digest.lists[0] if digest.lists else "preview",
+        # The first list the issue goes to, its slug read as words ("children social care").
+        "list_name": digest.lists[0].replace("-", " ") if digest.lists else "preview",
         "unsubscribe_url": f"{base}/u/{SAMPLE_TOKEN}",
         "acknowledge_url": f"{base}/a/{SAMPLE_TOKEN}",
         "web_view_url": f"{base}/v/{SAMPLE_TOKEN}",

@@ -86,7 +86,8 @@ def preview(campaign: Path, out: Path | None) -> None:
         campaign, lambda: preview_campaign(campaign, out, base_url=settings.base_url)
     )
     _report_issues(result)
-    console.print(f"wrote {len(result.issues)} issues to {result.out_dir}/ (open {result.index})")
+    # click.echo, not rich: a long path must not be wrapped or read as markup.
+    click.echo(f"wrote {len(result.issues)} issues to {result.out_dir}/ (open {result.index})")
     if not result.ok:
         raise click.exceptions.Exit(1)
 

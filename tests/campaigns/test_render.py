@@ -10,8 +10,6 @@ import cssutils
 import jinja2
 import mjml
 import pytest
-from digests import SAMPLE_FIELDS, make_digest, opening_digest
-
 from briefcast.campaigns import checks, render
 from briefcast.campaigns.model import Figure, Theme
 from briefcast.campaigns.render import (
@@ -21,6 +19,7 @@ from briefcast.campaigns.render import (
     long_date,
     render_digest,
 )
+from digests import SAMPLE_FIELDS, make_digest, opening_digest
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +160,7 @@ def test_desktop_columns_keep_their_important_widths(issue):
 
 
 def test_mrml_scaffolding_is_not_inlined_onto_every_cell(issue):
-    """MRML's resets stay in <style>; inlined, they would bloat every table cell towards Gmail's clip."""
+    """MRML's resets stay in <style>: inlined, they bloat every cell towards Gmail's clip."""
     assert "mso-table-lspace" not in issue.html.split("<body", 1)[1]
 
 

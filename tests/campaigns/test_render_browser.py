@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from digests import SAMPLE_FIELDS, make_digest, opening_digest
-
 from briefcast.campaigns.render import render_digest
+from digests import SAMPLE_FIELDS, make_digest, opening_digest
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

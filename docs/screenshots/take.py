@@ -1,0 +1,55 @@
+"""Regenerate the screenshots of issue 2 of the example series, as a reader sees it.
+
+    python docs/screenshots/take.py
+
+Renders the example campaign with `preview_campaign` into a temporary folder and photographs
+issue 2 in headless Chromium (Debian's /usr/bin/chromium) at 600 px (desktop) and 375 px (phone),
+full page. Look at the results before committing them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from briefcast.campaigns.preview import preview_campaign
+from playwright.sync_api import sync_playwright
+
+HERE = Path(__file__).resolve().parent
+CAMPAIGN = HERE.parents[1] / "examples" / "national-panel-2020" / "campaign.yaml"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WIDTHS = (600, 375)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        result = preview_campaign(
+            CAMPAIGN, Path(folder), base_url="https://briefcast.example.org", today=date(2027, 1, 4)
+        )
+        page = next(Path(folder).glob("02-*.html"))
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for width in WIDTHS:
+                tab = browser.new_page(viewport={"width": width, "height": 900})
+                tab.goto(page.as_uri())
+                scroll_width = tab.evaluate("document.documentElement.scrollWidth")
+                target = HERE / f"issue-2-{width}.png"
+                tab.screenshot(path=str(target), full_page=True)
+                print(f"{target} (scroll width {scroll_width} px for a {width} px window)")
+                tab.close()
+            browser.close()
+    if not result.ok:
+        raise SystemExit("the example has failing checks: see `briefcast check`")
+
+
+if __name__ == "__main__":
+    main()
