@@ -181,10 +181,16 @@ _NUMBERED = re.compile(r"\d{1,2}[.)]\s+(.+)")  # "3. Title", "3) Title"
 _BULLET = re.compile(r"(?:[•●◦▪■‣⁃∙·*–—\-\uf0b7\uf0a7]|o(?=\s))\s+(.+)")
 
 # Between a bulleted or numbered title and its text. The first one that leaves a title-like text
-# on its left wins: "Title: text", "Title – text", "Title. Text", "Title - text", "Title- text",
-# and "Title-text" (a hyphen joining two words) unless it makes a compound word ("Self-harm").
+# on its left wins; a hyphen that makes a compound word ("Self-harm") is passed over.
 _TITLE_SEPARATOR = re.compile(
-    r"\s*[–—]\s*|:\s+|\.\s+(?=[A-Z0-9‘“\"'])|\s+-\s*|-\s+|(?<=[^\W\d_])-(?=\w)"
+    r"""
+      \s*[–—]\s*              # "Title – text", "Title—text"
+    | :\s+                    # "Title: text"
+    | \.\s+(?=[A-Z0-9‘“"'])   # "Title. Text": a new sentence follows (so not "e.g. the")
+    | \s+-\s* | -\s+          # "Title - text", "Title -text", "Title- text"
+    | (?<=[^\W\d_])-(?=\w)     # "Title-text": a letter, a hyphen, then a word
+    """,
+    re.VERBOSE,
 )
 _COMPOUND_PREFIXES = frozenset({
     "self", "non", "multi", "inter", "intra", "co", "pre", "post", "anti", "cross", "sub", "ex",
