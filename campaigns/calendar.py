@@ -80,7 +80,8 @@ def send_days(schedule: Schedule, count: int) -> list[date]:
     if count < 0:
         raise ValueError(f"count must not be negative, not {count}")
     if schedule.dates and count > len(schedule.dates):
-        raise ValueError(f"the schedule lists {len(schedule.dates)} dates but {count} are needed")
+        listed = len(schedule.dates)
+        raise ValueError(f"the schedule lists {listed} date(s) but {count} are needed")
     if schedule.every_days < 1 and not schedule.dates:
         raise ValueError(f"every_days must be at least 1, not {schedule.every_days}")
     planned = iter(schedule.dates) if schedule.dates else _cadence(schedule)

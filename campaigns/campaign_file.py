@@ -128,7 +128,7 @@ class _Reader:
         if schedule.dates and len(schedule.dates) != len(issues):
             self.fail_at(
                 self.lines["schedule.dates"],
-                f"schedule.dates: {len(schedule.dates)} dates for {len(issues)} issues; "
+                f"schedule.dates: {len(schedule.dates)} date(s) for {len(issues)} issue(s); "
                 "give one date per issue",
             )
         name = self.optional_text(keys.get("name"), "name")

@@ -107,9 +107,13 @@ def _schedule_findings(campaign: Campaign, today: date | None) -> Iterator[_Find
     schedule = campaign.schedule
     try:
         zone = ZoneInfo(schedule.timezone)
+    except (ValueError, KeyError):  # an unknown zone is a KeyError
+        yield _Finding("error", "schedule.timezone", f"{schedule.timezone!r} is not a time zone")
+        return
+    try:
         moments = _send_times(campaign)
-    except (ValueError, KeyError, CampaignFileError) as error:
-        yield _Finding("error", "schedule.timezone", f"cannot work out send dates: {error}")
+    except ValueError as error:
+        yield _Finding("error", "schedule.dates", f"cannot work out send dates: {error}")
         return
     today = today or datetime.now(zone).date()
     scheduled_in_past = []
@@ -203,39 +207,52 @@ def assemble(campaign: Campaign, briefing: Briefing) -> tuple[Digest, ...]:
     """One Digest per issue, everything it shows in place. Run check_campaign first for a full
     report: this raises CampaignFileError at the first theme it cannot find."""
     themes = [_themes(campaign, issue, briefing) for issue in campaign.issues]
+    try:
+        moments = _send_times(campaign)
+    except (ValueError, KeyError) as error:  # an unknown zone is a KeyError
+        where = _where(campaign, _line_of(campaign, "schedule"))
+        raise CampaignFileError(f"{where}: cannot work out send dates: {error}") from None
     titles = [
-        issue.title or issue_title(t.title for t in ts)
-        for issue, ts in zip(campaign.issues, themes, strict=True)
+        issue.title or issue_title(theme.title for theme in issue_themes)
+        for issue, issue_themes in zip(campaign.issues, themes, strict=True)
     ]
-    moments = _send_times(campaign)
-    total = len(campaign.issues)
-    following = [
+    following: list[NextIssue | None] = [
         NextIssue(title, moment) for title, moment in zip(titles[1:], moments[1:], strict=True)
     ]
-    return tuple(
-        Digest(
-            campaign=campaign.name,
-            series_title=campaign.title,
-            partnership=campaign.partnership,
-            number=issue.number,
-            total=total,
-            title=title,
-            subject=issue.subject or f"Part {issue.number} of {total}: {title}",
-            preheader=_preheader(issue, issue_themes),
-            send_at=moment,
-            sender=campaign.sender,
-            reply_to=campaign.reply_to,
-            lists=_issue_lists(campaign, issue),
-            intro=issue.intro,
-            introduction=briefing.introduction if issue.include_introduction else None,
-            themes=issue_themes,
-            questions=issue.questions,
-            next_issue=(following[index] if index < len(following) else None),
-            slug=f"{issue.number:02d}-{_short_slug(title)}",
-        )
-        for index, (issue, issue_themes, title, moment) in enumerate(
-            zip(campaign.issues, themes, titles, moments, strict=True)
-        )
+    following.append(None)  # the last issue has no next one
+    parts = zip(campaign.issues, themes, titles, moments, following, strict=True)
+    return tuple(_digest(campaign, briefing, *part) for part in parts)
+
+
+def _digest(
+    campaign: Campaign,
+    briefing: Briefing,
+    issue: IssuePlan,
+    themes: tuple[Theme, ...],
+    title: str,
+    send_at: datetime,
+    next_issue: NextIssue | None,
+) -> Digest:
+    total = len(campaign.issues)
+    return Digest(
+        campaign=campaign.name,
+        series_title=campaign.title,
+        partnership=campaign.partnership,
+        number=issue.number,
+        total=total,
+        title=title,
+        subject=issue.subject or f"Part {issue.number} of {total}: {title}",
+        preheader=_preheader(issue, themes),
+        send_at=send_at,
+        sender=campaign.sender,
+        reply_to=campaign.reply_to,
+        lists=_issue_lists(campaign, issue),
+        intro=issue.intro,
+        introduction=briefing.introduction if issue.include_introduction else None,
+        themes=themes,
+        questions=issue.questions,
+        next_issue=next_issue,
+        slug=f"{issue.number:02d}-{_short_slug(title)}",
     )
 
 
@@ -254,11 +271,7 @@ def _known_themes(issue: IssuePlan, briefing: Briefing) -> list[Theme]:
 
 def _send_times(campaign: Campaign) -> list[datetime]:
     """Each issue's send time: its own send_at, else its place in the schedule."""
-    try:
-        planned = send_dates(campaign.schedule, len(campaign.issues))
-    except (ValueError, KeyError) as error:  # an unknown zone is a KeyError
-        where = _where(campaign, _line_of(campaign, "schedule"))
-        raise CampaignFileError(f"{where}: cannot work out send dates: {error}") from None
+    planned = send_dates(campaign.schedule, len(campaign.issues))
     return [issue.send_at or moment for issue, moment in zip(campaign.issues, planned, strict=True)]
 
 
@@ -271,9 +284,8 @@ def _preheader(issue: IssuePlan, themes: Sequence[Theme]) -> str:
     """The inbox preview line: the issue's intro, else the opening sentence of its first theme."""
     text = issue.intro or next((p for theme in themes for p in theme.paragraphs), "")
     sentence = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
-    sentence = (
-        sentence[:1].upper() + sentence[1:]
-    )  # bullets often start mid-sentence: "this was..."
+    # Theme text often starts mid-sentence, after its title: "Domestic Abuse-this was ...".
+    sentence = sentence[:1].upper() + sentence[1:]
     if len(sentence) <= PREHEADER_CHARS:
         return sentence
     return sentence[: PREHEADER_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"

@@ -181,7 +181,7 @@ def test_explicit_dates_that_move_onto_one_day_go_on_consecutive_days():
 
 def test_asking_for_more_dates_than_listed_is_an_error():
     schedule = Schedule(start=date(2027, 4, 13), dates=(date(2027, 4, 13),))
-    with pytest.raises(ValueError, match="lists 1 dates but 2 are needed"):
+    with pytest.raises(ValueError, match=r"lists 1 date\(s\) but 2 are needed"):
         send_days(schedule, 2)
 
 

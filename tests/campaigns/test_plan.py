@@ -251,7 +251,7 @@ SCHEDULE = "  start: 2027-04-13\n"
             ":6: schedule: give either start and every, or a list of dates",
         ),
         (SCHEDULE, "  every: 1w\n", ":6: schedule: missing key 'start' (the first send date"),
-        (SCHEDULE, "  dates: [2027-04-13]\n", ":7: schedule.dates: 1 dates for 2 issues"),
+        (SCHEDULE, "  dates: [2027-04-13]\n", ":7: schedule.dates: 1 date(s) for 2 issue(s)"),
         (
             SCHEDULE,
             "  dates: [2027-04-20, 2027-04-13]\n",
@@ -625,3 +625,17 @@ def test_the_documented_example_loads_and_only_misses_the_themes_it_leaves_out(t
     assert {problem.level for problem in found} == {"warning"}
     assert all("is in no issue" in problem.message for problem in found)
     assert campaign.issues[2].send_at == datetime(2027, 4, 28, 10, 0, tzinfo=LONDON)
+
+
+def test_too_few_explicit_dates_in_a_hand_built_campaign(tmp_path):
+    campaign = load(tmp_path)
+    one_date = dataclasses.replace(campaign.schedule, dates=(date(2027, 4, 13),))
+    broken = dataclasses.replace(campaign, schedule=one_date)
+
+    (problem,) = check_campaign(broken, BRIEFING, today=TODAY)
+    assert str(problem) == (
+        f"{tmp_path / 'campaign.yaml'}:6: error: cannot work out send dates: "
+        "the schedule lists 1 date(s) but 2 are needed"
+    )
+    with pytest.raises(CampaignFileError, match=r"campaign\.yaml:6: cannot work out send dates"):
+        assemble(broken, BRIEFING)
