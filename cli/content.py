@@ -187,12 +187,16 @@ def plan(
         first_day = soon + timedelta(days=(1 - soon.weekday()) % 7)
     else:
         first_day = start.date()
+    if out is not None and not out.parent.is_dir():
+        raise CampaignFileError(f"{out}: the folder {out.parent} does not exist")
     briefing = read_briefing(briefing_file)
-    # The campaign file finds its briefing relative to itself, so write the path that way.
-    base = out.resolve().parent if out is not None else Path.cwd()
+    # The campaign file finds its briefing relative to itself, so write the path that way
+    # (unless the two share nothing but the root, when an absolute path reads better).
+    source, base = briefing_file.resolve(), (out.resolve().parent if out else Path.cwd())
+    relative = os.path.commonpath([source, base]) != source.anchor
     text = draft_campaign(
         briefing,
-        Path(os.path.relpath(briefing_file.resolve(), base)),
+        Path(os.path.relpath(source, base)) if relative else source,
         start=first_day,
         every_days=every_days,
         lists=[name.strip() for name in lists.split(",") if name.strip()],
@@ -200,7 +204,10 @@ def plan(
     if out is None:
         click.echo(text, nl=False)
         return
-    out.write_text(text, encoding="utf-8")
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CampaignFileError(f"{out}: cannot write the draft: {error.strerror}") from None
     digests = assemble(load_campaign(out), briefing)
     click.echo(f"wrote {out}: {len(digests)} issues, every {every_days} days", err=True)
     for digest in digests:

@@ -82,3 +82,24 @@ def test_a_briefing_that_cannot_be_read_is_one_line_and_exit_1(tmp_path):
     result = CliRunner().invoke(app, ["plan", str(empty)])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+
+
+def test_a_missing_output_folder_is_one_line_and_exit_1(tmp_path):
+    out = tmp_path / "no-such-folder" / "campaign.yaml"
+    result = plan("--out", str(out))
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {out}: the folder {out.parent} does not exist\n"
+
+
+def test_the_briefing_path_is_relative_to_the_campaign_file(tmp_path):
+    briefing = tmp_path / "briefings" / "seed.txt"
+    briefing.parent.mkdir()
+    briefing.write_bytes(SEED.read_bytes())
+    out = tmp_path / "series" / "campaign.yaml"
+    out.parent.mkdir()
+
+    result = CliRunner().invoke(app, ["plan", str(briefing), "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    assert "\nbriefing: ../briefings/seed.txt\n" in out.read_text(encoding="utf-8")
+    assert load_campaign(out).briefing_path.resolve() == briefing
