@@ -44,6 +44,11 @@ def opened() -> Iterator[Context]:
         engine.dispose()
 
 
+def say(message: object) -> None:
+    """Print a line; paths and addresses are never broken to fit the terminal's width."""
+    console.print(message, soft_wrap=True)
+
+
 def _user() -> str:
     try:
         return getpass.getuser()
@@ -101,9 +106,9 @@ def import_(
     if as_json:
         print_json(jsonable(report))
     elif dry_run:
-        console.print("[yellow]dry run[/yellow]: nothing was changed")
+        say("[yellow]dry run[/yellow]: nothing was changed")
     else:
-        console.print(f"[green]imported[/green] into {slug}")
+        say(f"[green]imported[/green] into {slug}")
 
 
 @contextmanager
@@ -122,9 +127,9 @@ def _print_diff(report: recipients.ImportReport) -> None:
     c = report.counts
     if report.list_created:
         verb = "would create" if report.dry_run else "creating"
-        console.print(f"{verb} the list [bold]{report.list_slug}[/bold] (it did not exist)")
+        say(f"{verb} the list [bold]{report.list_slug}[/bold] (it did not exist)")
     delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}[report.delimiter]
-    console.print(
+    say(
         f"{escape(str(report.file))}: {c.rows} rows ({report.encoding}, {delimiter}) "
         f"-> list [bold]{report.list_slug}[/bold]"
     )
@@ -141,7 +146,7 @@ def _print_diff(report: recipients.ImportReport) -> None:
         ("rejected", c.rejected, f"see {report.rejected_report}"),
     ]
     for label, number, note in always + [line for line in when_any if line[1]]:
-        console.print(f"  {label:<11}{number:>8}  [dim]{escape(note)}[/dim]")
+        say(f"  {label:<11}{number:>8}  [dim]{escape(note)}[/dim]")
 
 
 def _sample(addresses: tuple[str, ...], total: int) -> str:
@@ -170,7 +175,7 @@ def ls(as_json: bool) -> None:
             str(item.counts.suppressed),
             unsubscribe,
         )
-    console.print(table if overview else "no lists yet (briefcast lists import FILE --list SLUG)")
+    say(table if overview else "no lists yet (briefcast lists import FILE --list SLUG)")
 
 
 @lists.command("create")
@@ -191,7 +196,7 @@ def create(
     if as_json:
         print_json(jsonable(created))
     else:
-        console.print(f"created the list [bold]{created.slug}[/bold] ({escape(created.name)})")
+        say(f"created the list [bold]{created.slug}[/bold] ({escape(created.name)})")
 
 
 @lists.command("show")
@@ -209,16 +214,16 @@ def show(slug: str, limit: int, as_json: bool) -> None:
         print_json(jsonable(detail))
         return
     item, counts = detail.list, detail.counts
-    console.print(f"[bold]{item.slug}[/bold]  {escape(item.name)}  {escape(item.description)}")
-    console.print(f"  {counts.members} members, {counts.suppressed} of them suppressed")
+    say(f"[bold]{item.slug}[/bold]  {escape(item.name)}  {escape(item.description)}")
+    say(f"  {counts.members} members, {counts.suppressed} of them suppressed")
     table = Table("address", "name", "organisation", "role", "", box=None)
     for m in detail.members:
         flag = "[yellow]suppressed[/yellow]" if m.suppressed else ""
         cells = (m.address, m.name or "", m.organisation or "", m.role or "")
         table.add_row(*(escape(c) for c in cells), flag)
-    console.print(table)
+    say(table)
     if counts.members > len(detail.members):
-        console.print(f"  ... and {counts.members - len(detail.members)} more (--limit 0: all)")
+        say(f"  ... and {counts.members - len(detail.members)} more (--limit 0: all)")
 
 
 @lists.command("export")
@@ -235,7 +240,7 @@ def export(slug: str, out: Path | None) -> None:
             return
         with open(out, "w", encoding="utf-8", newline="") as file:
             count = recipients.export_members(ctx.engine, slug, file)
-    console.print(f"wrote {count} members of {slug} to {escape(str(out))}", highlight=False)
+    say(f"wrote {count} members of {slug} to {escape(str(out))}")
 
 
 @lists.command("remove-member")
@@ -248,7 +253,7 @@ def remove_member(slug: str, address: str) -> None:
     """
     with opened() as ctx:
         removed = recipients.remove_member(ctx.engine, slug, address)
-    console.print(f"removed {removed} from {slug}")
+    say(f"removed {removed} from {slug}")
 
 
 @recipients_group.command("suppress")
@@ -266,9 +271,9 @@ def suppress(address: str, reason: str, slug: str | None) -> None:
         item, new = recipients.suppress(ctx.engine, address, reason, slug, ctx.actor)
     scope = f"on {slug}" if slug else "on all lists"
     if new:
-        console.print(f"suppressed {item.address} {scope} ({reason})")
+        say(f"suppressed {item.address} {scope} ({reason})")
     else:
-        console.print(f"{item.address} was already suppressed {scope} ({item.reason})")
+        say(f"{item.address} was already suppressed {scope} ({item.reason})")
 
 
 @recipients_group.command("unsuppress")
@@ -281,7 +286,7 @@ def unsuppress(address: str, slug: str | None) -> None:
     """
     with opened() as ctx:
         item = recipients.unsuppress(ctx.engine, address, slug)
-    console.print(f"lifted the suppression of {item.address} ({item.reason}, {item.created_by})")
+    say(f"lifted the suppression of {item.address} ({item.reason}, {item.created_by})")
 
 
 @recipients_group.command("export")
@@ -298,7 +303,7 @@ def export_person(address: str, out: Path | None) -> None:
         print_json(data)
         return
     out.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
-    console.print(f"wrote everything held about {data['address']} to {escape(str(out))}")
+    say(f"wrote everything held about {data['address']} to {escape(str(out))}")
 
 
 @recipients_group.command("forget")
@@ -317,15 +322,15 @@ def forget(address: str, yes: bool) -> None:
     with opened() as ctx:
         report = recipients.forget(ctx.engine, address, ctx.settings.secret_key, ctx.actor)
     if report.already_erased and not report.had_record:
-        console.print(f"{report.address} was already erased; nothing else was held")
+        say(f"{report.address} was already erased; nothing else was held")
         return
-    console.print(
+    say(
         f"erased {report.address}: "
         f"{'their details' if report.had_record else 'no details were held'}, "
         f"{report.memberships_removed} list memberships and "
         f"{report.suppressions_removed} suppressions deleted."
     )
-    console.print(
+    say(
         "Only a salted hash of the address is kept, so that a later import does not silently "
         "re-add them: it will count and report them as 'erased'."
     )
