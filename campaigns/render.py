@@ -207,6 +207,7 @@ def template_environment() -> jinja2.Environment:
         wrap=wrap,
         underline=underline,
         figure_lines=figure_lines,
+        callouts=callouts,
     )
     return environment
 
@@ -235,6 +236,18 @@ def wrap(text: str, indent: str = "", subsequent: str | None = None) -> str:
 
 def underline(title: str, character: str = "-") -> str:
     return f"{title}\n{character * len(title)}"
+
+
+def callouts(figures: tuple[Figure, ...]) -> list[Figure]:
+    """The first figure of each sentence: one callout per sentence, its other figures in its text.
+
+    A briefing sentence often holds several figures ("538 rapid reviews with 244 children having
+    died"); a callout per figure would repeat the sentence.
+    """
+    first: dict[str, Figure] = {}
+    for figure in figures:
+        first.setdefault(figure.text, figure)
+    return list(first.values())
 
 
 def figure_lines(figure: Figure) -> str:

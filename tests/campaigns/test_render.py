@@ -287,3 +287,9 @@ def test_a_long_figure_still_renders_and_passes():
         figures=(Figure("1,234,567", "A long figure sentence " * 10),),
     )
     assert render_digest(make_digest(themes=(theme,))).ok
+
+
+def test_figures_sharing_a_sentence_make_one_callout():
+    sentence = "There were 538 rapid reviews with 244 children having died."
+    figures = (Figure("538", sentence), Figure("244", sentence), Figure("54%", "In 54% of cases."))
+    assert render.callouts(figures) == [Figure("538", sentence), Figure("54%", "In 54% of cases.")]
