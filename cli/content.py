@@ -174,7 +174,8 @@ def plan(
     """
     from briefcast.campaigns.briefing import read_briefing
     from briefcast.campaigns.calendar import parse_cadence
-    from briefcast.campaigns.plan import CampaignFileError, assemble, draft_campaign, load_campaign
+    from briefcast.campaigns.draft import draft_campaign
+    from briefcast.campaigns.plan import CampaignFileError, assemble, load_campaign
 
     try:
         every_days = parse_cadence(every)

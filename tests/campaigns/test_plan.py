@@ -11,16 +11,15 @@ import pytest
 import yaml
 from briefcast.campaigns.briefing import read_briefing
 from briefcast.campaigns.model import Briefing, Figure, Section, Theme, slugify
+from briefcast.campaigns.draft import draft_campaign
 from briefcast.campaigns.plan import (
     CampaignFileError,
     Problem,
     assemble,
     check_campaign,
-    draft_campaign,
-    issue_title,
     load_campaign,
-    sentence_case,
 )
+from briefcast.campaigns.titles import issue_title, sentence_case
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "national-panel-2020" / "campaign.yaml"
 TODAY = date(2026, 11, 26)
