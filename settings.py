@@ -27,14 +27,19 @@ class Settings:
     secret_key: str | None = field(default=None, repr=False)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, workdir: Path | None = None) -> Settings:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, workdir: Path | None = None
+    ) -> Settings:
         env = os.environ if environ is None else environ
         root = Path.cwd() if workdir is None else workdir
         base_url = env.get("BRIEFCAST_BASE_URL", "http://localhost:8025").rstrip("/")
         if not base_url.startswith(("http://", "https://")):
-            raise SettingsError(f"BRIEFCAST_BASE_URL must start with http:// or https://, not {base_url!r}")
+            raise SettingsError(
+                f"BRIEFCAST_BASE_URL must start with http:// or https://, not {base_url!r}"
+            )
         return cls(
-            database_url=env.get("BRIEFCAST_DATABASE_URL") or f"sqlite:///{root / 'var' / 'briefcast.db'}",
+            database_url=env.get("BRIEFCAST_DATABASE_URL")
+            or f"sqlite:///{root / 'var' / 'briefcast.db'}",
             outbox=Path(env.get("BRIEFCAST_OUTBOX") or root / "var" / "outbox"),
             base_url=base_url,
             secret_key=env.get("BRIEFCAST_SECRET_KEY") or None,

@@ -11,6 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy import Engine
+
 from briefcast import recipients
 from briefcast.cli.app import app, console, print_json
 from briefcast.cli.content import jsonable
@@ -18,11 +24,6 @@ from briefcast.recipients.csv_import import Progress as OnProgress
 from briefcast.recipients.suppression import MANUAL_REASONS
 from briefcast.settings import Settings
 from briefcast.store import connect
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-from rich.table import Table
-from sqlalchemy import Engine
 
 PROGRESS_FROM_BYTES = 1 << 20  # below a megabyte an import is over before a bar would help
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from briefcast.errors import BriefcastError
 from email_validator import EmailNotValidError, validate_email
+
+from briefcast.errors import BriefcastError
 
 # C0 and C1 control characters (CR and LF among them) and the Unicode line and paragraph
 # separators: in a name or an address they would end up inside an email header.

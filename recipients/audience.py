@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
+
 from briefcast.recipients.lists import get_list
 from briefcast.store.audience import audience_page
-from sqlalchemy import Engine
 
 
 @dataclass(frozen=True)

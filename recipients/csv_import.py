@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy import Engine
+
 from briefcast.errors import BriefcastError
 from briefcast.recipients.csv_source import ListFile, RejectedRow, SourceRow
 from briefcast.recipients.erasure import address_hasher
 from briefcast.recipients.lists import ensure_list
 from briefcast.store.imports import ImportStaging, finish_import_run, start_import_run
 from briefcast.store.suppressions import erased_hashes
-from sqlalchemy import Engine
 
 BATCH_SIZE = 5000  # rows per INSERT into the staging table
 ERASED = "erased at this person's request (recipients forget): not imported; remove them at source"
@@ -132,6 +133,8 @@ def import_lists_folder(
     files = sorted(p for p in Path(folder).glob("*.csv") if not p.name.endswith(".rejected.csv"))
     if not files:
         raise BriefcastError(f"{folder}: no .csv files to import")
+    if report_folder:
+        report_folder.mkdir(parents=True, exist_ok=True)
     return [
         import_list(
             engine,

@@ -17,10 +17,11 @@ import hmac
 import secrets
 from collections.abc import Callable
 
+from sqlalchemy import Connection
+
 from briefcast.errors import BriefcastError
 from briefcast.store.meta import get_meta, set_meta
 from briefcast.store.suppressions import erased_hashes
-from sqlalchemy import Connection
 
 SALT = "erasure_salt"
 FINGERPRINT = "erasure_salt_fingerprint"

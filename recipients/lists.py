@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass
 from typing import TextIO
 
+from sqlalchemy import Connection, Engine
+
 from briefcast.errors import BriefcastError
 from briefcast.recipients.addresses import InvalidAddress, normalise_address
 from briefcast.store import lists as store
 from briefcast.store.lists import ListCounts, ListRecord, Member
-from sqlalchemy import Connection, Engine
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 EXPORT_HEADER = ("email", "name", "organisation", "role")  # what `lists import` reads back

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine
+
 from briefcast.errors import BriefcastError
 from briefcast.recipients.addresses import InvalidAddress, normalise_address
 from briefcast.recipients.erasure import address_hasher
 from briefcast.store import people, suppressions
 from briefcast.store.schema import SuppressionReason
-from sqlalchemy import Engine
 
 FORMAT_VERSION = 1  # of the subject access export
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Engine
+
 from briefcast.errors import BriefcastError
 from briefcast.recipients.addresses import InvalidAddress, normalise_address
 from briefcast.recipients.lists import get_list
 from briefcast.store import suppressions as store
 from briefcast.store.schema import SuppressionReason
 from briefcast.store.suppressions import Suppression
-from sqlalchemy import Engine
 
 # `erased` is not given by hand: `recipients forget` records it, with the personal data deleted.
 MANUAL_REASONS = tuple(r for r in SuppressionReason if r is not SuppressionReason.ERASED)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import Connection, Row, and_, case, exists, literal, select
+
 from briefcast.store.schema import Id, memberships, recipients
 from briefcast.store.suppressions import suppressed_for
-from sqlalchemy import Connection, Row, and_, case, exists, literal, select
 
 
 def audience_page(

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from briefcast.errors import BriefcastError
-from briefcast.settings import Settings
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
+
+from briefcast.errors import BriefcastError
+from briefcast.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -54,7 +55,11 @@ def upgrade(engine: Engine) -> None:
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            reason = error.strerror
+            raise DatabaseError(f"cannot create the folder for {database}: {reason}") from None
     engine = create_engine(url)
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)

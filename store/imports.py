@@ -12,9 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from briefcast.store.engine import DatabaseError
-from briefcast.store.schema import Id, import_runs, memberships, recipients, utcnow
-from briefcast.store.suppressions import suppressed_for
 from sqlalchemy import (
     JSON,
     Column,
@@ -32,6 +29,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+
+from briefcast.store.engine import DatabaseError
+from briefcast.store.schema import Id, import_runs, memberships, recipients, utcnow
+from briefcast.store.suppressions import suppressed_for
 
 SAMPLE_SIZE = 10  # addresses shown per kind of change in a diff
 

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Connection, func, insert, select
+
 from briefcast.store.schema import lists, memberships, recipients
 from briefcast.store.suppressions import suppressed_for
-from sqlalchemy import Connection, func, insert, select
 
 
 @dataclass(frozen=True)

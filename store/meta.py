@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from briefcast.store.schema import meta
 from sqlalchemy import Connection, insert, select, update
+
+from briefcast.store.schema import meta
 
 
 def get_meta(conn: Connection, key: str) -> str | None:

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from briefcast.store.schema import import_runs, lists, memberships, recipients
 from sqlalchemy import Connection, delete, func, select
+
+from briefcast.store.schema import import_runs, lists, memberships, recipients
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from briefcast.store.schema import SuppressionReason, lists, suppressions
 from sqlalchemy import ColumnElement, Connection, delete, exists, insert, or_, select
+
+from briefcast.store.schema import SuppressionReason, lists, suppressions
 
 
 @dataclass(frozen=True)

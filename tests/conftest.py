@@ -19,8 +19,9 @@ from itertools import count
 from pathlib import Path
 
 import pytest
-from briefcast.store import open_database
 from sqlalchemy import Engine, create_engine, text
+
+from briefcast.store import open_database
 
 PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin")
 TEMPLATE = "briefcast_template"

@@ -1,6 +1,7 @@
 """Alembic's entry point: migrations run on the connection store.engine.upgrade() hands over."""
 
 from alembic import context
+
 from briefcast.store.schema import metadata
 
 connection = context.config.attributes["connection"]

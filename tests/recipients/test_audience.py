@@ -3,10 +3,11 @@
 import tracemalloc
 
 import pytest
+from sqlalchemy import event, insert, literal, select
+
 from briefcast.recipients import AudienceMember, audience, create_list, import_list, suppress
 from briefcast.store.lists import find_list
 from briefcast.store.schema import memberships, recipients
-from sqlalchemy import event, insert, literal, select
 
 
 def everyone(engine, *args, **kwargs) -> list[AudienceMember]:

@@ -3,8 +3,9 @@
 import json
 
 import pytest
-from briefcast.cli import app
 from click.testing import CliRunner
+
+from briefcast.cli import app
 
 PEOPLE = "E-mail Address;Name\nann@example.org;Ann\nbo@example.net;Bo\nbad;Bad\n"
 

@@ -3,6 +3,7 @@
 import codecs
 
 import pytest
+
 from briefcast.recipients.csv_source import ListFile, ListFileError, RejectedRow, SourceRow
 
 

@@ -4,6 +4,7 @@ import csv
 from pathlib import Path
 
 import pytest
+
 from briefcast.recipients import (
     create_list,
     forget,

@@ -1,6 +1,7 @@
 """Suppression scopes, subject access exports and erasure (then re-import), on both databases."""
 
 import pytest
+
 from briefcast.errors import BriefcastError
 from briefcast.recipients import (
     export_person,
