@@ -293,3 +293,16 @@ def test_figures_sharing_a_sentence_make_one_callout():
     sentence = "There were 538 rapid reviews with 244 children having died."
     figures = (Figure("538", sentence), Figure("244", sentence), Figure("54%", "In 54% of cases."))
     assert render.callouts(figures) == [Figure("538", sentence), Figure("54%", "In 54% of cases.")]
+
+
+def test_only_the_first_quote_is_pulled_out_since_quotes_repeat_the_paragraphs():
+    theme = Theme(
+        slug="quoted",
+        title="Quoted theme",
+        paragraphs=("They said ‘first words to pull out here’ and ‘second words left in place’.",),
+        quotes=("first words to pull out here", "second words left in place"),
+    )
+    rendered = render_digest(make_digest(themes=(theme,)))
+    assert rendered.html.count("<blockquote") == 1
+    assert re.search(r"<blockquote[^>]*>first words to pull out here", rendered.html)
+    assert rendered.text.count("second words left in place") == 1
