@@ -58,10 +58,11 @@ def demo(folder: Path) -> None:
     for warning in result.warnings:
         console.print(f"  warning: {warning}", markup=False)
 
-    console.print(f"Database: {_safe_url(settings.database_url)}", markup=False)
+    # Paths with click, not rich: rich would wrap a long path across lines.
+    click.echo(f"Database: {_safe_url(settings.database_url)}")
     if any(r.rejected_report for r in reports):
-        console.print(f"Rejected rows: {folder / 'reports'}", markup=False)
-    console.print(f"Preview: {result.index}", markup=False)
+        click.echo(f"Rejected rows: {folder / 'reports'}")
+    click.echo(f"Preview: {result.index}")
     if not result.ok:
         raise click.ClickException("some issues failed their checks; see the preview index")
 

@@ -14,7 +14,9 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
             yield from _commands(command, (*prefix, name))
 
 
-@pytest.mark.parametrize("path,command", list(_commands(app)), ids=lambda p: " ".join(p) if isinstance(p, tuple) else "")
+@pytest.mark.parametrize(
+    "path,command", list(_commands(app)), ids=lambda p: " ".join(p) if isinstance(p, tuple) else ""
+)
 def test_every_command_has_help_with_an_example(path, command):
     assert command.help, f"briefcast {' '.join(path)} has no help text"
     assert "Example:" in command.help, f"briefcast {' '.join(path)} help has no example"
