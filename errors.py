@@ -2,7 +2,8 @@
 
 
 class BriefcastError(Exception):
-    """Something the user can fix: the message names the file, line or row, what was wrong and what to do.
+    """Something the user can fix: the message names the file, line or row, what was wrong and
+    what to do.
 
     The CLI prints it as a single line and exits 1; anything else reaching the CLI is a bug.
     Stages subclass it (BriefingError, CampaignFileError, ...) so callers can catch one kind.

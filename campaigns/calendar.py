@@ -9,6 +9,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
+
 from briefcast.campaigns.model import Schedule
 
 ONE_DAY = timedelta(days=1)

@@ -14,6 +14,7 @@ from typing import NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
+
 from briefcast.campaigns.calendar import parse_cadence
 from briefcast.campaigns.model import Campaign, IssuePlan, Schedule
 from briefcast.errors import BriefcastError

@@ -11,7 +11,9 @@ from pathlib import Path
 
 
 def slugify(title: str) -> str:
-    """A stable, URL- and file-safe slug: "Adolescents, Mental Health and Suicide" -> "adolescents-mental-health-and-suicide".
+    """A stable, URL- and file-safe slug.
+
+    "Adolescents, Mental Health and Suicide" -> "adolescents-mental-health-and-suicide".
 
     Slugs are how a campaign file names themes, so they must not change when the
     briefing's punctuation, accents or capitalisation do.
@@ -26,7 +28,7 @@ def slugify(title: str) -> str:
 
 @dataclass(frozen=True)
 class Figure:
-    """A key figure and the sentence it was found in: value "13%", text "13% (70) children were on a CP plan"."""
+    """A key figure and its sentence: value "13%", text "13% (70) children were on a CP plan"."""
 
     value: str
     text: str
@@ -34,7 +36,7 @@ class Figure:
 
 @dataclass(frozen=True)
 class Section:
-    """A part of the briefing that is not a practice theme (Foreword, Introduction, Background...)."""
+    """A part of the briefing that is not a practice theme (Foreword, Introduction...)."""
 
     title: str
     paragraphs: tuple[str, ...]
@@ -74,7 +76,7 @@ class Briefing:
 
     @property
     def introduction(self) -> Section | None:
-        """The section that opens the series: the one titled like an introduction, else the first with figures."""
+        """The section that opens the series: an introduction, else the first with figures."""
         for section in self.sections:
             if re.match(r"(introduction|summary|background|overview)\b", section.title, re.I):
                 return section
@@ -145,7 +147,7 @@ class NextIssue:
 
 @dataclass(frozen=True)
 class Digest:
-    """Everything one issue shows, assembled from the campaign and the briefing (campaigns.plan.assemble)."""
+    """Everything one issue shows, from the campaign and the briefing (campaigns.plan.assemble)."""
 
     campaign: str  # campaign name
     series_title: str

@@ -20,10 +20,11 @@ from pathlib import Path
 import cssutils
 import jinja2
 import mjml
+from premailer import Premailer
+
 from briefcast.campaigns import checks
 from briefcast.campaigns.model import Digest, Figure
 from briefcast.errors import BriefcastError
-from premailer import Premailer
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STYLESHEET = TEMPLATES / "digest.css"

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from briefcast.cli.app import app, console, print_json
 from rich.markup import escape
+
+from briefcast.cli.app import app, console, print_json
 
 if TYPE_CHECKING:
     from briefcast.campaigns.preview import CampaignRender

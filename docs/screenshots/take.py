@@ -13,8 +13,9 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from briefcast.campaigns.preview import preview_campaign
 from playwright.sync_api import sync_playwright
+
+from briefcast.campaigns.preview import preview_campaign
 
 HERE = Path(__file__).resolve().parent
 CAMPAIGN = HERE.parents[1] / "examples" / "national-panel-2020" / "campaign.yaml"

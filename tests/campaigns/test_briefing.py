@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
 from briefcast.campaigns.briefing import BriefingError, read_briefing
 from briefcast.campaigns.model import Briefing, Theme, slugify
 from briefcast.cli import app
-from click.testing import CliRunner
 
 ROOT = Path(__file__).parents[2]
 SEED = ROOT / "examples" / "national-panel-2020" / "briefing.txt"

@@ -6,10 +6,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from briefcast.campaigns.briefing import BriefingError, read_briefing
-from briefcast.campaigns.briefing_text import clean_lines, find_figures, find_quotes, reflow
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from briefcast.campaigns.briefing import BriefingError, read_briefing
+from briefcast.campaigns.briefing_text import clean_lines, find_figures, find_quotes, reflow
 
 
 @pytest.mark.parametrize(

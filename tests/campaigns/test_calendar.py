@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from briefcast.campaigns.calendar import (
     describe_cadence,
     is_send_day,
@@ -13,8 +16,6 @@ from briefcast.campaigns.calendar import (
     send_days,
 )
 from briefcast.campaigns.model import Schedule
-from hypothesis import given
-from hypothesis import strategies as st
 
 WEEKLY_FROM_TUESDAY = Schedule(start=date(2027, 4, 13))
 

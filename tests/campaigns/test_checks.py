@@ -9,6 +9,7 @@ from types import ModuleType
 
 import mjml
 import pytest
+
 from briefcast.campaigns.checks import (
     MAX_HTML_BYTES,
     MAX_STYLE_BYTES,

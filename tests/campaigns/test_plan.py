@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+
 from briefcast.campaigns.briefing import read_briefing
-from briefcast.campaigns.model import Briefing, Figure, Section, Theme, slugify
 from briefcast.campaigns.draft import draft_campaign
+from briefcast.campaigns.model import Briefing, Figure, Section, Theme, slugify
 from briefcast.campaigns.plan import (
     CampaignFileError,
     Problem,

@@ -6,10 +6,11 @@ from datetime import date
 from pathlib import Path
 
 import yaml
+from click.testing import CliRunner
+
 from briefcast.campaigns.briefing import read_briefing
 from briefcast.campaigns.plan import check_campaign, load_campaign
 from briefcast.cli import app
-from click.testing import CliRunner
 
 SEED = Path(__file__).parents[2] / "examples" / "national-panel-2020" / "briefing.txt"
 

@@ -9,6 +9,8 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
 from briefcast.campaigns.briefing import read_briefing
 from briefcast.campaigns.preview import (
     CampaignProblemsError,
@@ -16,7 +18,6 @@ from briefcast.campaigns.preview import (
     preview_campaign,
 )
 from briefcast.cli import app
-from click.testing import CliRunner
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "national-panel-2020"
 CAMPAIGN = EXAMPLE / "campaign.yaml"

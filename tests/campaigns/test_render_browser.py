@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from briefcast.campaigns.render import render_digest
 from digests import SAMPLE_FIELDS, make_digest, opening_digest
+
+from briefcast.campaigns.render import render_digest
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

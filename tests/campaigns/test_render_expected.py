@@ -14,8 +14,9 @@ import os
 from pathlib import Path
 
 import pytest
-from briefcast.campaigns.render import render_digest
 from digests import make_digest
+
+from briefcast.campaigns.render import render_digest
 
 EXPECTED = Path(__file__).parent / "expected"
 UPDATE = os.environ.get("BRIEFCAST_UPDATE_EXPECTED") == "1"

@@ -9,6 +9,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+
 from briefcast.campaigns.render import render_digest
 from briefcast.delivery.message import MessageError, build_message, make_list_id
 
