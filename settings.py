@@ -1,17 +1,57 @@
-"""One typed settings object, read once from the environment at the entry point and passed down."""
+"""One typed settings object, read once at the entry point and passed down.
+
+Values come from the environment (`BRIEFCAST_*`) and, optionally, a TOML settings file named by
+`BRIEFCAST_SETTINGS` (keys as the variable names without the prefix, lower case); the
+environment wins. Secrets (the SMTP password, the secret key) are read from the environment only,
+so a settings file can be committed or shared without leaking them. Everything is validated here,
+at start, so a wrong value is a one-line error before anything is sent, not a failure mid-send.
+"""
 
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time, timedelta
 from pathlib import Path
 
 from briefcast.errors import BriefcastError
 
+TRANSPORTS = ("outbox", "smtp", "memory")
+SMTP_SECURITY = ("starttls", "tls", "none")
+SECRETS = frozenset({"SMTP_PASSWORD", "SECRET_KEY"})
+
+# Relay presets: what the provider enforces, so a send never trips its throttling.
+# Microsoft 365 (Exchange Online): 30 messages a minute, 10,000 recipients a day per mailbox.
+RELAY_PRESETS: dict[str, tuple[int, int]] = {"microsoft365": (30, 10_000)}
+
 
 class SettingsError(BriefcastError):
     pass
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str  # "starttls" (port 587), "tls" (implicit TLS, port 465) or "none" (a local relay)
+    username: str | None
+    password: str | None = field(repr=False)
+    timeout: float  # seconds for connect and each command: a stalled relay must not hang a send
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    per_minute: int | None = None  # messages in any rolling 60 seconds
+    per_day: int | None = None  # recipients in any rolling 24 hours
+
+
+@dataclass(frozen=True)
+class DkimSettings:
+    key_file: Path  # PEM private key; a path, not the key, so it can live outside any file we keep
+    selector: str
+    domain: str
 
 
 @dataclass(frozen=True)
@@ -22,25 +62,159 @@ class Settings:
     outbox: Path
     # Public address of the web endpoints (unsubscribe, acknowledge, web view) used in every link.
     base_url: str
-    # Keys the salted hash kept for erased people (recipients/erasure.py). Optional: without it a
-    # random salt is kept in the database. Once people have been erased it must not change.
+    # Signs the tokens in links and keys the hash kept for erased people. Optional: without it a
+    # random key is made once and kept in the database (fine for one machine; set it when the web
+    # endpoints run elsewhere). Once people have been erased it must not change.
     secret_key: str | None = field(default=None, repr=False)
+    # How messages leave: "outbox" (Maildir, the default), "smtp" (a relay) or "memory" (tests).
+    transport: str = "outbox"
+    smtp: SmtpSettings | None = None
+    limits: RateLimits = RateLimits()
+    dkim: DkimSettings | None = None
+    # An issue whose time passed while no worker ran is still sent if at most this late...
+    grace_period: timedelta = timedelta(hours=6)
+    # ...and only inside these local hours; otherwise it is marked missed and waits for a person.
+    sending_hours: tuple[time, time] = (time(7, 0), time(19, 0))
 
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, workdir: Path | None = None
     ) -> Settings:
-        env = os.environ if environ is None else environ
+        env = _Source(os.environ if environ is None else environ)
         root = Path.cwd() if workdir is None else workdir
-        base_url = env.get("BRIEFCAST_BASE_URL", "http://localhost:8025").rstrip("/")
-        if not base_url.startswith(("http://", "https://")):
-            raise SettingsError(
-                f"BRIEFCAST_BASE_URL must start with http:// or https://, not {base_url!r}"
-            )
+        transport = env.choice("TRANSPORT", TRANSPORTS, "outbox")
         return cls(
-            database_url=env.get("BRIEFCAST_DATABASE_URL")
-            or f"sqlite:///{root / 'var' / 'briefcast.db'}",
-            outbox=Path(env.get("BRIEFCAST_OUTBOX") or root / "var" / "outbox"),
-            base_url=base_url,
-            secret_key=env.get("BRIEFCAST_SECRET_KEY") or None,
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{root / 'var' / 'briefcast.db'}",
+            outbox=Path(env.get("OUTBOX") or root / "var" / "outbox"),
+            base_url=_base_url(env.get("BASE_URL") or "http://localhost:8025"),
+            secret_key=env.get("SECRET_KEY"),
+            transport=transport,
+            smtp=_smtp(env) if transport == "smtp" else None,
+            limits=_limits(env),
+            dkim=_dkim(env),
+            grace_period=timedelta(hours=env.number("GRACE_HOURS", 6, minimum=0)),
+            sending_hours=_hours(env.get("SENDING_HOURS") or "07:00-19:00"),
         )
+
+
+class _Source:
+    """BRIEFCAST_* values: the environment first, then the settings file, each checked on read."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.file = _settings_file(environ.get("BRIEFCAST_SETTINGS"))
+
+    def get(self, name: str) -> str | None:
+        value = self.environ.get(f"BRIEFCAST_{name}")
+        if value is None and name not in SECRETS:
+            value = self.file.get(name.lower())
+        if value is None:
+            return None
+        return str(value).strip() or None  # set but empty counts as not set
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
+        value = (self.get(name) or default).lower()
+        if value not in allowed:
+            raise SettingsError(
+                f"BRIEFCAST_{name} must be one of {', '.join(allowed)}, not {value!r}"
+            )
+        return value
+
+    def number(self, name: str, default: float | None, *, minimum: float = 1) -> float | None:
+        value = self.get(name)
+        if value is None:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise SettingsError(f"BRIEFCAST_{name} must be a number, not {value!r}") from None
+        if number < minimum:
+            raise SettingsError(f"BRIEFCAST_{name} must be at least {minimum:g}, not {value}")
+        return number
+
+
+def _settings_file(path: str | None) -> dict[str, object]:
+    if not path:
+        return {}
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SettingsError(f"{path}: cannot read the settings file ({error.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise SettingsError(f"{path}: not a valid TOML settings file ({error})") from None
+    secrets = sorted(key for key in data if key.upper() in SECRETS)
+    if secrets:
+        raise SettingsError(
+            f"{path}: {', '.join(secrets)} must not be kept in a file; "
+            f"set BRIEFCAST_{secrets[0].upper()} in the environment instead"
+        )
+    return data
+
+
+def _base_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise SettingsError(
+            f"BRIEFCAST_BASE_URL must start with http:// or https://, not {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def _smtp(env: _Source) -> SmtpSettings:
+    host = env.get("SMTP_HOST")
+    if not host:
+        raise SettingsError("BRIEFCAST_TRANSPORT is smtp but BRIEFCAST_SMTP_HOST is not set")
+    security = env.choice("SMTP_SECURITY", SMTP_SECURITY, "starttls")
+    default_port = {"starttls": 587, "tls": 465, "none": 25}[security]
+    username, password = env.get("SMTP_USERNAME"), env.get("SMTP_PASSWORD")
+    if bool(username) != bool(password):
+        raise SettingsError(
+            "set both BRIEFCAST_SMTP_USERNAME and BRIEFCAST_SMTP_PASSWORD, or neither"
+        )
+    return SmtpSettings(
+        host=host,
+        port=int(env.number("SMTP_PORT", default_port)),
+        security=security,
+        username=username,
+        password=password,
+        timeout=env.number("SMTP_TIMEOUT", 30),
+    )
+
+
+def _limits(env: _Source) -> RateLimits:
+    preset = env.get("RELAY_PRESET")
+    per_minute, per_day = None, None
+    if preset:
+        if preset.lower() not in RELAY_PRESETS:
+            raise SettingsError(
+                f"BRIEFCAST_RELAY_PRESET must be one of {', '.join(RELAY_PRESETS)}, not {preset!r}"
+            )
+        per_minute, per_day = RELAY_PRESETS[preset.lower()]
+    minute, day = env.number("MAX_PER_MINUTE", per_minute), env.number("MAX_PER_DAY", per_day)
+    return RateLimits(
+        per_minute=int(minute) if minute is not None else None,
+        per_day=int(day) if day is not None else None,
+    )
+
+
+def _dkim(env: _Source) -> DkimSettings | None:
+    key_file = env.get("DKIM_KEY_FILE")
+    if not key_file:
+        return None
+    selector, domain = env.get("DKIM_SELECTOR"), env.get("DKIM_DOMAIN")
+    if not selector or not domain:
+        raise SettingsError("BRIEFCAST_DKIM_KEY_FILE needs BRIEFCAST_DKIM_SELECTOR and _DOMAIN too")
+    if not Path(key_file).is_file():
+        raise SettingsError(f"BRIEFCAST_DKIM_KEY_FILE: no such file {key_file!r}")
+    return DkimSettings(key_file=Path(key_file), selector=selector, domain=domain)
+
+
+def _hours(value: str) -> tuple[time, time]:
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        raise SettingsError(
+            f"BRIEFCAST_SENDING_HOURS must look like 07:00-19:00, not {value!r}"
+        ) from None
+    if start >= end:
+        raise SettingsError(f"BRIEFCAST_SENDING_HOURS must end after it starts, not {value!r}")
+    return start, end

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 # Ids are 64-bit on PostgreSQL (a later delivery ledger has a row per issue x recipient, so ids
@@ -138,4 +139,103 @@ suppressions = Table(
         "reason IN (" + ", ".join(f"'{r.value}'" for r in SuppressionReason) + ")",
         name="reason",
     ),
+)
+
+
+# -- campaigns, issues and the delivery ledger (the send side) -------------------------------------
+
+
+class IssueState(StrEnum):
+    SCHEDULED = "scheduled"  # waiting for its time
+    SENDING = "sending"  # its audience is in the ledger and being worked through
+    SENT = "sent"  # every ledger row reached a final status
+    PAUSED = "paused"  # by a person (`briefcast pause`) or by the send loop (state_reason says why)
+    MISSED = "missed"  # its time passed while no worker ran; waits for `resume` or `send-now`
+    CANCELLED = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    QUEUED = "queued"  # to be sent (a retry waits for next_attempt_at)
+    SENDING = "sending"  # claimed by a worker (claimed_by), in flight
+    SENT = "sent"  # accepted by the transport: never sent again
+    FAILED = "failed"  # refused for good, or out of attempts
+    BOUNCED = "bounced"  # the address does not exist (5.1.x): it is now suppressed
+    SKIPPED = "skipped"  # suppressed or erased after the audience was resolved
+
+
+def _enum_check(column: str, enum: type[StrEnum], name: str) -> CheckConstraint:
+    return CheckConstraint(
+        f"{column} IN (" + ", ".join(f"'{v.value}'" for v in enum) + ")", name=name
+    )
+
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # The campaign file's name: commands address a campaign by it (`briefcast status NAME`).
+    Column("name", String(200), nullable=False, unique=True),
+    Column("title", String(300), nullable=False),
+    Column("source_path", Text, nullable=False),  # the campaign file it was last scheduled from
+    Column("approved_by", String(200), nullable=False),
+    Column("approved_at", DateTime(timezone=True), nullable=False),
+    # The plan as approved, versioned ({"version": 1, ...}), so what was agreed can be shown later.
+    Column("plan", JSON, nullable=False),
+    _created_at(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow),
+)
+
+issues = Table(
+    "issues",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("campaign_id", Id, ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("slug", String(120), nullable=False),
+    Column("planned_at", DateTime(timezone=True), nullable=False),  # when it is due
+    Column("state", String(20), nullable=False, default=IssueState.SCHEDULED.value),
+    Column("state_reason", Text),  # why it is paused, missed or cancelled: shown by `status`
+    Column("lists", JSON, nullable=False),  # list slugs it goes to
+    Column("exclude_lists", JSON, nullable=False, default=list),  # people on these are left out
+    Column("sender", String(400), nullable=False),
+    Column("reply_to", String(400)),
+    # Rendered once when scheduled: the compiled skeleton with [[field]] placeholders, and the
+    # digest it came from (versioned), for the web view. The send loop only fills placeholders.
+    Column("html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("digest", JSON, nullable=False),
+    Column("audience_size", Integer),  # set when the audience is resolved into the ledger
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow),
+    UniqueConstraint("campaign_id", "number"),
+    _enum_check("state", IssueState, "state"),
+)
+
+# The ledger: the truth about sending. One row per (issue, recipient), whatever restarts,
+# re-runs or second workers happen; a row recorded as sent is never sent again.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("issue_id", Id, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False),
+    # SET NULL: erasing a person leaves an anonymous row, so the counts of a report stay true.
+    Column("recipient_id", Id, ForeignKey("recipients.id", ondelete="SET NULL")),
+    Column("list_id", Id, ForeignKey("lists.id", ondelete="SET NULL")),  # reached through
+    Column("status", String(20), nullable=False, default=DeliveryStatus.QUEUED.value),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True)),  # a retry waits until then
+    Column("claimed_by", String(100)),  # the worker sending it now
+    Column("attempted_at", DateTime(timezone=True)),  # the latest attempt: rate limits count these
+    Column("message_id", String(300)),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow),
+    UniqueConstraint("issue_id", "recipient_id"),
+    Index(None, "issue_id", "status"),
+    Index(None, "attempted_at"),
+    Index(None, "recipient_id"),
+    _enum_check("status", DeliveryStatus, "status"),
 )

@@ -4,18 +4,36 @@ from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from briefcast.settings import Settings
 from briefcast.store import DatabaseError, connect, open_database
+from briefcast.store.engine import MIGRATIONS
 from briefcast.store.schema import metadata
+
+
+def _head() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def test_migrations_create_exactly_the_schema(engine):
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == _head()
+
+
+def test_every_migration_is_in_one_line_of_history():
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    revisions = list(ScriptDirectory.from_config(config).walk_revisions())
+    assert [r.revision for r in reversed(revisions)] == [
+        f"{n:04d}" for n in range(1, len(revisions) + 1)
+    ]
 
 
 def test_opening_again_is_a_no_op(database_url, engine):

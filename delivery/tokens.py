@@ -1,0 +1,74 @@
+"""Signed tokens for the links in every email: ids, never addresses, and tamper-evident.
+
+A token names one ledger row (a delivery: issue x recipient x list), so the web endpoints can
+unsubscribe, acknowledge or show an issue without an address ever appearing in a URL (URLs end up
+in proxy logs and link scanners). Each purpose signs with its own salt, so an acknowledge token
+cannot be replayed as an unsubscribe one. Signing is itsdangerous' HMAC-SHA1 over a timestamp,
+so a token can be given an age limit where that matters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from enum import StrEnum
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import Connection
+
+from briefcast.errors import BriefcastError
+from briefcast.store.meta import get_meta, set_meta
+
+SIGNING_KEY = "link_signing_key"
+
+
+class Purpose(StrEnum):
+    UNSUBSCRIBE = "unsubscribe"
+    ACKNOWLEDGE = "acknowledge"
+    VIEW = "view"
+
+
+class TokenError(BriefcastError):
+    """A token that is not ours: tampered, truncated, or signed for another purpose or key."""
+
+
+class ExpiredToken(TokenError):
+    """A genuine token past its age limit."""
+
+
+class Signer:
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    def make(self, purpose: Purpose, delivery_id: int) -> str:
+        return self._serializer(purpose).dumps(delivery_id)
+
+    def read(self, purpose: Purpose, token: str, max_age: int | None = None) -> int:
+        """The delivery id a token names; TokenError or ExpiredToken otherwise."""
+        try:
+            value = self._serializer(purpose).loads(token, max_age=max_age)
+        except SignatureExpired:
+            raise ExpiredToken("this link has expired") from None
+        except BadSignature:
+            raise TokenError("this link is not valid") from None
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TokenError("this link is not valid")
+        return value
+
+    def _serializer(self, purpose: Purpose) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self._key, salt=f"briefcast.{purpose.value}")
+
+
+def signing_key(conn: Connection, secret_key: str | None) -> str:
+    """BRIEFCAST_SECRET_KEY when set (needed when the web endpoints run on another database
+    connection or machine); otherwise a random key made once and kept in this database."""
+    if secret_key:
+        return hmac.new(
+            secret_key.encode(), b"briefcast link signing v1", hashlib.sha256
+        ).hexdigest()
+    stored = get_meta(conn, SIGNING_KEY)
+    if stored is None:
+        stored = secrets.token_hex(32)
+        set_meta(conn, SIGNING_KEY, stored)
+    return stored

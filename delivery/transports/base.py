@@ -1,0 +1,101 @@
+"""The contract every transport keeps, and the failures it may report.
+
+Like Django's mail backends: open(), close(), a context manager, and one way to hand over a
+message. A transport takes finished bytes (built once by delivery/message.py) and an envelope;
+it never builds or changes a message, so every transport sends exactly what was recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol, Self
+
+from briefcast.errors import BriefcastError
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Who the message is from and to at the SMTP level (MAIL FROM / RCPT TO): one recipient."""
+
+    sender: str
+    recipient: str
+
+
+class Transport(Protocol):
+    """Hands messages to the world. Reuses its connection between send() calls."""
+
+    name: str
+
+    def open(self) -> None:
+        """Connect (or prepare); idempotent. send() opens on demand too."""
+
+    def close(self) -> None:
+        """Release the connection; idempotent."""
+
+    def send(self, envelope: Envelope, message: bytes) -> None:
+        """Hand over one message (CRLF line endings), or raise a TransportError subclass."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+
+class TransportError(BriefcastError):
+    """A message was not accepted. `code` is the SMTP reply code where there was one."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class TemporaryFailure(TransportError):
+    """Try this message again later: a 4xx reply, a dropped connection, a timeout."""
+
+
+class PermanentFailure(TransportError):
+    """This recipient cannot be reached: a 5xx reply to RCPT or DATA. Do not retry."""
+
+    def __init__(self, message: str, code: int | None = None, enhanced: str | None = None) -> None:
+        super().__init__(message, code)
+        self.enhanced = enhanced  # "5.1.1" etc.: 5.1.x means the address does not exist
+
+    @property
+    def unknown_user(self) -> bool:
+        return bool(self.enhanced and self.enhanced.startswith("5.1."))
+
+
+class TransportUnavailable(TransportError):
+    """Nothing can be sent until a person acts: login refused (535), TLS impossible, bad host.
+
+    The send loop pauses the issue with this message instead of burning through the list.
+    """
+
+
+class TransportBase:
+    """Context-manager plumbing shared by the transports."""
+
+    name = "base"
+
+    def open(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Self:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
