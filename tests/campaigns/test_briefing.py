@@ -7,28 +7,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from seed import SEED, SEED_THEMES
 
 from briefcast.campaigns.briefing import BriefingError, read_briefing
 from briefcast.campaigns.model import Briefing, Theme, slugify
 from briefcast.cli import app
 
-ROOT = Path(__file__).parents[2]
-SEED = ROOT / "examples" / "national-panel-2020" / "briefing.txt"
 BRIEFINGS = Path(__file__).parent / "briefings"
-
-SEED_THEMES = [
-    "Optimistic thinking",
-    "Information sharing, risk assessment and decision making",
-    "Children returned home post court proceedings",
-    "Adults with a history of offending",
-    "Domestic Abuse",
-    "Adolescents, Mental Health and Suicide",
-    "Including Men",
-    "Health Plans for Children",
-    "Children educated at home",
-    "Written agreements",
-    "Resolving professional disputes",
-]
 
 
 @pytest.fixture(scope="module")

@@ -3,22 +3,9 @@
 from pathlib import Path
 
 from click.testing import CliRunner
+from seed import SEED_THEMES
 
 from briefcast.cli import app
-
-THEMES = (
-    "Optimistic thinking",
-    "Information sharing, risk assessment and decision making",
-    "Children returned home post court proceedings",
-    "Adults with a history of offending",
-    "Domestic Abuse",
-    "Adolescents, Mental Health and Suicide",
-    "Including Men",
-    "Health Plans for Children",
-    "Children educated at home",
-    "Written agreements",
-    "Resolving professional disputes",
-)
 
 
 def _run_demo(folder: Path, monkeypatch) -> str:
@@ -40,7 +27,7 @@ def test_demo_imports_the_lists_and_previews_every_issue(tmp_path, monkeypatch):
     assert len(sorted(preview.glob("0*.eml"))) == 6
     html = " ".join(page.read_text(encoding="utf-8") for page in pages)
     text = " ".join(page.read_text(encoding="utf-8") for page in preview.glob("0*.txt"))
-    for title in THEMES:
+    for title in SEED_THEMES:
         assert title in html, title
         assert title in " ".join(text.split()), title
     for slug in ("children-social-care", "police", "health", "education", "early-help"):

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import email.policy
-import sys
 from datetime import UTC, datetime
 from email.parser import BytesParser
-from pathlib import Path
 
 import pytest
 
+# The hand-built digests live with the rendering tests.
+from digests import SAMPLE_FIELDS, make_digest
+
 from briefcast.campaigns.render import render_digest
 from briefcast.delivery.message import MessageError, build_message, make_list_id
-
-# The hand-built digests live with the rendering tests.
-sys.path.insert(0, str(Path(__file__).parent.parent / "campaigns"))
-from digests import SAMPLE_FIELDS, make_digest
 
 LIST_ID = make_list_id("Learning from serious case reviews", "national-panel-2020", "example.org")
 NOW = datetime(2027, 4, 13, 8, 30, tzinfo=UTC)
