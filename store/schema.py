@@ -228,6 +228,7 @@ deliveries = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", DateTime(timezone=True)),  # a retry waits until then
     Column("claimed_by", String(100)),  # the worker sending it now
+    Column("claimed_at", DateTime(timezone=True)),  # when: a claim older than a lease is abandoned
     Column("attempted_at", DateTime(timezone=True)),  # the latest attempt: rate limits count these
     Column("message_id", String(300)),
     Column("sent_at", DateTime(timezone=True)),

@@ -64,6 +64,7 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('claimed_by', sa.String(length=100), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('attempted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('message_id', sa.String(length=300), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
