@@ -90,13 +90,16 @@ class Skeleton:
 
 
 @dataclass(frozen=True)
-class RenderedIssue:
-    """One issue, compiled once: HTML and text with [[placeholders]], and what the checks found."""
+class Personaliser:
+    """HTML and text with [[placeholders]], split once, filled in per recipient.
 
-    digest: Digest
+    Shared by `RenderedIssue` and the send loop, which rebuilds one from an issue's stored HTML
+    and text rather than rendering again.
+    """
+
     html: str
     text: str
-    problems: tuple[str, ...] = ()
+    label: str = "the issue"  # names the issue in errors: "issue 2 (Domestic abuse)"
     _html_skeleton: Skeleton = field(init=False, repr=False, compare=False)
     _text_skeleton: Skeleton = field(init=False, repr=False, compare=False)
 
@@ -104,10 +107,6 @@ class RenderedIssue:
         # Split once here so that personalising a thousand recipients is a thousand joins.
         object.__setattr__(self, "_html_skeleton", Skeleton.parse(self.html))
         object.__setattr__(self, "_text_skeleton", Skeleton.parse(self.text))
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
     @property
     def fields(self) -> frozenset[str]:
@@ -119,11 +118,38 @@ class RenderedIssue:
         missing = sorted(self.fields - fields.keys())
         if missing:
             raise PersonalisationError(
-                f"issue {self.digest.number} ({self.digest.title}) needs values for "
-                f"{', '.join(missing)} to personalise it"
+                f"{self.label} needs values for {', '.join(missing)} to personalise it"
             )
         escaped = {name: html.escape(fields[name], quote=True) for name in self.fields}
         return self._html_skeleton.fill(escaped), self._text_skeleton.fill(fields)
+
+
+@dataclass(frozen=True)
+class RenderedIssue:
+    """One issue, compiled once: HTML and text with [[placeholders]], and what the checks found."""
+
+    digest: Digest
+    html: str
+    text: str
+    problems: tuple[str, ...] = ()
+    _personaliser: Personaliser = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        label = f"issue {self.digest.number} ({self.digest.title})"
+        object.__setattr__(self, "_personaliser", Personaliser(self.html, self.text, label))
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The names of the per-recipient fields this issue needs."""
+        return self._personaliser.fields
+
+    def personalise(self, fields: Mapping[str, str]) -> tuple[str, str]:
+        """(html, text) for one recipient; values are HTML-escaped in the HTML part only."""
+        return self._personaliser.personalise(fields)
 
 
 # -- the steps, each small enough to test on its own -------------------------------------------

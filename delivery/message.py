@@ -31,7 +31,7 @@ def build_message(
     to_name: str | None,
     fields: Mapping[str, str],
     list_id: str,
-    unsubscribe_url: str,
+    unsubscribe_url: str | None,
     unsubscribe_mailto: str | None = None,
     message_id_domain: str | None = None,
     now: datetime | None = None,
@@ -43,21 +43,57 @@ def build_message(
     """
     digest = rendered.digest
     html, text = rendered.personalise(fields)
-    sender = parse_address(digest.sender, "sender")
+    return compose_message(
+        sender=digest.sender,
+        reply_to=digest.reply_to,
+        subject=digest.subject,
+        to=to,
+        to_name=to_name,
+        html=html,
+        text=text,
+        list_id=list_id,
+        unsubscribe_url=unsubscribe_url,
+        unsubscribe_mailto=unsubscribe_mailto,
+        message_id_domain=message_id_domain,
+        now=now,
+    )
 
+
+def compose_message(
+    *,
+    sender: str,
+    reply_to: str | None,
+    subject: str,
+    to: str,
+    to_name: str | None,
+    html: str,
+    text: str,
+    list_id: str,
+    unsubscribe_url: str | None,
+    unsubscribe_mailto: str | None = None,
+    message_id_domain: str | None = None,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """The message from already personalised parts (the send loop fills a stored issue itself).
+
+    Without an `unsubscribe_url` (a list people are on because of their job) there are no
+    List-Unsubscribe headers at all: a one-click header that cannot unsubscribe would mislead.
+    """
+    from_address = parse_address(sender, "sender")
     message = EmailMessage(policy=POLICY)
-    message["From"] = sender
-    if digest.reply_to:
-        message["Reply-To"] = parse_address(digest.reply_to, "reply-to")
+    message["From"] = from_address
+    if reply_to:
+        message["Reply-To"] = parse_address(reply_to, "reply-to")
     message["To"] = Address(
         display_name=safe(to_name or "", "recipient name"), addr_spec=safe(to, "to")
     )
-    message["Subject"] = safe(digest.subject, "subject")
+    message["Subject"] = safe(subject, "subject")
     message["Date"] = email.utils.format_datetime(now or datetime.now(UTC))
-    message["Message-ID"] = email.utils.make_msgid(domain=message_id_domain or sender.domain)
+    message["Message-ID"] = email.utils.make_msgid(domain=message_id_domain or from_address.domain)
     message["List-Id"] = safe(list_id, "list id")
-    message["List-Unsubscribe"] = list_unsubscribe(unsubscribe_url, unsubscribe_mailto)
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if unsubscribe_url:
+        message["List-Unsubscribe"] = list_unsubscribe(unsubscribe_url, unsubscribe_mailto)
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 
     # Quoted-printable keeps every line under 78 characters whatever the paragraph length.
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
