@@ -240,3 +240,28 @@ deliveries = Table(
     Index(None, "recipient_id"),
     _enum_check("status", DeliveryStatus, "status"),
 )
+
+# "I've read this": at most one per delivery (a second confirm changes nothing). The issue,
+# recipient and list are copied from the delivery so the report groups without extra joins;
+# erasing the person leaves an anonymous row, so the counts stay true.
+acknowledgements = Table(
+    "acknowledgements",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "delivery_id",
+        Id,
+        ForeignKey("deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("issue_id", Id, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False),
+    Column("recipient_id", Id, ForeignKey("recipients.id", ondelete="SET NULL")),
+    Column("list_id", Id, ForeignKey("lists.id", ondelete="SET NULL")),
+    # An optional one-line reflection ("what will you do differently?"), control characters
+    # stripped and cut to this length by the web endpoint.
+    Column("reflection", String(500)),
+    _created_at(),
+    Index(None, "issue_id"),
+    Index(None, "recipient_id"),
+)
