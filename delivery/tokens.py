@@ -27,6 +27,7 @@ class Purpose(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     ACKNOWLEDGE = "acknowledge"
     VIEW = "view"
+    ARCHIVE = "archive"  # names a campaign, not a delivery: its archive page of sent issues
 
 
 class TokenError(BriefcastError):
