@@ -77,6 +77,25 @@ class TransportUnavailable(TransportError):
     """
 
 
+def check_envelope(envelope: Envelope) -> None:
+    """Refuse an envelope address that could smuggle in an SMTP command or a header line.
+
+    Control characters (CR, LF above all), spaces and angle brackets have no place in an address
+    on the wire; recipients are validated on import, so this is the last line of defence. A bad
+    recipient fails that one message; a bad sender fails them all, so a person must fix it.
+    """
+    for role, address in (("sender", envelope.sender), ("recipient", envelope.recipient)):
+        if not address or any(char in _UNSAFE or ord(char) < 32 for char in address):
+            failure = PermanentFailure if role == "recipient" else TransportUnavailable
+            raise failure(
+                f"the envelope {role} {address!r} is empty or contains a line break, space, "
+                "control character or angle bracket; nothing was sent"
+            )
+
+
+_UNSAFE = frozenset(" <>\x7f")
+
+
 class TransportBase:
     """Context-manager plumbing shared by the transports."""
 

@@ -7,7 +7,7 @@ import email.policy
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from briefcast.delivery.transports.base import Envelope, TransportBase
+from briefcast.delivery.transports.base import Envelope, TransportBase, check_envelope
 
 
 @dataclass(frozen=True)
@@ -31,4 +31,5 @@ class MemoryTransport(TransportBase):
         self.opened += 1
 
     def send(self, envelope: Envelope, message: bytes) -> None:
+        check_envelope(envelope)
         self.outbox.append(Sent(envelope, bytes(message)))

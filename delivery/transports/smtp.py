@@ -1,0 +1,247 @@
+"""The smtp transport: hands messages to a relay over one reused connection (smtplib).
+
+One connection carries many messages; it is opened on the first send() (or by open()) and kept
+until close(). Every smtplib outcome is sorted into the three failures of the contract:
+
+- TemporaryFailure: a 4xx reply, a dropped connection, a timeout. Try the message again later.
+- PermanentFailure: a 5xx reply to RCPT TO or to the message (`.enhanced` from the reply text,
+  "5.1.1" and the like), or an international address the relay cannot take. Don't retry.
+- TransportUnavailable: what a person must fix and what would fail every message the same way:
+  login refused (530/534/535/538), TLS impossible, host unknown or refusing connections, the
+  sender refused with a 5xx.
+
+A relay may drop an idle connection or close it with 421 after its own per-connection limit, so
+a 421 reply or a dropped connection during send() is retried once, at once, on a new connection
+before it is reported. A timeout is not retried: a relay that stalled once is likely to stall
+again, and the send loop retries later with backoff anyway.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import socket
+import ssl
+from contextlib import suppress
+
+from briefcast.delivery.transports.base import (
+    Envelope,
+    PermanentFailure,
+    TemporaryFailure,
+    TransportBase,
+    TransportError,
+    TransportUnavailable,
+    check_envelope,
+)
+from briefcast.settings import SmtpSettings
+
+# Replies that mean our credentials or our right to send are wrong: no message can go out.
+LOGIN_CODES = frozenset({530, 534, 535, 538})
+# "5.1.1 ..." at the start of a reply line (RFC 3463).
+ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})\b")
+
+
+class ConnectionLost(TemporaryFailure):
+    """The connection went away (a drop, or a 421 reply): worth one retry on a new one."""
+
+
+class SmtpTransport(TransportBase):
+    name = "smtp"
+
+    def __init__(self, settings: SmtpSettings, *, ssl_context: ssl.SSLContext | None = None):
+        """`ssl_context` replaces the default (system CAs, hostname checked), e.g. in tests."""
+        self.settings = settings
+        self.connections = 0  # connections opened so far, for tests and logs
+        self._ssl_context = ssl_context
+        self._client: smtplib.SMTP | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}"
+
+    def open(self) -> None:
+        if self._client is None:
+            self._client = self._connect()
+            self.connections += 1
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            with suppress(smtplib.SMTPException, OSError):
+                client.quit()
+            client.close()
+
+    def send(self, envelope: Envelope, message: bytes) -> None:
+        check_envelope(envelope)
+        try:
+            self._send_once(envelope, message)
+        except ConnectionLost:
+            self._send_once(envelope, message)  # a second loss is reported as it is
+
+    # -- one attempt --------------------------------------------------------------------------
+
+    def _send_once(self, envelope: Envelope, message: bytes) -> None:
+        self.open()
+        client = self._client
+        assert client is not None
+        try:
+            options = self._mail_options(client, envelope, message)
+            client.sendmail(envelope.sender, [envelope.recipient], message, mail_options=options)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, reply = error.recipients[envelope.recipient]
+            raise reply_error(code, reply, f"{envelope.recipient} refused") from None
+        except smtplib.SMTPSenderRefused as error:
+            raise self._sender_refused(error) from None
+        except smtplib.SMTPResponseException as error:  # SMTPDataError, SMTPHeloError
+            raise reply_error(error.smtp_code, error.smtp_error, "message refused") from None
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            raise self._lost(error, "during the send") from None
+        finally:
+            if client.sock is None:  # smtplib closed it (421, a failed RSET, a drop)
+                self._client = None
+
+    def _mail_options(self, client: smtplib.SMTP, envelope: Envelope, message: bytes) -> list[str]:
+        options = []
+        if not (envelope.sender.isascii() and envelope.recipient.isascii()):
+            if not client.has_extn("smtputf8"):
+                raise PermanentFailure(
+                    f"{envelope.recipient}: the relay {self.address} does not accept "
+                    "international addresses (it does not offer SMTPUTF8)"
+                )
+            options.append("SMTPUTF8")
+        if not message.isascii() and client.has_extn("8bitmime"):
+            options.append("BODY=8BITMIME")
+        return options
+
+    def _sender_refused(self, error: smtplib.SMTPSenderRefused) -> TransportError:
+        failure = reply_error(error.smtp_code, error.smtp_error, f"sender {error.sender} refused")
+        if isinstance(failure, PermanentFailure):
+            # Every message has this sender, so every one would be refused the same way.
+            return TransportUnavailable(f"{failure}; check the campaign's sender", failure.code)
+        return failure
+
+    def _lost(self, error: OSError, when: str) -> TemporaryFailure:
+        self._discard()
+        if timed_out(error):
+            return TemporaryFailure(
+                f"the relay {self.address} did not answer within {self.settings.timeout:g} s {when}"
+            )
+        return ConnectionLost(f"the relay {self.address} dropped the connection {when}")
+
+    def _discard(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    # -- connecting ---------------------------------------------------------------------------
+
+    def _connect(self) -> smtplib.SMTP:
+        client: smtplib.SMTP | None = None
+        try:
+            client = self._greeted()
+            client.ehlo_or_helo_if_needed()
+            if self.settings.security == "starttls":
+                self._start_tls(client)
+            if self.settings.username:
+                client.login(self.settings.username, self.settings.password or "")
+            return client
+        except Exception as error:
+            if client is not None:
+                client.close()
+            raise self._connect_error(error) from None
+
+    def _greeted(self) -> smtplib.SMTP:
+        settings = self.settings
+        if settings.security == "tls":
+            return smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=settings.timeout, context=self._context()
+            )
+        return smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+
+    def _start_tls(self, client: smtplib.SMTP) -> None:
+        if not client.has_extn("starttls"):
+            raise TransportUnavailable(
+                f"the relay {self.address} does not offer STARTTLS; check BRIEFCAST_SMTP_PORT "
+                "or set BRIEFCAST_SMTP_SECURITY to tls (implicit TLS) or none"
+            )
+        client.starttls(context=self._context())
+        client.ehlo()
+
+    def _context(self) -> ssl.SSLContext:
+        return self._ssl_context or ssl.create_default_context()
+
+    def _connect_error(self, error: Exception) -> TransportError:
+        where = self.address
+        if isinstance(error, TransportError):
+            return error
+        if isinstance(error, smtplib.SMTPAuthenticationError):
+            return TransportUnavailable(
+                f"the relay {where} refused the login ({error.smtp_code} {reply_text(error)}); "
+                "check BRIEFCAST_SMTP_USERNAME and BRIEFCAST_SMTP_PASSWORD",
+                error.smtp_code,
+            )
+        if isinstance(error, smtplib.SMTPResponseException):  # a refusing greeting, EHLO, ...
+            failure = reply_error(error.smtp_code, error.smtp_error, f"the relay {where}")
+            if isinstance(failure, PermanentFailure):
+                return TransportUnavailable(str(failure), failure.code)
+            return failure
+        if isinstance(error, smtplib.SMTPServerDisconnected):
+            return self._lost(error, "while connecting")
+        if isinstance(error, smtplib.SMTPException):  # no AUTH offered, no usable mechanism
+            return TransportUnavailable(f"cannot log in to the relay {where}: {error}")
+        if isinstance(error, ssl.SSLError | ssl.CertificateError):
+            reason = getattr(error, "verify_message", None) or getattr(error, "reason", None)
+            return TransportUnavailable(
+                f"TLS with the relay {where} failed ({reason or error}); "
+                "check BRIEFCAST_SMTP_SECURITY and the relay's certificate"
+            )
+        if isinstance(error, socket.gaierror):
+            return TransportUnavailable(
+                f"the relay host {self.settings.host!r} is unknown; check BRIEFCAST_SMTP_HOST"
+            )
+        if isinstance(error, ConnectionRefusedError):
+            return TransportUnavailable(
+                f"the relay {where} refused the connection; check BRIEFCAST_SMTP_HOST and "
+                "BRIEFCAST_SMTP_PORT"
+            )
+        if isinstance(error, OSError):
+            return self._lost(error, "while connecting")
+        raise error  # a bug, not a relay problem
+
+
+def reply_error(code: int, reply: bytes | str, context: str) -> TransportError:
+    """The contract's failure for an SMTP reply: 421 lost, 4xx temporary, login, 5xx permanent."""
+    text = reply_text(reply)
+    message = f"{context}: {code} {text}"
+    if code == 421:
+        return ConnectionLost(message, code)
+    if code in LOGIN_CODES:
+        return TransportUnavailable(message, code)
+    if 400 <= code < 500:
+        return TemporaryFailure(message, code)
+    return PermanentFailure(message, code, enhanced_status(text))
+
+
+def enhanced_status(reply: str) -> str | None:
+    """'5.1.1' from '5.1.1 <ann@example.org>: user unknown'; None when the reply has none."""
+    match = ENHANCED.match(reply.strip())
+    return ".".join(match.groups()) if match else None
+
+
+def reply_text(reply: bytes | str | smtplib.SMTPResponseException) -> str:
+    """A reply as one printable line (multi-line replies joined)."""
+    if isinstance(reply, smtplib.SMTPResponseException):
+        reply = reply.smtp_error
+    if isinstance(reply, bytes):
+        reply = reply.decode("utf-8", errors="replace")
+    return " ".join(reply.split())
+
+
+def timed_out(error: BaseException) -> bool:
+    """smtplib reports a read timeout as SMTPServerDisconnected; the cause tells them apart."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, TimeoutError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False

@@ -1,0 +1,240 @@
+"""One contract, every transport: smtp (a real aiosmtpd server in another process), outbox, memory.
+
+Each transport comes with a reader of what it delivered, as (envelope recipient, raw bytes):
+the SMTP server's record, the Maildir's files (less the Delivered-To line the outbox puts in
+front), the memory transport's list. The same tests then run against all three.
+
+Contract choice, tested here: send() after close() reopens (a new connection, the folder again),
+so a transport can be closed between batches and used again.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from digests import SAMPLE_FIELDS, make_digest
+
+from briefcast.campaigns.render import render_digest
+from briefcast.delivery.message import build_message, make_list_id
+from briefcast.delivery.transports import (
+    Envelope,
+    MemoryTransport,
+    OutboxTransport,
+    PermanentFailure,
+    SmtpTransport,
+    Transport,
+    TransportUnavailable,
+    open_transport,
+)
+from briefcast.settings import Settings
+
+SENDER = "learning@example.org"
+LIST_ID = make_list_id("Learning from serious case reviews", "national-panel-2020", "example.org")
+
+
+@dataclass
+class Harness:
+    transport: Transport
+    delivered: Callable[[], list[tuple[str, bytes]]]  # (envelope recipient, bytes) in any order
+
+
+def outbox_delivered(folder: Path) -> list[tuple[str, bytes]]:
+    delivered = []
+    for path in (folder / "new").iterdir():
+        header, _, data = path.read_bytes().partition(b"\r\n")
+        name, _, recipient = header.decode().partition(": ")
+        assert name == "Delivered-To"
+        delivered.append((recipient, data))
+    return delivered
+
+
+@pytest.fixture(params=["smtp", "outbox", "memory"])
+def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    if request.param == "smtp":
+        server = request.getfixturevalue("smtp_server")
+        transport = SmtpTransport(server.settings())
+        harness = Harness(transport, lambda: [(m.rcpt_tos[0], m.data) for m in server.messages()])
+    elif request.param == "outbox":
+        folder = tmp_path / "outbox"
+        harness = Harness(OutboxTransport(folder), lambda: outbox_delivered(folder))
+    else:
+        memory = MemoryTransport()
+        harness = Harness(memory, lambda: [(s.envelope.recipient, s.data) for s in memory.outbox])
+    yield harness
+    harness.transport.close()
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    return render_digest(make_digest(subject="Part 2 of 6: Zoë’s café — «written agreements»"))
+
+
+@pytest.fixture
+def make_message(rendered) -> Callable[..., bytes]:
+    def make(to: str = "sam.sample@example.org", to_name: str = "Sam Sample") -> bytes:
+        message = build_message(
+            rendered,
+            to=to,
+            to_name=to_name,
+            fields=SAMPLE_FIELDS,
+            list_id=LIST_ID,
+            unsubscribe_url=SAMPLE_FIELDS["unsubscribe_url"],
+        )
+        return bytes(message)
+
+    return make
+
+
+def parse(data: bytes) -> EmailMessage:
+    return BytesParser(policy=email.policy.default).parsebytes(data)
+
+
+class TestContract:
+    def test_context_manager_opens_and_closes(self, harness, make_message):
+        with harness.transport as transport:
+            assert transport is harness.transport
+            transport.send(Envelope(SENDER, "sam.sample@example.org"), make_message())
+        assert len(harness.delivered()) == 1
+
+    def test_delivers_exactly_the_bytes_given(self, harness, make_message):
+        data = make_message()
+        with harness.transport as transport:
+            transport.send(Envelope(SENDER, "sam.sample@example.org"), data)
+        [(recipient, delivered)] = harness.delivered()
+        assert recipient == "sam.sample@example.org"
+        assert delivered == data
+        assert b"\r\n" in delivered and b"\n" not in delivered.replace(b"\r\n", b"")
+        sent, received = parse(data), parse(delivered)
+        assert received.items() == sent.items()
+        for part in ("plain", "html"):
+            assert received.get_body((part,)).get_content() == sent.get_body((part,)).get_content()
+
+    def test_several_messages_each_once(self, harness, make_message):
+        recipients = [f"reader{number}@example.org" for number in range(5)]
+        with harness.transport as transport:
+            for recipient in recipients:
+                transport.send(Envelope(SENDER, recipient), make_message(to=recipient))
+        delivered = harness.delivered()
+        assert sorted(recipient for recipient, _ in delivered) == recipients
+        for recipient, data in delivered:
+            assert parse(data)["To"].addresses[0].addr_spec == recipient
+
+    def test_close_is_idempotent(self, harness, make_message):
+        harness.transport.close()  # never opened
+        with harness.transport as transport:
+            transport.send(Envelope(SENDER, "sam.sample@example.org"), make_message())
+        harness.transport.close()
+        harness.transport.close()
+        assert len(harness.delivered()) == 1
+
+    def test_send_after_close_reopens(self, harness, make_message):
+        with harness.transport as transport:
+            transport.send(Envelope(SENDER, "first@example.org"), make_message())
+        harness.transport.send(Envelope(SENDER, "second@example.org"), make_message())
+        harness.transport.close()
+        assert sorted(recipient for recipient, _ in harness.delivered()) == [
+            "first@example.org",
+            "second@example.org",
+        ]
+
+    def test_the_envelope_recipient_is_respected(self, harness, make_message):
+        # The envelope decides where a message goes, whatever its To: header says.
+        data = make_message(to="header.only@example.org")
+        with harness.transport as transport:
+            transport.send(Envelope(SENDER, "envelope.only@example.org"), data)
+        [(recipient, delivered)] = harness.delivered()
+        assert recipient == "envelope.only@example.org"
+        assert parse(delivered)["To"].addresses[0].addr_spec == "header.only@example.org"
+
+    def test_non_ascii_subject_and_name_survive(self, harness, make_message):
+        data = make_message(to_name="Zoë Ångström-Ó Dálaigh")
+        assert data.isascii()  # RFC 2047 encoded words: nothing needs 8 bits on the wire
+        with harness.transport as transport:
+            transport.send(Envelope(SENDER, "zoe@example.org"), data)
+        received = parse(harness.delivered()[0][1])
+        assert received["Subject"] == "Part 2 of 6: Zoë’s café — «written agreements»"
+        assert received["To"].addresses[0].display_name == "Zoë Ångström-Ó Dálaigh"
+
+    @pytest.mark.parametrize(
+        "recipient",
+        [
+            "sam@example.org\r\nBcc: everyone@example.net",
+            "sam@example.org>\r\nRCPT TO:<everyone@example.net",
+            "sam@example.org\nX-Injected: yes",
+            "",
+        ],
+    )
+    def test_a_recipient_that_would_inject_is_refused_before_sending(
+        self, harness, make_message, recipient
+    ):
+        with harness.transport as transport, pytest.raises(PermanentFailure, match="nothing"):
+            transport.send(Envelope(SENDER, recipient), make_message())
+        assert harness.delivered() == []
+
+    def test_a_sender_that_would_inject_stops_the_transport(self, harness, make_message):
+        with harness.transport as transport, pytest.raises(TransportUnavailable):
+            transport.send(Envelope("a@example.org\r\nDATA", "sam@example.org"), make_message())
+        assert harness.delivered() == []
+
+
+@pytest.mark.parametrize(
+    ("environ", "kind"),
+    [
+        ({}, OutboxTransport),
+        ({"BRIEFCAST_TRANSPORT": "memory"}, MemoryTransport),
+        (
+            {"BRIEFCAST_TRANSPORT": "smtp", "BRIEFCAST_SMTP_HOST": "relay.example.org"},
+            SmtpTransport,
+        ),
+    ],
+)
+def test_open_transport_follows_the_settings(tmp_path, environ, kind):
+    settings = Settings.from_env(environ, workdir=tmp_path)
+    transport = open_transport(settings)
+    assert isinstance(transport, kind)
+    if isinstance(transport, OutboxTransport):
+        assert transport.folder == tmp_path / "var" / "outbox"
+    if isinstance(transport, SmtpTransport):
+        assert (transport.settings.host, transport.settings.port) == ("relay.example.org", 587)
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from briefcast.delivery.transports import Envelope, OutboxTransport
+folder, name = Path(sys.argv[1]), sys.argv[2]
+with OutboxTransport(folder) as outbox:
+    for number in range(50):
+        data = f"Subject: {name} {number}\\r\\n\\r\\nbody\\r\\n".encode()
+        outbox.send(Envelope("learning@example.org", f"{name}@example.org"), data)
+"""
+
+
+def test_outbox_takes_several_writer_processes_at_once(tmp_path):
+    folder = tmp_path / "outbox"  # not there yet: the writers race to create it too
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(folder), f"writer{number}"])
+        for number in range(4)
+    ]
+    assert [writer.wait(timeout=60) for writer in writers] == [0, 0, 0, 0]
+    subjects = sorted(parse(data)["Subject"] for _, data in outbox_delivered(folder))
+    expected = sorted(f"writer{w} {n}" for w in range(4) for n in range(50))
+    assert subjects == expected
+    assert list((folder / "tmp").iterdir()) == []
+
+
+def test_an_outbox_that_cannot_be_created_is_a_one_line_error(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    outbox = OutboxTransport(tmp_path / "a-file" / "outbox")
+    with pytest.raises(TransportUnavailable, match=r"cannot create the outbox folder") as caught:
+        outbox.send(Envelope(SENDER, "sam@example.org"), b"Subject: x\r\n\r\nbody\r\n")
+    assert "\n" not in str(caught.value)
+    assert "BRIEFCAST_OUTBOX" in str(caught.value)
