@@ -1,0 +1,92 @@
+"""One recipient's message from an issue's stored skeleton: fields, signed links, headers, DKIM.
+
+The issue was rendered once when it was scheduled; here only its [[placeholders]] are filled
+(campaigns.render.Personaliser) and the headers written (delivery.message.compose_message).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from briefcast.campaigns.render import Personaliser
+from briefcast.delivery.message import compose_message, make_list_id, parse_address
+from briefcast.delivery.tokens import Purpose, Signer
+from briefcast.settings import Settings
+from briefcast.store.ledger import Claimed, IssueToSend
+
+# "Dear colleague," when a list gave no name for the person.
+NAMELESS = "colleague"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message ready for a transport, with what the ledger records of it."""
+
+    sender: str  # the envelope sender (MAIL FROM)
+    recipient: str
+    message_id: str
+    data: bytes
+
+
+class IssueMessages:
+    """Builds each recipient's message for one issue; made once per send, used per row."""
+
+    def __init__(self, issue: IssueToSend, settings: Settings, signer: Signer) -> None:
+        self.issue = issue
+        self.settings = settings
+        self.signer = signer
+        self.personaliser = Personaliser(
+            issue.html, issue.text, f"issue {issue.number} ({issue.title})"
+        )
+        self.sender_address = parse_address(issue.sender, "sender")
+        domain = self.sender_address.domain
+        self.list_id = make_list_id(issue.campaign_title, issue.campaign_name, domain)
+        self.domain = domain
+        self._sign = _dkim_signer(settings)
+
+    def build(self, row: Claimed, now: datetime) -> Outgoing:
+        base = self.settings.base_url
+        unsubscribe_url = f"{base}/u/{self.signer.make(Purpose.UNSUBSCRIBE, row.delivery_id)}"
+        fields = {
+            "recipient_name": row.name or NAMELESS,
+            "list_name": row.list_name or self.issue.campaign_title,
+            "unsubscribe_url": unsubscribe_url,
+            "acknowledge_url": f"{base}/a/{self.signer.make(Purpose.ACKNOWLEDGE, row.delivery_id)}",
+            "web_view_url": f"{base}/v/{self.signer.make(Purpose.VIEW, row.delivery_id)}",
+        }
+        html, text = self.personaliser.personalise(fields)
+        offered = row.unsubscribe_offered
+        token = unsubscribe_url.rsplit("/", 1)[-1]
+        message = compose_message(
+            sender=self.issue.sender,
+            reply_to=self.issue.reply_to,
+            subject=self.issue.subject,
+            to=row.address,
+            to_name=row.name,
+            html=html,
+            text=text,
+            list_id=self.list_id,
+            unsubscribe_url=unsubscribe_url if offered else None,
+            unsubscribe_mailto=f"unsubscribe@{self.domain}?subject={token}" if offered else None,
+            now=now,
+        )
+        data = bytes(message)
+        if self._sign is not None:
+            data = self._sign(data)
+        return Outgoing(
+            sender=self.sender_address.addr_spec,
+            recipient=row.address,
+            message_id=str(message["Message-ID"]),
+            data=data,
+        )
+
+
+def _dkim_signer(settings: Settings):  # type: ignore[no-untyped-def]
+    """delivery.dkim.sign bound to the configured key, or None without DKIM settings."""
+    if settings.dkim is None:
+        return None
+    from briefcast.delivery import dkim  # dkimpy is only needed when a key is configured
+
+    config = settings.dkim
+    return lambda data: dkim.sign(data, config)

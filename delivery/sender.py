@@ -1,0 +1,338 @@
+"""The send loop: work an issue's ledger rows through a transport, each person once.
+
+    send_issue(engine, issue_id, transport, settings, worker_id="worker-1") -> SendReport
+
+Exactly once, and the bound after a crash: a row is recorded SENT in its own commit right after
+the transport accepted it, before the next message goes, and a SENT row is never claimed again.
+So re-runs, restarts and re-schedules never repeat a recorded message. After a hard crash
+(kill -9) the only message that can go twice is the one in flight at that moment, at most one
+per open connection (one per worker here): it was handed over but its outcome not yet recorded,
+so the row is still SENDING, and the restarted worker returns it to the queue and sends it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum, auto
+
+from sqlalchemy import Engine
+
+from briefcast.delivery.limits import RateLimiter, Reservation
+from briefcast.delivery.outgoing import IssueMessages
+from briefcast.delivery.tokens import Signer, signing_key
+from briefcast.delivery.transports.base import (
+    Envelope,
+    PermanentFailure,
+    Transport,
+    TransportError,
+    TransportUnavailable,
+)
+from briefcast.errors import BriefcastError
+from briefcast.settings import Settings
+from briefcast.store import ledger
+from briefcast.store.ledger import Claimed, DeliveryCounts
+from briefcast.store.schema import IssueState, SuppressionReason, utcnow
+from briefcast.store.suppressions import add_suppression, find_suppression
+
+PAUSED_BY_LOOP = "paused by the send loop: "
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How the loop retries, pauses and batches; the defaults suit a real relay."""
+
+    # The wait after the 1st, 2nd, ... temporary failure of a row (the last repeats).
+    delays: tuple[timedelta, ...] = (
+        timedelta(minutes=1),
+        timedelta(minutes=5),
+        timedelta(minutes=30),
+        timedelta(hours=2),
+    )
+    # Attempts per row before it is FAILED for good.
+    max_attempts: int = 5
+    # Failures in a row (any recipient) that pause the issue: something is wrong with the relay
+    # or the message, not with one person.
+    pause_after: int = 10
+    # Rows claimed per transaction (fewer under a per-minute limit: a minute's worth).
+    batch_size: int = 50
+    # A claim held this long without an attempt is taken to be a dead worker's.
+    lease: timedelta = timedelta(minutes=15)
+    # A retry due sooner than this is waited for; a later one ends the run with waiting_until.
+    longest_wait: timedelta = timedelta(minutes=2)
+
+    def delay(self, attempts: int) -> timedelta:
+        """The wait before the next attempt, after `attempts` attempts have failed."""
+        return self.delays[min(attempts, len(self.delays)) - 1]
+
+
+@dataclass(frozen=True)
+class SendReport:
+    issue_id: int
+    counts: DeliveryCounts
+    # Why it stopped before the end: paused (by a person or by the loop), or cancelled.
+    paused_reason: str | None = None
+    # Rows remain that are not due before then (the day's cap is spent, retries wait): run again.
+    waiting_until: datetime | None = None
+
+
+class _Outcome(Enum):
+    SENT = auto()
+    FAILED = auto()  # this row only (failed, bounced, retry later)
+    UNAVAILABLE = auto()  # nothing can be sent: pause
+
+
+def send_issue(
+    engine: Engine,
+    issue_id: int,
+    transport: Transport,
+    settings: Settings,
+    *,
+    worker_id: str,
+    stop: threading.Event | None = None,
+    progress: Callable[[DeliveryCounts], None] | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    sleep: Callable[[float], None] = time.sleep,
+    retry: RetryPolicy = RetryPolicy(),
+    limiter: RateLimiter | None = None,
+) -> SendReport:
+    """Send one issue: resolve its audience (the first time), then every row not yet final.
+
+    Call it to send: it starts from any state but sent and cancelled (whether a paused or missed
+    issue should go is the caller's decision). It returns when every row is final (the issue is
+    then SENT), when `stop` is set (the message in flight finishes and is recorded first), when
+    the issue is paused (by a person, or by the loop after an authentication failure or a run of
+    failures) or cancelled, or when the rest cannot go before `waiting_until`. Run it again at
+    any time: it continues where the ledger says, and never repeats a row recorded as sent.
+    `worker_id` must be stable across restarts of the same worker, so its own abandoned claims
+    are taken back at once. `clock` and `sleep` are injectable for tests.
+    """
+    run = _SendRun(
+        engine=engine,
+        issue_id=issue_id,
+        transport=transport,
+        worker_id=worker_id,
+        stop=stop or threading.Event(),
+        progress=progress,
+        clock=clock,
+        sleep=sleep,
+        retry=retry,
+        limiter=limiter or RateLimiter(settings.limits),
+    )
+    with engine.connect() as conn:
+        issue = ledger.load_issue(conn, issue_id)
+    if issue.state in (IssueState.SENT, IssueState.CANCELLED):
+        reason = None if issue.state is IssueState.SENT else issue.state_reason or "cancelled"
+        return run.report(paused_reason=reason)
+    # Each transaction that writes starts with a write: on SQLite (WAL) a transaction that read
+    # first cannot always be upgraded to a writer while another connection writes.
+    with engine.begin() as conn:
+        if not ledger.start_sending(conn, issue_id, clock()):
+            return run.report(paused_reason="cancelled")  # sent or cancelled just now
+        if issue.audience_size is None:
+            ledger.resolve_audience(conn, issue_id)
+        ledger.requeue_abandoned(
+            conn, issue_id, worker_id=worker_id, claimed_before=clock() - retry.lease
+        )
+        signer = Signer(signing_key(conn, settings.secret_key))
+    run.messages = IssueMessages(issue, settings, signer)
+    try:
+        return run.loop()
+    finally:
+        transport.close()
+
+
+@dataclass
+class _SendRun:
+    """One call of send_issue: the loop and its small state (failures in a row)."""
+
+    engine: Engine
+    issue_id: int
+    transport: Transport
+    worker_id: str
+    stop: threading.Event
+    progress: Callable[[DeliveryCounts], None] | None
+    clock: Callable[[], datetime]
+    sleep: Callable[[float], None]
+    retry: RetryPolicy
+    limiter: RateLimiter
+    messages: IssueMessages | None = None
+    failures_in_a_row: int = 0
+
+    def loop(self) -> SendReport:
+        batch_size = self.limiter.batch_size(self.retry.batch_size)
+        while not self.stop.is_set():
+            with self.engine.begin() as conn:
+                batch = ledger.claim_batch(
+                    conn, self.issue_id, self.worker_id, batch_size, self.clock()
+                )
+            if batch:
+                report = self.send_batch(batch)
+                self.report_progress()
+                if report is not None:
+                    return report
+                continue
+            report = self.nothing_due()
+            if report is not None:
+                return report
+        return self.report()
+
+    def send_batch(self, batch: Sequence[Claimed]) -> SendReport | None:
+        """Send each claimed row; a report when the run must end (the rest is given back)."""
+        for index, row in enumerate(batch):
+            if self.stop.is_set():
+                return self.give_back(batch[index:])
+            reservation = self.reserve(row)
+            if reservation is None:  # stopped while waiting for the minute to free
+                return self.give_back(batch[index:])
+            if reservation.lost:
+                continue
+            if not reservation.granted:  # the day's cap is spent
+                return self.give_back(batch[index:], waiting_until=reservation.wait_until)
+            outcome, error = self.send_one(row)
+            if outcome is _Outcome.UNAVAILABLE:
+                return self.pause(batch[index:], error)
+            if outcome is _Outcome.FAILED and self.failures_in_a_row >= self.retry.pause_after:
+                reason = f"{self.failures_in_a_row} failures in a row, the last: {error}"
+                return self.pause(batch[index + 1 :], reason)
+        return None
+
+    def reserve(self, row: Claimed) -> Reservation | None:
+        """A slot under the limits; waits while the minute is full (None if stopped meanwhile)."""
+        while True:
+            with self.engine.begin() as conn:
+                reservation = self.limiter.reserve(
+                    conn, row.delivery_id, self.worker_id, self.clock()
+                )
+            if reservation.granted or reservation.lost or reservation.day_spent:
+                return reservation
+            assert reservation.wait_until is not None
+            if not self.wait_until(reservation.wait_until):
+                return None
+
+    def send_one(self, row: Claimed) -> tuple[_Outcome, str]:
+        """Hand one message over and record what came of it, in its own commit."""
+        assert self.messages is not None
+        now = self.clock()
+        try:
+            outgoing = self.messages.build(row, now)
+        except BriefcastError as error:  # an address or name no message can carry
+            self.record(ledger.record_failed, row.delivery_id, str(error))
+            return self.failed(str(error))
+        try:
+            self.transport.send(Envelope(outgoing.sender, outgoing.recipient), outgoing.data)
+        except TransportUnavailable as error:
+            return _Outcome.UNAVAILABLE, describe(error)
+        except PermanentFailure as error:
+            if error.unknown_user:
+                self.bounce(row, describe(error))
+            else:
+                self.record(ledger.record_failed, row.delivery_id, describe(error))
+            return self.failed(describe(error))
+        except TransportError as error:  # temporary: a 4xx, a dropped connection, a timeout
+            self.retry_later(row, describe(error), now)
+            return self.failed(describe(error))
+        self.record(ledger.record_sent, row.delivery_id, outgoing.message_id, self.clock())
+        self.failures_in_a_row = 0
+        return _Outcome.SENT, ""
+
+    def failed(self, error: str) -> tuple[_Outcome, str]:
+        self.failures_in_a_row += 1
+        return _Outcome.FAILED, error
+
+    def retry_later(self, row: Claimed, error: str, now: datetime) -> None:
+        attempts = row.attempts + 1
+        if attempts >= self.retry.max_attempts:
+            message = f"gave up after {attempts} attempts: {error}"
+            self.record(ledger.record_failed, row.delivery_id, message)
+        else:
+            due = now + self.retry.delay(attempts)
+            self.record(ledger.record_retry, row.delivery_id, error, due)
+
+    def bounce(self, row: Claimed, error: str) -> None:
+        """BOUNCED, and the address suppressed everywhere, in one commit."""
+        with self.engine.begin() as conn:
+            ledger.record_bounced(conn, row.delivery_id, error)
+            if find_suppression(conn, row.address, None) is None:
+                add_suppression(
+                    conn,
+                    reason=SuppressionReason.BOUNCED,
+                    created_by="send loop",
+                    address=row.address,
+                )
+
+    def record(self, write: Callable[..., None], *arguments: object) -> None:
+        with self.engine.begin() as conn:
+            ledger.commit_quickly(conn)
+            write(conn, *arguments)
+
+    def nothing_due(self) -> SendReport | None:
+        """No row could be claimed: finished, stopped by a person, or waiting for retries."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            if ledger.finish_if_done(conn, self.issue_id, now):
+                return self.report()
+            state, reason = ledger.issue_state(conn, self.issue_id)
+            if state is not IssueState.SENDING:  # paused or cancelled by a person meanwhile
+                return self.report(paused_reason=reason or state.value)
+            if ledger.requeue_abandoned(conn, self.issue_id, claimed_before=now - self.retry.lease):
+                return None
+            queued = ledger.delivery_counts(conn, self.issue_id).queued
+            due = ledger.next_retry_at(conn, self.issue_id)
+        if queued == 0 or due is None:
+            # Only other workers' claims remain: they finish the issue, or their lease lapses.
+            return self.report(waiting_until=now + self.retry.lease)
+        if due - now > self.retry.longest_wait:
+            return self.report(waiting_until=due)
+        self.wait_until(due)
+        return None
+
+    def wait_until(self, moment: datetime) -> bool:
+        """Sleep until `moment` in short steps, so a stop is noticed; False if stopped."""
+        while not self.stop.is_set():
+            left = (moment - self.clock()).total_seconds()
+            if left <= 0:
+                return True
+            self.sleep(min(max(left, 0.01), 1.0))
+        return False
+
+    def give_back(
+        self, rows: Sequence[Claimed], waiting_until: datetime | None = None
+    ) -> SendReport:
+        with self.engine.begin() as conn:
+            ledger.release(conn, [row.delivery_id for row in rows], self.worker_id)
+        return self.report(waiting_until=waiting_until)
+
+    def pause(self, rows: Sequence[Claimed], reason: str) -> SendReport:
+        reason = PAUSED_BY_LOOP + reason
+        with self.engine.begin() as conn:
+            ledger.release(conn, [row.delivery_id for row in rows], self.worker_id)
+            ledger.pause_issue(conn, self.issue_id, reason)
+        return self.report(paused_reason=reason)
+
+    def counts(self) -> DeliveryCounts:
+        with self.engine.connect() as conn:
+            return ledger.delivery_counts(conn, self.issue_id)
+
+    def report_progress(self) -> None:
+        if self.progress is not None:
+            self.progress(self.counts())
+
+    def report(
+        self, *, paused_reason: str | None = None, waiting_until: datetime | None = None
+    ) -> SendReport:
+        counts = self.counts()
+        if self.progress is not None:
+            self.progress(counts)
+        return SendReport(self.issue_id, counts, paused_reason, waiting_until)
+
+
+def describe(error: TransportError) -> str:
+    """The error as the ledger keeps it: the reply code first when there was one."""
+    text = str(error)
+    if error.code is not None and not text.startswith(str(error.code)):
+        return f"{error.code} {text}"
+    return text

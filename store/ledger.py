@@ -1,0 +1,513 @@
+"""The delivery ledger: one row per (issue, recipient), and the few operations the send loop needs.
+
+Like listmonk's manager and its store, the send loop (delivery/sender.py) owns this interface:
+resolve an issue's audience into rows, claim a batch, reserve an attempt, record an outcome,
+give back what it cannot send, count. Every function takes a Connection inside the caller's
+transaction; the caller decides where commits fall (one per message, see the sender).
+
+Row life: QUEUED --claim--> SENDING --outcome--> SENT | FAILED | BOUNCED, or back to QUEUED (a
+retry, with next_attempt_at; or released unsent). QUEUED --claim--> SKIPPED when the person was
+suppressed or erased after the audience was resolved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Connection,
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+
+from briefcast.errors import BriefcastError
+from briefcast.store.schema import (
+    DeliveryStatus,
+    Id,
+    IssueState,
+    campaigns,
+    deliveries,
+    issues,
+    lists,
+    memberships,
+    recipients,
+)
+from briefcast.store.suppressions import suppressed_for
+
+# Serialises rate-limit reservations across workers on PostgreSQL ("brfcst" in ASCII).
+RATE_LOCK_KEY = 0x627266637374
+OPEN_STATUSES = (DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value)
+
+
+class LedgerError(BriefcastError):
+    pass
+
+
+@dataclass(frozen=True)
+class DeliveryCounts:
+    queued: int = 0
+    sending: int = 0
+    sent: int = 0
+    failed: int = 0
+    bounced: int = 0
+    skipped: int = 0
+
+    @property
+    def remaining(self) -> int:
+        """Rows not yet final: queued (perhaps waiting for a retry) or in flight."""
+        return self.queued + self.sending
+
+    @property
+    def total(self) -> int:
+        return self.remaining + self.sent + self.failed + self.bounced + self.skipped
+
+
+@dataclass(frozen=True)
+class IssueToSend:
+    """What the send loop reads of an issue: its envelope, its stored skeleton, its state."""
+
+    id: int
+    number: int
+    title: str
+    campaign_name: str
+    campaign_title: str
+    subject: str
+    sender: str
+    reply_to: str | None
+    html: str
+    text: str
+    state: IssueState
+    state_reason: str | None
+    audience_size: int | None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A ledger row claimed by this worker, with what its message needs."""
+
+    delivery_id: int
+    recipient_id: int
+    address: str
+    name: str | None
+    list_name: str | None  # None if the list was deleted after the audience was resolved
+    unsubscribe_offered: bool
+    attempts: int  # attempts recorded before this one
+
+
+# -- the issue ------------------------------------------------------------------------------------
+
+
+def load_issue(conn: Connection, issue_id: int) -> IssueToSend:
+    query = (
+        select(
+            issues.c.id,
+            issues.c.number,
+            issues.c.title,
+            campaigns.c.name,
+            campaigns.c.title,
+            issues.c.subject,
+            issues.c.sender,
+            issues.c.reply_to,
+            issues.c.html,
+            issues.c.text,
+            issues.c.state,
+            issues.c.state_reason,
+            issues.c.audience_size,
+        )
+        .select_from(issues.join(campaigns))
+        .where(issues.c.id == issue_id)
+    )
+    row = conn.execute(query).one_or_none()
+    if row is None:
+        raise LedgerError(f"there is no issue with id {issue_id}")
+    return IssueToSend(*row[:10], IssueState(row[10]), *row[11:])
+
+
+def issue_state(conn: Connection, issue_id: int) -> tuple[IssueState, str | None]:
+    row = conn.execute(
+        select(issues.c.state, issues.c.state_reason).where(issues.c.id == issue_id)
+    ).one()
+    return IssueState(row[0]), row[1]
+
+
+def start_sending(conn: Connection, issue_id: int, now: datetime) -> bool:
+    """SENDING (started_at kept from the first start); False for an issue sent or cancelled."""
+    result = conn.execute(
+        update(issues)
+        .where(
+            issues.c.id == issue_id,
+            issues.c.state.not_in([IssueState.SENT.value, IssueState.CANCELLED.value]),
+        )
+        .values(
+            state=IssueState.SENDING.value,
+            state_reason=None,
+            started_at=func.coalesce(issues.c.started_at, _utc(now)),
+        )
+    )
+    return result.rowcount == 1
+
+
+def finish_if_done(conn: Connection, issue_id: int, now: datetime) -> bool:
+    """SENT (finished_at) once no row is queued or in flight; False while some still are."""
+    result = conn.execute(
+        update(issues)
+        .where(
+            issues.c.id == issue_id,
+            issues.c.state == IssueState.SENDING.value,
+            ~exists().where(
+                deliveries.c.issue_id == issue_id, deliveries.c.status.in_(OPEN_STATUSES)
+            ),
+        )
+        .values(state=IssueState.SENT.value, finished_at=_utc(now))
+    )
+    return result.rowcount == 1
+
+
+def pause_issue(conn: Connection, issue_id: int, reason: str) -> None:
+    conn.execute(
+        update(issues)
+        .where(issues.c.id == issue_id, issues.c.state == IssueState.SENDING.value)
+        .values(state=IssueState.PAUSED.value, state_reason=reason)
+    )
+
+
+# -- the audience ---------------------------------------------------------------------------------
+
+
+def resolve_audience(conn: Connection, issue_id: int) -> int:
+    """Insert a QUEUED row for each person the issue reaches who has none yet; returns the total.
+
+    The audience is the issue's lists minus suppressions (for every list, or for the list the
+    person would be reached through) minus anyone on an excluded list, each person once, reached
+    through the first of the issue's lists (in its order) on which they are not suppressed.
+    One INSERT ... SELECT, so a million people never pass through Python. Idempotent: running it
+    again adds only people missing from the ledger, never a second row (the unique key agrees).
+    """
+    row = conn.execute(
+        select(issues.c.lists, issues.c.exclude_lists).where(issues.c.id == issue_id)
+    ).one_or_none()
+    if row is None:
+        raise LedgerError(f"there is no issue with id {issue_id}")
+    wanted = _list_ids(conn, list(dict.fromkeys(row[0])))
+    unwanted = _list_ids(conn, list(row[1] or ()))
+
+    def reachable(list_id: int):  # type: ignore[no-untyped-def]
+        return and_(
+            exists().where(
+                memberships.c.recipient_id == recipients.c.id, memberships.c.list_id == list_id
+            ),
+            ~suppressed_for(recipients.c.address, literal(list_id, Id)),
+        )
+
+    reached_through = case(*((reachable(id_), literal(id_, Id)) for id_ in wanted), else_=None)
+    already = exists().where(
+        deliveries.c.issue_id == issue_id, deliveries.c.recipient_id == recipients.c.id
+    )
+    audience = select(
+        literal(issue_id, Id),
+        recipients.c.id,
+        reached_through,
+        literal(DeliveryStatus.QUEUED.value),
+        literal(0),
+        literal(_utc(datetime.now(UTC)), deliveries.c.updated_at.type),
+    ).where(reached_through.is_not(None), ~already)
+    if unwanted:
+        audience = audience.where(
+            ~exists().where(
+                memberships.c.recipient_id == recipients.c.id,
+                memberships.c.list_id.in_(unwanted),
+            )
+        )
+    columns = ["issue_id", "recipient_id", "list_id", "status", "attempts", "updated_at"]
+    conn.execute(insert(deliveries).from_select(columns, audience))
+    size = conn.execute(
+        select(func.count()).select_from(deliveries).where(deliveries.c.issue_id == issue_id)
+    ).scalar_one()
+    conn.execute(update(issues).where(issues.c.id == issue_id).values(audience_size=size))
+    return size
+
+
+def _list_ids(conn: Connection, slugs: Sequence[str]) -> list[int]:
+    query = select(lists.c.slug, lists.c.id).where(lists.c.slug.in_(slugs))
+    found = {slug: id_ for slug, id_ in conn.execute(query)}
+    missing = [slug for slug in slugs if slug not in found]
+    if missing:
+        raise LedgerError(
+            f"the issue goes to the list {missing[0]!r}, which does not exist: import it "
+            "(briefcast lists import) or remove it from the campaign file and schedule again"
+        )
+    return [found[slug] for slug in slugs]
+
+
+# -- claiming, and giving back ---------------------------------------------------------------------
+
+
+def claim_batch(
+    conn: Connection, issue_id: int, worker_id: str, limit: int, now: datetime
+) -> list[Claimed]:
+    """Claim up to `limit` due QUEUED rows (SENDING, claimed_by this worker); oldest ids first.
+
+    Rows whose person was suppressed or erased since the audience was resolved are marked
+    SKIPPED here instead of returned. Nothing is claimed unless the issue is SENDING, so a pause
+    or cancel by a person takes effect at the next batch. On PostgreSQL concurrent workers skip
+    each other's locked rows (FOR UPDATE SKIP LOCKED); SQLite has one writer, so the single
+    UPDATE ... WHERE id IN (SELECT ...) is already atomic there (the clause renders as nothing).
+    """
+    now = _utc(now)
+    due = (
+        select(deliveries.c.id)
+        .where(
+            deliveries.c.issue_id == issue_id,
+            deliveries.c.status == DeliveryStatus.QUEUED.value,
+            or_(deliveries.c.next_attempt_at.is_(None), deliveries.c.next_attempt_at <= now),
+            exists().where(issues.c.id == issue_id, issues.c.state == IssueState.SENDING.value),
+        )
+        .order_by(deliveries.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed_ids = (
+        conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id.in_(due.scalar_subquery()))
+            .values(status=DeliveryStatus.SENDING.value, claimed_by=worker_id, claimed_at=now)
+            .returning(deliveries.c.id)
+        )
+        .scalars()
+        .all()
+    )
+    if not claimed_ids:
+        return []
+    gone = or_(
+        recipients.c.id.is_(None),
+        suppressed_for(recipients.c.address, deliveries.c.list_id),
+    )
+    query = (
+        select(
+            deliveries.c.id,
+            deliveries.c.recipient_id,
+            recipients.c.address,
+            recipients.c.name,
+            lists.c.name,
+            func.coalesce(lists.c.unsubscribe_offered, True),
+            deliveries.c.attempts,
+            gone,
+        )
+        .select_from(deliveries.outerjoin(recipients).outerjoin(lists))
+        .where(deliveries.c.id.in_(claimed_ids))
+        .order_by(deliveries.c.id)
+    )
+    rows = conn.execute(query).all()
+    skipped = [row[0] for row in rows if row[-1]]
+    if skipped:
+        _set_status(conn, skipped, DeliveryStatus.SKIPPED, None)
+    return [Claimed(*row[:-1]) for row in rows if not row[-1]]
+
+
+def release(conn: Connection, delivery_ids: Sequence[int], worker_id: str) -> int:
+    """Give claimed rows back, unsent and not counted as an attempt (stopping, pausing)."""
+    if not delivery_ids:
+        return 0
+    return conn.execute(
+        _unclaim().where(
+            deliveries.c.id.in_(delivery_ids),
+            deliveries.c.status == DeliveryStatus.SENDING.value,
+            deliveries.c.claimed_by == worker_id,
+        )
+    ).rowcount
+
+
+def requeue_abandoned(
+    conn: Connection,
+    issue_id: int,
+    *,
+    worker_id: str | None = None,
+    claimed_before: datetime | None = None,
+) -> int:
+    """Return to QUEUED the rows of a dead worker: those claimed by `worker_id` (this worker,
+    starting again after a crash) or whose claim and last attempt are older than `claimed_before`
+    (a lease another worker let lapse). A message that was in flight when its worker died is
+    sent again: that is the one possible duplicate per connection (docs/delivery.md)."""
+    dead = []
+    if worker_id is not None:
+        dead.append(deliveries.c.claimed_by == worker_id)
+    if claimed_before is not None:
+        cutoff = _utc(claimed_before)
+        dead.append(
+            and_(
+                deliveries.c.claimed_at < cutoff,
+                or_(deliveries.c.attempted_at.is_(None), deliveries.c.attempted_at < cutoff),
+            )
+        )
+    if not dead:
+        return 0
+    return conn.execute(
+        _unclaim().where(
+            deliveries.c.issue_id == issue_id,
+            deliveries.c.status == DeliveryStatus.SENDING.value,
+            or_(*dead),
+        )
+    ).rowcount
+
+
+def _unclaim():  # type: ignore[no-untyped-def]
+    return update(deliveries).values(
+        status=DeliveryStatus.QUEUED.value, claimed_by=None, claimed_at=None
+    )
+
+
+# -- attempts: the rate limits count these ---------------------------------------------------------
+
+
+def lock_for_attempt(
+    conn: Connection, delivery_id: int, worker_id: str, *, serialise: bool = True
+) -> bool:
+    """Begin a reservation: serialise with every other worker's, and check the claim is ours.
+
+    PostgreSQL: a transaction-scoped advisory lock (only when `serialise`: without limits to
+    count there is nothing to serialise). SQLite: the UPDATE takes the database's write lock
+    before anything is counted (a read first could not be upgraded safely under WAL). False
+    when the row is no longer this worker's to send (requeued after a lapsed lease, or sent).
+    """
+    if serialise and conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(RATE_LOCK_KEY)))
+    result = conn.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.id == delivery_id,
+            deliveries.c.status == DeliveryStatus.SENDING.value,
+            deliveries.c.claimed_by == worker_id,
+        )
+        .values(claimed_by=worker_id)
+    )
+    return result.rowcount == 1
+
+
+def mark_attempted(conn: Connection, delivery_id: int, now: datetime) -> None:
+    conn.execute(
+        update(deliveries).where(deliveries.c.id == delivery_id).values(attempted_at=_utc(now))
+    )
+
+
+def attempts_since(conn: Connection, since: datetime) -> int:
+    """Attempts (messages handed to a transport, whatever came of them) at or after `since`,
+    across every issue: what a relay's per-minute and per-day limits count."""
+    return conn.execute(
+        select(func.count()).select_from(deliveries).where(deliveries.c.attempted_at >= _utc(since))
+    ).scalar_one()
+
+
+def oldest_attempt_since(conn: Connection, since: datetime) -> datetime | None:
+    value = conn.execute(
+        select(func.min(deliveries.c.attempted_at)).where(deliveries.c.attempted_at >= _utc(since))
+    ).scalar_one()
+    return _aware(value)
+
+
+# -- outcomes -------------------------------------------------------------------------------------
+
+
+def commit_quickly(conn: Connection) -> None:
+    """Let this transaction's commit return before the WAL reaches disk (PostgreSQL).
+
+    The record survives a crash of the worker (the server has it); only a crash of the database
+    server itself could lose the last few outcomes. SQLite gets the same trade from WAL with
+    synchronous=NORMAL (store/engine.py).
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+
+
+def record_sent(conn: Connection, delivery_id: int, message_id: str, sent_at: datetime) -> None:
+    conn.execute(
+        _attempted(delivery_id).values(
+            status=DeliveryStatus.SENT.value,
+            message_id=message_id,
+            sent_at=_utc(sent_at),
+            last_error=None,
+        )
+    )
+
+
+def record_retry(conn: Connection, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
+    conn.execute(
+        _attempted(delivery_id).values(
+            status=DeliveryStatus.QUEUED.value,
+            next_attempt_at=_utc(next_attempt_at),
+            last_error=error,
+        )
+    )
+
+
+def record_failed(conn: Connection, delivery_id: int, error: str) -> None:
+    conn.execute(
+        _attempted(delivery_id).values(status=DeliveryStatus.FAILED.value, last_error=error)
+    )
+
+
+def record_bounced(conn: Connection, delivery_id: int, error: str) -> None:
+    """BOUNCED; suppressing the address is the caller's (recipients.suppression's) business."""
+    conn.execute(
+        _attempted(delivery_id).values(status=DeliveryStatus.BOUNCED.value, last_error=error)
+    )
+
+
+def _attempted(delivery_id: int):  # type: ignore[no-untyped-def]
+    return (
+        update(deliveries)
+        .where(deliveries.c.id == delivery_id)
+        .values(attempts=deliveries.c.attempts + 1, claimed_by=None, claimed_at=None)
+    )
+
+
+def _set_status(
+    conn: Connection, delivery_ids: Sequence[int], status: DeliveryStatus, error: str | None
+) -> None:
+    conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id.in_(delivery_ids))
+        .values(status=status.value, last_error=error, claimed_by=None, claimed_at=None)
+    )
+
+
+# -- counting -------------------------------------------------------------------------------------
+
+
+def delivery_counts(conn: Connection, issue_id: int) -> DeliveryCounts:
+    rows = conn.execute(
+        select(deliveries.c.status, func.count())
+        .where(deliveries.c.issue_id == issue_id)
+        .group_by(deliveries.c.status)
+    )
+    return DeliveryCounts(**{status: count for status, count in rows})
+
+
+def next_retry_at(conn: Connection, issue_id: int) -> datetime | None:
+    """When the earliest queued row waiting for a retry becomes due."""
+    value = conn.execute(
+        select(func.min(deliveries.c.next_attempt_at)).where(
+            deliveries.c.issue_id == issue_id,
+            deliveries.c.status == DeliveryStatus.QUEUED.value,
+        )
+    ).scalar_one()
+    return _aware(value)
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite keeps datetimes as text without an offset: every value must be UTC to compare.
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
