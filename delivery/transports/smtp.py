@@ -148,7 +148,11 @@ class SmtpTransport(TransportBase):
         except Exception as error:
             if client is not None:
                 client.close()
-            raise self._connect_error(error) from None
+            failure = self._connect_error(error)
+            if isinstance(failure, ConnectionLost):
+                # Refused or dropped at connect: the relay is busy; send() must not retry at once.
+                failure = TemporaryFailure(str(failure), failure.code)
+            raise failure from None
 
     def _greeted(self) -> smtplib.SMTP:
         settings = self.settings
