@@ -1,16 +1,29 @@
-"""`briefcast demo`: the whole pipeline on the shipped example, on embedded defaults."""
+"""`briefcast demo`: the whole pipeline on the shipped example, on embedded defaults.
+
+Lists imported, the series previewed, scheduled with its issues a few seconds apart, and sent
+by a worker running in this process to the Maildir outbox. A second run keeps what the first
+did (the import then changes nothing) and schedules the series again under a fresh name
+("national-panel-2020-2"), so nothing recorded as sent is ever sent again and each run still
+ends with a whole series delivered.
+"""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 from rich.table import Table
+from sqlalchemy import Engine
 
 from briefcast.cli.app import app, console
 from briefcast.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "national-panel-2020"
+APPROVED_BY = "briefcast demo"
+SPACING = timedelta(seconds=3)  # between the demo's issues, instead of a week
+DEADLINE = timedelta(seconds=90)  # the series is normally delivered in well under a minute
 
 
 @app.command()
@@ -23,10 +36,12 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "national-panel-
     help="Where the demo keeps its database, reports and preview.",
 )
 def demo(folder: Path) -> None:
-    """Run the example series end to end: import the six agency lists, then render every issue.
+    """Run the example series end to end: import the lists, schedule and send every issue.
 
-    Uses SQLite under DIR/var/ unless BRIEFCAST_DATABASE_URL is set; safe to run again (a second
-    import changes nothing).
+    The six issues go a few seconds apart to a Maildir outbox (DIR/var/outbox unless
+    BRIEFCAST_OUTBOX is set), sent by a worker running in this process. Uses SQLite under
+    DIR/var/ unless BRIEFCAST_DATABASE_URL is set. Safe to run again: the import then changes
+    nothing and the series is scheduled afresh under a new name.
 
     Example: briefcast demo --dir /tmp/briefcast-demo
     """
@@ -36,6 +51,9 @@ def demo(folder: Path) -> None:
 
     folder = folder.resolve()
     settings = Settings.from_env(workdir=folder)
+    if settings.transport == "smtp":
+        # The demo sends to fictional people: never to a real relay by accident.
+        settings = _with_outbox(settings)
 
     console.print(f"[bold]1. Distribution lists[/bold] from {EXAMPLE / 'lists'}")
     engine = connect(settings)
@@ -57,14 +75,103 @@ def demo(folder: Path) -> None:
     console.print(_issues_table(result))
     for warning in result.warnings:
         console.print(f"  warning: {warning}", markup=False)
+    if not result.ok:
+        raise click.ClickException("some issues failed their checks; see the preview index")
+
+    engine = connect(settings)
+    try:
+        name = _schedule(engine, settings)
+        console.print(
+            f"[bold]3. Sending[/bold] {name}: a worker in this process sends each issue "
+            f"at its time, {SPACING.seconds} seconds apart"
+        )
+        sent = _send_series(engine, settings, name)
+    finally:
+        engine.dispose()
 
     # Paths with click, not rich: rich would wrap a long path across lines.
+    click.echo(f"Issues: {len(sent)} sent, as campaign {name}")
+    click.echo(f"Messages: {sum(sent.values())} (one per person per issue)")
+    click.echo(f"Outbox: {settings.outbox}")
     click.echo(f"Database: {_safe_url(settings.database_url)}")
     if any(r.rejected_report for r in reports):
         click.echo(f"Rejected rows: {folder / 'reports'}")
     click.echo(f"Preview: {result.index}")
-    if not result.ok:
-        raise click.ClickException("some issues failed their checks; see the preview index")
+    click.echo(f"See where it stands: briefcast status {name}")
+
+
+def _with_outbox(settings: Settings) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, transport="outbox", smtp=None)
+
+
+def _schedule(engine: Engine, settings: Settings) -> str:
+    """Schedule the example under the first name not yet used, its issues seconds apart."""
+    from briefcast.campaigns.campaign_file import load_campaign
+    from briefcast.delivery.schedule import schedule_campaign
+    from briefcast.delivery.windows import LatePolicy
+    from briefcast.scheduler import sync_jobs
+    from briefcast.store.campaigns import find_campaign
+
+    campaign = load_campaign(EXAMPLE / "campaign.yaml")
+    with engine.connect() as conn:
+        run = 1
+        while find_campaign(conn, _run_name(campaign.name, run)) is not None:
+            run += 1
+    name = _run_name(campaign.name, run)
+    start = datetime.now(UTC) + SPACING
+    times = {issue.number: start + SPACING * i for i, issue in enumerate(campaign.issues)}
+    schedule_campaign(
+        engine,
+        EXAMPLE / "campaign.yaml",
+        approved_by=APPROVED_BY,
+        policy=LatePolicy.from_settings(settings),
+        times=times,
+        name=name,
+    )
+    sync_jobs(engine, settings)
+    return name
+
+
+def _run_name(name: str, run: int) -> str:
+    return name if run == 1 else f"{name}-{run}"
+
+
+def _send_series(engine: Engine, settings: Settings, name: str) -> dict[int, int]:
+    """Run a worker until every issue is sent; returns messages sent per issue number."""
+    from briefcast.delivery.status import campaign_status
+    from briefcast.scheduler import Worker
+    from briefcast.store.schema import IssueState
+
+    worker = Worker(settings, engine=engine, poll_seconds=0.5)
+    worker.start()
+    deadline = time.monotonic() + DEADLINE.total_seconds()
+    reported: dict[int, int] = {}
+    try:
+        while True:
+            (status,) = campaign_status(engine, settings.limits, name)
+            for issue in status.issues:
+                if issue.state is IssueState.SENT and issue.number not in reported:
+                    reported[issue.number] = issue.counts["sent"]
+                    console.print(
+                        f"  part {issue.number} of {len(status.issues)} sent to "
+                        f"{issue.counts['sent']} people"
+                    )
+                elif issue.state in (IssueState.PAUSED, IssueState.MISSED):
+                    raise click.ClickException(
+                        f"issue {issue.number} is {issue.state.value}: {issue.reason}"
+                    )
+            if len(reported) == len(status.issues):
+                return reported
+            if time.monotonic() > deadline:
+                raise click.ClickException(
+                    f"the series was not delivered within {DEADLINE.seconds} seconds; "
+                    f"`briefcast status {name}` shows where it stands"
+                )
+            time.sleep(0.25)
+    finally:
+        worker.stop()
 
 
 def _imports_table(reports) -> Table:

@@ -1,0 +1,199 @@
+"""Steering a scheduled campaign: pause, resume, cancel and reschedule its issues.
+
+Each function changes the issues table only, in one transaction, by compare-and-set on the
+issue's state, and says what it did per issue; the caller then syncs the job store
+(scheduler.sync_jobs), and a running worker picks the change up within seconds. A sent issue is
+never touched; a cancelled one stays cancelled (its queued ledger rows are kept for the report,
+never sent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine
+
+from briefcast.errors import BriefcastError
+from briefcast.store import campaigns as store
+from briefcast.store.campaigns import CampaignRecord, IssueRecord
+from briefcast.store.schema import IssueState
+
+S = IssueState
+
+
+class SteeringError(BriefcastError):
+    """A campaign or issue that cannot be acted on as asked."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one issue, as a line for the person who asked."""
+
+    number: int
+    changed: bool
+    message: str
+
+
+def pause(engine: Engine, name: str, number: int | None = None) -> list[Outcome]:
+    """Hold issues not yet sent; one being sent stops after the messages in flight."""
+    reason = "paused with `briefcast pause`"
+    return _move(
+        engine,
+        name,
+        number,
+        to=S.PAUSED,
+        allowed=(S.SCHEDULED, S.SENDING, S.MISSED),
+        reason=reason,
+        done="paused; `briefcast resume` lets it go again",
+    )
+
+
+def cancel(engine: Engine, name: str, number: int | None = None) -> list[Outcome]:
+    """Never send these issues; anything already queued stays in the ledger, unsent."""
+    return _move(
+        engine,
+        name,
+        number,
+        to=S.CANCELLED,
+        allowed=(S.SCHEDULED, S.SENDING, S.PAUSED, S.MISSED),
+        reason="cancelled with `briefcast cancel`",
+        done="cancelled; it will not be sent",
+    )
+
+
+def resume(
+    engine: Engine, name: str, number: int | None = None, *, now: datetime | None = None
+) -> list[Outcome]:
+    """A paused or missed issue goes back to its time, or is due at once if that has passed."""
+    now = now or datetime.now(UTC)
+    outcomes = []
+    with engine.begin() as conn:
+        campaign, targets = _targets(conn, name, number)
+        zone = ZoneInfo(campaign.timezone)
+        for issue in targets:
+            if issue.state not in (S.PAUSED, S.MISSED):
+                outcomes.append(_unchanged(issue, "it is not paused or missed"))
+                continue
+            due_now = issue.planned_at <= now
+            planned = now if due_now else issue.planned_at
+            store.set_issue_state(
+                conn, issue.id, S.SCHEDULED, only_from=(issue.state,), planned_at=planned
+            )
+            if due_now:
+                message = (
+                    f"due now (it was planned for {_local(issue.planned_at, zone)}): the worker "
+                    "sends it within seconds"
+                )
+            else:
+                message = f"scheduled again for {_local(planned, zone)}"
+            outcomes.append(Outcome(issue.number, True, message))
+    return outcomes
+
+
+def reschedule(
+    engine: Engine, name: str, number: int, when: str, *, now: datetime | None = None
+) -> Outcome:
+    """Move one unsent issue to `when` (ISO, or "2027-04-20 09:30" in the campaign's zone)."""
+    now = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        campaign, (issue,) = _targets(conn, name, number)
+        zone = ZoneInfo(campaign.timezone)
+        moment = parse_when(when, campaign.timezone)
+        if moment <= now:
+            raise SteeringError(
+                f"{when} ({_local(moment, zone)}) is in the past; give a future time, or "
+                f"`briefcast send-now {name} --issue {number}` to send it at once"
+            )
+        if issue.state not in store.UNSENT:
+            raise SteeringError(f"{name} issue {number} is {issue.state.value}; it cannot move")
+        # A missed issue with a new time is simply scheduled again; a paused one stays paused.
+        state = S.SCHEDULED if issue.state is S.MISSED else issue.state
+        reason = issue.state_reason if state is S.PAUSED else None
+        store.set_issue_state(
+            conn, issue.id, state, reason, only_from=(issue.state,), planned_at=moment
+        )
+    message = f"moved to {_local(moment, zone)}"
+    if state is S.PAUSED:
+        message += f"; it is still paused: `briefcast resume {name} --issue {number}` lets it go"
+    return Outcome(number, True, message)
+
+
+def parse_when(text: str, timezone: str) -> datetime:
+    """An ISO date and time; without an offset it is local time where the campaign is."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise SteeringError(
+            f"{text!r} is not a date and time; write it like 2027-04-20 09:30"
+        ) from None
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    zone = ZoneInfo(timezone)
+    local = moment.replace(tzinfo=zone)
+    # A time skipped when the clocks go forward does not survive the round trip through UTC.
+    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment:
+        raise SteeringError(
+            f"{text} does not exist in {timezone} (the clocks go forward then); pick another time"
+        )
+    return local.astimezone(UTC)
+
+
+def find_campaign(conn: Connection, name: str) -> CampaignRecord:
+    campaign = store.find_campaign(conn, name)
+    if campaign is None:
+        known = [c.name for c in store.all_campaigns(conn)]
+        hint = f"scheduled: {', '.join(known)}" if known else "none is scheduled yet"
+        raise SteeringError(f"no campaign named {name!r} ({hint})")
+    return campaign
+
+
+def find_issue(conn: Connection, campaign: CampaignRecord, number: int) -> IssueRecord:
+    issue = store.find_issue(conn, campaign.id, number)
+    if issue is None:
+        count = store.count_issues(conn, campaign.id)
+        raise SteeringError(
+            f"{campaign.name} has no issue {number} (its issues are numbered 1 to {count})"
+        )
+    return issue
+
+
+def _targets(
+    conn: Connection, name: str, number: int | None
+) -> tuple[CampaignRecord, list[IssueRecord]]:
+    campaign = find_campaign(conn, name)
+    if number is not None:
+        return campaign, [find_issue(conn, campaign, number)]
+    return campaign, store.campaign_issues(conn, campaign.id)
+
+
+def _move(
+    engine: Engine,
+    name: str,
+    number: int | None,
+    *,
+    to: IssueState,
+    allowed: Sequence[IssueState],
+    reason: str,
+    done: str,
+) -> list[Outcome]:
+    outcomes = []
+    with engine.begin() as conn:
+        _campaign, targets = _targets(conn, name, number)
+        for issue in targets:
+            if issue.state not in allowed:
+                outcomes.append(_unchanged(issue, f"it is {issue.state.value}"))
+                continue
+            moved = store.set_issue_state(conn, issue.id, to, reason, only_from=(issue.state,))
+            outcomes.append(Outcome(issue.number, moved, done if moved else "it changed meanwhile"))
+    return outcomes
+
+
+def _unchanged(issue: IssueRecord, why: str) -> Outcome:
+    return Outcome(issue.number, False, f"left as it is: {why}")
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    return f"{moment.astimezone(zone):%a %d %b %Y %H:%M %Z}"

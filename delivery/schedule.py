@@ -1,0 +1,236 @@
+"""Putting a campaign on the calendar: check and render every issue, then store the plan.
+
+`schedule_campaign` is what `briefcast schedule` does, minus the job store (the caller syncs it,
+see scheduler.sync_jobs): the stages in order, then one transaction that adds, updates or
+removes issues. Re-running it on an edited campaign file changes only issues not yet sent and
+says what changed; a sent or sending issue is history and is never altered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine
+
+from briefcast.campaigns.model import Campaign
+from briefcast.campaigns.render import RenderedIssue
+from briefcast.campaigns.snapshot import campaign_snapshot, digest_snapshot
+from briefcast.delivery.windows import LatePolicy
+from briefcast.errors import BriefcastError
+from briefcast.store import campaigns as store
+from briefcast.store.campaigns import UNSENT, IssueRecord, IssueValues
+from briefcast.store.schema import IssueState
+
+
+class ScheduleError(BriefcastError):
+    """The campaign cannot be scheduled as it stands; nothing was stored."""
+
+
+@dataclass(frozen=True)
+class IssueChange:
+    """What scheduling did to one issue, as lines a person reads."""
+
+    number: int
+    action: str  # "added", "updated", "unchanged", "removed", "cancelled" or "kept"
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScheduleResult:
+    campaign: str
+    created: bool  # a new campaign, not an update of one already scheduled
+    changes: tuple[IssueChange, ...]
+    warnings: tuple[str, ...]  # the campaign check's warnings, worth reading
+
+
+def schedule_campaign(
+    engine: Engine,
+    campaign_path: Path,
+    *,
+    approved_by: str,
+    policy: LatePolicy,
+    now: datetime | None = None,
+    times: Mapping[int, datetime] | None = None,
+    name: str | None = None,
+) -> ScheduleResult:
+    """Check, render and store every issue of the campaign file, approved by `approved_by`.
+
+    `times` sends the numbered issues at these moments instead of the file's (the demo); the
+    content still shows the file's dates. `name` stores it under another name than the file's
+    (the demo's later runs). A new or moved time in the past is refused unless the missed-window
+    policy would still send it now.
+    """
+    from briefcast.campaigns.preview import check_campaign_file
+
+    if not approved_by.strip():
+        raise ScheduleError("--approved-by needs the name of the person who approved the campaign")
+    now = now or datetime.now(UTC)
+    # date.min: whether a time is in the past is decided per issue below, because re-running
+    # schedule on a series that has started must not trip over the issues already sent.
+    rendered = check_campaign_file(campaign_path, today=date.min)
+    _refuse_failed_checks(campaign_path, rendered.issues)
+    campaign = rendered.campaign
+    if name:
+        campaign = replace(campaign, name=name)
+    planned = {
+        issue.digest.number: (times or {}).get(issue.digest.number, issue.digest.send_at)
+        for issue in rendered.issues
+    }
+    with engine.begin() as conn:
+        existing = store.find_campaign(conn, campaign.name)
+        campaign_id = store.save_campaign(
+            conn,
+            name=campaign.name,
+            title=campaign.title,
+            source_path=str(campaign_path.resolve()),
+            approved_by=approved_by.strip(),
+            approved_at=now,
+            plan=campaign_snapshot(campaign),
+        )
+        stored = {issue.number: issue for issue in store.campaign_issues(conn, campaign_id)}
+        plan = _Plan(conn, campaign, policy, now)
+        changes = [
+            plan.apply(campaign_id, issue, planned[issue.digest.number], stored)
+            for issue in rendered.issues
+        ]
+        changes += [plan.remove(issue) for n, issue in sorted(stored.items()) if n not in planned]
+        if plan.errors:  # raised inside the transaction: nothing is stored
+            raise ScheduleError("; ".join(plan.errors))
+    return ScheduleResult(
+        campaign=campaign.name,
+        created=existing is None,
+        changes=tuple(changes),
+        warnings=tuple(str(warning) for warning in rendered.warnings),
+    )
+
+
+def _refuse_failed_checks(campaign_path: Path, issues: tuple[RenderedIssue, ...]) -> None:
+    failed = [issue for issue in issues if not issue.ok]
+    if failed:
+        first = failed[0]
+        raise ScheduleError(
+            f"{campaign_path}: issue {first.digest.number} failed its checks "
+            f"({first.problems[0]}); run `briefcast check {campaign_path}` and fix them first"
+        )
+
+
+class _Plan:
+    """Compares each rendered issue with what is stored and writes the difference."""
+
+    def __init__(self, conn: Connection, campaign: Campaign, policy: LatePolicy, now: datetime):
+        self.conn = conn
+        self.campaign = campaign
+        self.zone = ZoneInfo(campaign.schedule.timezone)
+        self.policy = policy
+        self.now = now
+        self.errors: list[str] = []
+
+    def apply(
+        self,
+        campaign_id: int,
+        issue: RenderedIssue,
+        planned_at: datetime,
+        stored: Mapping[int, IssueRecord],
+    ) -> IssueChange:
+        number = issue.digest.number
+        plan = next(p for p in self.campaign.issues if p.number == number)
+        values = _values(issue, planned_at, plan.exclude_lists)
+        old = stored.get(number)
+        if old is None:
+            self._check_time(number, planned_at)
+            store.insert_issue(self.conn, campaign_id, values)
+            return IssueChange(number, "added", (f"due {self.local(planned_at)}",))
+        details = tuple(self._differences(old, values))
+        if old.state not in UNSENT:
+            if not details:
+                return IssueChange(number, "unchanged")
+            note = f"it is {old.state.value}, so your edits to it were not applied"
+            return IssueChange(number, "kept", (note, *details))
+        if not details:
+            return IssueChange(number, "unchanged")
+        if planned_at != old.planned_at:
+            self._check_time(number, planned_at)
+        store.update_issue(self.conn, old.id, values)
+        if old.state is IssueState.MISSED and planned_at != old.planned_at:
+            # A new time answers the miss; a pause stays until someone resumes it.
+            store.set_issue_state(self.conn, old.id, IssueState.SCHEDULED)
+            details = (*details, "missed -> scheduled")
+        return IssueChange(number, "updated", details)
+
+    def remove(self, old: IssueRecord) -> IssueChange:
+        if old.state not in UNSENT:
+            return IssueChange(
+                old.number, "kept", (f"no longer in the file, but it is {old.state.value}",)
+            )
+        if store.has_deliveries(self.conn, old.id):
+            reason = "removed from the campaign file"
+            store.set_issue_state(self.conn, old.id, IssueState.CANCELLED, reason)
+            return IssueChange(old.number, "cancelled", (reason,))
+        store.remove_issue(self.conn, old.id)
+        return IssueChange(old.number, "removed", (f"was due {self.local(old.planned_at)}",))
+
+    def local(self, moment: datetime) -> str:
+        return f"{moment.astimezone(self.zone):%a %d %b %Y %H:%M}"
+
+    def _check_time(self, number: int, planned_at: datetime) -> None:
+        if planned_at > self.now:
+            return
+        if self.policy.missed_reason(planned_at, self.now, self.campaign.schedule.timezone):
+            self.errors.append(
+                f"issue {number} would be due {self.local(planned_at)}, in the past; give it a "
+                f"future time in the campaign file, or use `briefcast send-now "
+                f"{self.campaign.name} --issue {number}` to send it at once"
+            )
+
+    def _differences(self, old: IssueRecord, new: IssueValues) -> list[str]:
+        content = store.issue_content(self.conn, old.id)
+        old_themes, new_themes = _theme_slugs(content.digest), _theme_slugs(new.digest)
+        pairs = [
+            ("time", self.local(old.planned_at), self.local(new.planned_at)),
+            ("subject", repr(old.subject), repr(new.subject)),
+            ("themes", ", ".join(old_themes), ", ".join(new_themes)),
+            ("lists", ", ".join(old.lists) or "none", ", ".join(new.lists) or "none"),
+            (
+                "excluded lists",
+                ", ".join(old.exclude_lists) or "none",
+                ", ".join(new.exclude_lists) or "none",
+            ),
+        ]
+        details = [
+            f"{what}: {before} -> {after}" for what, before, after in pairs if before != after
+        ]
+        if not details and (new.html, new.text, new.digest) != (
+            content.html,
+            content.text,
+            content.digest,
+        ):
+            details.append("content updated")  # an intro, a question, a title: anything else
+        return details
+
+
+def _theme_slugs(digest: Mapping) -> tuple[str, ...]:
+    return tuple(theme["slug"] for theme in digest.get("themes", ()))
+
+
+def _values(
+    issue: RenderedIssue, planned_at: datetime, exclude_lists: tuple[str, ...]
+) -> IssueValues:
+    digest = issue.digest
+    return IssueValues(
+        number=digest.number,
+        title=digest.title,
+        subject=digest.subject,
+        slug=digest.slug,
+        planned_at=planned_at.astimezone(UTC),
+        lists=digest.lists,
+        exclude_lists=exclude_lists,
+        sender=digest.sender,
+        reply_to=digest.reply_to,
+        html=issue.html,
+        text=issue.text,
+        digest=digest_snapshot(digest),
+    )

@@ -1,0 +1,400 @@
+"""APScheduler wiring: a job per planned issue, and the worker that runs them (`briefcast worker`).
+
+The issues table is the truth about what is due; the job store (APScheduler's SQLAlchemy store, on
+the same database) is an index of it that tells the worker when to wake. `reconcile` makes the
+index match the truth: a lost job is re-created, a job for an issue that was paused, cancelled or
+sent is removed, and an issue whose time passed while no worker ran is judged by the missed-window
+policy (delivery/windows.py). The worker reconciles when it starts and every few seconds after
+(so changes made by the commands in another process are picked up), and each job only says
+"issue N is due": the send loop works from the ledger, so a job run twice never sends twice.
+
+Run it with `briefcast worker` or `python scheduler.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+from sqlalchemy import Engine
+
+from briefcast.delivery.windows import LatePolicy
+from briefcast.errors import BriefcastError
+from briefcast.settings import Settings
+from briefcast.store import campaigns as store
+from briefcast.store.campaigns import IssueRecord
+from briefcast.store.schema import IssueState, utcnow
+
+log = logging.getLogger("briefcast.worker")
+
+JOB_FUNCTION = "briefcast.scheduler:run_issue"  # by reference: what the job store keeps
+ISSUES = "default"  # the persistent job store: one job per issue
+INTERNAL = "internal"  # in memory: the worker's own periodic reconcile
+SAME_TIME = timedelta(seconds=1)  # the job store keeps times as floats
+
+
+def job_id(issue_id: int) -> str:
+    """Stable: the same issue always has the same job, so re-adding one replaces it."""
+    return f"issue:{issue_id}"
+
+
+def make_scheduler(engine: Engine, settings: Settings) -> BackgroundScheduler:
+    return BackgroundScheduler(
+        jobstores={ISSUES: SQLAlchemyJobStore(engine=engine), INTERNAL: MemoryJobStore()},
+        executors={"default": {"type": "threadpool", "max_workers": 4}},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            # Our own policy (delivery/windows.py) decides first; this is the backstop.
+            "misfire_grace_time": max(1, int(settings.grace_period.total_seconds())),
+        },
+        timezone=UTC,
+    )
+
+
+@contextmanager
+def job_store(engine: Engine, settings: Settings) -> Iterator[BackgroundScheduler]:
+    """The job store, for a command to update: a scheduler started paused, so it runs nothing."""
+    scheduler = make_scheduler(engine, settings)
+    scheduler.start(paused=True)
+    try:
+        yield scheduler
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def sync_jobs(engine: Engine, settings: Settings) -> None:
+    """After a command changed issues: make the job store match (the worker does the rest)."""
+    with job_store(engine, settings) as scheduler:
+        reconcile(scheduler, engine, now=utcnow())
+
+
+def reconcile(
+    scheduler: BackgroundScheduler,
+    engine: Engine,
+    *,
+    now: datetime,
+    policy: LatePolicy | None = None,
+    resume_sending: bool = False,
+    running: frozenset[int] = frozenset(),
+) -> None:
+    """Make the job store match the issues table.
+
+    Scheduled issues get a job at their time; with a `policy`, one already late is sent now if
+    the policy allows, else marked missed. With `resume_sending`, an issue left sending (a crash,
+    a kill) gets a job now; the ledger makes that exactly-once. Issues in `running` are being
+    sent by this process and are left alone.
+    """
+    with engine.begin() as conn:
+        due = store.issues_in_states(conn, (IssueState.SCHEDULED, IssueState.SENDING))
+        names = {c.id: c for c in store.all_campaigns(conn)}
+    jobs = {job.id: job for job in scheduler.get_jobs(jobstore=ISSUES)}
+    wanted: set[str] = set()
+    for issue in due:
+        campaign = names[issue.campaign_id]
+        label = issue_label(campaign.name, issue.number)
+        wanted.add(job_id(issue.id))
+        if issue.id in running:
+            continue
+        job = jobs.get(job_id(issue.id))
+        if issue.state is IssueState.SENDING:
+            if job is None and resume_sending:
+                log.info("%s: left sending (the worker stopped); resuming", label)
+                add_job(scheduler, issue.id, now, label)
+            continue
+        run_at = issue.planned_at
+        if policy is not None and run_at <= now:
+            reason = policy.missed_reason(run_at, now, campaign.timezone)
+            if reason:
+                mark_missed(engine, issue, campaign.name, reason)
+                wanted.discard(job_id(issue.id))
+                continue
+        if job is None:
+            if policy is not None:  # only the worker reports it: a command re-creates silently
+                log.info("%s: no job for it; made one for %s", label, _when(run_at))
+            add_job(scheduler, issue.id, run_at, label)
+        elif abs(job.next_run_time - run_at) > SAME_TIME:
+            add_job(scheduler, issue.id, run_at, label)
+    for stale in jobs.keys() - wanted:
+        scheduler.remove_job(stale, jobstore=ISSUES)
+
+
+def add_job(scheduler: BackgroundScheduler, issue_id: int, run_at: datetime, label: str) -> None:
+    scheduler.add_job(
+        JOB_FUNCTION,
+        trigger=DateTrigger(run_date=run_at, timezone=UTC),
+        args=(issue_id,),  # primitive arguments only: the job outlives this process
+        id=job_id(issue_id),
+        name=label,
+        jobstore=ISSUES,
+        replace_existing=True,
+    )
+
+
+def mark_missed(engine: Engine, issue: IssueRecord, campaign: str, reason: str) -> None:
+    with engine.begin() as conn:
+        moved = store.set_issue_state(
+            conn, issue.id, IssueState.MISSED, reason, only_from=(IssueState.SCHEDULED,)
+        )
+    if moved:
+        log.warning(
+            "%s: missed: %s; `briefcast resume %s --issue %d` sends it now",
+            issue_label(campaign, issue.number),
+            reason,
+            campaign,
+            issue.number,
+        )
+
+
+def issue_label(campaign: str, number: int) -> str:
+    return f"{campaign} issue {number}"
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+# -- the job -----------------------------------------------------------------------------------
+
+_current: Worker | None = None  # the worker of this process, which the jobs run for
+
+
+def run_issue(issue_id: int) -> None:
+    """The job function: issue `issue_id` is due. Sends it through this process's worker."""
+    worker = _current
+    if worker is None:  # run by some other scheduler: set ourselves up from the environment
+        worker = Worker(Settings.from_env())
+    worker.run_issue(issue_id)
+
+
+# -- the worker --------------------------------------------------------------------------------
+
+
+def worker_id() -> str:
+    """The host's name: stable across restarts, so a restarted worker takes back at once the
+    claims its crashed predecessor left (the send loop needs that; see delivery/sender.py).
+    One worker per machine; a second needs BRIEFCAST_WORKER_ID to tell it apart."""
+    return os.environ.get("BRIEFCAST_WORKER_ID") or socket.gethostname()
+
+
+class Worker:
+    """Runs due issues: a scheduler over the job store, a stop event, and the send loop."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: Engine | None = None,
+        open_transport: Callable[[Settings], object] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        poll_seconds: float = 15.0,
+    ) -> None:
+        from briefcast.store import connect
+
+        self.settings = settings
+        self.engine = engine or connect(settings)
+        self.policy = LatePolicy.from_settings(settings)
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self.stop_event = threading.Event()
+        self.id = worker_id()
+        self._open_transport = open_transport
+        self._running: set[int] = set()
+        self._lock = threading.Lock()
+        self.scheduler = make_scheduler(self.engine, settings)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Reconcile (re-creating lost jobs, resuming issues left sending), then run in the
+        background until stop()."""
+        global _current
+        _current = self
+        self.scheduler.start(paused=True)
+        self.reconcile(resume_sending=True)
+        self.scheduler.add_job(
+            self.reconcile,
+            "interval",
+            seconds=self.poll_seconds,
+            id="reconcile",
+            jobstore=INTERNAL,
+            replace_existing=True,
+        )
+        self.scheduler.resume()
+        log.info("worker %s started (transport %s)", self.id, self.settings.transport)
+
+    def stop(self) -> None:
+        """Let in-flight messages finish, then shut the scheduler down."""
+        global _current
+        self.stop_event.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        if _current is self:
+            _current = None
+        log.info("worker %s stopped", self.id)
+
+    def run_forever(self) -> None:
+        """`briefcast worker`: until SIGTERM or SIGINT, which let in-flight messages finish."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_signal)
+        self.start()
+        try:
+            while not self.stop_event.wait(1.0):
+                pass
+        finally:
+            self.stop()
+
+    def run_once(self) -> None:
+        """`briefcast worker --once`: reconcile, send whatever is due now, and return."""
+        global _current
+        _current = self
+        self.scheduler.start(paused=True)  # the job store only: nothing runs by itself
+        try:
+            self.reconcile(resume_sending=True)
+            with self.engine.begin() as conn:
+                due = store.issues_in_states(conn, (IssueState.SCHEDULED, IssueState.SENDING))
+            for issue in due:
+                if issue.planned_at <= self.clock() and not self.stop_event.is_set():
+                    self.run_issue(issue.id)
+            self.reconcile()
+        finally:
+            self.scheduler.shutdown(wait=False)
+            _current = None
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        log.info("%s: finishing messages in flight, then stopping", signal.Signals(signum).name)
+        self.stop_event.set()
+
+    def reconcile(self, *, resume_sending: bool = False) -> None:
+        with self._lock:
+            running = frozenset(self._running)
+        reconcile(
+            self.scheduler,
+            self.engine,
+            now=self.clock(),
+            policy=self.policy,
+            resume_sending=resume_sending,
+            running=running,
+        )
+
+    # -- one issue ---------------------------------------------------------------------------
+
+    def run_issue(self, issue_id: int) -> None:
+        with self._lock:
+            if issue_id in self._running:
+                return
+            self._running.add(issue_id)
+        try:
+            self._run_issue(issue_id)
+        except BriefcastError as error:  # expected: say it in one line
+            log.error("issue %d: %s", issue_id, error)
+        except Exception:  # a bug: the traceback belongs in the log
+            log.exception("issue %d: failed", issue_id)
+        finally:
+            with self._lock:
+                self._running.discard(issue_id)
+
+    def _run_issue(self, issue_id: int) -> None:
+        from briefcast.delivery.sender import send_issue
+
+        with self.engine.begin() as conn:
+            issue = store.issue_by_id(conn, issue_id)
+            campaign = store.campaign_by_id(conn, issue.campaign_id) if issue else None
+        if issue is None or campaign is None:
+            log.info("issue %d: no longer exists; nothing to send", issue_id)
+            return
+        label = issue_label(campaign.name, issue.number)
+        if issue.state is IssueState.SCHEDULED:
+            reason = self.policy.missed_reason(issue.planned_at, self.clock(), campaign.timezone)
+            if reason:
+                mark_missed(self.engine, issue, campaign.name, reason)
+                return
+        elif issue.state is not IssueState.SENDING:
+            log.info("%s: is %s; not sending it", label, issue.state.value)
+            return
+        log.info("%s: sending", label)
+        # Not opened here: the send loop opens it, so a relay refusing us pauses the issue
+        # with the reason instead of failing the job.
+        transport = self.transport()
+        try:
+            report = send_issue(
+                self.engine,
+                issue_id,
+                transport,
+                self.settings,
+                worker_id=self.id,
+                stop=self.stop_event,
+                clock=self.clock,
+            )
+        finally:
+            transport.close()
+        self._after(label, issue_id, report)
+
+    def _after(self, label: str, issue_id: int, report) -> None:  # type: ignore[no-untyped-def]
+        counts = report.counts
+        summary = f"sent {counts.sent}, failed {counts.failed}, bounced {counts.bounced}"
+        if report.paused_reason:
+            log.warning("%s: paused: %s (%s)", label, report.paused_reason, summary)
+        elif report.waiting_until:
+            log.info(
+                "%s: the daily limit is reached; %d more from %s (%s)",
+                label,
+                counts.queued,
+                _when(report.waiting_until),
+                summary,
+            )
+            if not self.stop_event.is_set():
+                add_job(self.scheduler, issue_id, report.waiting_until, label)
+        elif self.stop_event.is_set():
+            log.info("%s: stopped with %d to send (%s)", label, counts.remaining, summary)
+        else:
+            log.info("%s: done (%s)", label, summary)
+
+    def transport(self):  # type: ignore[no-untyped-def]
+        if self._open_transport is not None:
+            return self._open_transport(self.settings)
+        from briefcast.delivery.transports import open_transport
+
+        return open_transport(self.settings)
+
+
+def configure_logging() -> None:
+    """One line per event on stderr; APScheduler's own chatter only when it matters."""
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S",
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def main() -> int:
+    """`python scheduler.py`: the worker, with settings from the environment."""
+    configure_logging()
+    try:
+        worker = Worker(Settings.from_env())
+    except BriefcastError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    worker.run_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    # Through the package, so the jobs' function reference (briefcast.scheduler:run_issue) is
+    # this module's, not __main__'s.
+    from briefcast.scheduler import main as package_main
+
+    sys.exit(package_main())
