@@ -103,7 +103,9 @@ class Received:
     rcpt_tos: tuple[str, ...]
     data: bytes  # the raw message as it arrived
     received_at: float  # the server's time.time() when the message text had arrived
-    connection: int  # which connection carried it, numbered from 1
+    connection: (
+        int  # which connection carried it, numbered from 1 at start (reset() keeps counting)
+    )
     smtputf8: bool  # whether MAIL FROM asked for SMTPUTF8
 
     @property
