@@ -1,0 +1,160 @@
+"""The report as HTML (charts and tables, printable), CSV (one table) or JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from briefcast.reports.build import Counts, Group, IssueLine, Person, Report
+from briefcast.reports.charts import Series, bar_chart
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+REACHED = Series("Reached", "#12355b")
+ACKNOWLEDGED = Series("Acknowledged", "#9c4400")
+
+COUNT_COLUMNS = tuple(Counts.__dataclass_fields__)
+PERCENT_COLUMNS = ("sent_pct", "failed_pct", "bounced_pct", "unsubscribed_pct", "acknowledged_pct")
+PERSON_COLUMNS = (
+    "issue",
+    "address",
+    "name",
+    "organisation",
+    "list",
+    "status",
+    "unsubscribed",
+    "acknowledged_at",
+    "reflection",
+)
+CSV_COLUMNS = ("section", "key", "label", *COUNT_COLUMNS, *PERCENT_COLUMNS, *PERSON_COLUMNS)
+
+DEFINITIONS = {
+    "audience": "people the issue was for (rows of the delivery ledger)",
+    "sent": "messages the mail relay accepted; % of the audience",
+    "failed": "messages refused for good or given up after retries; % of the audience",
+    "bounced": "addresses that do not exist (now suppressed); % of the audience",
+    "unsubscribed": "people who used the unsubscribe link while this issue was the latest; "
+    "% of those sent",
+    "acknowledged": "people who pressed “I’ve read this”; % of those sent",
+}
+
+
+def render_html(report: Report) -> str:
+    """A standalone page: figures, two charts with their tables, and the definitions."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["percent"] = _percent
+    environment.filters["moment"] = _moment
+    charts = {
+        "agencies": bar_chart(
+            "by-agency",
+            "Reach and acknowledgement by agency",
+            [(g.label, _rates(g.counts)) for g in report.organisations],
+            [REACHED, ACKNOWLEDGED],
+        ),
+        "series": bar_chart(
+            "over-series",
+            "Reach and acknowledgement over the series",
+            [(f"Part {i.number}: {i.title}", _rates(i.counts)) for i in report.issues],
+            [REACHED, ACKNOWLEDGED],
+        ),
+    }
+    return environment.get_template("report.html.j2").render(
+        report=report, charts=charts, definitions=DEFINITIONS
+    )
+
+
+def render_csv(report: Report) -> str:
+    """One table: a `section` column says what each row is (total, issue, list, organisation,
+    theme, and with --detail person); the other columns are empty where they do not apply."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerow(_count_row("total", "", report.title, report.totals))
+    for issue in report.issues:
+        writer.writerow(_count_row("issue", str(issue.number), issue.title, issue.counts))
+    for section, groups in (
+        ("list", report.lists),
+        ("organisation", report.organisations),
+        ("theme", report.themes),
+    ):
+        for group in groups:
+            writer.writerow(_count_row(section, group.key, group.label, group.counts))
+    for person in report.people or ():
+        writer.writerow({"section": "person", **_person(person)})
+    return out.getvalue()
+
+
+def report_json(report: Report) -> str:
+    data: dict[str, Any] = {
+        "version": 1,
+        "campaign": report.campaign,
+        "title": report.title,
+        "generated_at": report.generated_at.isoformat(),
+        "definitions": DEFINITIONS,
+        "totals": _counts(report.totals),
+        "issues": [_issue(issue) for issue in report.issues],
+        "lists": [_group(g) for g in report.lists],
+        "organisations": [_group(g) for g in report.organisations],
+        "themes": [_group(g) for g in report.themes],
+    }
+    if report.people is not None:
+        data["people"] = [_person(person) for person in report.people]
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _counts(counts: Counts) -> dict[str, Any]:
+    return {**asdict(counts), "percent": counts.percentages()}
+
+
+def _group(group: Group) -> dict[str, Any]:
+    return {"key": group.key, "label": group.label, **_counts(group.counts)}
+
+
+def _issue(issue: IssueLine) -> dict[str, Any]:
+    return {
+        "number": issue.number,
+        "title": issue.title,
+        "themes": list(issue.themes),
+        "state": issue.state,
+        "started_at": issue.started_at.isoformat() if issue.started_at else None,
+        **_counts(issue.counts),
+    }
+
+
+def _person(person: Person) -> dict[str, Any]:
+    values = asdict(person)
+    values["acknowledged_at"] = _iso(person.acknowledged_at)
+    return values
+
+
+def _count_row(section: str, key: str, label: str, counts: Counts) -> dict[str, Any]:
+    percents = {f"{name}_pct": value for name, value in counts.percentages().items()}
+    return {"section": section, "key": key, "label": label, **asdict(counts), **percents}
+
+
+def _rates(counts: Counts) -> tuple[float | None, float | None]:
+    return counts.reached, counts.acknowledged_rate
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}%"
+
+
+def _moment(value: datetime | None) -> str:
+    return f"{value:%d %b %Y %H:%M} UTC" if value else "–"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

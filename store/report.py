@@ -1,0 +1,228 @@
+"""The queries behind the dissemination report: ledger counts grouped by issue, list and agency.
+
+One grouped query does the counting: the database returns a row per (issue, list, organisation)
+with the counts, a few hundred rows at most however large the audience; reports/ adds them up
+by issue, list, organisation and theme.
+
+An unsubscribe is counted for an issue when the person's address was suppressed by the
+unsubscribe link (on that list or on all lists) after the issue started going out and before the
+next issue did: the link they used was most likely in that issue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, or_, select
+
+from briefcast.store.schema import (
+    DeliveryStatus,
+    SuppressionReason,
+    acknowledgements,
+    campaigns,
+    deliveries,
+    issues,
+    lists,
+    recipients,
+    suppressions,
+)
+from briefcast.store.web import UNSUBSCRIBE_ACTOR
+
+PENDING = (DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value)
+
+
+@dataclass(frozen=True)
+class CampaignRef:
+    id: int
+    name: str
+    title: str
+
+
+@dataclass(frozen=True)
+class IssueRef:
+    id: int
+    number: int
+    title: str
+    state: str
+    planned_at: datetime
+    started_at: datetime | None
+    digest: dict[str, Any]  # the versioned snapshot: the issue's themes
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """The counts of one (issue, list, organisation) group of ledger rows."""
+
+    issue_id: int
+    list_slug: str | None  # None: the list has been deleted since
+    list_name: str | None
+    organisation: str | None
+    erased: bool  # the people of this group were erased: no organisation is known any more
+    audience: int
+    sent: int
+    failed: int
+    bounced: int
+    skipped: int
+    pending: int
+    unsubscribed: int
+    acknowledged: int
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One ledger row with who it was for: only for `briefcast report --detail`."""
+
+    issue_number: int
+    address: str | None  # None: erased
+    name: str | None
+    organisation: str | None
+    list_name: str | None
+    status: str
+    unsubscribed: bool
+    acknowledged_at: datetime | None
+    reflection: str | None
+
+
+def find_campaign(conn: Connection, name: str) -> CampaignRef | None:
+    query = select(campaigns.c.id, campaigns.c.name, campaigns.c.title).where(
+        campaigns.c.name == name
+    )
+    row = conn.execute(query).one_or_none()
+    return CampaignRef(*row) if row else None
+
+
+def campaign_names(conn: Connection) -> list[str]:
+    return list(conn.execute(select(campaigns.c.name).order_by(campaigns.c.name)).scalars())
+
+
+def campaign_issues(conn: Connection, campaign_id: int) -> list[IssueRef]:
+    i = issues.c
+    query = (
+        select(i.id, i.number, i.title, i.state, i.planned_at, i.started_at, i.digest)
+        .where(i.campaign_id == campaign_id)
+        .order_by(i.number)
+    )
+    return [
+        IssueRef(
+            row.id,
+            row.number,
+            row.title,
+            row.state,
+            _aware(row.planned_at),
+            _aware(row.started_at),
+            row.digest or {},
+        )
+        for row in conn.execute(query)
+    ]
+
+
+def group_counts(conn: Connection, campaign_id: int) -> list[GroupCounts]:
+    """The ledger of every issue of the campaign, counted per (issue, list, organisation)."""
+    d, r, li = deliveries.c, recipients.c, lists.c
+    window = _windows(campaign_id)
+    erased = case((d.recipient_id.is_(None), 1), else_=0)
+    keys = (d.issue_id, li.slug, li.name, r.organisation, erased)
+    query = (
+        select(
+            *keys,
+            func.count().label("audience"),
+            *(_count(d.status == status.value) for status in _FINAL),
+            _count(d.status.in_(PENDING)),
+            _count(_unsubscribed(window)),
+            func.count(acknowledgements.c.id),
+        )
+        .select_from(_ledger(window))
+        .group_by(*keys)
+        .order_by(d.issue_id)
+    )
+    return [GroupCounts(*row[:4], bool(row[4]), *row[5:]) for row in conn.execute(query)]
+
+
+def people(conn: Connection, campaign_id: int) -> list[PersonRow]:
+    """Every ledger row of the campaign with its person, status and acknowledgement."""
+    d, r, li, a = deliveries.c, recipients.c, lists.c, acknowledgements.c
+    window = _windows(campaign_id)
+    query = (
+        select(
+            window.c.number,
+            r.address,
+            r.name,
+            r.organisation,
+            li.name,
+            d.status,
+            _unsubscribed(window),
+            a.created_at,
+            a.reflection,
+        )
+        .select_from(_ledger(window))
+        .order_by(window.c.number, r.organisation, r.address, d.id)
+    )
+    return [
+        PersonRow(*row[:6], bool(row[6]), _aware(row[7]), row[8]) for row in conn.execute(query)
+    ]
+
+
+_FINAL = (
+    DeliveryStatus.SENT,
+    DeliveryStatus.FAILED,
+    DeliveryStatus.BOUNCED,
+    DeliveryStatus.SKIPPED,
+)
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _windows(campaign_id: int):  # type: ignore[no-untyped-def]
+    """Each issue of the campaign with the time it started and the time the next one started."""
+    later = issues.alias("later")
+    next_start = (
+        select(func.min(later.c.started_at))
+        .where(
+            later.c.campaign_id == issues.c.campaign_id,
+            later.c.started_at > issues.c.started_at,
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(
+            issues.c.id,
+            issues.c.number,
+            issues.c.started_at.label("starts"),
+            next_start.label("ends"),
+        )
+        .where(issues.c.campaign_id == campaign_id)
+        .subquery("windows")
+    )
+
+
+def _ledger(window):  # type: ignore[no-untyped-def]
+    d = deliveries.c
+    return (
+        deliveries.join(window, d.issue_id == window.c.id)
+        .outerjoin(recipients, d.recipient_id == recipients.c.id)
+        .outerjoin(lists, d.list_id == lists.c.id)
+        .outerjoin(acknowledgements, acknowledgements.c.delivery_id == d.id)
+    )
+
+
+def _unsubscribed(window) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    s = suppressions.c
+    return exists().where(
+        s.address == recipients.c.address,
+        s.reason == SuppressionReason.UNSUBSCRIBED.value,
+        s.created_by == UNSUBSCRIBE_ACTOR,
+        or_(s.list_id.is_(None), s.list_id == deliveries.c.list_id),
+        s.created_at >= window.c.starts,
+        or_(window.c.ends.is_(None), and_(s.created_at < window.c.ends)),
+    )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

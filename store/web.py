@@ -1,0 +1,244 @@
+"""The queries behind the link pages: what a link's delivery leads to, unsubscribing, acknowledging.
+
+Every link in an email names one ledger row (a delivery). `link_target()` reads what the pages
+need about it in one query; the writes (`unsubscribe`, `record_acknowledgement`) take what it
+returned, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from briefcast.store.schema import (
+    IssueState,
+    SuppressionReason,
+    acknowledgements,
+    campaigns,
+    deliveries,
+    issues,
+    lists,
+    recipients,
+)
+from briefcast.store.suppressions import add_suppression, find_suppression
+
+# suppressions.created_by of an unsubscribe through the link: the report counts these.
+UNSUBSCRIBE_ACTOR = "unsubscribe link"
+
+# Issues whose messages have (at least partly) gone out: the archive lists these.
+SENT_STATES = (IssueState.SENDING, IssueState.SENT, IssueState.PAUSED)
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """One delivery as the link pages see it. `address` is None once the person is erased."""
+
+    delivery_id: int
+    issue_id: int
+    campaign_id: int
+    recipient_id: int | None
+    address: str | None
+    name: str | None
+    list_id: int | None
+    list_name: str | None
+    unsubscribe_offered: bool
+    issue_number: int
+    issue_title: str
+    campaign_title: str
+    partnership: str | None
+    contact: str  # who to write to: the issue's Reply-To, else its sender ("Name <address>")
+
+    @property
+    def erased(self) -> bool:
+        return self.recipient_id is None or self.address is None
+
+
+@dataclass(frozen=True)
+class IssueDocument:
+    """An issue's stored skeleton (HTML and text with [[placeholders]]), for the web view."""
+
+    campaign_id: int
+    campaign_title: str
+    number: int
+    title: str
+    html: str
+    text: str
+    lists: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    number: int
+    title: str
+    sent_on: datetime | None
+
+
+def link_target(conn: Connection, delivery_id: int) -> LinkTarget | None:
+    """What the link's delivery leads to; None if the delivery no longer exists."""
+    d, i, c, r, li = deliveries.c, issues.c, campaigns.c, recipients.c, lists.c
+    query = (
+        select(
+            d.id,
+            d.issue_id,
+            i.campaign_id,
+            d.recipient_id,
+            r.address,
+            r.name,
+            d.list_id,
+            li.name.label("list_name"),
+            li.unsubscribe_offered,
+            i.number,
+            i.title,
+            c.title.label("campaign_title"),
+            i.digest,
+            i.sender,
+            i.reply_to,
+        )
+        .select_from(
+            deliveries.join(issues, d.issue_id == i.id)
+            .join(campaigns, i.campaign_id == c.id)
+            .outerjoin(recipients, d.recipient_id == r.id)
+            .outerjoin(lists, d.list_id == li.id)
+        )
+        .where(d.id == delivery_id)
+    )
+    row = conn.execute(query).one_or_none()
+    if row is None:
+        return None
+    digest: dict[str, Any] = row.digest or {}
+    return LinkTarget(
+        delivery_id=row.id,
+        issue_id=row.issue_id,
+        campaign_id=row.campaign_id,
+        recipient_id=row.recipient_id,
+        address=row.address,
+        name=row.name,
+        list_id=row.list_id,
+        list_name=row.list_name,
+        # A deleted list offers nothing to unsubscribe from: say who to contact instead.
+        unsubscribe_offered=bool(row.unsubscribe_offered),
+        issue_number=row.number,
+        issue_title=row.title,
+        campaign_title=row.campaign_title,
+        partnership=digest.get("partnership"),
+        contact=row.reply_to or row.sender,
+    )
+
+
+# -- unsubscribing -----------------------------------------------------------------------------
+
+
+def is_unsubscribed(conn: Connection, address: str, list_id: int | None) -> bool:
+    """Whether a suppression already covers this scope: all lists, or (list_id) that list too."""
+    if find_suppression(conn, address, None) is not None:
+        return True
+    return list_id is not None and find_suppression(conn, address, list_id) is not None
+
+
+def unsubscribe(conn: Connection, target: LinkTarget, *, all_lists: bool) -> bool:
+    """Suppress the address on the target's list (or every list); False if already covered."""
+    assert target.address is not None, "an erased person's link cannot unsubscribe"
+    # Two POSTs at once (the mail provider's one-click and the person's button) must not both
+    # insert: on PostgreSQL the recipient's row serialises them; SQLite has one writer anyway.
+    conn.execute(
+        select(recipients.c.id).where(recipients.c.id == target.recipient_id).with_for_update()
+    )
+    list_id = None if all_lists else target.list_id
+    if is_unsubscribed(conn, target.address, list_id):
+        return False
+    add_suppression(
+        conn,
+        reason=SuppressionReason.UNSUBSCRIBED,
+        created_by=UNSUBSCRIBE_ACTOR,
+        address=target.address,
+        list_id=list_id,
+    )
+    return True
+
+
+# -- acknowledging -----------------------------------------------------------------------------
+
+
+def acknowledged_at(conn: Connection, delivery_id: int) -> datetime | None:
+    query = select(acknowledgements.c.created_at).where(
+        acknowledgements.c.delivery_id == delivery_id
+    )
+    return _aware(conn.execute(query).scalar_one_or_none())
+
+
+def record_acknowledgement(conn: Connection, target: LinkTarget, reflection: str | None) -> bool:
+    """Record that the target's recipient read the issue; False if already recorded.
+
+    The unique delivery_id still guards a race between the check and the insert: the loser's
+    transaction fails with an IntegrityError, which the caller turns into "already recorded".
+    """
+    if acknowledged_at(conn, target.delivery_id) is not None:
+        return False
+    conn.execute(
+        insert(acknowledgements).values(
+            delivery_id=target.delivery_id,
+            issue_id=target.issue_id,
+            recipient_id=target.recipient_id,
+            list_id=target.list_id,
+            reflection=reflection,
+        )
+    )
+    return True
+
+
+# -- the web view and the archive --------------------------------------------------------------
+
+
+def issue_document(conn: Connection, issue_id: int) -> IssueDocument:
+    i, c = issues.c, campaigns.c
+    query = (
+        select(i.campaign_id, c.title.label("campaign_title"), i.number, i.title, i.html, i.text)
+        .add_columns(i.lists)
+        .select_from(issues.join(campaigns, i.campaign_id == c.id))
+        .where(i.id == issue_id)
+    )
+    row = conn.execute(query).one()
+    return IssueDocument(**{**row._mapping, "lists": tuple(row.lists or ())})
+
+
+def sent_issue_id(conn: Connection, campaign_id: int, number: int) -> int | None:
+    """The id of a campaign's issue that has gone out; None if there is none by that number."""
+    query = select(issues.c.id).where(
+        issues.c.campaign_id == campaign_id,
+        issues.c.number == number,
+        issues.c.started_at.is_not(None),
+        issues.c.state.in_([s.value for s in SENT_STATES]),
+    )
+    return conn.execute(query).scalar_one_or_none()
+
+
+def campaign_title(conn: Connection, campaign_id: int) -> str | None:
+    query = select(campaigns.c.title).where(campaigns.c.id == campaign_id)
+    return conn.execute(query).scalar_one_or_none()
+
+
+def archive_entries(conn: Connection, campaign_id: int) -> list[ArchiveEntry]:
+    """The campaign's issues that have gone out, in series order."""
+    i = issues.c
+    query = (
+        select(i.number, i.title, i.started_at)
+        .where(
+            i.campaign_id == campaign_id,
+            i.started_at.is_not(None),
+            i.state.in_([s.value for s in SENT_STATES]),
+        )
+        .order_by(i.number)
+    )
+    return [
+        ArchiveEntry(row.number, row.title, _aware(row.started_at)) for row in conn.execute(query)
+    ]
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

@@ -1,0 +1,64 @@
+"""The web view (the issue as the recipient got it) and the campaign's archive of sent issues."""
+
+from __future__ import annotations
+
+import re
+
+from briefcast.delivery.tokens import Purpose
+from briefcast.web.middleware import ISSUE_POLICY
+
+
+def test_the_web_view_is_the_issue_personalised_for_its_reader(world):
+    page = world.client.get(world.path(Purpose.VIEW, world.alice))
+    assert page.status_code == 200
+    assert page.headers["content-security-policy"] == ISSUE_POLICY
+    assert "<script" not in page.text
+    assert "Dear Alice Example," in page.text
+    assert "on the Health list of" in page.text
+    assert "[[" not in page.text
+    # Its links are the reader's own, and work.
+    for prefix, purpose in (("u", Purpose.UNSUBSCRIBE), ("a", Purpose.ACKNOWLEDGE)):
+        (link,) = set(re.findall(rf'href="http://testserver(/{prefix}/[^"]+)"', page.text))
+        assert world.client.get(link).status_code == 200, purpose
+    assert "alice@example.org" not in page.text
+
+
+def test_the_web_view_links_to_the_archive_which_lists_only_sent_issues(world):
+    page = world.client.get(world.path(Purpose.VIEW, world.alice))
+    (archive,) = re.findall(r'href="http://testserver(/archive/[^"]+)"', page.text)
+    listing = world.client.get(archive)
+    assert listing.status_code == 200
+    assert "<h1>Learning from reviews: all issues</h1>" in listing.text
+    assert "Part 1: Domestic abuse and written agreements" in listing.text
+    assert "Including men" not in listing.text  # issue 2 has not gone out
+    issue = world.client.get(f"{archive}/1")
+    assert issue.status_code == 200
+    assert "Dear colleague," in issue.text and "Alice" not in issue.text
+    assert world.client.get(f"{archive}/2").status_code == 404
+    assert world.client.get(f"{archive}/9").status_code == 404
+
+
+def test_an_archive_token_is_not_a_view_token(world):
+    # The archive token names the campaign (id 1, as does a delivery): purposes keep them apart.
+    archive = world.signer.make(Purpose.ARCHIVE, world.alice)
+    assert world.client.get(f"/v/{archive}").status_code == 400
+    assert world.client.get(f"/archive/{world.token(Purpose.VIEW, world.alice)}").status_code == 400
+
+
+def test_pages_are_accessible_shells(world):
+    for path in (
+        world.path(Purpose.UNSUBSCRIBE, world.alice),
+        world.path(Purpose.ACKNOWLEDGE, world.alice),
+        "/u/not-a-token",
+    ):
+        page = world.client.get(path)
+        assert '<html lang="en-GB">' in page.text
+        assert page.text.count("<h1>") == 1
+        assert '<meta name="viewport"' in page.text
+        assert page.headers["content-security-policy"].startswith(
+            "default-src 'none'; style-src 'self'"
+        )
+        assert page.headers["referrer-policy"] == "no-referrer"
+        assert page.headers["cache-control"] == "no-store"
+    css = world.client.get("/static/web.css")
+    assert css.status_code == 200 and ":focus-visible" in css.text

@@ -1,0 +1,178 @@
+"""What the links in an email do, apart from HTTP: read a token, unsubscribe, acknowledge, show.
+
+The web app (web/app.py) only turns requests into calls here and results into pages, so these
+rules can be read (and tested) without a web server in the way.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html import escape
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from briefcast.campaigns.render import Personaliser
+from briefcast.delivery.tokens import Purpose, Signer, TokenError, signing_key
+from briefcast.errors import BriefcastError
+from briefcast.store import web as store
+from briefcast.store.web import ArchiveEntry, LinkTarget
+
+# An acknowledgement is evidence for a report: a link years old is more likely forwarded or
+# found than clicked by its reader. Unsubscribe and view links never expire (an unsubscribe link
+# must always work).
+ACKNOWLEDGE_MAX_AGE = timedelta(days=400)
+REFLECTION_LIMIT = 500  # characters: the column's size
+ANONYMOUS_NAME = "colleague"  # "Dear colleague," where no name is known
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class LinkGone(BriefcastError):
+    """A genuine link whose delivery no longer exists or whose person has been erased."""
+
+
+@dataclass(frozen=True)
+class Archive:
+    campaign_title: str
+    entries: tuple[ArchiveEntry, ...]
+
+
+class Links:
+    """The link actions for one database and one signing key."""
+
+    def __init__(self, engine: Engine, base_url: str, secret_key: str | None) -> None:
+        self.engine = engine
+        self.base_url = base_url.rstrip("/")
+        # Made (and, without a secret key, stored) here, once, so that no GET ever writes.
+        with engine.begin() as conn:
+            self.signer = Signer(signing_key(conn, secret_key))
+
+    # -- reading links -------------------------------------------------------------------------
+
+    def target(self, purpose: Purpose, token: str) -> LinkTarget:
+        """The delivery a token names; TokenError, ExpiredToken or LinkGone otherwise."""
+        max_age = ACKNOWLEDGE_MAX_AGE if purpose is Purpose.ACKNOWLEDGE else None
+        delivery_id = self.signer.read(
+            purpose, token, max_age=int(max_age.total_seconds()) if max_age else None
+        )
+        with self.engine.connect() as conn:
+            target = store.link_target(conn, delivery_id)
+        if target is None or target.erased:
+            raise LinkGone("this link is no longer active")
+        return target
+
+    def url(self, purpose: Purpose, delivery_id: int) -> str:
+        prefix = {Purpose.UNSUBSCRIBE: "u", Purpose.ACKNOWLEDGE: "a", Purpose.VIEW: "v"}[purpose]
+        return f"{self.base_url}/{prefix}/{self.signer.make(purpose, delivery_id)}"
+
+    def archive_url(self, campaign_id: int) -> str:
+        return f"{self.base_url}/archive/{self.signer.make(Purpose.ARCHIVE, campaign_id)}"
+
+    # -- unsubscribe ---------------------------------------------------------------------------
+
+    def unsubscribed(self, target: LinkTarget, *, all_lists: bool) -> bool:
+        """Whether the address is already unsubscribed in that scope (read only)."""
+        assert target.address is not None
+        with self.engine.connect() as conn:
+            return store.is_unsubscribed(
+                conn, target.address, None if all_lists else target.list_id
+            )
+
+    def unsubscribe(self, target: LinkTarget, *, all_lists: bool) -> bool:
+        """Suppress the address on the target's list, or on all lists; False if it already was."""
+        with self.engine.begin() as conn:
+            return store.unsubscribe(conn, target, all_lists=all_lists)
+
+    # -- acknowledge ---------------------------------------------------------------------------
+
+    def acknowledged_at(self, target: LinkTarget) -> datetime | None:
+        with self.engine.connect() as conn:
+            return store.acknowledged_at(conn, target.delivery_id)
+
+    def acknowledge(self, target: LinkTarget, reflection: str | None) -> bool:
+        """Record the acknowledgement once; False if it was already recorded."""
+        try:
+            with self.engine.begin() as conn:
+                return store.record_acknowledgement(conn, target, clean_reflection(reflection))
+        except IntegrityError:  # a second POST won the race between check and insert
+            return False
+
+    # -- web view and archive ------------------------------------------------------------------
+
+    def web_view(self, target: LinkTarget) -> str:
+        """The issue as the recipient received it, with a link to the campaign's archive."""
+        with self.engine.connect() as conn:
+            document = store.issue_document(conn, target.issue_id)
+        fields = {
+            "recipient_name": target.name or ANONYMOUS_NAME,
+            "list_name": target.list_name or "",
+            "unsubscribe_url": self.url(Purpose.UNSUBSCRIBE, target.delivery_id),
+            "acknowledge_url": self.url(Purpose.ACKNOWLEDGE, target.delivery_id),
+            "web_view_url": self.url(Purpose.VIEW, target.delivery_id),
+        }
+        html = _personalise(document, fields)
+        return with_banner(html, self.archive_url(document.campaign_id), document.campaign_title)
+
+    def archive(self, token: str) -> Archive:
+        campaign_id = self.signer.read(Purpose.ARCHIVE, token)
+        with self.engine.connect() as conn:
+            title = store.campaign_title(conn, campaign_id)
+            entries = store.archive_entries(conn, campaign_id)
+        if title is None:
+            raise LinkGone("this link is no longer active")
+        return Archive(title, tuple(entries))
+
+    def archive_issue(self, token: str, number: int) -> str | None:
+        """A sent issue for anyone holding the archive link: no name, no personal links."""
+        campaign_id = self.signer.read(Purpose.ARCHIVE, token)
+        with self.engine.connect() as conn:
+            issue_id = store.sent_issue_id(conn, campaign_id, number)
+            document = store.issue_document(conn, issue_id) if issue_id else None
+        if document is None:
+            return None
+        archive_url = f"{self.base_url}/archive/{token}"
+        # Acknowledging and unsubscribing need the reader's own link from their email; the
+        # archive page says so, so these links lead there.
+        fields = {
+            "recipient_name": ANONYMOUS_NAME,
+            "list_name": "distribution",
+            "unsubscribe_url": archive_url,
+            "acknowledge_url": archive_url,
+            "web_view_url": f"{archive_url}/{number}",
+        }
+        return with_banner(_personalise(document, fields), archive_url, document.campaign_title)
+
+
+def clean_reflection(text: str | None) -> str | None:
+    """One line of plain text: control characters and line breaks become spaces, then trimmed."""
+    if not text:
+        return None
+    line = unicodedata.normalize("NFC", CONTROL_CHARACTERS.sub(" ", text))
+    line = " ".join(line.split())[:REFLECTION_LIMIT].strip()
+    return line or None
+
+
+def with_banner(page: str, archive_url: str, campaign_title: str) -> str:
+    """Put a link to the archive at the top of an issue page (inline style: it is email HTML)."""
+    banner = (
+        '<div style="font-family:Arial,sans-serif;font-size:16px;padding:12px 16px;'
+        'background:#ffffff;color:#1a1a1a;border-bottom:1px solid #5f6b7a">'
+        f'<a href="{escape(archive_url)}" style="color:#12355b">'
+        f"All issues of {escape(campaign_title)}</a></div>"
+    )
+    found = re.search(r"<body[^>]*>", page, re.IGNORECASE)
+    if found is None:
+        return banner + page
+    return page[: found.end()] + banner + page[found.end() :]
+
+
+def _personalise(document: store.IssueDocument, fields: dict[str, str]) -> str:
+    label = f"issue {document.number} ({document.title})"
+    html, _ = Personaliser(document.html, document.text, label=label).personalise(fields)
+    return html
+
+
+__all__ = ["ACKNOWLEDGE_MAX_AGE", "Archive", "LinkGone", "Links", "TokenError", "clean_reflection"]

@@ -1,0 +1,58 @@
+"""Serving the web app with uvicorn: in the foreground (`briefcast serve`) or in a thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+from starlette.applications import Starlette
+
+from briefcast.errors import BriefcastError
+
+
+class ServerError(BriefcastError):
+    pass
+
+
+def serve(app: Starlette, host: str = "127.0.0.1", port: int = 8025) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM)."""
+    # No access log: every URL holds a token, which is a capability (it can unsubscribe someone).
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+
+
+class BackgroundServer:
+    """The app served on host:port from a thread, for the demo and the browser tests.
+
+    `with BackgroundServer(app, port=0) as server: server.url` (port 0: any free port).
+    """
+
+    def __init__(self, app: Starlette, host: str = "127.0.0.1", port: int = 0) -> None:
+        config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="briefcast-web", daemon=True)
+        self.host = host
+
+    @property
+    def url(self) -> str:
+        port = self._server.servers[0].sockets[0].getsockname()[1]
+        return f"http://{self.host}:{port}"
+
+    def __enter__(self) -> BackgroundServer:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise ServerError(f"the web server did not start on {self.host}")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
