@@ -157,7 +157,7 @@ def people(conn: Connection, campaign_id: int) -> list[PersonRow]:
             a.reflection,
         )
         .select_from(_ledger(window))
-        .order_by(window.c.number, r.organisation, r.address, d.id)
+        .order_by(window.c.number, r.organisation.nulls_last(), r.address.nulls_last(), d.id)
     )
     return [
         PersonRow(*row[:6], bool(row[6]), _aware(row[7]), row[8]) for row in conn.execute(query)

@@ -215,6 +215,12 @@ def sent_issue_id(conn: Connection, campaign_id: int, number: int) -> int | None
     return conn.execute(query).scalar_one_or_none()
 
 
+def campaign_ids(conn: Connection) -> dict[str, int]:
+    """Every campaign's id by name, for printing the archive links."""
+    query = select(campaigns.c.name, campaigns.c.id).order_by(campaigns.c.name)
+    return {row.name: row.id for row in conn.execute(query)}
+
+
 def campaign_title(conn: Connection, campaign_id: int) -> str | None:
     query = select(campaigns.c.title).where(campaigns.c.id == campaign_id)
     return conn.execute(query).scalar_one_or_none()

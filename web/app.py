@@ -57,7 +57,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
         if owned:
             database.dispose()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/", endpoints.home, methods=["GET"]),
             Route("/u/{token}", endpoints.unsubscribe_page, methods=["GET"]),
@@ -73,6 +73,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
         exception_handlers=problem_handlers(pages),
         lifespan=lifespan,
     )
+    app.state.links = links  # for `briefcast serve` to print each campaign's archive link
+    return app
 
 
 class Endpoints:

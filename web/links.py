@@ -71,6 +71,12 @@ class Links:
     def archive_url(self, campaign_id: int) -> str:
         return f"{self.base_url}/archive/{self.signer.make(Purpose.ARCHIVE, campaign_id)}"
 
+    def archive_urls(self) -> dict[str, str]:
+        """Each campaign's archive page by campaign name (to print, or to link from an intranet)."""
+        with self.engine.connect() as conn:
+            ids = store.campaign_ids(conn)
+        return {name: self.archive_url(campaign_id) for name, campaign_id in ids.items()}
+
     # -- unsubscribe ---------------------------------------------------------------------------
 
     def unsubscribed(self, target: LinkTarget, *, all_lists: bool) -> bool:
