@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import Engine
 
@@ -49,8 +50,19 @@ def job_id(issue_id: int) -> str:
     return f"issue:{issue_id}"
 
 
+class _Scheduler(BackgroundScheduler):
+    """APScheduler's background scheduler, minus one surprise: on shutdown its thread wakes and
+    looks for due jobs once more (the state is then "stopped", not "paused"), so a job store
+    opened paused by a command would start a due job. Only a running scheduler runs jobs."""
+
+    def _process_jobs(self) -> float | None:
+        if self.state != STATE_RUNNING:
+            return None
+        return super()._process_jobs()
+
+
 def make_scheduler(engine: Engine, settings: Settings) -> BackgroundScheduler:
-    return BackgroundScheduler(
+    return _Scheduler(
         jobstores={ISSUES: SQLAlchemyJobStore(engine=engine), INTERNAL: MemoryJobStore()},
         executors={"default": {"type": "threadpool", "max_workers": 4}},
         job_defaults={
@@ -369,14 +381,28 @@ class Worker:
         return open_transport(self.settings)
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time (a test runner swaps it per command)."""
+
+    @property
+    def stream(self):  # type: ignore[no-untyped-def,override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
 def configure_logging() -> None:
     """One line per event on stderr; APScheduler's own chatter only when it matters."""
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(message)s",
-        datefmt="%Y-%m-%d %H:%M:%S",
-    )
+    root = logging.getLogger()
+    if not any(isinstance(handler, _StderrHandler) for handler in root.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
+        )
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 

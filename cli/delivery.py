@@ -127,16 +127,17 @@ def status(campaign: str | None, as_json: bool) -> None:
             f"(approved by {escape(entry.approved_by)})"
         )
         console.print(_status_table(entry))
+        for note in _status_notes(entry):
+            click.echo(note)
 
 
 def _status_table(entry) -> Table:  # type: ignore[no-untyped-def]
     zone = ZoneInfo(entry.timezone)
-    table = Table("issue", "planned", "state", "queued", "sent", "failed", "bounced", "", box=None)
+    table = Table(box=None)
+    for name in ("issue", "planned", "state", "queued", "sent", "failed", "bounced"):
+        table.add_column(name, no_wrap=True)
     for issue in entry.issues:
         counts = issue.counts
-        note = issue.reason or ""
-        if issue.expected_finish:
-            note = f"expected to finish {issue.expected_finish.astimezone(zone):%a %d %b %H:%M}"
         table.add_row(
             str(issue.number),
             f"{issue.planned_at.astimezone(zone):%a %d %b %Y %H:%M}",
@@ -145,9 +146,19 @@ def _status_table(entry) -> Table:  # type: ignore[no-untyped-def]
             str(counts["sent"]),
             str(counts["failed"]),
             str(counts["bounced"]),
-            escape(note),
         )
     return table
+
+
+def _status_notes(entry) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Reasons and expected finishes, below the table: they are too long for a cell."""
+    zone = ZoneInfo(entry.timezone)
+    for issue in entry.issues:
+        if issue.expected_finish:
+            finish = issue.expected_finish.astimezone(zone)
+            yield f"  issue {issue.number}: expected to finish {finish:%a %d %b %Y %H:%M}"
+        if issue.reason:
+            yield f"  issue {issue.number}: {issue.reason}"
 
 
 # -- steering ----------------------------------------------------------------------------------
