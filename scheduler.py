@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -64,7 +65,11 @@ class _Scheduler(BackgroundScheduler):
 def make_scheduler(engine: Engine, settings: Settings) -> BackgroundScheduler:
     return _Scheduler(
         jobstores={ISSUES: SQLAlchemyJobStore(engine=engine), INTERNAL: MemoryJobStore()},
-        executors={"default": {"type": "threadpool", "max_workers": 4}},
+        # The reconcile has a thread of its own: four issues sending at once must not hold it up.
+        executors={
+            "default": {"type": "threadpool", "max_workers": 4},
+            INTERNAL: {"type": "threadpool", "max_workers": 1},
+        },
         job_defaults={
             "coalesce": True,
             "max_instances": 1,
@@ -225,6 +230,9 @@ class Worker:
         self._running: set[int] = set()
         self._lock = threading.Lock()
         self.scheduler = make_scheduler(self.engine, settings)
+        # An issue counts as running from the moment its job is handed to the thread pool, so a
+        # reconcile meanwhile does not make it a second job.
+        self.scheduler.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -241,6 +249,7 @@ class Worker:
             seconds=self.poll_seconds,
             id="reconcile",
             jobstore=INTERNAL,
+            executor=INTERNAL,
             replace_existing=True,
         )
         self.scheduler.resume()
@@ -284,6 +293,11 @@ class Worker:
             self.scheduler.shutdown(wait=False)
             _current = None
 
+    def _on_submitted(self, event: JobSubmissionEvent) -> None:
+        if event.job_id.startswith("issue:"):
+            with self._lock:
+                self._running.add(int(event.job_id.removeprefix("issue:")))
+
     def _on_signal(self, signum: int, _frame: object) -> None:
         log.info("%s: finishing messages in flight, then stopping", signal.Signals(signum).name)
         self.stop_event.set()
@@ -304,8 +318,6 @@ class Worker:
 
     def run_issue(self, issue_id: int) -> None:
         with self._lock:
-            if issue_id in self._running:
-                return
             self._running.add(issue_id)
         try:
             self._run_issue(issue_id)

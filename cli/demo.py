@@ -35,7 +35,14 @@ DEADLINE = timedelta(seconds=90)  # the series is normally delivered in well und
     show_default=True,
     help="Where the demo keeps its database, reports and preview.",
 )
-def demo(folder: Path) -> None:
+@click.option(
+    "--every",
+    type=click.FloatRange(min=0.5, max=60),
+    default=SPACING.total_seconds(),
+    show_default=True,
+    help="Seconds between the demo's issues.",
+)
+def demo(folder: Path, every: float) -> None:
     """Run the example series end to end: import the lists, schedule and send every issue.
 
     The six issues go a few seconds apart to a Maildir outbox (DIR/var/outbox unless
@@ -80,10 +87,11 @@ def demo(folder: Path) -> None:
 
     engine = connect(settings)
     try:
-        name = _schedule(engine, settings)
+        spacing = timedelta(seconds=every)
+        name = _schedule(engine, settings, spacing)
         console.print(
             f"[bold]3. Sending[/bold] {name}: a worker in this process sends each issue "
-            f"at its time, {SPACING.seconds} seconds apart"
+            f"at its time, {every:g} seconds apart"
         )
         sent = _send_series(engine, settings, name)
     finally:
@@ -106,7 +114,7 @@ def _with_outbox(settings: Settings) -> Settings:
     return replace(settings, transport="outbox", smtp=None)
 
 
-def _schedule(engine: Engine, settings: Settings) -> str:
+def _schedule(engine: Engine, settings: Settings, spacing: timedelta) -> str:
     """Schedule the example under the first name not yet used, its issues seconds apart."""
     from briefcast.campaigns.campaign_file import load_campaign
     from briefcast.delivery.schedule import schedule_campaign
@@ -120,8 +128,8 @@ def _schedule(engine: Engine, settings: Settings) -> str:
         while find_campaign(conn, _run_name(campaign.name, run)) is not None:
             run += 1
     name = _run_name(campaign.name, run)
-    start = datetime.now(UTC) + SPACING
-    times = {issue.number: start + SPACING * i for i, issue in enumerate(campaign.issues)}
+    start = datetime.now(UTC) + spacing
+    times = {issue.number: start + spacing * i for i, issue in enumerate(campaign.issues)}
     schedule_campaign(
         engine,
         EXAMPLE / "campaign.yaml",
