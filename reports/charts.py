@@ -12,13 +12,14 @@ from html import escape
 
 from markupsafe import Markup
 
-LABEL_WIDTH = 210  # px for the group labels on the left
+LABEL_WIDTH = 250  # px for the group labels on the left
 PLOT_WIDTH = 380  # px for 0-100 %
 VALUE_WIDTH = 140  # px for the value printed after each bar ("Acknowledged 100%")
 BAR = 16
 GAP = 14
 LEGEND = 34
-LABEL_CHARACTERS = 30
+AXIS = 22  # px below the bars for the 0-100 % scale
+LABEL_CHARACTERS = 32  # about 7 px each at 13 px: fits LABEL_WIDTH
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def bar_chart(
 ) -> Markup:
     """An <svg> of `rows` (label, one percentage per series); None draws no bar and says "n/a"."""
     group_height = len(series) * BAR + GAP
-    height = LEGEND + len(rows) * group_height + 4
+    height = LEGEND + len(rows) * group_height + AXIS
     width = LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
@@ -62,11 +63,13 @@ def _legend(series: Sequence[Series]) -> list[str]:
 
 def _gridlines(height: int) -> list[str]:
     parts = []
+    bottom = height - AXIS + 4
     for percent in (0, 25, 50, 75, 100):
         x = LABEL_WIDTH + PLOT_WIDTH * percent / 100
         parts.append(
-            f'<line x1="{x:.1f}" y1="{LEGEND - 6}" x2="{x:.1f}" y2="{height}" class="grid"/>'
+            f'<line x1="{x:.1f}" y1="{LEGEND - 6}" x2="{x:.1f}" y2="{bottom}" class="grid"/>'
         )
+        parts.append(f'<text x="{x:.1f}" y="{height - 4}" text-anchor="middle">{percent}%</text>')
     return parts
 
 

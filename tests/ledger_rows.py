@@ -26,6 +26,7 @@ from briefcast.store.schema import (
     deliveries,
     issues,
     lists,
+    memberships,
     metadata,
     recipients,
     suppressions,
@@ -56,6 +57,10 @@ def add_person(
         address=address, name=name, organisation=organisation, attributes={}
     )
     return conn.execute(statement.returning(recipients.c.id)).scalar_one()
+
+
+def add_member(conn: Connection, list_id: int, recipient_id: int) -> None:
+    conn.execute(insert(memberships).values(list_id=list_id, recipient_id=recipient_id))
 
 
 def add_campaign(
@@ -166,6 +171,7 @@ __all__ = [
     "add_delivery",
     "add_issue",
     "add_list",
+    "add_member",
     "add_person",
     "add_unsubscribe",
     "database_contents",

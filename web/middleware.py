@@ -23,7 +23,9 @@ ISSUE_POLICY = (
 SECURITY_HEADERS = {
     "content-security-policy": PAGE_POLICY,
     # The token in the URL is a capability: never send it on to another site as a Referer.
-    "referrer-policy": "no-referrer",
+    # ("same-origin" rather than "no-referrer": under no-referrer browsers send `Origin: null`
+    # with our own forms, and the cross-site check could not tell them from a forged post.)
+    "referrer-policy": "same-origin",
     "x-content-type-options": "nosniff",
     # Every page is about one person's link: no shared cache may keep it.
     "cache-control": "no-store",

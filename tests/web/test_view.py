@@ -58,7 +58,7 @@ def test_pages_are_accessible_shells(world):
         assert page.headers["content-security-policy"].startswith(
             "default-src 'none'; style-src 'self'"
         )
-        assert page.headers["referrer-policy"] == "no-referrer"
+        assert page.headers["referrer-policy"] == "same-origin"
         assert page.headers["cache-control"] == "no-store"
     css = world.client.get("/static/web.css")
     assert css.status_code == 200 and ":focus-visible" in css.text
