@@ -12,6 +12,7 @@ from briefcast.recipients.addresses import InvalidAddress, normalise_address
 from briefcast.recipients.erasure import address_hasher
 from briefcast.store import people, suppressions
 from briefcast.store.schema import SuppressionReason
+from briefcast.store.web import forget_reflections
 
 FORMAT_VERSION = 1  # of the subject access export
 
@@ -59,6 +60,8 @@ def forget(
     with engine.begin() as conn:
         hashed = address_hasher(conn, secret_key)(normalised)
         recipient = people.find_recipient(conn, normalised)
+        if recipient:
+            forget_reflections(conn, recipient.id)
         memberships = people.delete_recipient(conn, recipient.id) if recipient else 0
         removed = suppressions.delete_suppressions_of(conn, normalised)
         already = suppressions.erasure_recorded(conn, hashed) is not None

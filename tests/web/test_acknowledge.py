@@ -81,3 +81,14 @@ def test_reflections_are_one_line_of_limited_length():
     assert clean_reflection("a\u2028b\x00c\x1b[31m") == "a b c [31m"
     assert clean_reflection("x" * 600) == "x" * 500
     assert clean_reflection("Cafe\u0301") == "Café"  # NFC: one code point, as typed elsewhere
+
+
+def test_erasing_the_person_keeps_the_acknowledgement_but_not_the_reflection(world):
+    from briefcast.recipients.subject_requests import forget
+
+    world.client.post(world.path(Purpose.ACKNOWLEDGE, world.alice), data={"reflection": "Mine"})
+    forget(world.engine, "alice@example.org", secret_key=world.settings.secret_key)
+    assert recorded(world) == [(world.alice, None, world.health_list, None)]
+    # Her link now leads nowhere in particular.
+    page = world.client.get(world.path(Purpose.ACKNOWLEDGE, world.alice))
+    assert page.status_code == 404 and "Domestic" not in page.text
