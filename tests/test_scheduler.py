@@ -292,3 +292,29 @@ def test_sigterm_lets_the_message_in_flight_finish_and_exits_0(engine, database_
     assert statuses.get(DeliveryStatus.SENDING.value, 0) == 0  # nothing left in flight
     assert statuses[DeliveryStatus.SENT.value] == len(outbox_messages(tmp_path)) == 4
     assert statuses[DeliveryStatus.QUEUED.value] == people - 4
+
+
+def test_a_spent_daily_cap_leaves_a_job_for_when_it_frees_and_status_shows_the_finish(
+    engine, database_url, tmp_path
+):
+    from briefcast.delivery.status import campaign_status
+
+    settings = outbox_settings(database_url, tmp_path, max_per_day="4")
+    people = import_people(engine, tmp_path)  # 6 people, 4 a day
+    now = datetime.now(UTC)
+    path = write_campaign(tmp_path, issues=[{"themes": ["optimistic-thinking"]}])
+    _schedule(engine, path, now=now, times={1: now - timedelta(seconds=1)})
+    sync_jobs(engine, settings)
+
+    Worker(settings, engine=engine).run_once()
+
+    issue = _issues(engine)[1]
+    assert issue.state is IssueState.SENDING
+    assert len(outbox_messages(tmp_path)) == 4
+    (follow_up,) = _jobs(engine, settings).items()
+    assert follow_up[0] == job_id(issue.id)
+    assert follow_up[1] > now + timedelta(hours=23)  # when the first of today's four frees
+    (status,) = campaign_status(engine, settings.limits, "spring-briefing")
+    (entry,) = status.issues
+    assert entry.counts["sent"] == 4 and entry.counts["queued"] == people - 4
+    assert entry.expected_finish is not None and entry.expected_finish > now + timedelta(hours=23)
