@@ -406,16 +406,18 @@ class _StderrHandler(logging.StreamHandler):
 
 
 def configure_logging() -> None:
-    """One line per event on stderr; APScheduler's own chatter only when it matters."""
-    root = logging.getLogger()
-    if not any(isinstance(handler, _StderrHandler) for handler in root.handlers):
-        handler = _StderrHandler()
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
-        )
-        root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    """One line per event on stderr, for the worker's and APScheduler's loggers only (the root
+    logger is left alone: Alembic and others stay quiet); APScheduler only when it matters."""
+    for name, level in ((log.name, logging.INFO), ("apscheduler", logging.WARNING)):
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        logger.propagate = False
+        if not any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
+            handler = _StderrHandler()
+            handler.setFormatter(
+                logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
+            )
+            logger.addHandler(handler)
 
 
 def main() -> int:

@@ -99,7 +99,10 @@ def worker(once: bool) -> None:
     settings = Settings.from_env()
     runner = Worker(settings)
     try:
-        runner.run_once() if once else runner.run_forever()
+        if once:
+            runner.run_once()
+        else:
+            runner.run_forever()
     finally:
         runner.engine.dispose()
 

@@ -99,7 +99,8 @@ def schedule_campaign(
         ]
         changes += [plan.remove(issue) for n, issue in sorted(stored.items()) if n not in planned]
         if plan.errors:  # raised inside the transaction: nothing is stored
-            raise ScheduleError("; ".join(plan.errors))
+            more = len(plan.errors) - 1
+            raise ScheduleError(plan.errors[0] + (f" (and {more} more like it)" if more else ""))
     return ScheduleResult(
         campaign=campaign.name,
         created=existing is None,
