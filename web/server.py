@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from types import TracebackType
@@ -17,9 +18,11 @@ class ServerError(BriefcastError):
 
 
 def serve(app: Starlette, host: str = "127.0.0.1", port: int = 8025) -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM)."""
+    """Serve until interrupted (Ctrl-C or SIGTERM): requests in flight finish first."""
     # No access log: every URL holds a token, which is a capability (it can unsubscribe someone).
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+    # uvicorn raises Ctrl-C again once it has shut down: by then there is nothing left to do.
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
 
 
 class BackgroundServer:
