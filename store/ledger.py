@@ -399,16 +399,17 @@ def mark_attempted(conn: Connection, delivery_id: int, now: datetime) -> None:
 
 
 def attempts_since(conn: Connection, since: datetime) -> int:
-    """Attempts (messages handed to a transport, whatever came of them) at or after `since`,
-    across every issue: what a relay's per-minute and per-day limits count."""
+    """Attempts (messages handed to a transport, whatever came of them) after `since`, across
+    every issue: what a relay's per-minute and per-day limits count. The window is open at its
+    start, so an attempt leaves it exactly one window length after it was made."""
     return conn.execute(
-        select(func.count()).select_from(deliveries).where(deliveries.c.attempted_at >= _utc(since))
+        select(func.count()).select_from(deliveries).where(deliveries.c.attempted_at > _utc(since))
     ).scalar_one()
 
 
 def oldest_attempt_since(conn: Connection, since: datetime) -> datetime | None:
     value = conn.execute(
-        select(func.min(deliveries.c.attempted_at)).where(deliveries.c.attempted_at >= _utc(since))
+        select(func.min(deliveries.c.attempted_at)).where(deliveries.c.attempted_at > _utc(since))
     ).scalar_one()
     return _aware(value)
 

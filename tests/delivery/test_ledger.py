@@ -217,6 +217,6 @@ def test_attempts_since_counts_every_issue(engine):
         resolve(engine, issue_id)
     with engine.begin() as conn:
         conn.execute(update(deliveries).where(deliveries.c.id <= 4).values(attempted_at=NOW))
-        assert ledger.attempts_since(conn, NOW) == 4
-        assert ledger.attempts_since(conn, NOW + timedelta(seconds=1)) == 0
+        assert ledger.attempts_since(conn, NOW - timedelta(seconds=1)) == 4
+        assert ledger.attempts_since(conn, NOW) == 0  # the window is open at its start
         assert ledger.oldest_attempt_since(conn, NOW - timedelta(hours=1)) == NOW

@@ -1,0 +1,80 @@
+"""kill -9 at random moments of a send: every recipient gets the issue, duplicates stay in bound.
+
+The worker is a separate process (crash_worker.py) sending through the real SMTP transport to
+an aiosmtpd server in a third process, so a SIGKILL can land anywhere: mid-claim, between the
+transport's reply and the commit of the outcome, inside the SMTP conversation. The bound is
+docs/delivery.md's: at most one duplicate per open connection per crash (one connection here).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from seeding import add_issue, add_list, add_people, people
+from sqlalchemy import select
+
+from briefcast.store.ledger import DeliveryCounts, delivery_counts
+from briefcast.store.schema import issues
+
+WORKER = Path(__file__).with_name("crash_worker.py")
+AUDIENCE = 300
+KILLS = 4
+
+
+def start_worker(issue_id: int, environ: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), str(issue_id)],
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_progress(server, beyond: int, worker: subprocess.Popen[str]) -> None:
+    """Until the server has more than `beyond` messages: the worker is in the middle of sending."""
+    deadline = time.monotonic() + 15
+    while len(server.messages()) <= beyond:
+        assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
+        assert time.monotonic() < deadline, "the worker sent nothing within 15 s"
+        time.sleep(0.01)
+
+
+def test_kill_9_at_random_moments_loses_nothing(engine, database_url, faulty_smtp_server):
+    add_list(engine, "police")
+    addresses = people(AUDIENCE)
+    add_people(engine, "police", addresses)
+    issue_id = add_issue(engine, ["police"])
+    server = faulty_smtp_server()
+    environ = {**os.environ, **server.environ(), "BRIEFCAST_DATABASE_URL": database_url}
+    seed = random.randrange(1_000_000)
+    chance = random.Random(seed)
+
+    for _ in range(KILLS):
+        worker = start_worker(issue_id, environ)
+        wait_for_progress(server, len(server.messages()), worker)
+        time.sleep(chance.uniform(0, 0.15))
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        assert worker.returncode == -signal.SIGKILL, f"seed {seed}: the worker ended by itself"
+
+    worker = start_worker(issue_id, environ)
+    out, err = worker.communicate(timeout=60)
+    assert worker.returncode == 0, err
+    assert json.loads(out)["counts"] == vars(DeliveryCounts(sent=AUDIENCE))
+
+    received = Counter(address for message in server.messages() for address in message.rcpt_tos)
+    assert set(received) == set(addresses), f"seed {seed}"
+    duplicates = sum(received.values()) - len(received)
+    assert duplicates <= KILLS * 1, f"seed {seed}: {duplicates} duplicates after {KILLS} kills"
+    with engine.connect() as conn:
+        assert delivery_counts(conn, issue_id) == DeliveryCounts(sent=AUDIENCE)
+        assert conn.execute(select(issues.c.state)).scalar_one() == "sent"
