@@ -11,13 +11,18 @@ import email.utils
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 
 from briefcast.campaigns.render import RenderedIssue
 from briefcast.errors import BriefcastError
 
-# Header folding and encoded words as SMTP needs them (CRLF, RFC 2047 for non-ASCII names).
-POLICY = email.policy.SMTP
+# CRLF and RFC 2047 encoded words for non-ASCII names, as SMTP needs. Header lines may run to
+# RFC 5322's hard limit of 998: at the default 78 the email package turns an unbreakable
+# List-Unsubscribe URI (a signed token is long) into an encoded word no mail client reads as a link.
+POLICY = email.policy.SMTP.clone(max_line_length=998)
+# The body parts keep quoted-printable's 76-character lines (RFC 2045), which the email package
+# takes from the policy in force when a part is encoded.
+BODY_POLICY = email.policy.SMTP
 
 
 class MessageError(BriefcastError):
@@ -95,9 +100,13 @@ def compose_message(
         message["List-Unsubscribe"] = list_unsubscribe(unsubscribe_url, unsubscribe_mailto)
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 
-    # Quoted-printable keeps every line under 78 characters whatever the paragraph length.
-    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    message["MIME-Version"] = "1.0"
+    message.make_alternative()
+    for subtype, content in (("plain", text), ("html", html)):
+        # Quoted-printable keeps every body line short whatever the paragraph length.
+        part = MIMEPart(policy=BODY_POLICY)
+        part.set_content(content, subtype=subtype, charset="utf-8", cte="quoted-printable")
+        message.attach(part)
     return message
 
 

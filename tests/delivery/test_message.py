@@ -58,6 +58,8 @@ def test_the_headers_parse_back(rendered):
         "<https://briefcast.example.org/u/token-1?a=1&b=2>, <mailto:unsubscribe@example.org>"
     )
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert parsed["MIME-Version"] == "1.0"
+    assert parsed.get_content_type() == "multipart/alternative"
 
 
 def test_text_then_html_alternatives_personalised(rendered):
@@ -78,10 +80,29 @@ def test_the_message_id_can_use_another_domain(rendered):
     )
 
 
-def test_lines_are_crlf_and_short(rendered):
+def test_lines_are_crlf_and_within_the_rfc_limit(rendered):
     raw = bytes(build(rendered))
     assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
-    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    body = raw.split(b"\r\n\r\n", 1)[1]
+    assert max(len(line) for line in body.split(b"\r\n")) <= 78  # quoted-printable lines
+
+
+def test_a_long_signed_token_stays_a_readable_list_unsubscribe_uri(rendered):
+    token = "MQ.awgbfg.oENAuAapo99jTjdTqtSavXnyvhM-" * 2
+    raw = bytes(
+        build(
+            rendered,
+            unsubscribe_url=f"https://briefcast.example.org/u/{token}",
+            unsubscribe_mailto=f"unsubscribe@example.org?subject={token}",
+        )
+    )
+    header = parse(raw)["List-Unsubscribe"]
+    assert "=?" not in raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert header == (
+        f"<https://briefcast.example.org/u/{token}>, "
+        f"<mailto:unsubscribe@example.org?subject={token}>"
+    )
 
 
 def test_non_ascii_names_and_subjects_survive_the_round_trip():
