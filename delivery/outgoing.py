@@ -89,4 +89,5 @@ def _dkim_signer(settings: Settings):  # type: ignore[no-untyped-def]
     from briefcast.delivery import dkim  # dkimpy is only needed when a key is configured
 
     config = settings.dkim
+    dkim.load_key(config.key_file)  # a bad key is one error at the start, not one per message
     return lambda data: dkim.sign(data, config)

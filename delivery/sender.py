@@ -22,6 +22,7 @@ from enum import Enum, auto
 from sqlalchemy import Engine
 
 from briefcast.delivery.limits import RateLimiter, Reservation
+from briefcast.delivery.message import MessageError
 from briefcast.delivery.outgoing import IssueMessages
 from briefcast.delivery.tokens import Signer, signing_key
 from briefcast.delivery.transports.base import (
@@ -127,6 +128,10 @@ def send_issue(
     if issue.state in (IssueState.SENT, IssueState.CANCELLED):
         reason = None if issue.state is IssueState.SENT else issue.state_reason or "cancelled"
         return run.report(paused_reason=reason)
+    with engine.begin() as conn:
+        signer = Signer(signing_key(conn, settings.secret_key))
+    # Made before anything changes, so a bad DKIM key or sender is one error with nothing done.
+    run.messages = IssueMessages(issue, settings, signer)
     # Each transaction that writes starts with a write: on SQLite (WAL) a transaction that read
     # first cannot always be upgraded to a writer while another connection writes.
     with engine.begin() as conn:
@@ -137,8 +142,6 @@ def send_issue(
         ledger.requeue_abandoned(
             conn, issue_id, worker_id=worker_id, claimed_before=clock() - retry.lease
         )
-        signer = Signer(signing_key(conn, settings.secret_key))
-    run.messages = IssueMessages(issue, settings, signer)
     try:
         return run.loop()
     finally:
@@ -219,9 +222,11 @@ class _SendRun:
         now = self.clock()
         try:
             outgoing = self.messages.build(row, now)
-        except BriefcastError as error:  # an address or name no message can carry
+        except MessageError as error:  # this person's address or name cannot go in a header
             self.record(ledger.record_failed, row.delivery_id, str(error))
             return self.failed(str(error))
+        except BriefcastError as error:  # DKIM signing, the skeleton: every message would fail
+            return _Outcome.UNAVAILABLE, str(error)
         try:
             self.transport.send(Envelope(outgoing.sender, outgoing.recipient), outgoing.data)
         except TransportUnavailable as error:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,9 @@ from sqlalchemy import select
 from briefcast.delivery.sender import send_issue
 from briefcast.delivery.tokens import Purpose, Signer, signing_key
 from briefcast.delivery.transports.memory import MemoryTransport
-from briefcast.settings import Settings
-from briefcast.store.ledger import DeliveryCounts
+from briefcast.errors import BriefcastError
+from briefcast.settings import DkimSettings, Settings
+from briefcast.store.ledger import DeliveryCounts, delivery_counts
 from briefcast.store.schema import IssueState, deliveries, issues, recipients
 
 
@@ -177,3 +180,33 @@ def test_a_cancelled_issue_sends_nothing(engine, settings, issue_id):
         conn.execute(issues.update().values(state="cancelled", state_reason="cancelled by Alex"))
     report, transport = send(engine, issue_id, settings)
     assert transport.outbox == [] and report.paused_reason == "cancelled by Alex"
+
+
+def test_dkim_signs_each_message_over_the_list_headers(engine, settings, issue_id, tmp_path):
+    key = tmp_path / "dkim.pem"
+    subprocess.run(
+        ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"],
+        check=True,
+        stdout=key.open("wb"),
+        stderr=subprocess.DEVNULL,
+    )
+    signed = replace(settings, dkim=DkimSettings(key, "briefcast", "example.org"))
+    report, transport = send(engine, issue_id, signed)
+    assert report.counts == DeliveryCounts(sent=3)
+    ann = next(s.message for s in transport.outbox if s.envelope.recipient == "ann@example.org")
+    signature = " ".join(ann["DKIM-Signature"].split())
+    assert "d=example.org" in signature and "s=briefcast" in signature
+    assert "list-unsubscribe" in signature.lower() and "list-unsubscribe-post" in signature.lower()
+
+
+def test_an_unusable_dkim_key_is_one_error_before_anything_is_sent(
+    engine, settings, issue_id, tmp_path
+):
+    key = tmp_path / "dkim.pem"
+    key.write_text("not a key")
+    broken = replace(settings, dkim=DkimSettings(key, "briefcast", "example.org"))
+    with pytest.raises(BriefcastError, match=r"dkim\.pem"):
+        send(engine, issue_id, broken)
+    with engine.connect() as conn:
+        assert delivery_counts(conn, issue_id) == DeliveryCounts()  # not even resolved
+        assert conn.execute(select(issues.c.state)).scalar_one() == IssueState.SCHEDULED.value
