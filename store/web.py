@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, literal, or_, select, update
 
 from briefcast.store.schema import (
     IssueState,
@@ -21,9 +21,10 @@ from briefcast.store.schema import (
     deliveries,
     issues,
     lists,
+    memberships,
     recipients,
 )
-from briefcast.store.suppressions import add_suppression, find_suppression
+from briefcast.store.suppressions import add_suppression, find_suppression, suppressed_for
 
 # suppressions.created_by of an unsubscribe through the link: the report counts these.
 UNSUBSCRIBE_ACTOR = "unsubscribe link"
@@ -54,6 +55,16 @@ class LinkTarget:
     @property
     def erased(self) -> bool:
         return self.recipient_id is None or self.address is None
+
+
+@dataclass(frozen=True)
+class ListStanding:
+    """One list a person is on (or the list their link came through), for the unsubscribe pages."""
+
+    list_id: int
+    name: str
+    unsubscribe_offered: bool  # False: they are on it because of their job
+    suppressed: bool  # a suppression covers it (this list's own, or every list's)
 
 
 @dataclass(frozen=True)
@@ -138,25 +149,75 @@ def is_unsubscribed(conn: Connection, address: str, list_id: int | None) -> bool
     return list_id is not None and find_suppression(conn, address, list_id) is not None
 
 
-def unsubscribe(conn: Connection, target: LinkTarget, *, all_lists: bool) -> bool:
-    """Suppress the address on the target's list (or every list); False if already covered."""
-    assert target.address is not None, "an erased person's link cannot unsubscribe"
-    # Two POSTs at once (the mail provider's one-click and the person's button) must not both
-    # insert: on PostgreSQL the recipient's row serialises them; SQLite has one writer anyway.
+def list_standings(conn: Connection, target: LinkTarget) -> list[ListStanding]:
+    """Every list the target's person is on, and the list the link came through, by name."""
+    assert target.address is not None, "an erased person has no lists"
+    li = lists.c
+    their_lists = select(memberships.c.list_id).where(
+        memberships.c.recipient_id == target.recipient_id
+    )
+    query = (
+        select(
+            li.id,
+            li.name,
+            li.unsubscribe_offered,
+            suppressed_for(literal(target.address), li.id).label("suppressed"),
+        )
+        .where(or_(li.id == target.list_id, li.id.in_(their_lists)))
+        .order_by(li.name, li.id)
+    )
+    return [
+        ListStanding(row.id, row.name, bool(row.unsubscribe_offered), bool(row.suppressed))
+        for row in conn.execute(query)
+    ]
+
+
+def unsubscribe(conn: Connection, target: LinkTarget) -> bool:
+    """Suppress the address on the target's list; False if a suppression already covered it."""
+    _serialise(conn, target)
+    if is_unsubscribed(conn, _address(target), target.list_id):
+        return False
+    _add_unsubscribe(conn, _address(target), target.list_id)
+    return True
+
+
+def unsubscribe_everywhere(conn: Connection, target: LinkTarget) -> list[str]:
+    """Suppress the address on each list it is on that offers unsubscribing, one suppression per
+    list; returns the names of the lists newly suppressed (empty: nothing changed).
+
+    Lists people are on because of their job (no unsubscribe link) are left alone: "all lists"
+    means all the lists they could leave one by one, not a way round the ones they cannot.
+    """
+    _serialise(conn, target)
+    leaving = [
+        s for s in list_standings(conn, target) if s.unsubscribe_offered and not s.suppressed
+    ]
+    for standing in leaving:
+        _add_unsubscribe(conn, _address(target), standing.list_id)
+    return [standing.name for standing in leaving]
+
+
+def _serialise(conn: Connection, target: LinkTarget) -> None:
+    """Two POSTs at once (the mail provider's one-click and the person's button) must not both
+    insert: on PostgreSQL the recipient's row serialises them; SQLite has one writer anyway."""
     conn.execute(
         select(recipients.c.id).where(recipients.c.id == target.recipient_id).with_for_update()
     )
-    list_id = None if all_lists else target.list_id
-    if is_unsubscribed(conn, target.address, list_id):
-        return False
+
+
+def _add_unsubscribe(conn: Connection, address: str, list_id: int | None) -> None:
     add_suppression(
         conn,
         reason=SuppressionReason.UNSUBSCRIBED,
         created_by=UNSUBSCRIBE_ACTOR,
-        address=target.address,
+        address=address,
         list_id=list_id,
     )
-    return True
+
+
+def _address(target: LinkTarget) -> str:
+    assert target.address is not None, "an erased person's link cannot unsubscribe"
+    return target.address
 
 
 # -- acknowledging -----------------------------------------------------------------------------

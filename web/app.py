@@ -96,8 +96,8 @@ class Endpoints:
         target = await self._target(request, Purpose.UNSUBSCRIBE)
         if not target.unsubscribe_offered:
             return self._not_offered(target, status=200)
-        already_all = await run_in_threadpool(self.links.unsubscribed, target, all_lists=True)
-        already_list = await run_in_threadpool(self.links.unsubscribed, target, all_lists=False)
+        standings = await run_in_threadpool(self.links.standings, target)
+        already_list = standings.suppressed_on(target.list_id)
         title = (
             "You are already unsubscribed"
             if already_list
@@ -107,11 +107,14 @@ class Endpoints:
             "unsubscribe.html",
             **_about(target),
             title=title,
-            already_all=already_all,
             already_list=already_list,
+            can_leave=standings.can_leave,
+            other_lists=[name for name in standings.can_leave if name != target.list_name],
+            role_lists=standings.role_lists,
         )
 
     async def unsubscribe(self, request: Request) -> Response:
+        """The page's two buttons (this list, all lists) and RFC 8058's one-click (this list)."""
         target = await self._target(request, Purpose.UNSUBSCRIBE)
         form = await _form(request)
         one_click = not form or form.get(ONE_CLICK[0]) == ONE_CLICK[1]
@@ -129,15 +132,22 @@ class Endpoints:
             if one_click:
                 return PlainTextResponse("This list has no unsubscribe link.\n", status_code=403)
             return self._not_offered(target, status=403)
-        changed = await run_in_threadpool(self.links.unsubscribe, target, all_lists=all_lists)
-        if one_click:
-            return PlainTextResponse("Unsubscribed.\n")
+        if all_lists:
+            left, standings = await run_in_threadpool(self.links.unsubscribe_everywhere, target)
+            changed = bool(left)
+        else:
+            changed = await run_in_threadpool(self.links.unsubscribe, target)
+            if one_click:
+                return PlainTextResponse("Unsubscribed.\n")
+            left, standings = (), await run_in_threadpool(self.links.standings, target)
         return self.pages.render(
             "unsubscribed.html",
             **_about(target),
             title="You are unsubscribed",
             changed=changed,
             all_lists=all_lists,
+            left=left,
+            role_lists=standings.role_lists,
         )
 
     def _not_offered(self, target: LinkTarget, *, status: int) -> Response:

@@ -19,7 +19,7 @@ from briefcast.campaigns.render import Personaliser
 from briefcast.delivery.tokens import Purpose, Signer, TokenError, signing_key
 from briefcast.errors import BriefcastError
 from briefcast.store import web as store
-from briefcast.store.web import ArchiveEntry, LinkTarget
+from briefcast.store.web import ArchiveEntry, LinkTarget, ListStanding
 
 # An acknowledgement is evidence for a report: a link years old is more likely forwarded or
 # found than clicked by its reader. Unsubscribe and view links never expire (an unsubscribe link
@@ -32,6 +32,26 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 class LinkGone(BriefcastError):
     """A genuine link whose delivery no longer exists or whose person has been erased."""
+
+
+@dataclass(frozen=True)
+class Standings:
+    """The lists one person is on, as the unsubscribe pages talk about them."""
+
+    lists: tuple[ListStanding, ...]
+
+    @property
+    def can_leave(self) -> tuple[str, ...]:
+        """Lists with an unsubscribe link that still send to them."""
+        return tuple(s.name for s in self.lists if s.unsubscribe_offered and not s.suppressed)
+
+    @property
+    def role_lists(self) -> tuple[str, ...]:
+        """Lists they are on because of their job, which still send to them."""
+        return tuple(s.name for s in self.lists if not s.unsubscribe_offered and not s.suppressed)
+
+    def suppressed_on(self, list_id: int | None) -> bool:
+        return any(s.suppressed for s in self.lists if s.list_id == list_id)
 
 
 @dataclass(frozen=True)
@@ -79,18 +99,22 @@ class Links:
 
     # -- unsubscribe ---------------------------------------------------------------------------
 
-    def unsubscribed(self, target: LinkTarget, *, all_lists: bool) -> bool:
-        """Whether the address is already unsubscribed in that scope (read only)."""
-        assert target.address is not None
+    def standings(self, target: LinkTarget) -> Standings:
+        """Where the person stands on each of their lists (read only)."""
         with self.engine.connect() as conn:
-            return store.is_unsubscribed(
-                conn, target.address, None if all_lists else target.list_id
-            )
+            return Standings(tuple(store.list_standings(conn, target)))
 
-    def unsubscribe(self, target: LinkTarget, *, all_lists: bool) -> bool:
-        """Suppress the address on the target's list, or on all lists; False if it already was."""
+    def unsubscribe(self, target: LinkTarget) -> bool:
+        """Suppress the address on the link's list; False if it already was."""
         with self.engine.begin() as conn:
-            return store.unsubscribe(conn, target, all_lists=all_lists)
+            return store.unsubscribe(conn, target)
+
+    def unsubscribe_everywhere(self, target: LinkTarget) -> tuple[tuple[str, ...], Standings]:
+        """Suppress the address on every list it can leave; returns the names of the lists newly
+        left (empty: nothing changed) and where the person then stands."""
+        with self.engine.begin() as conn:
+            left = store.unsubscribe_everywhere(conn, target)
+            return tuple(left), Standings(tuple(store.list_standings(conn, target)))
 
     # -- acknowledge ---------------------------------------------------------------------------
 
@@ -175,10 +199,23 @@ def with_banner(page: str, archive_url: str, campaign_title: str) -> str:
     return page[: found.end()] + banner + page[found.end() :]
 
 
+def _address(target: LinkTarget) -> str:
+    assert target.address is not None, "an erased person's link is refused before this"
+    return target.address
+
+
 def _personalise(document: store.IssueDocument, fields: dict[str, str]) -> str:
     label = f"issue {document.number} ({document.title})"
     html, _ = Personaliser(document.html, document.text, label=label).personalise(fields)
     return html
 
 
-__all__ = ["ACKNOWLEDGE_MAX_AGE", "Archive", "LinkGone", "Links", "TokenError", "clean_reflection"]
+__all__ = [
+    "ACKNOWLEDGE_MAX_AGE",
+    "Archive",
+    "LinkGone",
+    "Links",
+    "Standings",
+    "TokenError",
+    "clean_reflection",
+]

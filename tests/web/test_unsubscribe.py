@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from ledger_rows import database_contents
+from ledger_rows import STARTED, add_list, add_member, add_unsubscribe, database_contents
+from sqlalchemy import select
 
 from briefcast.delivery.tokens import Purpose
+from briefcast.store.schema import lists, recipients
 from briefcast.store.suppressions import suppressions_of
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
@@ -35,13 +37,92 @@ def test_the_list_button_unsubscribes_from_that_list(world):
     assert scopes(world) == [("health", "unsubscribed", "unsubscribe link")]
 
 
-def test_the_all_lists_button_unsubscribes_everywhere(world):
+def test_the_all_lists_button_leaves_the_only_list_there_is(world):
     response = world.client.post(
         world.path(Purpose.UNSUBSCRIBE, world.alice), data={"scope": "all"}
     )
     assert response.status_code == 200
-    assert "no more emails from any list of Example Safeguarding" in response.text
-    assert scopes(world) == [(None, "unsubscribed", "unsubscribe link")]
+    assert "no more emails from the <strong>Health</strong> list." in response.text
+    assert "still receive" not in response.text
+    assert scopes(world) == [("health", "unsubscribed", "unsubscribe link")]
+
+
+@pytest.fixture
+def alice_on_more_lists(world):
+    """Alice also on Education (offers unsubscribing) and Police (her role: it does not)."""
+    with world.engine.begin() as conn:
+        education = add_list(conn, "education", "Education")
+        police = conn.execute(select(lists.c.id).where(lists.c.slug == "police")).scalar_one()
+        alice = conn.execute(
+            select(recipients.c.id).where(recipients.c.address == "alice@example.org")
+        ).scalar_one()
+        for list_id in (world.health_list, education, police):
+            add_member(conn, list_id, alice)
+    return world
+
+
+def test_the_page_names_the_other_lists_and_the_role_lists(alice_on_more_lists):
+    world = alice_on_more_lists
+    page = world.client.get(world.path(Purpose.UNSUBSCRIBE, world.alice)).text
+    assert "You are also on the <strong>Education</strong> list." in page
+    assert "still receive emails from the <strong>Police (statutory)</strong> list" in page
+    assert '<a href="mailto:learning-team@example.org">Learning Team</a>' in page
+    assert scopes(world) == []
+
+
+def test_all_lists_leaves_each_list_that_offers_it_and_names_the_role_lists(alice_on_more_lists):
+    world = alice_on_more_lists
+    response = world.client.post(
+        world.path(Purpose.UNSUBSCRIBE, world.alice), data={"scope": "all"}
+    )
+    assert response.status_code == 200
+    assert (
+        "no more emails from the <strong>Education</strong> and <strong>Health</strong> lists."
+        in response.text
+    )
+    assert (
+        "You will still receive emails from the <strong>Police (statutory)</strong> list: "
+        "it is part of your role" in response.text
+    )
+    assert 'contact\n<a href="mailto:learning-team@example.org">Learning Team</a>' in response.text
+    # One suppression per list she could leave; none for every list, none for Police.
+    assert sorted(scopes(world)) == [
+        ("education", "unsubscribed", "unsubscribe link"),
+        ("health", "unsubscribed", "unsubscribe link"),
+    ]
+    again = world.client.get(world.path(Purpose.UNSUBSCRIBE, world.alice)).text
+    assert (
+        "from every list of Example Safeguarding Children Partnership that you can leave" in again
+    )
+    assert "<button" not in again
+    assert "still receive emails from the <strong>Police (statutory)</strong> list" in again
+
+
+def test_all_lists_after_one_list_leaves_only_the_rest(alice_on_more_lists):
+    world = alice_on_more_lists
+    path = world.path(Purpose.UNSUBSCRIBE, world.alice)
+    world.client.post(path, data=ONE_CLICK)
+    page = world.client.get(path).text
+    assert "<h1>You are already unsubscribed</h1>" in page
+    assert "You are still on the <strong>Education</strong> list." in page
+    assert 'value="all"' in page and 'value="list"' not in page
+    response = world.client.post(path, data={"scope": "all"})
+    assert "no more emails from the <strong>Education</strong> list." in response.text
+    assert sorted(scopes(world)) == [
+        ("education", "unsubscribed", "unsubscribe link"),
+        ("health", "unsubscribed", "unsubscribe link"),
+    ]
+    repeated = world.client.post(path, data={"scope": "all"})
+    assert "already unsubscribed from every list you can leave: nothing has changed" in (
+        repeated.text
+    )
+    assert len(scopes(world)) == 2
+
+
+def test_the_one_click_post_leaves_only_the_list_of_the_link(alice_on_more_lists):
+    world = alice_on_more_lists
+    world.client.post(world.path(Purpose.UNSUBSCRIBE, world.alice), data=ONE_CLICK)
+    assert scopes(world) == [("health", "unsubscribed", "unsubscribe link")]
 
 
 @pytest.mark.parametrize(
@@ -78,18 +159,19 @@ def test_after_all_lists_a_list_unsubscribe_adds_nothing(world):
     path = world.path(Purpose.UNSUBSCRIBE, world.alice)
     world.client.post(path, data={"scope": "all"})
     world.client.post(path, data={"scope": "list"})
-    assert scopes(world) == [(None, "unsubscribed", "unsubscribe link")]
+    assert scopes(world) == [("health", "unsubscribed", "unsubscribe link")]
     page = world.client.get(path)
     assert "already unsubscribed from every list" in page.text
     assert "<button" not in page.text
 
 
-def test_after_a_list_unsubscribe_the_page_still_offers_all_lists(world):
+def test_a_suppression_of_every_list_made_by_an_admin_still_counts(world):
+    with world.engine.begin() as conn:
+        add_unsubscribe(conn, "alice@example.org", None, STARTED, created_by="admin")
     path = world.path(Purpose.UNSUBSCRIBE, world.alice)
-    world.client.post(path, data={"scope": "list"})
-    page = world.client.get(path)
-    assert "<h1>You are already unsubscribed</h1>" in page.text
-    assert 'value="all"' in page.text and 'value="list"' not in page.text
+    assert "already unsubscribed from every list" in world.client.get(path).text
+    assert "nothing has changed" in world.client.post(path, data={"scope": "all"}).text
+    assert scopes(world) == [(None, "unsubscribed", "admin")]
 
 
 def test_a_statutory_list_says_who_to_contact_and_has_no_button(world):
