@@ -311,7 +311,8 @@ def export_person(address: str, out: Path | None) -> None:
 @click.argument("address")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def forget(address: str, yes: bool) -> None:
-    """Erase a person (right to erasure): their details, memberships and suppressions are deleted.
+    """Erase a person (right to erasure): their details, memberships and suppressions are deleted;
+    what was sent to them stays counted in reports, anonymous.
 
     A salted hash of the address is kept so that a later import reports them as "erased"
     instead of silently adding them back. This cannot be undone.
@@ -331,6 +332,12 @@ def forget(address: str, yes: bool) -> None:
         f"{report.memberships_removed} list memberships and "
         f"{report.suppressions_removed} suppressions deleted."
     )
+    if report.deliveries_anonymised or report.acknowledgements_anonymised:
+        say(
+            f"{report.deliveries_anonymised} messages sent to them and "
+            f"{report.acknowledgements_anonymised} acknowledgements stay counted in reports, "
+            "anonymous (no link to them, no error text, no reflection)."
+        )
     say(
         "Only a salted hash of the address is kept, so that a later import does not silently "
         "re-add them: it will count and report them as 'erased'."

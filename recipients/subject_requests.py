@@ -12,7 +12,6 @@ from briefcast.recipients.addresses import InvalidAddress, normalise_address
 from briefcast.recipients.erasure import address_hasher
 from briefcast.store import people, suppressions
 from briefcast.store.schema import SuppressionReason
-from briefcast.store.web import forget_reflections
 
 FORMAT_VERSION = 1  # of the subject access export
 
@@ -24,18 +23,23 @@ class ErasureReport:
     memberships_removed: int
     suppressions_removed: int
     already_erased: bool
+    # Kept for the report's counts, with nothing left that leads back to the person.
+    deliveries_anonymised: int = 0
+    acknowledgements_anonymised: int = 0
 
 
 def export_person(engine: Engine, address: str, secret_key: str | None = None) -> dict[str, Any]:
     """A subject access export, as JSON-ready data: the recipient row, every list they are on and
-    which import put them there, every suppression of their address, and whether they were erased.
-
-    What was sent to them comes with the delivery ledger (a later issue); `sent` is empty till then.
+    which import put them there, every suppression of their address, whether they were erased,
+    what was sent to them (each ledger row: campaign, issue, list, status, attempts, when, the
+    Message-ID, the last error) and their acknowledgements with the reflections they wrote.
     """
     normalised = _address(address)
     with engine.begin() as conn:
         recipient = people.find_recipient(conn, normalised)
         history = people.membership_history(conn, recipient.id) if recipient else []
+        sent = people.sent_to(conn, recipient.id) if recipient else []
+        acknowledged = people.acknowledgements_of(conn, recipient.id) if recipient else []
         held_suppressions = suppressions.suppressions_of(conn, normalised)
         hashed = address_hasher(conn, secret_key)(normalised)
         erased_at = suppressions.erasure_recorded(conn, hashed)
@@ -46,22 +50,24 @@ def export_person(engine: Engine, address: str, secret_key: str | None = None) -
         "memberships": [vars(item) for item in history],
         "suppressions": [_without(vars(item), "id", "address") for item in held_suppressions],
         "erased_at": erased_at,
-        "sent": [],
+        "sent": [vars(item) for item in sent],
+        "acknowledgements": [vars(item) for item in acknowledged],
     }
 
 
 def forget(
     engine: Engine, address: str, secret_key: str | None = None, actor: str = "briefcast"
 ) -> ErasureReport:
-    """Erase a person: their recipient row, memberships and suppressions go, in one transaction,
-    and one suppression remains holding only a salted hash of the address, so that a later import
-    reports them as "erased" instead of silently adding them back."""
+    """Erase a person, in one transaction: their recipient row, memberships and suppressions go;
+    what was sent to them and their acknowledgements stay for the report, anonymous (no recipient,
+    no error text, no reflection); one suppression remains holding only a salted hash of the
+    address, so that a later import reports them as "erased" instead of silently adding them back.
+    """
     normalised = _address(address)
     with engine.begin() as conn:
         hashed = address_hasher(conn, secret_key)(normalised)
         recipient = people.find_recipient(conn, normalised)
-        if recipient:
-            forget_reflections(conn, recipient.id)
+        anonymised = people.anonymise_history(conn, recipient.id) if recipient else None
         memberships = people.delete_recipient(conn, recipient.id) if recipient else 0
         removed = suppressions.delete_suppressions_of(conn, normalised)
         already = suppressions.erasure_recorded(conn, hashed) is not None
@@ -69,7 +75,15 @@ def forget(
             suppressions.add_suppression(
                 conn, address_hash=hashed, reason=SuppressionReason.ERASED, created_by=actor
             )
-    return ErasureReport(normalised, recipient is not None, memberships, removed, already)
+    return ErasureReport(
+        normalised,
+        recipient is not None,
+        memberships,
+        removed,
+        already,
+        anonymised.deliveries if anonymised else 0,
+        anonymised.acknowledgements if anonymised else 0,
+    )
 
 
 def _address(address: str) -> str:

@@ -1,4 +1,8 @@
-"""Recipients, one row per person: what a subject access export reads and an erasure deletes."""
+"""Recipients, one row per person: what a subject access export reads and an erasure deletes.
+
+That includes their history: the ledger rows of what was sent to them and their acknowledgements.
+An erasure keeps those rows (the report's counts must stay true) but anonymous.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, func, select, update
 
-from briefcast.store.schema import import_runs, lists, memberships, recipients
+from briefcast.store.schema import (
+    acknowledgements,
+    campaigns,
+    deliveries,
+    import_runs,
+    issues,
+    lists,
+    memberships,
+    recipients,
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,40 @@ class MembershipHistory:
     import_file_sha256: str | None
     imported_at: datetime | None
     imported_by: str | None
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """One ledger row of a person: an issue meant for them, and what became of it."""
+
+    campaign: str
+    issue_number: int
+    subject: str
+    list_slug: str | None  # None: the list has been deleted since
+    list_name: str | None
+    status: str
+    attempts: int
+    sent_at: datetime | None
+    message_id: str | None
+    last_error: str | None  # the relay's answer when it failed: may quote the address
+
+
+@dataclass(frozen=True)
+class AcknowledgementRecord:
+    """A person's "I've read this", with the reflection they wrote, if any."""
+
+    campaign: str
+    issue_number: int
+    subject: str
+    list_slug: str | None
+    acknowledged_at: datetime
+    reflection: str | None
+
+
+@dataclass(frozen=True)
+class Anonymised:
+    deliveries: int
+    acknowledgements: int
 
 
 def find_recipient(conn: Connection, address: str) -> Recipient | None:
@@ -67,3 +114,66 @@ def delete_recipient(conn: Connection, recipient_id: int) -> int:
     conn.execute(delete(memberships).where(memberships.c.recipient_id == recipient_id))
     conn.execute(delete(recipients).where(recipients.c.id == recipient_id))
     return removed
+
+
+def sent_to(conn: Connection, recipient_id: int) -> list[SentRecord]:
+    """Every ledger row of the person, by campaign and issue number."""
+    d, i, c, li = deliveries.c, issues.c, campaigns.c, lists.c
+    query = (
+        select(
+            c.name,
+            i.number,
+            i.subject,
+            li.slug,
+            li.name,
+            d.status,
+            d.attempts,
+            d.sent_at,
+            d.message_id,
+            d.last_error,
+        )
+        .select_from(
+            deliveries.join(issues, d.issue_id == i.id)
+            .join(campaigns, i.campaign_id == c.id)
+            .outerjoin(lists, d.list_id == li.id)
+        )
+        .where(d.recipient_id == recipient_id)
+        .order_by(c.name, i.number, d.id)
+    )
+    return [SentRecord(*row) for row in conn.execute(query)]
+
+
+def acknowledgements_of(conn: Connection, recipient_id: int) -> list[AcknowledgementRecord]:
+    a, i, c, li = acknowledgements.c, issues.c, campaigns.c, lists.c
+    query = (
+        select(c.name, i.number, i.subject, li.slug, a.created_at, a.reflection)
+        .select_from(
+            acknowledgements.join(issues, a.issue_id == i.id)
+            .join(campaigns, i.campaign_id == c.id)
+            .outerjoin(lists, a.list_id == li.id)
+        )
+        .where(a.recipient_id == recipient_id)
+        .order_by(c.name, i.number, a.id)
+    )
+    return [AcknowledgementRecord(*row) for row in conn.execute(query)]
+
+
+def anonymise_history(conn: Connection, recipient_id: int) -> Anonymised:
+    """Detach a person's ledger rows and acknowledgements from them before they are erased.
+
+    The rows stay, so a report's counts stay true, but nothing in them leads back to the person:
+    the recipient id goes (explicitly: the foreign key's ON DELETE SET NULL needs PRAGMA
+    foreign_keys on SQLite), and so does free text that can name them: a relay's error often
+    quotes the address, and a reflection can say who wrote it.
+    """
+    sent = conn.execute(
+        update(deliveries)
+        .where(deliveries.c.recipient_id == recipient_id)
+        .values(recipient_id=None, last_error=None)
+    ).rowcount
+    acknowledged = conn.execute(
+        update(acknowledgements)
+        .where(acknowledgements.c.recipient_id == recipient_id)
+        .values(recipient_id=None, reflection=None)
+    ).rowcount
+    return Anonymised(sent, acknowledged)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, literal, or_, select, update
+from sqlalchemy import Connection, insert, literal, or_, select
 
 from briefcast.store.schema import (
     IssueState,
@@ -248,17 +248,6 @@ def record_acknowledgement(conn: Connection, target: LinkTarget, reflection: str
         )
     )
     return True
-
-
-def forget_reflections(conn: Connection, recipient_id: int) -> int:
-    """Blank a person's reflections before they are erased: free text can name its writer. The
-    acknowledgements themselves stay, anonymous, so the report's counts stay true."""
-    statement = (
-        update(acknowledgements)
-        .where(acknowledgements.c.recipient_id == recipient_id)
-        .values(reflection=None)
-    )
-    return conn.execute(statement).rowcount
 
 
 # -- the web view and the archive --------------------------------------------------------------
