@@ -1,7 +1,8 @@
 """`briefcast demo`: the whole pipeline on the shipped example, on embedded defaults.
 
 Lists imported, the series previewed, scheduled with its issues a few seconds apart, and sent
-by a worker running in this process to the Maildir outbox. A second run keeps what the first
+by a worker running in this process to the Maildir outbox while the link pages are served
+(cli/demo_pages.py); then the dissemination report is written. A second run keeps what the first
 did (the import then changes nothing) and schedules the series again under a fresh name
 ("national-panel-2020-2"), so nothing recorded as sent is ever sent again and each run still
 ends with a whole series delivered.
@@ -9,6 +10,7 @@ ends with a whole series delivered.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,17 +44,34 @@ DEADLINE = timedelta(seconds=90)  # the series is normally delivered in well und
     show_default=True,
     help="Seconds between the demo's issues.",
 )
-def demo(folder: Path, every: float) -> None:
-    """Run the example series end to end: import the lists, schedule and send every issue.
+@click.option(
+    "--no-serve",
+    "no_serve",
+    is_flag=True,
+    help="Do not serve the link pages (unsubscribe, I've read this, web view, archive).",
+)
+def demo(folder: Path, every: float, no_serve: bool) -> None:
+    """Run the example series end to end: import the lists, schedule and send every issue,
+    serve the pages behind the emails' links, write the dissemination report.
 
     The six issues go a few seconds apart to a Maildir outbox (DIR/var/outbox unless
-    BRIEFCAST_OUTBOX is set), sent by a worker running in this process. Uses SQLite under
-    DIR/var/ unless BRIEFCAST_DATABASE_URL is set. Safe to run again: the import then changes
-    nothing and the series is scheduled afresh under a new name.
+    BRIEFCAST_OUTBOX is set), sent by a worker running in this process, while the link pages
+    are served on BRIEFCAST_BASE_URL's port (http://localhost:8025 unless set); in a terminal
+    they stay served until Ctrl-C. The report goes to DIR/report-CAMPAIGN.html. Uses SQLite
+    under DIR/var/ unless BRIEFCAST_DATABASE_URL is set. Safe to run again: the import then
+    changes nothing and the series is scheduled afresh under a new name.
 
     Example: briefcast demo --dir /tmp/briefcast-demo
     """
     from briefcast.campaigns.preview import preview_campaign
+    from briefcast.cli.demo_pages import (
+        example_links,
+        interactive,
+        print_evidence,
+        serve_until_interrupted,
+        serving,
+        write_demo_report,
+    )
     from briefcast.recipients.csv_import import import_lists_folder
     from briefcast.store import connect
 
@@ -86,7 +105,9 @@ def demo(folder: Path, every: float) -> None:
         raise click.ClickException("some issues failed their checks; see the preview index")
 
     engine = connect(settings)
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(engine.dispose)  # last: after the server has stopped using it
+        server = None if no_serve else stack.enter_context(serving(settings, engine))
         spacing = timedelta(seconds=every)
         name = _schedule(engine, settings, spacing)
         console.print(
@@ -94,18 +115,21 @@ def demo(folder: Path, every: float) -> None:
             f"at its time, {every:g} seconds apart"
         )
         sent = _send_series(engine, settings, name)
-    finally:
-        engine.dispose()
+        report = write_demo_report(engine, name, folder)
+        links = example_links(engine, settings, name)
 
-    # Paths with click, not rich: rich would wrap a long path across lines.
-    click.echo(f"Issues: {len(sent)} sent, as campaign {name}")
-    click.echo(f"Messages: {sum(sent.values())} (one per person per issue)")
-    click.echo(f"Outbox: {settings.outbox}")
-    click.echo(f"Database: {_safe_url(settings.database_url)}")
-    if any(r.rejected_report for r in reports):
-        click.echo(f"Rejected rows: {folder / 'reports'}")
-    click.echo(f"Preview: {result.index}")
-    click.echo(f"See where it stands: briefcast status {name}")
+        # Paths with click, not rich: rich would wrap a long path across lines.
+        click.echo(f"Issues: {len(sent)} sent, as campaign {name}")
+        click.echo(f"Messages: {sum(sent.values())} (one per person per issue)")
+        click.echo(f"Outbox: {settings.outbox}")
+        click.echo(f"Database: {_safe_url(settings.database_url)}")
+        if any(r.rejected_report for r in reports):
+            click.echo(f"Rejected rows: {folder / 'reports'}")
+        click.echo(f"Preview: {result.index}")
+        print_evidence(folder, name, report, links, server is not None, settings.base_url)
+        click.echo(f"See where it stands: cd {folder} && briefcast status {name}")
+        if server is not None and interactive():
+            serve_until_interrupted(server, settings.base_url)
 
 
 def _with_outbox(settings: Settings) -> Settings:

@@ -88,11 +88,19 @@ def report(campaign: str, format_: str, out: Path | None, detail: bool) -> None:
 
 def _check_port_free(host: str, port: int) -> None:
     """A port in use is a one-line error before anything starts, not a uvicorn log line."""
+    problem = port_problem(host, port)
+    if problem:
+        raise BriefcastError(
+            f"cannot listen on {host}:{port} ({problem}): choose another with --port"
+        )
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why nothing can listen on host:port ("Address already in use"); None if something can."""
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:
-            raise BriefcastError(
-                f"cannot listen on {host}:{port} ({error.strerror}): choose another with --port"
-            ) from None
+            return error.strerror or str(error)
+    return None

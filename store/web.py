@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, literal, or_, select
 
 from briefcast.store.schema import (
+    DeliveryStatus,
     IssueState,
     SuppressionReason,
     acknowledgements,
@@ -280,6 +281,26 @@ def campaign_ids(conn: Connection) -> dict[str, int]:
     """Every campaign's id by name, for printing the archive links."""
     query = select(campaigns.c.name, campaigns.c.id).order_by(campaigns.c.name)
     return {row.name: row.id for row in conn.execute(query)}
+
+
+def example_delivery(conn: Connection, campaign_id: int) -> int | None:
+    """A delivery of the campaign that was sent to someone still on record, to show what the links
+    do (the demo prints its links): the earliest, preferring a list that offers unsubscribing."""
+    d, li = deliveries.c, lists.c
+    query = (
+        select(d.id)
+        .select_from(
+            deliveries.join(issues, d.issue_id == issues.c.id).join(lists, d.list_id == li.id)
+        )
+        .where(
+            issues.c.campaign_id == campaign_id,
+            d.status == DeliveryStatus.SENT.value,
+            d.recipient_id.is_not(None),
+        )
+        .order_by(li.unsubscribe_offered.desc(), issues.c.number, d.id)
+        .limit(1)
+    )
+    return conn.execute(query).scalar_one_or_none()
 
 
 def campaign_title(conn: Connection, campaign_id: int) -> str | None:

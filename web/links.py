@@ -55,6 +55,18 @@ class Standings:
 
 
 @dataclass(frozen=True)
+class ExampleLinks:
+    """The links in one sent message (the signature differs, the pages are the same)."""
+
+    address: str  # whom the message was for
+    issue_number: int
+    unsubscribe: str
+    acknowledge: str
+    web_view: str
+    archive: str
+
+
+@dataclass(frozen=True)
 class Archive:
     campaign_title: str
     entries: tuple[ArchiveEntry, ...]
@@ -96,6 +108,24 @@ class Links:
         with self.engine.connect() as conn:
             ids = store.campaign_ids(conn)
         return {name: self.archive_url(campaign_id) for name, campaign_id in ids.items()}
+
+    def example_links(self, campaign: str) -> ExampleLinks | None:
+        """The links of one message the campaign sent (None if it sent none yet): for showing
+        someone what the pages do, as the demo does."""
+        with self.engine.connect() as conn:
+            campaign_id = store.campaign_ids(conn).get(campaign)
+            delivery_id = store.example_delivery(conn, campaign_id) if campaign_id else None
+            target = store.link_target(conn, delivery_id) if delivery_id else None
+        if campaign_id is None or target is None or target.address is None:
+            return None
+        return ExampleLinks(
+            address=target.address,
+            issue_number=target.issue_number,
+            unsubscribe=self.url(Purpose.UNSUBSCRIBE, target.delivery_id),
+            acknowledge=self.url(Purpose.ACKNOWLEDGE, target.delivery_id),
+            web_view=self.url(Purpose.VIEW, target.delivery_id),
+            archive=self.archive_url(campaign_id),
+        )
 
     # -- unsubscribe ---------------------------------------------------------------------------
 
@@ -213,6 +243,7 @@ def _personalise(document: store.IssueDocument, fields: dict[str, str]) -> str:
 __all__ = [
     "ACKNOWLEDGE_MAX_AGE",
     "Archive",
+    "ExampleLinks",
     "LinkGone",
     "Links",
     "Standings",

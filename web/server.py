@@ -51,6 +51,11 @@ class BackgroundServer:
             time.sleep(0.02)
         return self
 
+    def wait(self) -> None:
+        """Block until the server stops; Ctrl-C (KeyboardInterrupt) reaches the caller."""
+        while self._thread.is_alive():
+            self._thread.join(timeout=0.5)
+
     def __exit__(
         self,
         kind: type[BaseException] | None,

@@ -1,29 +1,43 @@
 """`briefcast demo`, the README's main job: lists imported, the series rendered, scheduled and
-delivered to the outbox, twice over in one folder."""
+delivered to the outbox while its link pages are served, the report written, twice over in one
+folder."""
 
 import mailbox
+import re
+import socket
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from ledger_rows import database_contents
+from markupsafe import escape
 from seed import SEED_THEMES
+from sqlalchemy import select
+from starlette.testclient import TestClient
 
 from briefcast.cli import app
+from briefcast.cli.demo_pages import local_address, serving
+from briefcast.settings import Settings
+from briefcast.store import open_database
+from briefcast.store.schema import campaigns, issues
+from briefcast.web import create_app
 
 ISSUES = 6
 
 
 @pytest.fixture(scope="module")
 def demo_runs(tmp_path_factory) -> tuple[Path, str, str]:
-    """The demo run twice in one fresh folder (issues a second apart): (folder, first, second)."""
+    """The demo run twice in one fresh folder (issues a second apart), serving its pages the first
+    time (unless port 8025 is busy) and not the second: (folder, first, second)."""
     folder = tmp_path_factory.mktemp("demo") / "demo"
     outputs = []
     with pytest.MonkeyPatch.context() as patch:
-        for name in ("DATABASE_URL", "OUTBOX", "TRANSPORT", "BASE_URL", "SETTINGS"):
+        for name in ("DATABASE_URL", "OUTBOX", "TRANSPORT", "BASE_URL", "SETTINGS", "SECRET_KEY"):
             patch.delenv(f"BRIEFCAST_{name}", raising=False)
-        for _run in range(2):
-            result = CliRunner().invoke(app, ["demo", "--dir", str(folder), "--every", "1"])
+        for extra in ([], ["--no-serve"]):
+            command = ["demo", "--dir", str(folder), "--every", "1", *extra]
+            result = CliRunner().invoke(app, command)
             assert result.exit_code == 0, result.output
             outputs.append(result.output)
     return folder, outputs[0], outputs[1]
@@ -89,3 +103,124 @@ def test_demo_can_run_twice_the_import_changing_nothing_and_the_series_sent_afre
     runs = Counter(_list_id_campaign(m) for m in messages)
     assert runs["national-panel-2020"] == runs["national-panel-2020-2"]  # nothing resent
     assert set(runs) == {"national-panel-2020", "national-panel-2020-2"}
+
+
+def test_demo_writes_the_report_of_its_campaign(demo_runs):
+    folder, first, second = demo_runs
+    for output, name in ((first, "national-panel-2020"), (second, "national-panel-2020-2")):
+        report = folder / f"report-{name}.html"
+        assert f"Report: {report}\n" in output
+        assert f"briefcast report {name} --format csv" in output
+        html = report.read_text(encoding="utf-8")
+        titles = _issue_titles(folder, name)
+        assert len(titles) == ISSUES
+        for number, title in titles:
+            assert f"Part {number}: {escape(title)}" in html, title
+
+
+def test_demo_serves_its_link_pages_unless_told_not_to(demo_runs):
+    _folder, first, second = demo_runs
+    served = "Link pages: served at http://localhost:8025 while the demo runs" in first
+    busy = "Link pages: not served: cannot listen on localhost:8025" in first
+    assert served or busy  # busy: something else (a `briefcast serve`?) has the port
+    assert f"({'served' if served else 'not served'} at http://localhost:8025):" in first
+    assert "Link pages:" not in second
+    assert "(not served at http://localhost:8025):" in second
+    for output in (first, second):
+        assert "press Ctrl-C" not in output  # not a terminal: the demo stops and exits
+        assert "Serve the link pages later: cd " in output
+
+
+def test_the_summarys_links_open_their_pages_and_a_get_changes_nothing(demo_runs):
+    folder, first, _second = demo_runs
+    links = dict(
+        re.findall(r"^  (unsubscribe|I've read this|web view|archive): (\S+)$", first, re.M)
+    )
+    assert set(links) == {"unsubscribe", "I've read this", "web view", "archive"}
+    settings = Settings(
+        database_url=f"sqlite:///{folder / 'var' / 'briefcast.db'}",
+        outbox=folder / "var" / "outbox",
+        base_url="http://localhost:8025",
+    )
+    engine = open_database(settings.database_url)
+    try:
+        before = database_contents(engine)
+        with TestClient(create_app(settings, engine), base_url="http://localhost:8025") as client:
+            pages = {what: client.get(url) for what, url in links.items()}
+        assert {what: page.status_code for what, page in pages.items()} == dict.fromkeys(links, 200)
+        assert "<h1>Unsubscribe from " in pages["unsubscribe"].text
+        assert "<h1>Confirm you have read " in pages["I've read this"].text
+        assert "Part 1 of 6" in pages["web view"].text
+        for _number, title in _issue_titles(folder, "national-panel-2020"):
+            assert escape(title) in pages["archive"].text
+        assert database_contents(engine) == before
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("base_url", "address"),
+    [
+        ("http://localhost:8025", ("localhost", 8025)),
+        ("http://127.0.0.1:9000", ("127.0.0.1", 9000)),
+        ("http://localhost", ("localhost", 80)),
+        ("https://briefings.example.org", None),
+        ("http://192.0.2.10:8025", None),
+    ],
+)
+def test_the_demo_serves_only_a_base_url_on_this_machine(base_url, address):
+    assert local_address(base_url) == address
+
+
+@pytest.fixture
+def small_engine(tmp_path):
+    """A fresh SQLite database: these tests only need the web app to start on it."""
+    engine = open_database(f"sqlite:///{tmp_path / 'briefcast.db'}")
+    yield engine
+    engine.dispose()
+
+
+def test_a_busy_port_is_one_line_and_the_demo_carries_on(small_engine, tmp_path, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = Settings(
+            database_url=str(small_engine.url), outbox=tmp_path, base_url=f"http://127.0.0.1:{port}"
+        )
+        with serving(settings, small_engine) as server:
+            assert server is None
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"Link pages: not served: cannot listen on 127.0.0.1:{port} (")
+
+
+def test_the_pages_are_served_while_the_block_runs(small_engine, tmp_path, capsys):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = Settings(
+        database_url=str(small_engine.url), outbox=tmp_path, base_url=f"http://127.0.0.1:{port}"
+    )
+    with serving(settings, small_engine) as server:
+        assert server is not None
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+            connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            assert connection.recv(100).startswith(b"HTTP/1.1 200 ")
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    assert "Link pages: served at" in capsys.readouterr().out
+
+
+def _issue_titles(folder: Path, name: str) -> list[tuple[int, str]]:
+    engine = open_database(f"sqlite:///{folder / 'var' / 'briefcast.db'}")
+    try:
+        with engine.connect() as conn:
+            query = (
+                select(issues.c.number, issues.c.title)
+                .join(campaigns, issues.c.campaign_id == campaigns.c.id)
+                .where(campaigns.c.name == name)
+                .order_by(issues.c.number)
+            )
+            return [tuple(row) for row in conn.execute(query)]
+    finally:
+        engine.dispose()

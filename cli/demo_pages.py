@@ -1,0 +1,120 @@
+"""The demo's evidence side: the link pages served while it sends, its report, where to find both.
+
+The links in the demo's emails point at BRIEFCAST_BASE_URL (http://localhost:8025 unless set), so
+the demo serves the web app there, in a thread, for as long as it runs: a reader of the outbox can
+press "I've read this" and see it in a report made afterwards. A busy port or a base URL on
+another machine is said in one line and the demo carries on without serving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+from sqlalchemy import Engine
+
+from briefcast.cli.web import port_problem
+from briefcast.settings import Settings
+from briefcast.web import BackgroundServer, create_app
+from briefcast.web.links import ExampleLinks, Links
+from briefcast.web.server import ServerError
+
+DEFAULT_PORT = 8025  # `briefcast serve`'s default: the hint leaves --port out when it matches
+
+
+@contextlib.contextmanager
+def serving(settings: Settings, engine: Engine) -> Iterator[BackgroundServer | None]:
+    """The web app on the base URL's host and port while the block runs; None (and one line
+    saying why) if that is another machine or the port cannot be used."""
+    address = local_address(settings.base_url)
+    if address is None:
+        click.echo(
+            f"Link pages: not served by the demo: the links point to {settings.base_url}, "
+            "not to this machine"
+        )
+        yield None
+        return
+    host, port = address
+    problem = port_problem(host, port)
+    if problem:
+        click.echo(f"Link pages: not served: cannot listen on {host}:{port} ({problem})")
+        yield None
+        return
+    with contextlib.ExitStack() as stack:
+        try:
+            app = create_app(settings, engine)
+            server = stack.enter_context(BackgroundServer(app, host=host, port=port))
+        except ServerError as error:
+            click.echo(f"Link pages: not served: {error}; carrying on")
+            server = None
+        else:
+            click.echo(f"Link pages: served at {settings.base_url} while the demo runs")
+        yield server
+
+
+def local_address(base_url: str) -> tuple[str, int] | None:
+    """(host, port) to listen on for a base URL on this machine; None for any other host."""
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    if host != "localhost":
+        try:
+            if not ipaddress.IPv4Address(host).is_loopback:
+                return None
+        except ValueError:  # a name, or IPv6: not something the demo should bind
+            return None
+    return host, parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def write_demo_report(engine: Engine, campaign: str, folder: Path) -> Path:
+    """The dissemination report of the demo's campaign, as HTML in the demo's folder."""
+    from briefcast.reports import build_report, write_report
+
+    return write_report(build_report(engine, campaign), folder / f"report-{campaign}.html")
+
+
+def example_links(engine: Engine, settings: Settings, campaign: str) -> ExampleLinks | None:
+    return Links(engine, settings.base_url, settings.secret_key).example_links(campaign)
+
+
+def print_evidence(
+    folder: Path,
+    campaign: str,
+    report: Path,
+    links: ExampleLinks | None,
+    served: bool,
+    base_url: str,
+) -> None:
+    """The summary's lines about the report and the link pages (click: long URLs stay whole)."""
+    click.echo(f"Report: {report}")
+    click.echo(
+        f"  as CSV or JSON: cd {folder} && briefcast report {campaign} --format csv "
+        "(or json; --detail adds a row per person)"
+    )
+    if links is not None:
+        click.echo(
+            f"Links of part {links.issue_number} as sent to {links.address} "
+            f"({'served' if served else 'not served'} at {base_url}):"
+        )
+        click.echo(f"  unsubscribe: {links.unsubscribe}")
+        click.echo(f"  I've read this: {links.acknowledge}")
+        click.echo(f"  web view: {links.web_view}")
+        click.echo(f"  archive: {links.archive}")
+    address = local_address(base_url)
+    port = f" --port {address[1]}" if address and address[1] != DEFAULT_PORT else ""
+    click.echo(f"Serve the link pages later: cd {folder} && briefcast serve{port}")
+
+
+def interactive() -> bool:
+    """A person at a terminal (not CI, a test runner or a pipe): worth serving until Ctrl-C."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def serve_until_interrupted(server: BackgroundServer, base_url: str) -> None:
+    click.echo(f"Serving the links in these emails at {base_url} — press Ctrl-C to stop")
+    with contextlib.suppress(KeyboardInterrupt):
+        server.wait()
