@@ -116,5 +116,7 @@ def interactive() -> bool:
 
 def serve_until_interrupted(server: BackgroundServer, base_url: str) -> None:
     click.echo(f"Serving the links in these emails at {base_url} — press Ctrl-C to stop")
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         server.wait()
+    except KeyboardInterrupt:
+        click.echo("\nStopped serving the link pages.")

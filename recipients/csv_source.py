@@ -34,7 +34,9 @@ HEADER_ALIASES = {
     "name": {"name", "fullname", "displayname", "contactname"},
     "first_name": {"firstname", "forename", "forenames", "givenname", "first"},
     "surname": {"surname", "lastname", "familyname", "last"},
-    "organisation": {"organisation", "organization", "org", "agency", "employer", "company"},
+    # A school's list (a schools' management system export) names the school as "School".
+    "organisation": {"organisation", "organization", "org", "agency", "employer", "company",
+                     "school", "schoolname"},
     "role": {"role", "jobtitle", "job", "position"},
 }  # fmt: skip
 DELIMITERS = ",;\t"

@@ -19,6 +19,7 @@ def read(path):
         "E-mail Address,First Name,Last Name,Organization,Role",
         "email_address,forename,surname,agency,job_title",
         "EMAIL,FIRST_NAME,SURNAME,ORGANISATION,ROLE",
+        "Email,First name,Surname,School,Role",  # a schools' list
     ],
 )
 def test_header_variants(write_csv, header):
