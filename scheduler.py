@@ -246,6 +246,8 @@ class Worker:
         self.scheduler.add_job(
             self.reconcile,
             "interval",
+            # An issue left sending with no job (its job failed) is picked up again.
+            kwargs={"resume_sending": True},
             seconds=self.poll_seconds,
             id="reconcile",
             jobstore=INTERNAL,
@@ -323,8 +325,15 @@ class Worker:
             self._run_issue(issue_id)
         except BriefcastError as error:  # expected: say it in one line
             log.error("issue %d: %s", issue_id, error)
-        except Exception:  # a bug: the traceback belongs in the log
-            log.exception("issue %d: failed", issue_id)
+        except Exception as error:  # unexpected: one line; the reconcile tries again later
+            log.error(
+                "issue %d: failed: %s: %s (the worker tries again on its next check; "
+                "set BRIEFCAST_DEBUG=1 for the traceback)",
+                issue_id,
+                type(error).__name__,
+                str(error).splitlines()[0] if str(error) else "",
+                exc_info=bool(os.environ.get("BRIEFCAST_DEBUG")),
+            )
         finally:
             with self._lock:
                 self._running.discard(issue_id)

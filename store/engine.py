@@ -83,4 +83,14 @@ def _configure_sqlite_connection(dbapi_connection, _record) -> None:  # type: ig
 
 
 def _begin_sqlite_transaction(connection) -> None:  # type: ignore[no-untyped-def]
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE: take the write lock at the start, waiting up to busy_timeout for it. A deferred
+    # transaction that reads and then writes (a send recording its outcome while another thread
+    # commits) cannot wait: SQLite fails it at once with "database is locked". Pure readers that
+    # must not queue behind a long import ask for `reading(engine)`.
+    readonly = connection.get_execution_options().get("briefcast_readonly", False)
+    connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+def reading(engine: Engine) -> Engine:
+    """The same engine for read-only transactions: on SQLite they take no write lock."""
+    return engine.execution_options(briefcast_readonly=True)

@@ -98,8 +98,9 @@ def test_an_edited_file_updates_unsent_issues_and_never_a_sent_one(engine, datab
     settings = outbox_settings(database_url, tmp_path)
     _schedule(engine, write_campaign(tmp_path))
     sync_jobs(engine, settings)
+    first = _issues(engine)[1]
     with engine.begin() as conn:
-        store.set_issue_state(conn, _issues(engine)[1].id, IssueState.SENT)
+        store.set_issue_state(conn, first.id, IssueState.SENT)
     removed_id = _issues(engine)[3].id
 
     edited = write_campaign(

@@ -172,8 +172,9 @@ def test_pause_and_resume_one_issue(run, scheduled, engine):
 
 
 def test_pause_the_whole_campaign_leaves_a_sent_issue_alone(run, scheduled, engine):
+    first = _issue(engine, 1)
     with engine.begin() as conn:
-        store.set_issue_state(conn, _issue(engine, 1).id, IssueState.SENT)
+        store.set_issue_state(conn, first.id, IssueState.SENT)
     output = run("pause", NAME).output
     assert f"{NAME} issue 1: left as it is: it is sent" in output
     assert _issue(engine, 1).state is IssueState.SENT
@@ -181,8 +182,8 @@ def test_pause_the_whole_campaign_leaves_a_sent_issue_alone(run, scheduled, engi
 
 
 def test_resuming_a_missed_issue_makes_it_due_now_and_says_so(run, scheduled, engine):
+    issue = _issue(engine, 1)
     with engine.begin() as conn:
-        issue = _issue(engine, 1)
         past = datetime(2026, 1, 6, 9, 30, tzinfo=UTC)
         store.set_issue_state(conn, issue.id, IssueState.MISSED, "late", planned_at=past)
     output = run("resume", NAME, "--issue", "1").output
@@ -227,8 +228,9 @@ def test_reschedule_refuses_a_bad_time(run, scheduled, when, message):
 
 
 def test_reschedule_refuses_a_sent_issue(run, scheduled, engine):
+    first = _issue(engine, 1)
     with engine.begin() as conn:
-        store.set_issue_state(conn, _issue(engine, 1).id, IssueState.SENT)
+        store.set_issue_state(conn, first.id, IssueState.SENT)
     result = run("reschedule", NAME, "--issue", "1", "--at", "2031-04-15 10:00", ok=False)
     assert "issue 1 is sent; it cannot move" in result.output
 
