@@ -1,5 +1,7 @@
 """The store opens any URL, migrates to head, and the migrations describe exactly the schema."""
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,8 @@ from sqlalchemy import text
 
 from briefcast.settings import Settings
 from briefcast.store import DatabaseError, connect, open_database
-from briefcast.store.engine import MIGRATIONS
+from briefcast.store.engine import MIGRATIONS, reading
+from briefcast.store.meta import get_meta, set_meta
 from briefcast.store.schema import metadata
 
 
@@ -87,3 +90,40 @@ def test_rollback_undoes_ddl_on_sqlite(tmp_path: Path):
             == 0
         )
     engine.dispose()
+
+
+def _hold_write_lock(engine, seconds: float) -> tuple[threading.Thread, threading.Event]:
+    holding = threading.Event()
+
+    def writer() -> None:
+        with engine.begin() as conn:
+            set_meta(conn, "written", "yes")
+            holding.set()
+            time.sleep(seconds)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    holding.wait()
+    return thread, holding
+
+
+def test_sqlite_write_transactions_queue_instead_of_failing(tmp_path):
+    """A transaction that reads, then writes, while another commits: with SQLite's deferred BEGIN
+    it fails at once ("database is locked"); taking the lock at BEGIN makes it wait its turn."""
+    engine = open_database(f"sqlite:///{tmp_path / 'queue.db'}")
+    writer, _ = _hold_write_lock(engine, 0.3)
+    with engine.begin() as conn:
+        seen = get_meta(conn, "written")
+        set_meta(conn, "after", "yes")
+    writer.join()
+    assert seen == "yes"  # it began after the other transaction committed
+
+
+def test_sqlite_readers_do_not_queue_behind_a_writer(tmp_path):
+    engine = open_database(f"sqlite:///{tmp_path / 'read.db'}")
+    writer, _ = _hold_write_lock(engine, 2)
+    with reading(engine).begin() as conn:
+        seen = get_meta(conn, "written")
+    still_writing = writer.is_alive()
+    writer.join()
+    assert seen is None and still_writing  # read the last committed state, without waiting
