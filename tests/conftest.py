@@ -113,3 +113,30 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = open_database(database_url)
     yield engine
     engine.dispose()
+
+
+# -- headless Chromium (tests marked `browser`) ---------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking switches Chromium keeps calling home, and this machine's
+# closed network refuses it many times over; the sandbox needs a user namespace CI lacks as root.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # CI installs Debian's chromium; a missing browser is a broken set-up, not a reason to skip.
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: install Debian's chromium"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

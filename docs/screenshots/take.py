@@ -13,21 +13,13 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from chromium import launch
 from playwright.sync_api import sync_playwright
 
 from briefcast.campaigns.preview import preview_campaign
 
 HERE = Path(__file__).resolve().parent
 CAMPAIGN = HERE.parents[1] / "examples" / "national-panel-2020" / "campaign.yaml"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDTHS = (600, 375)
 
 
@@ -38,7 +30,7 @@ def main() -> None:
         )
         page = next(Path(folder).glob("02-*.html"))
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch(playwright)
             for width in WIDTHS:
                 tab = browser.new_page(viewport={"width": width, "height": 900})
                 tab.goto(page.as_uri())

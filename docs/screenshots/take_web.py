@@ -21,6 +21,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from chromium import launch
 from playwright.sync_api import sync_playwright
 from starlette.testclient import TestClient
 
@@ -37,15 +38,6 @@ from briefcast.web import BackgroundServer, create_app
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parents[1] / "examples" / "national-panel-2020"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # How likely a reader is to press "I've read this", by the list's file (some agencies engage
 # more), falling by an eighth with each issue of the series; and to unsubscribe.
 # The report as printed (A4 PDF, and a picture of its print layout): to look at, not kept.
@@ -136,7 +128,7 @@ def _photograph(base: str, message: email.message.EmailMessage, report: Path) ->
     html = message.get_body(("html",)).get_content()
     links = dict(re.findall(r'href="http://[^/"]+/([ua])/([^"]+)"', html))
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         shots = {
             "web-unsubscribe.png": (f"{base}/u/{links['u']}", 640),
             "web-acknowledge.png": (f"{base}/a/{links['a']}", 640),

@@ -2,38 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from digests import SAMPLE_FIELDS, make_digest, opening_digest
 
 from briefcast.campaigns.render import render_digest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # CI installs Debian's chromium; a missing browser is a broken set-up, not a reason to skip.
-    assert CHROMIUM.exists(), (
-        f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)"
-    )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize("digest", [make_digest(), opening_digest()], ids=["issue-2", "opening"])

@@ -10,7 +10,6 @@ import email
 import email.policy
 import re
 import socket
-from pathlib import Path
 
 import pytest
 from ledger_rows import add_campaign, add_issue, add_list, add_member, add_person
@@ -24,29 +23,7 @@ from briefcast.store.schema import IssueState, acknowledgements
 from briefcast.store.suppressions import suppressions_of
 from briefcast.web import BackgroundServer, create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # CI installs Debian's chromium; a missing browser is a broken set-up, not a reason to skip.
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: install Debian's chromium"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
