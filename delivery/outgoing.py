@@ -1,7 +1,9 @@
 """One recipient's message from an issue's stored skeleton: fields, signed links, headers, DKIM.
 
-The issue was rendered once when it was scheduled; here only its [[placeholders]] are filled
-(campaigns.render.Personaliser) and the headers written (delivery.message.compose_message).
+The issue was rendered once when it was scheduled. Here its message is compiled once per send
+(delivery.skeleton.MessageSkeleton: headers, MIME structure and quoted-printable encoded once),
+then filled in per recipient with their name, list and signed links, and DKIM-signed if a key
+is configured.
 """
 
 from __future__ import annotations
@@ -9,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from briefcast.campaigns.render import Personaliser
-from briefcast.delivery.message import compose_message, make_list_id, parse_address
+from briefcast.delivery.message import make_list_id, parse_address
+from briefcast.delivery.skeleton import MessageSkeleton
 from briefcast.delivery.tokens import Purpose, Signer
 from briefcast.settings import Settings
 from briefcast.store.ledger import Claimed, IssueToSend
@@ -36,12 +38,17 @@ class IssueMessages:
         self.issue = issue
         self.settings = settings
         self.signer = signer
-        self.personaliser = Personaliser(
-            issue.html, issue.text, f"issue {issue.number} ({issue.title})"
-        )
         self.sender_address = parse_address(issue.sender, "sender")
         domain = self.sender_address.domain
-        self.list_id = make_list_id(issue.campaign_title, issue.campaign_name, domain)
+        self.skeleton = MessageSkeleton.compile(
+            sender=issue.sender,
+            reply_to=issue.reply_to,
+            subject=issue.subject,
+            list_id=make_list_id(issue.campaign_title, issue.campaign_name, domain),
+            html=issue.html,
+            text=issue.text,
+            label=f"issue {issue.number} ({issue.title})",
+        )
         self.domain = domain
         self._sign = _dkim_signer(settings)
 
@@ -55,29 +62,22 @@ class IssueMessages:
             "acknowledge_url": f"{base}/a/{self.signer.make(Purpose.ACKNOWLEDGE, row.delivery_id)}",
             "web_view_url": f"{base}/v/{self.signer.make(Purpose.VIEW, row.delivery_id)}",
         }
-        html, text = self.personaliser.personalise(fields)
         offered = row.unsubscribe_offered
         token = unsubscribe_url.rsplit("/", 1)[-1]
-        message = compose_message(
-            sender=self.issue.sender,
-            reply_to=self.issue.reply_to,
-            subject=self.issue.subject,
+        message_id, data = self.skeleton.fill(
             to=row.address,
             to_name=row.name,
-            html=html,
-            text=text,
-            list_id=self.list_id,
+            fields=fields,
             unsubscribe_url=unsubscribe_url if offered else None,
             unsubscribe_mailto=f"unsubscribe@{self.domain}?subject={token}" if offered else None,
             now=now,
         )
-        data = bytes(message)
         if self._sign is not None:
             data = self._sign(data)
         return Outgoing(
             sender=self.sender_address.addr_spec,
             recipient=row.address,
-            message_id=str(message["Message-ID"]),
+            message_id=message_id,
             data=data,
         )
 

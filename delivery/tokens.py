@@ -9,12 +9,16 @@ so a token can be given an age limit where that matters.
 
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
 import hmac
 import secrets
+import time
 from enum import StrEnum
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous.encoding import int_to_bytes
 from sqlalchemy import Connection
 
 from briefcast.errors import BriefcastError
@@ -41,9 +45,15 @@ class ExpiredToken(TokenError):
 class Signer:
     def __init__(self, key: str) -> None:
         self._key = key
+        self._keys: dict[Purpose, tuple[bytes, str]] = {}
 
     def make(self, purpose: Purpose, delivery_id: int) -> str:
-        return self._serializer(purpose).dumps(delivery_id)
+        """What URLSafeTimedSerializer.dumps(delivery_id) gives, several times faster (the send
+        loop makes three per message): the key is derived once per purpose, and the HMAC is
+        OpenSSL's one-shot. The payload is the JSON of an int, which never compresses."""
+        value = _b64(str(int(delivery_id)).encode()) + b"." + _timestamp()
+        key, digest = self._key_for(purpose)
+        return (value + b"." + _b64(hmac.digest(key, value, digest))).decode("ascii")
 
     def read(self, purpose: Purpose, token: str, max_age: int | None = None) -> int:
         """The delivery id a token names; TokenError or ExpiredToken otherwise."""
@@ -59,6 +69,28 @@ class Signer:
 
     def _serializer(self, purpose: Purpose) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(self._key, salt=f"briefcast.{purpose.value}")
+
+    def _key_for(self, purpose: Purpose) -> tuple[bytes, str]:
+        """itsdangerous' derived key and digest name for this purpose's signer."""
+        found = self._keys.get(purpose)
+        if found is None:
+            signer = self._serializer(purpose).make_signer()
+            found = self._keys[purpose] = (signer.derive_key(), signer.digest_method().name)
+        return found
+
+
+def _timestamp() -> bytes:
+    """The current second as itsdangerous' TimestampSigner writes it (made once a second)."""
+    return _encoded_second(int(time.time()))
+
+
+@functools.lru_cache(maxsize=1)
+def _encoded_second(second: int) -> bytes:
+    return _b64(int_to_bytes(second))
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")  # itsdangerous' base64_encode
 
 
 def signing_key(conn: Connection, secret_key: str | None) -> str:
