@@ -2,26 +2,28 @@
 
     send_issue(engine, issue_id, transport, settings, worker_id="worker-1") -> SendReport
 
-Exactly once, and the bound after a crash: a row is recorded SENT in its own commit right after
-the transport accepted it, before the next message goes, and a SENT row is never claimed again.
-So re-runs, restarts and re-schedules never repeat a recorded message. After a hard crash
-(kill -9) the only message that can go twice is the one in flight at that moment, at most one
-per open connection (one per worker here): it was handed over but its outcome not yet recorded,
-so the row is still SENDING, and the restarted worker returns it to the queue and sends it.
+Exactly once, and the bound after a crash: a row's outcome is committed after the transport
+accepted it and before the next message goes (in the same transaction as the next message's
+reservation: one commit per message), and a SENT row is never claimed again. So re-runs,
+restarts and re-schedules never repeat a recorded message. After a hard crash (kill -9) the only
+message that can go twice is the one in flight at that moment, at most one per open connection
+(one per worker here): it was handed over but its outcome not yet recorded, so the row is still
+SENDING, and the restarted worker returns it to the queue and sends it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum, auto
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
-from briefcast.delivery.limits import RateLimiter, Reservation
+from briefcast.delivery.limits import GRANTED, RateLimiter, Reservation
 from briefcast.delivery.message import MessageError
 from briefcast.delivery.outgoing import IssueMessages
 from briefcast.delivery.tokens import Signer, signing_key
@@ -95,6 +97,7 @@ def send_issue(
     worker_id: str,
     stop: threading.Event | None = None,
     progress: Callable[[DeliveryCounts], None] | None = None,
+    progress_every: float = 1.0,
     clock: Callable[[], datetime] = utcnow,
     sleep: Callable[[float], None] = time.sleep,
     retry: RetryPolicy = RetryPolicy(),
@@ -109,7 +112,9 @@ def send_issue(
     failures) or cancelled, or when the rest cannot go before `waiting_until`. Run it again at
     any time: it continues where the ledger says, and never repeats a row recorded as sent.
     `worker_id` must be stable across restarts of the same worker, so its own abandoned claims
-    are taken back at once. `clock` and `sleep` are injectable for tests.
+    are taken back at once. `progress` is called with the counts at most every `progress_every`
+    seconds, between batches (counting costs a scan of the issue's rows), and at the end.
+    `clock` and `sleep` are injectable for tests.
     """
     run = _SendRun(
         engine=engine,
@@ -118,6 +123,7 @@ def send_issue(
         worker_id=worker_id,
         stop=stop or threading.Event(),
         progress=progress,
+        progress_every=progress_every,
         clock=clock,
         sleep=sleep,
         retry=retry,
@@ -143,14 +149,21 @@ def send_issue(
             conn, issue_id, worker_id=worker_id, claimed_before=clock() - retry.lease
         )
     try:
-        return run.loop()
+        with engine.connect() as conn:
+            run.conn = conn
+            return run.loop()
     finally:
         transport.close()
 
 
 @dataclass
 class _SendRun:
-    """One call of send_issue: the loop and its small state (failures in a row)."""
+    """One call of send_issue: the loop and its small state.
+
+    Every transaction goes through `transaction()` on the one connection the run holds, and
+    begins by writing the outcomes not yet written: the outcome of a message is committed with
+    the reservation of the next, never later than it (the exactly-once bound, docs/delivery.md).
+    """
 
     engine: Engine
     issue_id: int
@@ -158,25 +171,63 @@ class _SendRun:
     worker_id: str
     stop: threading.Event
     progress: Callable[[DeliveryCounts], None] | None
+    progress_every: float
     clock: Callable[[], datetime]
     sleep: Callable[[float], None]
     retry: RetryPolicy
     limiter: RateLimiter
     messages: IssueMessages | None = None
+    conn: Connection | None = None
     failures_in_a_row: int = 0
+    # Outcomes handed over but not yet written: written first thing in the next transaction.
+    # The common one, a message sent, is kept as data: it can be committed on its own quickly.
+    unwritten: list[Callable[[Connection], None]] = field(default_factory=list)
+    unwritten_sent: tuple[int, str, datetime, datetime] | None = None
+    claimed_at: datetime | None = None  # when the batch being sent was claimed
+    last_progress: float = float("-inf")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        assert self.conn is not None
+        with self.conn.begin():
+            ledger.commit_quickly(self.conn)
+            if self.unwritten_sent is not None:
+                ledger.record_sent(self.conn, *self.unwritten_sent)
+            for write in self.unwritten:
+                write(self.conn)
+            self.unwritten.clear()
+            self.unwritten_sent = None
+            yield self.conn
+
+    def write_outcomes(self) -> None:
+        """Commit the outcomes not yet written (the last message's), on their own."""
+        if self.unwritten:
+            with self.transaction():
+                pass
+        elif self.unwritten_sent is not None:
+            assert self.conn is not None
+            ledger.commit_sent(self.conn, *self.unwritten_sent)
+            self.unwritten_sent = None
 
     def loop(self) -> SendReport:
+        try:
+            return self._loop()
+        finally:
+            self.write_outcomes()  # whatever ended the run, the last outcome is recorded
+
+    def _loop(self) -> SendReport:
         batch_size = self.limiter.batch_size(self.retry.batch_size)
         while not self.stop.is_set():
-            with self.engine.begin() as conn:
+            self.claimed_at = self.clock()
+            with self.transaction() as conn:
                 batch = ledger.claim_batch(
-                    conn, self.issue_id, self.worker_id, batch_size, self.clock()
+                    conn, self.issue_id, self.worker_id, batch_size, self.claimed_at
                 )
             if batch:
                 report = self.send_batch(batch)
-                self.report_progress()
                 if report is not None:
                     return report
+                self.report_progress()
                 continue
             report = self.nothing_due()
             if report is not None:
@@ -205,8 +256,15 @@ class _SendRun:
 
     def reserve(self, row: Claimed) -> Reservation | None:
         """A slot under the limits; waits while the minute is full (None if stopped meanwhile)."""
+        assert self.claimed_at is not None
+        if self.limiter.counts_nothing and self.clock() - self.claimed_at < self.retry.lease / 2:
+            # Nothing to count, and a claim this fresh cannot have been taken back (that needs
+            # its lease to lapse): the claim is the reservation; the outcome records the attempt.
+            # The last message's outcome is committed now, before the next goes.
+            self.write_outcomes()
+            return GRANTED
         while True:
-            with self.engine.begin() as conn:
+            with self.transaction() as conn:
                 reservation = self.limiter.reserve(
                     conn, row.delivery_id, self.worker_id, self.clock()
                 )
@@ -217,13 +275,13 @@ class _SendRun:
                 return None
 
     def send_one(self, row: Claimed) -> tuple[_Outcome, str]:
-        """Hand one message over and record what came of it, in its own commit."""
+        """Hand one message over; its outcome is written with the next transaction."""
         assert self.messages is not None
         now = self.clock()
         try:
             outgoing = self.messages.build(row, now)
         except MessageError as error:  # this person's address or name cannot go in a header
-            self.record(ledger.record_failed, row.delivery_id, str(error))
+            self.record(row, now, ledger.record_failed, str(error))
             return self.failed(str(error))
         except BriefcastError as error:  # DKIM signing, the skeleton: every message would fail
             return _Outcome.UNAVAILABLE, str(error)
@@ -233,14 +291,14 @@ class _SendRun:
             return _Outcome.UNAVAILABLE, describe(error)
         except PermanentFailure as error:
             if error.unknown_user:
-                self.bounce(row, describe(error))
+                self.bounce(row, describe(error), now)
             else:
-                self.record(ledger.record_failed, row.delivery_id, describe(error))
+                self.record(row, now, ledger.record_failed, describe(error))
             return self.failed(describe(error))
         except TransportError as error:  # temporary: a 4xx, a dropped connection, a timeout
             self.retry_later(row, describe(error), now)
             return self.failed(describe(error))
-        self.record(ledger.record_sent, row.delivery_id, outgoing.message_id, self.clock())
+        self.unwritten_sent = (row.delivery_id, outgoing.message_id, self.clock(), now)
         self.failures_in_a_row = 0
         return _Outcome.SENT, ""
 
@@ -252,14 +310,16 @@ class _SendRun:
         attempts = row.attempts + 1
         if attempts >= self.retry.max_attempts:
             message = f"gave up after {attempts} attempts: {error}"
-            self.record(ledger.record_failed, row.delivery_id, message)
+            self.record(row, now, ledger.record_failed, message)
         else:
             due = now + self.retry.delay(attempts)
-            self.record(ledger.record_retry, row.delivery_id, error, due)
+            self.record(row, now, ledger.record_retry, error, due)
 
-    def bounce(self, row: Claimed, error: str) -> None:
+    def bounce(self, row: Claimed, error: str, attempted_at: datetime) -> None:
         """BOUNCED, and the address suppressed everywhere, in one commit."""
-        with self.engine.begin() as conn:
+
+        def write(conn: Connection) -> None:
+            ledger.mark_attempted(conn, row.delivery_id, attempted_at)
             ledger.record_bounced(conn, row.delivery_id, error)
             if find_suppression(conn, row.address, None) is None:
                 add_suppression(
@@ -269,24 +329,40 @@ class _SendRun:
                     address=row.address,
                 )
 
-    def record(self, write: Callable[..., None], *arguments: object) -> None:
-        with self.engine.begin() as conn:
-            ledger.commit_quickly(conn)
-            write(conn, *arguments)
+        self.unwritten.append(write)
+
+    def record(
+        self, row: Claimed, attempted_at: datetime, write: Callable[..., None], *arguments: object
+    ) -> None:
+        """Write an outcome with the next transaction (before the next message goes)."""
+
+        def outcome(conn: Connection) -> None:
+            ledger.mark_attempted(conn, row.delivery_id, attempted_at)
+            write(conn, row.delivery_id, *arguments)
+
+        self.unwritten.append(outcome)
 
     def nothing_due(self) -> SendReport | None:
         """No row could be claimed: finished, stopped by a person, or waiting for retries."""
         now = self.clock()
-        with self.engine.begin() as conn:
-            if ledger.finish_if_done(conn, self.issue_id, now):
-                return self.report()
+        with self.transaction() as conn:
+            finished = ledger.finish_if_done(conn, self.issue_id, now)
             state, reason = ledger.issue_state(conn, self.issue_id)
-            if state is not IssueState.SENDING:  # paused or cancelled by a person meanwhile
-                return self.report(paused_reason=reason or state.value)
-            if ledger.requeue_abandoned(conn, self.issue_id, claimed_before=now - self.retry.lease):
-                return None
+            requeued = (
+                not finished
+                and state is IssueState.SENDING
+                and ledger.requeue_abandoned(
+                    conn, self.issue_id, claimed_before=now - self.retry.lease
+                )
+            )
             queued = ledger.delivery_counts(conn, self.issue_id).queued
             due = ledger.next_retry_at(conn, self.issue_id)
+        if finished:
+            return self.report()
+        if state is not IssueState.SENDING:  # paused or cancelled by a person meanwhile
+            return self.report(paused_reason=reason or state.value)
+        if requeued:
+            return None
         if queued == 0 or due is None:
             # Only other workers' claims remain: they finish the issue, or their lease lapses.
             return self.report(waiting_until=now + self.retry.lease)
@@ -307,24 +383,30 @@ class _SendRun:
     def give_back(
         self, rows: Sequence[Claimed], waiting_until: datetime | None = None
     ) -> SendReport:
-        with self.engine.begin() as conn:
+        with self.transaction() as conn:
             ledger.release(conn, [row.delivery_id for row in rows], self.worker_id)
         return self.report(waiting_until=waiting_until)
 
     def pause(self, rows: Sequence[Claimed], reason: str) -> SendReport:
         reason = PAUSED_BY_LOOP + reason
-        with self.engine.begin() as conn:
+        with self.transaction() as conn:
             ledger.release(conn, [row.delivery_id for row in rows], self.worker_id)
             ledger.pause_issue(conn, self.issue_id, reason)
         return self.report(paused_reason=reason)
 
     def counts(self) -> DeliveryCounts:
-        with self.engine.connect() as conn:
+        if self.conn is None:  # before the loop started
+            with self.engine.connect() as conn:
+                return ledger.delivery_counts(conn, self.issue_id)
+        with self.transaction() as conn:
             return ledger.delivery_counts(conn, self.issue_id)
 
     def report_progress(self) -> None:
-        if self.progress is not None:
-            self.progress(self.counts())
+        """The counts, if someone watches and the last report is old enough."""
+        if self.progress is None or time.monotonic() - self.last_progress < self.progress_every:
+            return
+        self.last_progress = time.monotonic()
+        self.progress(self.counts())
 
     def report(
         self, *, paused_reason: str | None = None, waiting_until: datetime | None = None

@@ -12,13 +12,18 @@ suppressed or erased after the audience was resolved.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import (
     Connection,
+    Dialect,
+    TextClause,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -26,6 +31,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     update,
 )
 
@@ -262,55 +268,64 @@ def claim_batch(
     each other's locked rows (FOR UPDATE SKIP LOCKED); SQLite has one writer, so the single
     UPDATE ... WHERE id IN (SELECT ...) is already atomic there (the clause renders as nothing).
     """
-    now = _utc(now)
-    due = (
-        select(deliveries.c.id)
-        .where(
-            deliveries.c.issue_id == issue_id,
-            deliveries.c.status == DeliveryStatus.QUEUED.value,
-            or_(deliveries.c.next_attempt_at.is_(None), deliveries.c.next_attempt_at <= now),
-            exists().where(issues.c.id == issue_id, issues.c.state == IssueState.SENDING.value),
-        )
-        .order_by(deliveries.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
     claimed_ids = (
         conn.execute(
-            update(deliveries)
-            .where(deliveries.c.id.in_(due.scalar_subquery()))
-            .values(status=DeliveryStatus.SENDING.value, claimed_by=worker_id, claimed_at=now)
-            .returning(deliveries.c.id)
+            _CLAIM, {"issue": issue_id, "worker": worker_id, "limit": limit, "now": _utc(now)}
         )
         .scalars()
         .all()
     )
     if not claimed_ids:
         return []
-    gone = or_(
-        recipients.c.id.is_(None),
-        suppressed_for(recipients.c.address, deliveries.c.list_id),
-    )
-    query = (
-        select(
-            deliveries.c.id,
-            deliveries.c.recipient_id,
-            recipients.c.address,
-            recipients.c.name,
-            lists.c.name,
-            func.coalesce(lists.c.unsubscribe_offered, True),
-            deliveries.c.attempts,
-            gone,
-        )
-        .select_from(deliveries.outerjoin(recipients).outerjoin(lists))
-        .where(deliveries.c.id.in_(claimed_ids))
-        .order_by(deliveries.c.id)
-    )
-    rows = conn.execute(query).all()
+    rows = conn.execute(_CLAIMED, {"ids": claimed_ids}).all()
     skipped = [row[0] for row in rows if row[-1]]
     if skipped:
         _set_status(conn, skipped, DeliveryStatus.SKIPPED, None)
     return [Claimed(*row[:-1]) for row in rows if not row[-1]]
+
+
+# Built once: claiming runs every few dozen messages, and building a statement costs more than
+# running it. Parameters: issue, worker, limit, now; then ids.
+_NOW = bindparam("now", type_=deliveries.c.claimed_at.type)
+_DUE = (
+    select(deliveries.c.id)
+    .where(
+        deliveries.c.issue_id == bindparam("issue"),
+        deliveries.c.status == DeliveryStatus.QUEUED.value,
+        or_(deliveries.c.next_attempt_at.is_(None), deliveries.c.next_attempt_at <= _NOW),
+        exists().where(
+            issues.c.id == bindparam("issue"), issues.c.state == IssueState.SENDING.value
+        ),
+    )
+    .order_by(deliveries.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    update(deliveries)
+    .where(deliveries.c.id.in_(_DUE.scalar_subquery()))
+    .values(status=DeliveryStatus.SENDING.value, claimed_by=bindparam("worker"), claimed_at=_NOW)
+    .returning(deliveries.c.id)
+)
+_CLAIMED = (
+    select(
+        deliveries.c.id,
+        deliveries.c.recipient_id,
+        recipients.c.address,
+        recipients.c.name,
+        lists.c.name,
+        func.coalesce(lists.c.unsubscribe_offered, True),
+        deliveries.c.attempts,
+        # Gone since the audience was resolved: erased, or suppressed.
+        or_(
+            recipients.c.id.is_(None),
+            suppressed_for(recipients.c.address, deliveries.c.list_id),
+        ),
+    )
+    .select_from(deliveries.outerjoin(recipients).outerjoin(lists))
+    .where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(deliveries.c.id)
+)
 
 
 def release(conn: Connection, delivery_ids: Sequence[int], worker_id: str) -> int:
@@ -398,6 +413,13 @@ def mark_attempted(conn: Connection, delivery_id: int, now: datetime) -> None:
     )
 
 
+def reserve_attempt(conn: Connection, delivery_id: int, worker_id: str, now: datetime) -> bool:
+    """Mark the row attempted at `now` if it is still this worker's claim, in one statement:
+    the reservation when no limit needs counting. False when the claim was lost (see
+    lock_for_attempt)."""
+    return _hot(conn, _RESERVE, id=delivery_id, worker=worker_id, now=now) == 1
+
+
 def attempts_since(conn: Connection, since: datetime) -> int:
     """Attempts (messages handed to a transport, whatever came of them) after `since`, across
     every issue: what a relay's per-minute and per-day limits count. The window is open at its
@@ -428,15 +450,16 @@ def commit_quickly(conn: Connection) -> None:
         conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
 
 
-def record_sent(conn: Connection, delivery_id: int, message_id: str, sent_at: datetime) -> None:
-    conn.execute(
-        _attempted(delivery_id).values(
-            status=DeliveryStatus.SENT.value,
-            message_id=message_id,
-            sent_at=_utc(sent_at),
-            last_error=None,
-        )
-    )
+def record_sent(
+    conn: Connection,
+    delivery_id: int,
+    message_id: str,
+    sent_at: datetime,
+    attempted_at: datetime | None = None,
+) -> None:
+    """SENT; `attempted_at` (when the attempt began) is kept for the limits, else `sent_at`."""
+    attempted = attempted_at or sent_at
+    _hot(conn, _SENT, id=delivery_id, message_id=message_id, now=sent_at, attempted=attempted)
 
 
 def record_retry(conn: Connection, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
@@ -478,6 +501,109 @@ def _set_status(
         .where(deliveries.c.id.in_(delivery_ids))
         .values(status=status.value, last_error=error, claimed_by=None, claimed_at=None)
     )
+
+
+# -- the two statements run for every message -----------------------------------------------------
+#
+# The send loop commits once per message: the outcome of the one before and the reservation of the
+# next. Through SQLAlchemy each statement costs several times what SQLite itself takes (compiling
+# or looking up the statement, the result object), which at thousands of messages a second is
+# most of the database's share; so these two go straight to the driver's cursor, inside the
+# caller's transaction. The SQL is written once with :name parameters; psycopg gets %(name)s
+# (and prepares a statement it runs often by itself).
+
+_RESERVE = f"""
+    UPDATE deliveries SET attempted_at = :now, updated_at = :now
+    WHERE id = :id AND status = '{DeliveryStatus.SENDING.value}' AND claimed_by = :worker"""
+_SENT = f"""
+    UPDATE deliveries SET status = '{DeliveryStatus.SENT.value}', message_id = :message_id,
+        sent_at = :now, attempted_at = :attempted, last_error = NULL, attempts = attempts + 1,
+        claimed_by = NULL, claimed_at = NULL, updated_at = :now
+    WHERE id = :id"""
+_FAST_DRIVERS = frozenset({("sqlite", "pysqlite"), ("postgresql", "psycopg")})
+
+
+def commit_sent(
+    conn: Connection,
+    delivery_id: int,
+    message_id: str,
+    sent_at: datetime,
+    attempted_at: datetime | None = None,
+) -> None:
+    """record_sent in a transaction of its own, committed on return (quickly, as commit_quickly
+    says): the send loop's one commit per message. `conn` must not be in a transaction.
+
+    On SQLite and psycopg it goes straight to the driver's connection: SQLAlchemy's begin and
+    commit (and the SQLite BEGIN hook of store/engine.py) cost more than the commit itself.
+    """
+    params = {"id": delivery_id, "message_id": message_id, "now": sent_at}
+    params["attempted"] = attempted_at or sent_at
+    if not _fast(conn):
+        with conn.begin():
+            commit_quickly(conn)
+            _hot(conn, _SENT, **params)
+        return
+    driver = conn.connection.driver_connection
+    cursor = driver.cursor()
+    sql, values = _for_driver(conn.dialect.name, _SENT), _driver_values(conn, params)
+    try:
+        if conn.dialect.name == "sqlite":
+            # One statement outside a transaction (the module is in autocommit mode, see
+            # store/engine.py): SQLite takes the write lock, waiting as for BEGIN IMMEDIATE,
+            # and commits it by itself.
+            cursor.execute(sql, values)
+        else:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute(sql, values)
+            driver.commit()
+    except BaseException:
+        if conn.dialect.name != "sqlite":
+            driver.rollback()
+        raise
+    finally:
+        cursor.close()
+
+
+def _hot(conn: Connection, sql: str, **params: object) -> int:
+    """Run one of the statements above in the caller's transaction; returns the row count."""
+    if not _fast(conn):  # another driver: through SQLAlchemy
+        values = {k: _utc(v) if isinstance(v, datetime) else v for k, v in params.items()}
+        return conn.execute(_as_text(sql), values).rowcount
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(_for_driver(conn.dialect.name, sql), _driver_values(conn, params))
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _fast(conn: Connection) -> bool:
+    return (conn.dialect.name, conn.dialect.driver) in _FAST_DRIVERS
+
+
+def _driver_values(conn: Connection, params: dict[str, object]) -> dict[str, object]:
+    to_driver = _time_for(conn.dialect)
+    return {k: to_driver(_utc(v)) if isinstance(v, datetime) else v for k, v in params.items()}
+
+
+@functools.cache
+def _for_driver(dialect: str, sql: str) -> str:
+    return sql if dialect == "sqlite" else re.sub(r":(\w+)", r"%(\1)s", sql)
+
+
+@functools.cache
+def _as_text(sql: str) -> TextClause:
+    times = [bindparam(name, type_=deliveries.c.attempted_at.type) for name in ("now", "attempted")]
+    return text(sql).bindparams(*(b for b in times if f":{b.key}" in sql))
+
+
+@functools.cache
+def _time_for(dialect: Dialect) -> Callable[[datetime], object]:
+    """A datetime as the driver stores it in deliveries' columns (SQLite: SQLAlchemy's text)."""
+    if dialect.name != "sqlite":
+        return lambda moment: moment
+    process = deliveries.c.attempted_at.type.dialect_impl(dialect).bind_processor(dialect)
+    return process or (lambda moment: moment)
 
 
 # -- counting -------------------------------------------------------------------------------------

@@ -157,7 +157,7 @@ def test_progress_is_reported(engine, settings):
     add_people(engine, "police", people(120))
     issue_id = add_issue(engine, ["police"])
     seen: list[DeliveryCounts] = []
-    send(engine, issue_id, settings, progress=seen.append)
+    send(engine, issue_id, settings, progress=seen.append, progress_every=0)
     assert [counts.sent for counts in seen] == [50, 100, 120, 120]
 
 
