@@ -1,0 +1,372 @@
+"""How fast briefcast sends, beside its ceiling: the SMTP client replaying one finished message.
+
+    python benchmarks/send_throughput.py [--recipients 20000] [--naive-sample 20]
+
+One run, one issue (issue 2 of the example campaign), one SMTP sink in another process on
+127.0.0.1: Postfix's `smtp-sink` when installed (Debian's `postfix` package), else aiosmtpd's
+Sink handler in a subprocess; the first line says which.
+
+- ceiling: smtplib sending one prebuilt, full-size message of that issue N times, over as many
+  connections as briefcast used. Run before and after briefcast; the faster run counts.
+- briefcast: the real path in a fresh process: N people on the example's six lists in an SQLite
+  ledger, the campaign scheduled (rendered and stored), then `send_issue` with the SMTP transport:
+  audience resolved, rows claimed, each message personalised, built, sent and recorded.
+- outbox: the same, to a Maildir folder instead of the sink.
+- naive: what it costs to make each person's message from scratch (Jinja -> MJML -> premailer ->
+  the email package), timed on a sample and extrapolated. Sending is not counted, which flatters
+  it.
+- peak resident memory of the briefcast run at N and at 10 x N, each its own process's peak.
+
+It ends with one `name: value` line per figure, for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import resource
+import shutil
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "national-panel-2020"
+CAMPAIGN = EXAMPLE / "campaign.yaml"
+LISTS = (
+    "children-social-care",
+    "police",
+    "health",
+    "education",
+    "early-help",
+    "voluntary-sector",
+)
+ISSUE = 2
+HOST = "127.0.0.1"
+SMTP_SINK = "/usr/sbin/smtp-sink"
+BASE_URL = "https://briefcast.example.org"
+SECRET = "benchmark key, not a secret"
+
+
+# -- the sink ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sink:
+    name: str
+    port: int
+
+
+@contextmanager
+def sink() -> Sink:
+    """An SMTP server that accepts and discards everything, in its own process."""
+    port = _free_port()
+    if Path(SMTP_SINK).exists():
+        user = ["-u", "nobody"] if os.geteuid() == 0 else []  # it refuses to run as root
+        command = [SMTP_SINK, *user, f"{HOST}:{port}", "256"]
+        name = "smtp-sink (Postfix)"
+    else:
+        handler = "aiosmtpd.handlers.Sink"
+        command = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"{HOST}:{port}", "-c", handler]
+        name = "aiosmtpd Sink (smtp-sink not installed)"
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for_port(port, process)
+        yield Sink(name, port)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the SMTP sink exited at once ({process.args[0]})")
+        try:
+            with socket.create_connection((HOST, port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("the SMTP sink did not start listening within 10 s")
+
+
+# -- the database: people, lists, the scheduled campaign ------------------------------------------
+
+
+def prepare(folder: Path, recipients: int) -> str:
+    """An SQLite ledger with `recipients` people on the example's lists; returns its URL."""
+    from briefcast.recipients import import_list
+    from briefcast.store import open_database
+
+    url = f"sqlite:///{folder / f'ledger-{recipients}.db'}"
+    engine = open_database(url)
+    for index, slug in enumerate(LISTS):
+        path = folder / f"{slug}.csv"
+        with open(path, "w", encoding="utf-8", newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(("Email", "First name", "Surname", "Organisation"))
+            for n in range(index, recipients, len(LISTS)):
+                writer.writerow((f"person.{n}@example.org", "Person", f"Number{n}", slug))
+        import_list(engine, path, slug)
+        path.unlink()
+    engine.dispose()
+    return url
+
+
+def schedule(url: str, name: str) -> int:
+    """Schedule the example campaign (an hour ahead) under `name`; returns issue 2's id."""
+    from briefcast.delivery.control import find_campaign, find_issue
+    from briefcast.delivery.schedule import schedule_campaign
+    from briefcast.delivery.windows import LatePolicy
+    from briefcast.settings import Settings
+    from briefcast.store import open_database
+
+    engine = open_database(url)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    schedule_campaign(
+        engine,
+        CAMPAIGN,
+        approved_by="Benchmark",
+        policy=LatePolicy.from_settings(Settings.from_env({})),
+        times={number: later + timedelta(minutes=number) for number in range(1, 7)},
+        name=name,
+    )
+    with engine.connect() as conn:
+        issue_id = find_issue(conn, find_campaign(conn, name), ISSUE).id
+    engine.dispose()
+    return issue_id
+
+
+def settings_for(url: str, transport: str, port: int, outbox: Path):  # type: ignore[no-untyped-def]
+    from briefcast.settings import Settings, SmtpSettings
+
+    return Settings(
+        database_url=url,
+        outbox=outbox,
+        base_url=BASE_URL,
+        secret_key=SECRET,
+        transport=transport,
+        smtp=SmtpSettings(HOST, port, "none", None, None, 30.0),
+    )
+
+
+# -- briefcast, in a process of its own -----------------------------------------------------------
+
+
+def send_in_child(url: str, issue_id: int, transport: str, port: int, outbox: Path) -> dict:
+    """Run `send_issue` in a fresh process; its timing and its own peak RSS come back as JSON."""
+    command = [sys.executable, __file__, "--child", url, str(issue_id), transport, str(port)]
+    result = subprocess.run(
+        [*command, str(outbox)], capture_output=True, text=True, check=False, timeout=3600
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"the briefcast run failed:\n{result.stderr}")
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def child(url: str, issue_id: int, transport_name: str, port: int, outbox: Path) -> None:
+    from briefcast.delivery.sender import send_issue
+    from briefcast.delivery.transports import open_transport
+    from briefcast.store import open_database
+
+    settings = settings_for(url, transport_name, port, outbox)
+    engine = open_database(url)
+    transport = open_transport(settings)
+    start = time.perf_counter()
+    report = send_issue(engine, issue_id, transport, settings, worker_id="benchmark")
+    seconds = time.perf_counter() - start
+    result = {
+        "seconds": seconds,
+        "sent": report.counts.sent,
+        "remaining": report.counts.remaining,
+        "connections": getattr(transport, "connections", 1),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    print(json.dumps(result))
+
+
+def peak_rss_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
+
+
+# -- the ceiling and the naive way ---------------------------------------------------------------
+
+
+def one_message(url: str, issue_id: int, port: int) -> tuple[str, bytes]:
+    """(envelope sender, message) as briefcast sends it to its first recipient."""
+    from briefcast.delivery.outgoing import IssueMessages
+    from briefcast.delivery.tokens import Signer
+    from briefcast.store import ledger, open_database
+
+    engine = open_database(url)
+    with engine.connect() as conn:
+        issue = ledger.load_issue(conn, issue_id)
+    engine.dispose()
+    row = ledger.Claimed(1, 1, "person.0@example.org", "Person Number0", "Police", True, 0)
+    messages = IssueMessages(issue, settings_for(url, "smtp", port, Path()), Signer(SECRET))
+    outgoing = messages.build(row, datetime.now(UTC))
+    return outgoing.sender, outgoing.data
+
+
+def ceiling(port: int, sender: str, message: bytes, count: int, connections: int) -> float:
+    """Seconds for smtplib to send `message` `count` times over `connections` connections."""
+    start = time.perf_counter()
+    per_connection = -(-count // connections)
+    for first in range(0, count, per_connection):
+        client = smtplib.SMTP(HOST, port, timeout=30)
+        client.ehlo()
+        for n in range(first, min(count, first + per_connection)):
+            client.sendmail(sender, [f"person.{n}@example.org"], message)
+        client.quit()
+    return time.perf_counter() - start
+
+
+def naive(sample: int) -> float:
+    """Seconds per message, rendering everything for each person (Jinja, MJML, premailer, MIME)."""
+    from briefcast.campaigns.preview import check_campaign_file
+    from briefcast.campaigns.render import (
+        STYLESHEET,
+        Personaliser,
+        compile_mjml,
+        inline_stylesheet,
+        render_template,
+    )
+    from briefcast.delivery.message import compose_message, make_list_id
+
+    digest = check_campaign_file(CAMPAIGN, today=date.min).issues[ISSUE - 1].digest
+    list_id = make_list_id(digest.series_title, digest.campaign, "example.org")
+    start = time.perf_counter()
+    for n in range(sample):
+        stylesheet = STYLESHEET.read_text(encoding="utf-8")
+        compiled = compile_mjml(render_template("digest.mjml.j2", digest))
+        page = inline_stylesheet(compiled, stylesheet)
+        text = render_template("digest.txt.j2", digest)
+        fields = {
+            "recipient_name": f"Person Number{n}",
+            "list_name": "Police",
+            "unsubscribe_url": f"{BASE_URL}/u/{n}",
+            "acknowledge_url": f"{BASE_URL}/a/{n}",
+            "web_view_url": f"{BASE_URL}/v/{n}",
+        }
+        html, text = Personaliser(page, text).personalise(fields)
+        bytes(
+            compose_message(
+                sender=digest.sender,
+                reply_to=digest.reply_to,
+                subject=digest.subject,
+                to=f"person.{n}@example.org",
+                to_name=f"Person Number{n}",
+                html=html,
+                text=text,
+                list_id=list_id,
+                unsubscribe_url=fields["unsubscribe_url"],
+            )
+        )
+    return (time.perf_counter() - start) / sample
+
+
+# -- the run ---------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    model = platform.machine()
+    with suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipients", type=int, default=20_000, help="N (default 20000)")
+    parser.add_argument("--naive-sample", type=int, default=20, help="messages timed (20)")
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        url, issue_id, transport, port, outbox = args.child
+        child(url, int(issue_id), transport, int(port), Path(outbox))
+        return
+    n = args.recipients
+    folder = Path(tempfile.mkdtemp(prefix="briefcast-bench-"))
+    try:
+        with sink() as server:
+            run(folder, server, n, args.naive_sample)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(folder: Path, server: Sink, n: int, naive_sample: int) -> None:
+    print(f"sink: {server.name} on {HOST}:{server.port}")
+    print(f"machine: {machine()}")
+    url = prepare(folder, n)
+    smtp_issue, outbox_issue = schedule(url, "bench-smtp"), schedule(url, "bench-outbox")
+    sender, message = one_message(url, smtp_issue, server.port)
+    print(f"issue {ISSUE} of {CAMPAIGN.parent.name}: {n} recipients, {len(message):,} bytes each")
+
+    before = ceiling(server.port, sender, message, n, 1)
+    smtp = send_in_child(url, smtp_issue, "smtp", server.port, folder / "unused")
+    after = ceiling(server.port, sender, message, n, smtp["connections"])
+    outbox = send_in_child(url, outbox_issue, "outbox", server.port, folder / "outbox")
+    shutil.rmtree(folder / "outbox", ignore_errors=True)
+    assert smtp["sent"] == outbox["sent"] == n, (smtp, outbox)
+
+    big_url = prepare(folder, 10 * n)
+    big = send_in_child(big_url, schedule(big_url, "bench-smtp"), "smtp", server.port, folder)
+    assert big["sent"] == 10 * n, big
+    per_message = naive(naive_sample)
+
+    rates = {
+        "ceiling": n / min(before, after),
+        "briefcast": n / smtp["seconds"],
+        "outbox": n / outbox["seconds"],
+        "naive": 1 / per_message,
+    }
+    print(
+        f"ceiling:   {rates['ceiling']:8.0f} messages/s  (smtplib, one prebuilt message, "
+        f"{smtp['connections']} connection(s); {n / before:.0f} before, {n / after:.0f} after)"
+    )
+    print(f"briefcast: {rates['briefcast']:8.0f} messages/s  (SQLite ledger, SMTP to the sink)")
+    print(f"outbox:    {rates['outbox']:8.0f} messages/s  (SQLite ledger, Maildir folder)")
+    print(f"naive:     {rates['naive']:8.1f} messages/s  (from scratch, {naive_sample} timed)")
+    print(f"peak RSS of the briefcast run: {smtp['peak_rss_mb']:.0f} MB at {n}, ", end="")
+    print(f"{big['peak_rss_mb']:.0f} MB at {10 * n} ({10 * n / big['seconds']:.0f} messages/s)")
+    figures = {
+        "recipients": n,
+        "message_bytes": len(message),
+        "ceiling_per_s": round(rates["ceiling"]),
+        "briefcast_per_s": round(rates["briefcast"]),
+        "outbox_per_s": round(rates["outbox"]),
+        "naive_per_s": round(rates["naive"], 1),
+        "briefcast/ceiling": round(rates["briefcast"] / rates["ceiling"], 2),
+        "briefcast/naive": round(rates["briefcast"] / rates["naive"]),
+        "outbox/smtp": round(rates["outbox"] / rates["briefcast"], 2),
+        "peak_rss_mb": round(smtp["peak_rss_mb"]),
+        "peak_rss_mb_10x": round(big["peak_rss_mb"]),
+        "peak_rss_mb_growth": round(big["peak_rss_mb"] - smtp["peak_rss_mb"]),
+    }
+    for name, value in figures.items():
+        print(f"{name}: {value}")
+
+
+if __name__ == "__main__":
+    main()
