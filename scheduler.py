@@ -20,6 +20,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -206,7 +207,16 @@ def worker_id() -> str:
 
 
 class Worker:
-    """Runs due issues: a scheduler over the job store, a stop event, and the send loop."""
+    """Runs due issues: a scheduler over the job store, a stop event, and the send loop.
+
+    Several workers can share a PostgreSQL database (store/locks.py): the one holding the
+    scheduler lock runs the scheduler, which starts each issue when it is due (its state becomes
+    sending); every worker, that one included, looks every `send_poll_seconds` for issues being
+    sent and joins in, the ledger sharing out the rows (FOR UPDATE SKIP LOCKED). A worker made
+    with `schedule=False` (`briefcast worker --no-scheduler`) only sends; the others keep trying
+    for the scheduler lock, so one of them takes over within seconds when the leader dies.
+    On SQLite there is one worker, and it leads.
+    """
 
     def __init__(
         self,
@@ -216,8 +226,11 @@ class Worker:
         open_transport: Callable[[Settings], object] | None = None,
         clock: Callable[[], datetime] = utcnow,
         poll_seconds: float = 15.0,
+        schedule: bool = True,
+        send_poll_seconds: float = 2.0,
     ) -> None:
         from briefcast.store import connect
+        from briefcast.store.locks import WorkerLocks
 
         self.settings = settings
         self.engine = engine or connect(settings)
@@ -229,6 +242,15 @@ class Worker:
         self._open_transport = open_transport
         self._running: set[int] = set()
         self._lock = threading.Lock()
+        self.schedule = schedule
+        self.send_poll_seconds = send_poll_seconds
+        self.locks = WorkerLocks(self.engine, self.id)
+        self.leading = False
+        # Issues whose rest cannot go before a moment (retries, the daily cap): not joined till
+        # then.
+        self._waiting: dict[int, datetime] = {}
+        self._senders = ThreadPoolExecutor(max_workers=4, thread_name_prefix="send")
+        self._poller: threading.Thread | None = None
         self.scheduler = make_scheduler(self.engine, settings)
         # An issue counts as running from the moment its job is handed to the thread pool, so a
         # reconcile meanwhile does not make it a second job.
@@ -237,10 +259,24 @@ class Worker:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Reconcile (re-creating lost jobs, resuming issues left sending), then run in the
-        background until stop()."""
+        """Take this worker's locks (WorkerLockError if another worker excludes it), lead if
+        the scheduler is free, and run in the background until stop()."""
         global _current
         _current = self
+        self.locks.acquire()
+        if self.schedule and self.locks.try_lead():
+            self._lead()
+        self._poller = threading.Thread(target=self._poll, name="send-poll", daemon=True)
+        self._poller.start()
+        role = "runs the scheduler" if self.leading else "sends only"
+        if self.schedule and not self.leading:
+            role = "sends; another worker runs the scheduler, this one takes over if it stops"
+        log.info("worker %s started (transport %s): %s", self.id, self.settings.transport, role)
+
+    def _lead(self) -> None:
+        """Run the scheduler: reconcile (re-creating lost jobs, resuming issues left sending),
+        then let due jobs run."""
+        self.leading = True
         self.scheduler.start(paused=True)
         self.reconcile(resume_sending=True)
         self.scheduler.add_job(
@@ -255,17 +291,56 @@ class Worker:
             replace_existing=True,
         )
         self.scheduler.resume()
-        log.info("worker %s started (transport %s)", self.id, self.settings.transport)
+
+    def _step_down(self) -> None:
+        """The scheduler lock was lost (its connection broke): stop scheduling at once; the
+        sends under way go on, and the poll tries for the lock again."""
+        self.leading = False
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.scheduler = make_scheduler(self.engine, self.settings)
+        self.scheduler.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
 
     def stop(self) -> None:
         """Let in-flight messages finish, then shut the scheduler down."""
         global _current
         self.stop_event.set()
+        if self._poller is not None:
+            self._poller.join()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        self._senders.shutdown(wait=True)
+        self.locks.release()
         if _current is self:
             _current = None
         log.info("worker %s stopped", self.id)
+
+    # -- the poll: leadership, and issues being sent ---------------------------------------
+
+    def _poll(self) -> None:
+        while not self.stop_event.wait(self.send_poll_seconds):
+            try:
+                self.poll_once()
+            except Exception as error:  # the database away for a moment: try again next time
+                log.error("worker %s: poll failed: %s", self.id, str(error).splitlines()[0])
+
+    def poll_once(self) -> None:
+        """Keep or take the scheduler lock, and join every issue being sent."""
+        if self.leading and not self.locks.still_leading():
+            log.warning("worker %s: lost the scheduler lock; stops scheduling", self.id)
+            self._step_down()
+        elif self.schedule and not self.leading and self.locks.try_lead():
+            log.info("worker %s: took over the scheduler", self.id)
+            self._lead()
+        with self.engine.connect() as conn:
+            sending = store.issues_in_states(conn, (IssueState.SENDING,))
+        now = self.clock()
+        for issue in sending:
+            with self._lock:
+                if issue.id in self._running or self._waiting.get(issue.id, now) > now:
+                    continue
+                self._running.add(issue.id)
+            self._senders.submit(self.run_issue, issue.id)
 
     def run_forever(self) -> None:
         """`briefcast worker`: until SIGTERM or SIGINT, which let in-flight messages finish."""
@@ -279,20 +354,31 @@ class Worker:
             self.stop()
 
     def run_once(self) -> None:
-        """`briefcast worker --once`: reconcile, send whatever is due now, and return."""
+        """`briefcast worker --once`: reconcile, send whatever is due now, and return. Without
+        the scheduler (`--no-scheduler`, or another worker leads) only issues being sent."""
         global _current
         _current = self
-        self.scheduler.start(paused=True)  # the job store only: nothing runs by itself
+        self.locks.acquire()
+        lead = self.schedule and self.locks.try_lead()
+        states = (IssueState.SCHEDULED, IssueState.SENDING) if lead else (IssueState.SENDING,)
+        if lead:
+            self.leading = True
+            self.scheduler.start(paused=True)  # the job store only: nothing runs by itself
         try:
-            self.reconcile(resume_sending=True)
+            if lead:
+                self.reconcile(resume_sending=True)
             with self.engine.begin() as conn:
-                due = store.issues_in_states(conn, (IssueState.SCHEDULED, IssueState.SENDING))
+                due = store.issues_in_states(conn, states)
             for issue in due:
                 if issue.planned_at <= self.clock() and not self.stop_event.is_set():
                     self.run_issue(issue.id)
-            self.reconcile()
+            if lead:
+                self.reconcile()
         finally:
-            self.scheduler.shutdown(wait=False)
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+            self.leading = False
+            self.locks.release()
             _current = None
 
     def _on_submitted(self, event: JobSubmissionEvent) -> None:
@@ -321,6 +407,7 @@ class Worker:
     def run_issue(self, issue_id: int) -> None:
         with self._lock:
             self._running.add(issue_id)
+            self._waiting.pop(issue_id, None)
         try:
             self._run_issue(issue_id)
         except BriefcastError as error:  # expected: say it in one line
@@ -379,15 +466,21 @@ class Worker:
         summary = f"sent {counts.sent}, failed {counts.failed}, bounced {counts.bounced}"
         if report.paused_reason:
             log.warning("%s: paused: %s (%s)", label, report.paused_reason, summary)
+        elif report.waiting_until and counts.queued == 0:
+            log.info("%s: the last %d are being sent by other workers", label, counts.sending)
+            with self._lock:
+                self._waiting[issue_id] = report.waiting_until
         elif report.waiting_until:
             log.info(
-                "%s: the daily limit is reached; %d more from %s (%s)",
+                "%s: the daily limit is reached or retries wait; %d more from %s (%s)",
                 label,
                 counts.queued,
                 _when(report.waiting_until),
                 summary,
             )
-            if not self.stop_event.is_set():
+            with self._lock:
+                self._waiting[issue_id] = report.waiting_until
+            if self.leading and self.scheduler.running and not self.stop_event.is_set():
                 add_job(self.scheduler, issue_id, report.waiting_until, label)
         elif self.stop_event.is_set():
             log.info("%s: stopped with %d to send (%s)", label, counts.remaining, summary)

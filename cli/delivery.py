@@ -84,20 +84,28 @@ def schedule(campaign: Path, approved_by: str) -> None:
 
 @app.command()
 @click.option("--once", is_flag=True, help="Send what is due now, then exit (for cron).")
-def worker(once: bool) -> None:
+@click.option(
+    "--no-scheduler",
+    "send_only",
+    is_flag=True,
+    help="Only send issues that are being sent; never run the scheduler (PostgreSQL).",
+)
+def worker(once: bool, send_only: bool) -> None:
     """Run the scheduler: send each issue at its time until stopped (SIGTERM or Ctrl-C).
 
     On start it re-creates lost jobs, resumes an issue a crash left half-sent, and applies the
     missed-window policy to issues whose time passed while no worker ran. The same as
-    `python scheduler.py`.
+    `python scheduler.py`. On PostgreSQL any number of workers can run: one runs the scheduler
+    (another takes over if it stops) and all of them send; give each its own
+    BRIEFCAST_WORKER_ID. SQLite takes one worker.
 
-    Example: briefcast worker
+    Example: briefcast worker --no-scheduler
     """
     from briefcast.scheduler import Worker, configure_logging
 
     configure_logging()
     settings = Settings.from_env()
-    runner = Worker(settings)
+    runner = Worker(settings, schedule=not send_only)
     try:
         if once:
             runner.run_once()
