@@ -14,7 +14,7 @@ Sink handler in a subprocess; the first line says which.
 - outbox: the same, to a Maildir folder instead of the sink.
 - naive: what it costs to make each person's message from scratch (Jinja -> MJML -> premailer ->
   the email package), timed on a sample and extrapolated. Sending is not counted, which flatters
-  it.
+  it. Beside it, what building one message from the compiled skeleton costs (a sample of 2000).
 - peak resident memory of the briefcast run at N and at 10 x N, each its own process's peak.
 
 It ends with one `name: value` line per figure, for scripts.
@@ -210,8 +210,9 @@ def peak_rss_mb() -> float:
 # -- the ceiling and the naive way ---------------------------------------------------------------
 
 
-def one_message(url: str, issue_id: int, port: int) -> tuple[str, bytes]:
-    """(envelope sender, message) as briefcast sends it to its first recipient."""
+def one_message(url: str, issue_id: int, port: int, sample: int) -> tuple[str, bytes, float]:
+    """(envelope sender, message) as briefcast sends it to its first recipient, and the seconds
+    building one takes (personalising, signing the links, filling the skeleton), on a sample."""
     from briefcast.delivery.outgoing import IssueMessages
     from briefcast.delivery.tokens import Signer
     from briefcast.store import ledger, open_database
@@ -220,10 +221,16 @@ def one_message(url: str, issue_id: int, port: int) -> tuple[str, bytes]:
     with engine.connect() as conn:
         issue = ledger.load_issue(conn, issue_id)
     engine.dispose()
-    row = ledger.Claimed(1, 1, "person.0@example.org", "Person Number0", "Police", True, 0)
     messages = IssueMessages(issue, settings_for(url, "smtp", port, Path()), Signer(SECRET))
-    outgoing = messages.build(row, datetime.now(UTC))
-    return outgoing.sender, outgoing.data
+    rows = [
+        ledger.Claimed(n, n, f"person.{n}@example.org", f"Person Number{n}", "Police", True, 0)
+        for n in range(1, sample + 1)
+    ]
+    now = datetime.now(UTC)
+    start = time.perf_counter()
+    for row in rows:
+        outgoing = messages.build(row, now)
+    return outgoing.sender, outgoing.data, (time.perf_counter() - start) / sample
 
 
 def ceiling(port: int, sender: str, message: bytes, count: int, connections: int) -> float:
@@ -320,7 +327,7 @@ def run(folder: Path, server: Sink, n: int, naive_sample: int) -> None:
     print(f"machine: {machine()}")
     url = prepare(folder, n)
     smtp_issue, outbox_issue = schedule(url, "bench-smtp"), schedule(url, "bench-outbox")
-    sender, message = one_message(url, smtp_issue, server.port)
+    sender, message, build = one_message(url, smtp_issue, server.port, min(n, 2000))
     print(f"issue {ISSUE} of {CAMPAIGN.parent.name}: {n} recipients, {len(message):,} bytes each")
 
     before = ceiling(server.port, sender, message, n, 1)
@@ -348,6 +355,10 @@ def run(folder: Path, server: Sink, n: int, naive_sample: int) -> None:
     print(f"briefcast: {rates['briefcast']:8.0f} messages/s  (SQLite ledger, SMTP to the sink)")
     print(f"outbox:    {rates['outbox']:8.0f} messages/s  (SQLite ledger, Maildir folder)")
     print(f"naive:     {rates['naive']:8.1f} messages/s  (from scratch, {naive_sample} timed)")
+    print(
+        f"building one message: {build * 1e6:.0f} us from the skeleton, "
+        f"{per_message * 1e3:.1f} ms from scratch ({per_message / build:.0f} times)"
+    )
     print(f"peak RSS of the briefcast run: {smtp['peak_rss_mb']:.0f} MB at {n}, ", end="")
     print(f"{big['peak_rss_mb']:.0f} MB at {10 * n} ({10 * n / big['seconds']:.0f} messages/s)")
     figures = {
@@ -360,6 +371,9 @@ def run(folder: Path, server: Sink, n: int, naive_sample: int) -> None:
         "briefcast/ceiling": round(rates["briefcast"] / rates["ceiling"], 2),
         "briefcast/naive": round(rates["briefcast"] / rates["naive"]),
         "outbox/smtp": round(rates["outbox"] / rates["briefcast"], 2),
+        "build_us": round(build * 1e6),
+        "naive_build_us": round(per_message * 1e6),
+        "naive_build/build": round(per_message / build),
         "peak_rss_mb": round(smtp["peak_rss_mb"]),
         "peak_rss_mb_10x": round(big["peak_rss_mb"]),
         "peak_rss_mb_growth": round(big["peak_rss_mb"] - smtp["peak_rss_mb"]),
