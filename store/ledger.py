@@ -505,12 +505,12 @@ def _set_status(
 
 # -- the two statements run for every message -----------------------------------------------------
 #
-# The send loop commits once per message: the outcome of the one before and the reservation of the
-# next. Through SQLAlchemy each statement costs several times what SQLite itself takes (compiling
-# or looking up the statement, the result object), which at thousands of messages a second is
-# most of the database's share; so these two go straight to the driver's cursor, inside the
-# caller's transaction. The SQL is written once with :name parameters; psycopg gets %(name)s
-# (and prepares a statement it runs often by itself).
+# The send loop commits once per message: the outcome of the one before (commit_sent), with the
+# reservation of the next when limits count. Through SQLAlchemy each statement costs several
+# times what SQLite itself takes (compiling or looking up the statement, the result object),
+# which at a thousand messages a second is most of the database's share; so these go straight to
+# the driver's cursor. The SQL is written once with :name parameters; psycopg gets %(name)s (and
+# prepares a statement it runs often by itself). Any other driver goes through SQLAlchemy.
 
 _RESERVE = f"""
     UPDATE deliveries SET attempted_at = :now, updated_at = :now
