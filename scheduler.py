@@ -37,6 +37,7 @@ from briefcast.errors import BriefcastError
 from briefcast.settings import Settings
 from briefcast.store import campaigns as store
 from briefcast.store.campaigns import IssueRecord
+from briefcast.store.engine import reading
 from briefcast.store.schema import IssueState, utcnow
 
 log = logging.getLogger("briefcast.worker")
@@ -332,7 +333,7 @@ class Worker:
         elif self.schedule and not self.leading and self.locks.try_lead():
             log.info("worker %s: took over the scheduler", self.id)
             self._lead()
-        with self.engine.connect() as conn:
+        with reading(self.engine).connect() as conn:  # SQLite: no write lock for a look
             sending = store.issues_in_states(conn, (IssueState.SENDING,))
         now = self.clock()
         for issue in sending:
