@@ -536,13 +536,13 @@ def commit_sent(
     On SQLite and psycopg it goes straight to the driver's connection: SQLAlchemy's begin and
     commit (and the SQLite BEGIN hook of store/engine.py) cost more than the commit itself.
     """
-    params = {"id": delivery_id, "message_id": message_id, "now": sent_at}
-    params["attempted"] = attempted_at or sent_at
     if not _fast(conn):
         with conn.begin():
             commit_quickly(conn)
-            _hot(conn, _SENT, **params)
+            record_sent(conn, delivery_id, message_id, sent_at, attempted_at)
         return
+    params = {"id": delivery_id, "message_id": message_id, "now": sent_at}
+    params["attempted"] = attempted_at or sent_at
     driver = conn.connection.driver_connection
     cursor = driver.cursor()
     sql, values = _for_driver(conn.dialect.name, _SENT), _driver_values(conn, params)

@@ -55,6 +55,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _enum_check(column: str, enum: type[StrEnum], name: str) -> CheckConstraint:
+    """A column restricted to an enum's values, checked by the database too."""
+    return CheckConstraint(
+        f"{column} IN (" + ", ".join(f"'{v.value}'" for v in enum) + ")", name=name
+    )
+
+
 def _created_at() -> Column[datetime]:
     return Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow)
 
@@ -135,10 +142,7 @@ suppressions = Table(
     Column("created_by", String(200), nullable=False),
     _created_at(),
     CheckConstraint("address IS NOT NULL OR address_hash IS NOT NULL", name="address_or_hash"),
-    CheckConstraint(
-        "reason IN (" + ", ".join(f"'{r.value}'" for r in SuppressionReason) + ")",
-        name="reason",
-    ),
+    _enum_check("reason", SuppressionReason, "reason"),
 )
 
 
@@ -161,12 +165,6 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # refused for good, or out of attempts
     BOUNCED = "bounced"  # the address does not exist (5.1.x): it is now suppressed
     SKIPPED = "skipped"  # suppressed or erased after the audience was resolved
-
-
-def _enum_check(column: str, enum: type[StrEnum], name: str) -> CheckConstraint:
-    return CheckConstraint(
-        f"{column} IN (" + ", ".join(f"'{v.value}'" for v in enum) + ")", name=name
-    )
 
 
 campaigns = Table(
