@@ -3,8 +3,9 @@
     send_issue(engine, issue_id, transport, settings, worker_id="worker-1") -> SendReport
 
 Exactly once, and the bound after a crash: a row's outcome is committed after the transport
-accepted it and before the next message goes (in the same transaction as the next message's
-reservation: one commit per message), and a SENT row is never claimed again. So re-runs,
+accepted it and before the next message can be accepted (one commit per message: with the next
+message's reservation under a limit, else by the transport while the relay answers the next
+MAIL FROM, before that message's data ends), and a SENT row is never claimed again. So re-runs,
 restarts and re-schedules never repeat a recorded message. After a hard crash (kill -9) the only
 message that can go twice is the one in flight at that moment, at most one per open connection
 (one per worker here): it was handed over but its outcome not yet recorded, so the row is still
@@ -16,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum, auto
@@ -25,7 +26,7 @@ from sqlalchemy import Connection, Engine
 
 from briefcast.delivery.limits import GRANTED, RateLimiter, Reservation
 from briefcast.delivery.message import MessageError
-from briefcast.delivery.outgoing import IssueMessages
+from briefcast.delivery.outgoing import IssueMessages, Outgoing
 from briefcast.delivery.tokens import Signer, signing_key
 from briefcast.delivery.transports.base import (
     Envelope,
@@ -60,8 +61,13 @@ class RetryPolicy:
     # Failures in a row (any recipient) that pause the issue: something is wrong with the relay
     # or the message, not with one person.
     pause_after: int = 10
-    # Rows claimed per transaction (fewer under a per-minute limit: a minute's worth).
+    # Rows claimed per transaction: at least batch_size, and as many as about batch_seconds of
+    # sending at the last batch's pace, up to max_batch (never more than a per-minute limit).
+    # A fast relay then needs fewer claims and folds per message; a pause or cancel still takes
+    # effect within about a second, or within batch_size messages on a slow relay.
     batch_size: int = 50
+    batch_seconds: float = 1.0
+    max_batch: int = 500
     # A claim held this long without an attempt is taken to be a dead worker's.
     lease: timedelta = timedelta(minutes=15)
     # A retry due sooner than this is waited for; a later one ends the run with waiting_until.
@@ -70,6 +76,11 @@ class RetryPolicy:
     def delay(self, attempts: int) -> timedelta:
         """The wait before the next attempt, after `attempts` attempts have failed."""
         return self.delays[min(attempts, len(self.delays)) - 1]
+
+    def next_batch_size(self, sent: int, seconds: float) -> int:
+        """About `batch_seconds` of sending at the pace of the batch just sent, within bounds."""
+        pace = int(sent / max(seconds, 1e-3) * self.batch_seconds)
+        return max(self.batch_size, min(self.max_batch, pace))
 
 
 @dataclass(frozen=True)
@@ -184,6 +195,7 @@ class _SendRun:
     unwritten: list[Callable[[Connection], None]] = field(default_factory=list)
     unwritten_sent: tuple[int, str, datetime, datetime] | None = None
     claimed_at: datetime | None = None  # when the batch being sent was claimed
+    prepared: tuple[int, Outgoing] | None = None  # the next row's message, built ahead
     last_progress: float = float("-inf")
 
     @contextmanager
@@ -197,6 +209,7 @@ class _SendRun:
                 write(self.conn)
             self.unwritten.clear()
             self.unwritten_sent = None
+            ledger.fold_sent(self.conn, self.issue_id, self.worker_id)
             yield self.conn
 
     def write_outcomes(self) -> None:
@@ -206,7 +219,8 @@ class _SendRun:
                 pass
         elif self.unwritten_sent is not None:
             assert self.conn is not None
-            ledger.commit_sent(self.conn, *self.unwritten_sent)
+            delivery_id, message_id, sent_at, _attempted_at = self.unwritten_sent
+            ledger.commit_sent(self.conn, delivery_id, message_id, sent_at)
             self.unwritten_sent = None
 
     def loop(self) -> SendReport:
@@ -219,6 +233,7 @@ class _SendRun:
         batch_size = self.limiter.batch_size(self.retry.batch_size)
         while not self.stop.is_set():
             self.claimed_at = self.clock()
+            started = time.monotonic()
             with self.transaction() as conn:
                 batch = ledger.claim_batch(
                     conn, self.issue_id, self.worker_id, batch_size, self.claimed_at
@@ -228,6 +243,8 @@ class _SendRun:
                 if report is not None:
                     return report
                 self.report_progress()
+                pace = self.retry.next_batch_size(len(batch), time.monotonic() - started)
+                batch_size = self.limiter.batch_size(pace)
                 continue
             report = self.nothing_due()
             if report is not None:
@@ -246,7 +263,8 @@ class _SendRun:
                 continue
             if not reservation.granted:  # the day's cap is spent
                 return self.give_back(batch[index:], waiting_until=reservation.wait_until)
-            outcome, error = self.send_one(row)
+            upcoming = batch[index + 1] if index + 1 < len(batch) else None
+            outcome, error = self.send_one(row, upcoming)
             if outcome is _Outcome.UNAVAILABLE:
                 return self.pause(batch[index:], error)
             if outcome is _Outcome.FAILED and self.failures_in_a_row >= self.retry.pause_after:
@@ -260,8 +278,8 @@ class _SendRun:
         if self.limiter.counts_nothing and self.clock() - self.claimed_at < self.retry.lease / 2:
             # Nothing to count, and a claim this fresh cannot have been taken back (that needs
             # its lease to lapse): the claim is the reservation; the outcome records the attempt.
-            # The last message's outcome is committed now, before the next goes.
-            self.write_outcomes()
+            # The last message's outcome is committed by the transport's `meanwhile`, before the
+            # next can be accepted (send_one).
             return GRANTED
         while True:
             with self.transaction() as conn:
@@ -274,19 +292,28 @@ class _SendRun:
             if not self.wait_until(reservation.wait_until):
                 return None
 
-    def send_one(self, row: Claimed) -> tuple[_Outcome, str]:
-        """Hand one message over; its outcome is written with the next transaction."""
+    def send_one(self, row: Claimed, upcoming: Claimed | None) -> tuple[_Outcome, str]:
+        """Hand one message over; its outcome is written before the next can be accepted.
+
+        The transport commits the last outcome (`meanwhile`) while the relay answers MAIL FROM,
+        and builds the `upcoming` row's message (`idle`) while the relay reads this one.
+        """
         assert self.messages is not None
         now = self.clock()
         try:
-            outgoing = self.messages.build(row, now)
+            outgoing = self.take_prepared(row) or self.messages.build(row, now)
         except MessageError as error:  # this person's address or name cannot go in a header
             self.record(row, now, ledger.record_failed, str(error))
             return self.failed(str(error))
         except BriefcastError as error:  # DKIM signing, the skeleton: every message would fail
             return _Outcome.UNAVAILABLE, str(error)
         try:
-            self.transport.send(Envelope(outgoing.sender, outgoing.recipient), outgoing.data)
+            self.transport.send(
+                Envelope(outgoing.sender, outgoing.recipient),
+                outgoing.data,
+                meanwhile=self.write_outcomes,
+                idle=lambda: self.prepare(upcoming, now),
+            )
         except TransportUnavailable as error:
             return _Outcome.UNAVAILABLE, describe(error)
         except PermanentFailure as error:
@@ -301,6 +328,19 @@ class _SendRun:
         self.unwritten_sent = (row.delivery_id, outgoing.message_id, self.clock(), now)
         self.failures_in_a_row = 0
         return _Outcome.SENT, ""
+
+    def prepare(self, row: Claimed | None, now: datetime) -> None:
+        """Build `row`'s message ahead of its turn. A failure is left for its turn, which builds
+        it again and records why it failed."""
+        assert self.messages is not None
+        self.prepared = None
+        if row is not None:
+            with suppress(BriefcastError):
+                self.prepared = (row.delivery_id, self.messages.build(row, now))
+
+    def take_prepared(self, row: Claimed) -> Outgoing | None:
+        prepared, self.prepared = self.prepared, None
+        return prepared[1] if prepared is not None and prepared[0] == row.delivery_id else None
 
     def failed(self, error: str) -> tuple[_Outcome, str]:
         self.failures_in_a_row += 1

@@ -8,6 +8,12 @@ transaction; the caller decides where commits fall (one per message, see the sen
 Row life: QUEUED --claim--> SENDING --outcome--> SENT | FAILED | BOUNCED, or back to QUEUED (a
 retry, with next_attempt_at; or released unsent). QUEUED --claim--> SKIPPED when the person was
 suppressed or erased after the audience was resolved.
+
+A message sent is recorded in two steps, for speed: commit_sent, once per message, writes only
+its sent_at and Message-ID (columns no index covers, so the commit is cheap); fold_sent, once per
+batch, moves those rows' indexed columns (status SENT, attempted_at) in one statement. A row with
+sent_at is SENT from the first commit on, whatever its status column says: readers count with
+`delivery_status`, and nothing ever requeues or releases such a row.
 """
 
 from __future__ import annotations
@@ -52,6 +58,17 @@ from briefcast.store.suppressions import suppressed_for
 # Serialises rate-limit reservations across workers on PostgreSQL ("brfcst" in ASCII).
 RATE_LOCK_KEY = 0x627266637374
 OPEN_STATUSES = (DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value)
+# A row's status as readers must see it: recorded sent (sent_at) but not yet folded is SENT.
+delivery_status = case(
+    (
+        and_(
+            deliveries.c.status == DeliveryStatus.SENDING.value,
+            deliveries.c.sent_at.is_not(None),
+        ),
+        DeliveryStatus.SENT.value,
+    ),
+    else_=deliveries.c.status,
+)
 
 
 class LedgerError(BriefcastError):
@@ -169,9 +186,7 @@ def finish_if_done(conn: Connection, issue_id: int, now: datetime) -> bool:
         .where(
             issues.c.id == issue_id,
             issues.c.state == IssueState.SENDING.value,
-            ~exists().where(
-                deliveries.c.issue_id == issue_id, deliveries.c.status.in_(OPEN_STATUSES)
-            ),
+            ~exists().where(deliveries.c.issue_id == issue_id, delivery_status.in_(OPEN_STATUSES)),
         )
         .values(state=IssueState.SENT.value, finished_at=_utc(now))
     )
@@ -337,6 +352,7 @@ def release(conn: Connection, delivery_ids: Sequence[int], worker_id: str) -> in
             deliveries.c.id.in_(delivery_ids),
             deliveries.c.status == DeliveryStatus.SENDING.value,
             deliveries.c.claimed_by == worker_id,
+            deliveries.c.sent_at.is_(None),
         )
     ).rowcount
 
@@ -351,7 +367,8 @@ def requeue_abandoned(
     """Return to QUEUED the rows of a dead worker: those claimed by `worker_id` (this worker,
     starting again after a crash) or whose claim and last attempt are older than `claimed_before`
     (a lease another worker let lapse). A message that was in flight when its worker died is
-    sent again: that is the one possible duplicate per connection (docs/delivery.md)."""
+    sent again: that is the one possible duplicate per connection (docs/delivery.md). Rows it
+    recorded sent before it died are folded to SENT instead."""
     dead = []
     if worker_id is not None:
         dead.append(deliveries.c.claimed_by == worker_id)
@@ -365,13 +382,40 @@ def requeue_abandoned(
         )
     if not dead:
         return 0
+    conn.execute(_fold().where(deliveries.c.issue_id == issue_id, or_(*dead)))
     return conn.execute(
         _unclaim().where(
             deliveries.c.issue_id == issue_id,
             deliveries.c.status == DeliveryStatus.SENDING.value,
+            deliveries.c.sent_at.is_(None),
             or_(*dead),
         )
     ).rowcount
+
+
+def fold_sent(conn: Connection, issue_id: int, worker_id: str) -> int:
+    """Move this worker's rows that commit_sent recorded to SENT, all in one statement."""
+    return conn.execute(
+        _fold().where(deliveries.c.issue_id == issue_id, deliveries.c.claimed_by == worker_id)
+    ).rowcount
+
+
+def _fold():  # type: ignore[no-untyped-def]
+    d = deliveries.c
+    return (
+        update(deliveries)
+        .where(d.status == DeliveryStatus.SENDING.value, d.sent_at.is_not(None))
+        .values(
+            status=DeliveryStatus.SENT.value,
+            # Reserved under a limit: that attempt's time; otherwise the moment it was sent.
+            attempted_at=case((d.attempted_at >= d.claimed_at, d.attempted_at), else_=d.sent_at),
+            attempts=d.attempts + 1,
+            last_error=None,
+            claimed_by=None,
+            claimed_at=None,
+            updated_at=d.sent_at,
+        )
+    )
 
 
 def _unclaim():  # type: ignore[no-untyped-def]
@@ -520,18 +564,15 @@ _SENT = f"""
         sent_at = :now, attempted_at = :attempted, last_error = NULL, attempts = attempts + 1,
         claimed_by = NULL, claimed_at = NULL, updated_at = :now
     WHERE id = :id"""
+_SENT_AT = "UPDATE deliveries SET message_id = :message_id, sent_at = :now WHERE id = :id"
 _FAST_DRIVERS = frozenset({("sqlite", "pysqlite"), ("postgresql", "psycopg")})
 
 
-def commit_sent(
-    conn: Connection,
-    delivery_id: int,
-    message_id: str,
-    sent_at: datetime,
-    attempted_at: datetime | None = None,
-) -> None:
-    """record_sent in a transaction of its own, committed on return (quickly, as commit_quickly
-    says): the send loop's one commit per message. `conn` must not be in a transaction.
+def commit_sent(conn: Connection, delivery_id: int, message_id: str, sent_at: datetime) -> None:
+    """Record a message sent, in a transaction of its own committed on return (quickly, as
+    commit_quickly says): the send loop's one commit per message. `conn` must not be in a
+    transaction. Only sent_at and the Message-ID are written; fold_sent does the rest (see the
+    module's docstring).
 
     On SQLite and psycopg it goes straight to the driver's connection: SQLAlchemy's begin and
     commit (and the SQLite BEGIN hook of store/engine.py) cost more than the commit itself.
@@ -539,13 +580,12 @@ def commit_sent(
     if not _fast(conn):
         with conn.begin():
             commit_quickly(conn)
-            record_sent(conn, delivery_id, message_id, sent_at, attempted_at)
+            _hot(conn, _SENT_AT, id=delivery_id, message_id=message_id, now=sent_at)
         return
     params = {"id": delivery_id, "message_id": message_id, "now": sent_at}
-    params["attempted"] = attempted_at or sent_at
     driver = conn.connection.driver_connection
     cursor = driver.cursor()
-    sql, values = _for_driver(conn.dialect.name, _SENT), _driver_values(conn, params)
+    sql, values = _for_driver(conn.dialect.name, _SENT_AT), _driver_values(conn, params)
     try:
         if conn.dialect.name == "sqlite":
             # One statement outside a transaction (the module is in autocommit mode, see
@@ -602,8 +642,24 @@ def _time_for(dialect: Dialect) -> Callable[[datetime], object]:
     """A datetime as the driver stores it in deliveries' columns (SQLite: SQLAlchemy's text)."""
     if dialect.name != "sqlite":
         return lambda moment: moment
-    process = deliveries.c.attempted_at.type.dialect_impl(dialect).bind_processor(dialect)
-    return process or (lambda moment: moment)
+    storage = deliveries.c.attempted_at.type.dialect_impl(dialect)
+    if getattr(storage, "_storage_format", None) == SQLITE_TIME_FORMAT:
+        return sqlite_time  # the same text, without SQLAlchemy's dict per value
+    return storage.bind_processor(dialect) or (lambda moment: moment)
+
+
+# SQLAlchemy's default text for a DATETIME on SQLite (sqlalchemy.dialects.sqlite.DATETIME).
+SQLITE_TIME_FORMAT = (
+    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+)
+
+
+def sqlite_time(m: datetime) -> str:
+    """A datetime as SQLAlchemy writes it to SQLite (SQLITE_TIME_FORMAT), several times faster."""
+    return (
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d} "
+        f"{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}"
+    )
 
 
 # -- counting -------------------------------------------------------------------------------------
@@ -611,9 +667,9 @@ def _time_for(dialect: Dialect) -> Callable[[datetime], object]:
 
 def delivery_counts(conn: Connection, issue_id: int) -> DeliveryCounts:
     rows = conn.execute(
-        select(deliveries.c.status, func.count())
+        select(delivery_status, func.count())
         .where(deliveries.c.issue_id == issue_id)
-        .group_by(deliveries.c.status)
+        .group_by(delivery_status)
     )
     return DeliveryCounts(**{status: count for status, count in rows})
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
+from briefcast.store.ledger import delivery_status
 from briefcast.store.schema import (
     acknowledgements,
     campaigns,
@@ -126,7 +127,7 @@ def sent_to(conn: Connection, recipient_id: int) -> list[SentRecord]:
             i.subject,
             li.slug,
             li.name,
-            d.status,
+            delivery_status,
             d.attempts,
             d.sent_at,
             d.message_id,

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, or_, select
 
+from briefcast.store.ledger import delivery_status
 from briefcast.store.schema import (
     DeliveryStatus,
     SuppressionReason,
@@ -128,8 +129,8 @@ def group_counts(conn: Connection, campaign_id: int) -> list[GroupCounts]:
         select(
             *keys,
             func.count().label("audience"),
-            *(_count(d.status == status.value) for status in _FINAL),
-            _count(d.status.in_(PENDING)),
+            *(_count(delivery_status == status.value) for status in _FINAL),
+            _count(delivery_status.in_(PENDING)),
             _count(_unsubscribed(window)),
             func.count(acknowledgements.c.id),
         )
@@ -151,7 +152,7 @@ def people(conn: Connection, campaign_id: int) -> list[PersonRow]:
             r.name,
             r.organisation,
             li.name,
-            d.status,
+            delivery_status,
             _unsubscribed(window),
             a.created_at,
             a.reflection,

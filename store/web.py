@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, literal, or_, select
 
+from briefcast.store.ledger import delivery_status
 from briefcast.store.schema import (
     DeliveryStatus,
     IssueState,
@@ -294,7 +295,7 @@ def example_delivery(conn: Connection, campaign_id: int) -> int | None:
         )
         .where(
             issues.c.campaign_id == campaign_id,
-            d.status == DeliveryStatus.SENT.value,
+            delivery_status == DeliveryStatus.SENT.value,
             d.recipient_id.is_not(None),
         )
         .order_by(li.unsubscribe_offered.desc(), issues.c.number, d.id)

@@ -8,6 +8,7 @@ it never builds or changes a message, so every transport sends exactly what was 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
@@ -34,8 +35,25 @@ class Transport(Protocol):
     def close(self) -> None:
         """Release the connection; idempotent."""
 
-    def send(self, envelope: Envelope, message: bytes) -> None:
-        """Hand over one message (CRLF line endings), or raise a TransportError subclass."""
+    def send(
+        self,
+        envelope: Envelope,
+        message: bytes,
+        meanwhile: Callable[[], None] | None = None,
+        idle: Callable[[], None] | None = None,
+    ) -> None:
+        """Hand over one message (CRLF line endings), or raise a TransportError subclass.
+
+        Two optional callbacks let the caller work while the transport would only wait:
+        - `meanwhile` is called once, before the message can be accepted (before the end of the
+          data on SMTP, before the file appears in the outbox), and always if send() returns;
+          SMTP calls it while the relay answers MAIL FROM. The send loop commits the previous
+          message's outcome there: the commit the exactly-once rule needs then costs no time.
+          If it raises, the message is not handed over and the error comes out of send().
+        - `idle` may be called once, while the relay reads the message and before its reply; a
+          transport that never waits ignores it. Only for work that does not depend on this
+          message's outcome (the send loop builds the next message there).
+        """
 
     def __enter__(self) -> Self: ...
 
@@ -95,6 +113,17 @@ def check_envelope(envelope: Envelope) -> None:
 
 
 _UNSAFE = re.compile(r"[\x00-\x20<>\x7f]")  # one regex: this runs for every message
+
+
+def once(meanwhile: Callable[[], None] | None) -> Callable[[], None]:
+    """`meanwhile` made safe to call at every place a transport may need it: it runs once."""
+    pending = [meanwhile] if meanwhile is not None else []
+
+    def call() -> None:
+        if pending:
+            pending.pop()()
+
+    return call
 
 
 class TransportBase:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -30,6 +31,14 @@ class MemoryTransport(TransportBase):
     def open(self) -> None:
         self.opened += 1
 
-    def send(self, envelope: Envelope, message: bytes) -> None:
+    def send(
+        self,
+        envelope: Envelope,
+        message: bytes,
+        meanwhile: Callable[[], None] | None = None,
+        idle: Callable[[], None] | None = None,  # nothing to wait for
+    ) -> None:
         check_envelope(envelope)
+        if meanwhile is not None:
+            meanwhile()
         self.outbox.append(Sent(envelope, bytes(message)))

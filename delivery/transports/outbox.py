@@ -22,6 +22,7 @@ import itertools
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from briefcast.delivery.transports.base import (
@@ -58,22 +59,43 @@ class OutboxTransport(TransportBase):
     def close(self) -> None:
         self._opened = False
 
-    def send(self, envelope: Envelope, message: bytes) -> None:
+    def send(
+        self,
+        envelope: Envelope,
+        message: bytes,
+        meanwhile: Callable[[], None] | None = None,
+        idle: Callable[[], None] | None = None,  # nothing to wait for
+    ) -> None:
         check_envelope(envelope)
         self.open()
         name = self._unique_name()
         temporary, final = self.folder / "tmp" / name, self.folder / "new" / name
         try:
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                _write_all(descriptor, delivered_to(envelope.recipient), bytes(message))
-            finally:
-                os.close(descriptor)
-            os.rename(temporary, final)
-        except OSError as error:
-            # A full disk or a folder made read-only fails every message alike: a person acts.
+            self._write(temporary, delivered_to(envelope.recipient), bytes(message))
+            if meanwhile is not None:
+                meanwhile()  # not in new/ yet: if this raises, nothing was handed over
+            self._move(temporary, final)
+        except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+            raise
+
+    # A full disk or a folder made read-only fails every message alike: a person acts.
+
+    def _write(self, path: Path, *chunks: bytes) -> None:
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                _write_all(descriptor, *chunks)
+            finally:
+                os.close(descriptor)
+        except OSError as error:
+            raise self._unavailable("cannot write to the outbox folder", error) from None
+
+    def _move(self, temporary: Path, final: Path) -> None:
+        try:
+            os.rename(temporary, final)
+        except OSError as error:
             raise self._unavailable("cannot write to the outbox folder", error) from None
 
     def _unique_name(self) -> str:

@@ -220,3 +220,120 @@ def test_attempts_since_counts_every_issue(engine):
         assert ledger.attempts_since(conn, NOW - timedelta(seconds=1)) == 4
         assert ledger.attempts_since(conn, NOW) == 0  # the window is open at its start
         assert ledger.oldest_attempt_since(conn, NOW - timedelta(hours=1)) == NOW
+
+
+# -- a message recorded sent in two steps: commit_sent per message, fold_sent per batch ----------
+
+
+def recorded_sent(engine, issue_id, count, worker="worker-1"):
+    """`count` claimed rows recorded by commit_sent (as the send loop does), not yet folded."""
+    add_list(engine, "police")
+    add_people(engine, "police", people(count + 1))
+    resolve(engine, issue_id)
+    start(engine, issue_id)
+    claimed = claim(engine, issue_id, worker=worker)
+    with engine.connect() as conn:
+        for n, row in enumerate(claimed[:count]):
+            ledger.commit_sent(conn, row.delivery_id, f"<{n}@example.org>", NOW + timedelta(n))
+    return claimed
+
+
+def rows_by_id(engine):
+    with engine.connect() as conn:
+        return {row.id: row for row in conn.execute(select(deliveries))}
+
+
+def test_a_message_committed_sent_counts_as_sent_before_it_is_folded(engine):
+    issue_id = add_issue(engine, ["police"])
+    first, unsent = recorded_sent(engine, issue_id, 1)
+    row = rows_by_id(engine)[first.delivery_id]
+    assert (row.status, row.message_id) == ("sending", "<0@example.org>")  # not folded yet
+    assert counts(engine, issue_id) == DeliveryCounts(sent=1, sending=1)
+
+    with engine.begin() as conn:
+        assert ledger.fold_sent(conn, issue_id, "worker-2") == 0  # another worker's rows
+        assert ledger.fold_sent(conn, issue_id, "worker-1") == 1
+        assert ledger.fold_sent(conn, issue_id, "worker-1") == 0
+    row = rows_by_id(engine)[first.delivery_id]
+    assert (row.status, row.attempts, row.claimed_by, row.last_error) == ("sent", 1, None, None)
+    # No reservation under a limit was made: the attempt is counted at the moment it was sent.
+    assert ledger._aware(row.attempted_at) == ledger._aware(row.sent_at) == NOW
+    assert counts(engine, issue_id) == DeliveryCounts(sent=1, sending=1)
+    assert rows_by_id(engine)[unsent.delivery_id].status == "sending"
+
+
+def test_folding_keeps_the_attempt_a_limit_reserved(engine):
+    issue_id = add_issue(engine, ["police"])
+    add_list(engine, "police")
+    add_people(engine, "police", people(1))
+    resolve(engine, issue_id)
+    start(engine, issue_id)
+    [row] = claim(engine, issue_id, now=NOW)
+    reserved = NOW + timedelta(seconds=5)
+    with engine.begin() as conn:
+        assert ledger.reserve_attempt(conn, row.delivery_id, "worker-1", reserved)
+    with engine.connect() as conn:
+        ledger.commit_sent(conn, row.delivery_id, "<1@example.org>", reserved + timedelta(1))
+    with engine.begin() as conn:
+        ledger.fold_sent(conn, issue_id, "worker-1")
+        assert ledger.oldest_attempt_since(conn, NOW) == reserved
+
+
+def test_a_dead_workers_messages_recorded_sent_are_folded_not_sent_again(engine):
+    issue_id = add_issue(engine, ["police"])
+    sent, unsent = recorded_sent(engine, issue_id, 1)
+    with engine.begin() as conn:
+        # It starts again after a kill -9: the row it recorded is SENT, the other goes back.
+        assert ledger.requeue_abandoned(conn, issue_id, worker_id="worker-1") == 1
+    assert counts(engine, issue_id) == DeliveryCounts(queued=1, sent=1)
+    rows = rows_by_id(engine)
+    assert (rows[sent.delivery_id].status, rows[unsent.delivery_id].status) == ("sent", "queued")
+    assert [row.delivery_id for row in claim(engine, issue_id)] == [unsent.delivery_id]
+
+
+def test_a_lapsed_lease_folds_what_was_recorded_sent(engine):
+    issue_id = add_issue(engine, ["police"])
+    sent, unsent = recorded_sent(engine, issue_id, 1, worker="worker-9")
+    with engine.begin() as conn:
+        later = NOW + timedelta(hours=1)
+        assert ledger.requeue_abandoned(conn, issue_id, claimed_before=later) == 1
+    rows = rows_by_id(engine)
+    assert (rows[sent.delivery_id].status, rows[unsent.delivery_id].status) == ("sent", "queued")
+
+
+def test_release_never_gives_back_a_message_recorded_sent(engine):
+    issue_id = add_issue(engine, ["police"])
+    sent, unsent = recorded_sent(engine, issue_id, 1)
+    with engine.begin() as conn:
+        ids = [sent.delivery_id, unsent.delivery_id]
+        assert ledger.release(conn, ids, "worker-1") == 1
+    assert counts(engine, issue_id) == DeliveryCounts(queued=1, sent=1)
+
+
+def test_an_issue_whose_rows_are_all_recorded_sent_is_finished(engine):
+    issue_id = add_issue(engine, ["police"])
+    add_list(engine, "police")
+    add_people(engine, "police", people(2))
+    resolve(engine, issue_id)
+    start(engine, issue_id)
+    with engine.connect() as conn:
+        for row in claim(engine, issue_id):
+            ledger.commit_sent(conn, row.delivery_id, f"<{row.delivery_id}@example.org>", NOW)
+    with engine.begin() as conn:
+        assert ledger.finish_if_done(conn, issue_id, NOW)
+
+
+def test_the_send_loops_time_text_is_sqlalchemys():
+    from hypothesis import given
+    from hypothesis import strategies as st
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    process = deliveries.c.sent_at.type.dialect_impl(dialect).bind_processor(dialect)
+    assert ledger._time_for(dialect) is ledger.sqlite_time
+
+    @given(st.datetimes(timezones=st.just(UTC)))
+    def same(moment):
+        assert ledger.sqlite_time(moment) == process(moment)
+
+    same()

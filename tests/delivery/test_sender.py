@@ -11,11 +11,12 @@ import pytest
 from seeding import add_issue, add_list, add_people, people
 from sqlalchemy import select
 
-from briefcast.delivery.sender import send_issue
+from briefcast.delivery.limits import RateLimiter
+from briefcast.delivery.sender import RetryPolicy, send_issue
 from briefcast.delivery.tokens import Purpose, Signer, signing_key
 from briefcast.delivery.transports.memory import MemoryTransport
 from briefcast.errors import BriefcastError
-from briefcast.settings import DkimSettings, Settings
+from briefcast.settings import DkimSettings, RateLimits, Settings
 from briefcast.store.ledger import DeliveryCounts, delivery_counts
 from briefcast.store.schema import IssueState, deliveries, issues, recipients
 
@@ -135,8 +136,8 @@ def test_stop_lets_the_message_in_flight_finish_then_returns(engine, settings):
     stop = threading.Event()
 
     class StopAfterFive(MemoryTransport):
-        def send(self, envelope, message):
-            super().send(envelope, message)
+        def send(self, envelope, message, meanwhile=None, idle=None):
+            super().send(envelope, message, meanwhile, idle)
             if len(self.outbox) == 5:
                 stop.set()  # as SIGTERM would, while the fifth message is in flight
 
@@ -157,7 +158,8 @@ def test_progress_is_reported(engine, settings):
     add_people(engine, "police", people(120))
     issue_id = add_issue(engine, ["police"])
     seen: list[DeliveryCounts] = []
-    send(engine, issue_id, settings, progress=seen.append, progress_every=0)
+    fixed = RetryPolicy(batch_size=50, max_batch=50)  # reported after each batch of 50
+    send(engine, issue_id, settings, progress=seen.append, progress_every=0, retry=fixed)
     assert [counts.sent for counts in seen] == [50, 100, 120, 120]
 
 
@@ -210,3 +212,13 @@ def test_an_unusable_dkim_key_is_one_error_before_anything_is_sent(
     with engine.connect() as conn:
         assert delivery_counts(conn, issue_id) == DeliveryCounts()  # not even resolved
         assert conn.execute(select(issues.c.state)).scalar_one() == IssueState.SCHEDULED.value
+
+
+def test_a_batch_holds_about_a_second_of_sending_within_its_bounds():
+    retry = RetryPolicy()
+    assert retry.next_batch_size(50, 0.25) == 200  # a fast relay: a second's worth
+    assert retry.next_batch_size(50, 0.001) == 500  # never more than max_batch
+    assert retry.next_batch_size(50, 10.0) == 50  # a slow relay: never fewer than batch_size
+    assert retry.next_batch_size(50, 0.0) == 500  # a clock that did not move: no division by 0
+    limiter = RateLimiter(RateLimits(per_minute=30))
+    assert limiter.batch_size(retry.next_batch_size(50, 0.25)) == 30  # a minute's allowance

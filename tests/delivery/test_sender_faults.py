@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from seeding import add_issue, add_list, add_people
 from smtp_server import ALWAYS, Faults
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from briefcast.delivery.outgoing import IssueMessages
 from briefcast.delivery.sender import PAUSED_BY_LOOP, RetryPolicy, send_issue
 from briefcast.delivery.transports.smtp import SmtpTransport
 from briefcast.settings import Settings
@@ -115,6 +116,42 @@ def test_552_on_data_fails_that_row_only(engine, issue_id, faulty_smtp_server, t
     assert dan.status == "failed" and dan.attempts == 1 and "552" in dan.last_error
     with engine.connect() as conn:
         assert conn.execute(select(suppressions)).all() == []  # not an unknown user
+
+
+def test_each_message_is_built_once_while_the_relay_reads_the_one_before(
+    engine, issue_id, faulty_smtp_server, tmp_path, monkeypatch
+):
+    built = []
+    build = IssueMessages.build
+
+    def counting(self, row, now):
+        built.append(row.address)
+        return build(self, row, now)
+
+    monkeypatch.setattr(IssueMessages, "build", counting)
+    server = faulty_smtp_server(Faults())
+    report, _ = send(engine, issue_id, server, tmp_path)
+    assert report.counts == DeliveryCounts(sent=5)
+    assert built == PEOPLE  # in order, each once: built ahead and used, never built twice
+
+
+def test_a_message_that_cannot_be_built_fails_that_row_only(
+    engine, issue_id, faulty_smtp_server, tmp_path
+):
+    # The loop builds each message while the relay reads the one before; a row whose message
+    # cannot be built (a line break in a name, which no import lets in) fails in its own turn.
+    with engine.begin() as conn:
+        conn.execute(
+            update(recipients)
+            .where(recipients.c.address == "cat@example.org")
+            .values(name="Cat\r\nBcc: everyone@example.net")
+        )
+    server = faulty_smtp_server(Faults())
+    report, _ = send(engine, issue_id, server, tmp_path)
+    assert report.counts == DeliveryCounts(sent=4, failed=1)
+    assert received(server) == Counter({a: 1 for a in PEOPLE if a != "cat@example.org"})
+    cat = ledger(engine)["cat@example.org"]
+    assert cat.status == "failed" and "line break" in cat.last_error
 
 
 def test_a_dropped_connection_during_data_loses_nothing(

@@ -5,6 +5,7 @@ Every server here is a real aiosmtpd process (tests/smtp_server.py) told what to
 
 from __future__ import annotations
 
+import smtplib
 import ssl
 
 import pytest
@@ -16,7 +17,12 @@ from briefcast.delivery.transports import (
     TemporaryFailure,
     TransportUnavailable,
 )
-from briefcast.delivery.transports.smtp import ConnectionLost, SmtpTransport, enhanced_status
+from briefcast.delivery.transports.smtp import (
+    ConnectionLost,
+    SmtpTransport,
+    dot_stuffed,
+    enhanced_status,
+)
 
 SENDER = "learning@example.org"
 ANN, BOB, CAL = "ann@example.org", "bob@example.org", "cal@example.org"
@@ -281,3 +287,16 @@ def test_nothing_listening_is_unavailable(faulty_smtp_server):
 )
 def test_enhanced_status_codes_are_read_from_the_reply(reply, enhanced):
     assert enhanced_status(reply) == enhanced
+
+
+@pytest.mark.parametrize(
+    "message",
+    [b"", b".", b"a\r\n.b\r\n", b"a\n.b", b".\r\n.\r\n", b"x\r\n..\r\n", b"no line end"],
+)
+def test_dot_stuffing_is_smtplibs(message):
+    # The transport speaks DATA itself (smtplib's sendmail parses addresses and runs a regex
+    # per message); what goes on the wire must be what smtplib.SMTP.data() would send.
+    expected = smtplib._quote_periods(message)
+    if expected[-2:] != b"\r\n":
+        expected += b"\r\n"
+    assert dot_stuffed(message) == expected + b".\r\n"

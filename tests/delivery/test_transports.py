@@ -185,6 +185,63 @@ class TestContract:
         assert harness.delivered() == []
 
 
+class TestMeanwhileAndIdle:
+    """The callbacks the send loop uses to record the last outcome and build the next message
+    while a transport waits (Transport.send's docstring)."""
+
+    def test_meanwhile_runs_once_before_the_message_is_handed_over(self, harness, make_message):
+        seen = []
+        with harness.transport as transport:
+            for recipient in ("first@example.org", "second@example.org"):
+                transport.send(
+                    Envelope(SENDER, recipient),
+                    make_message(to=recipient),
+                    meanwhile=lambda: seen.append(len(harness.delivered())),
+                )
+        assert seen == [0, 1]  # each time, the message being sent was not yet delivered
+        assert len(harness.delivered()) == 2
+
+    def test_a_failing_meanwhile_hands_nothing_over(self, harness, make_message, tmp_path):
+        failure = RuntimeError("database is locked")
+
+        def fail():
+            raise failure
+
+        with harness.transport as transport:
+            with pytest.raises(RuntimeError) as raised:
+                transport.send(Envelope(SENDER, "first@example.org"), make_message(), fail)
+            assert raised.value is failure  # unchanged, not turned into a transport error
+            assert harness.delivered() == []
+            transport.send(Envelope(SENDER, "second@example.org"), make_message())
+        assert [recipient for recipient, _ in harness.delivered()] == ["second@example.org"]
+        assert not any((tmp_path / "outbox" / "tmp").glob("*"))  # no half-written file left
+
+    def test_idle_runs_at_most_once_and_after_meanwhile(self, harness, make_message):
+        calls = []
+        with harness.transport as transport:
+            transport.send(
+                Envelope(SENDER, "sam.sample@example.org"),
+                make_message(),
+                meanwhile=lambda: calls.append("meanwhile"),
+                idle=lambda: calls.append("idle"),
+            )
+        assert calls in (["meanwhile"], ["meanwhile", "idle"])
+        if harness.transport.name == "smtp":
+            assert calls == ["meanwhile", "idle"]  # while the relay reads the message
+
+    def test_lines_starting_with_a_dot_arrive_unchanged(self, harness):
+        # SMTP ends the data with a lone dot, so the client doubles a dot that starts a line
+        # and the server undoes it: the bytes must arrive exactly as given.
+        data = (
+            b"From: learning@example.org\r\nTo: sam.sample@example.org\r\nSubject: Dots\r\n"
+            b"\r\n.\r\n..two\r\n.starts with a dot\r\nends with one.\r\n.\r\n"
+        )
+        with harness.transport as transport:
+            transport.send(Envelope(SENDER, "sam.sample@example.org"), data)
+        [(_, delivered)] = harness.delivered()
+        assert delivered == data
+
+
 @pytest.mark.parametrize(
     ("environ", "kind"),
     [
