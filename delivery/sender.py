@@ -256,15 +256,18 @@ class _SendRun:
         for index, row in enumerate(batch):
             if self.stop.is_set():
                 return self.give_back(batch[index:])
-            reservation = self.reserve(row)
+            now = self.clock()
+            reservation = self.reserve(row, now)
             if reservation is None:  # stopped while waiting for the minute to free
                 return self.give_back(batch[index:])
             if reservation.lost:
                 continue
             if not reservation.granted:  # the day's cap is spent
                 return self.give_back(batch[index:], waiting_until=reservation.wait_until)
+            if not self.limiter.counts_nothing:
+                now = self.clock()  # the slot may have been waited for
             upcoming = batch[index + 1] if index + 1 < len(batch) else None
-            outcome, error = self.send_one(row, upcoming)
+            outcome, error = self.send_one(row, upcoming, now)
             if outcome is _Outcome.UNAVAILABLE:
                 return self.pause(batch[index:], error)
             if outcome is _Outcome.FAILED and self.failures_in_a_row >= self.retry.pause_after:
@@ -272,10 +275,10 @@ class _SendRun:
                 return self.pause(batch[index + 1 :], reason)
         return None
 
-    def reserve(self, row: Claimed) -> Reservation | None:
+    def reserve(self, row: Claimed, now: datetime) -> Reservation | None:
         """A slot under the limits; waits while the minute is full (None if stopped meanwhile)."""
         assert self.claimed_at is not None
-        if self.limiter.counts_nothing and self.clock() - self.claimed_at < self.retry.lease / 2:
+        if self.limiter.counts_nothing and now - self.claimed_at < self.retry.lease / 2:
             # Nothing to count, and a claim this fresh cannot have been taken back (that needs
             # its lease to lapse): the claim is the reservation; the outcome records the attempt.
             # The last message's outcome is committed by the transport's `meanwhile`, before the
@@ -292,14 +295,15 @@ class _SendRun:
             if not self.wait_until(reservation.wait_until):
                 return None
 
-    def send_one(self, row: Claimed, upcoming: Claimed | None) -> tuple[_Outcome, str]:
+    def send_one(
+        self, row: Claimed, upcoming: Claimed | None, now: datetime
+    ) -> tuple[_Outcome, str]:
         """Hand one message over; its outcome is written before the next can be accepted.
 
         The transport commits the last outcome (`meanwhile`) while the relay answers MAIL FROM,
         and builds the `upcoming` row's message (`idle`) while the relay reads this one.
         """
         assert self.messages is not None
-        now = self.clock()
         try:
             outgoing = self.take_prepared(row) or self.messages.build(row, now)
         except MessageError as error:  # this person's address or name cannot go in a header
@@ -330,12 +334,13 @@ class _SendRun:
         return _Outcome.SENT, ""
 
     def prepare(self, row: Claimed | None, now: datetime) -> None:
-        """Build `row`'s message ahead of its turn. A failure is left for its turn, which builds
-        it again and records why it failed."""
+        """Build `row`'s message ahead of its turn (the transport calls this while it waits).
+        Any failure is left for its turn, which builds it again and records or raises it there,
+        not in the middle of another message's SMTP conversation."""
         assert self.messages is not None
         self.prepared = None
         if row is not None:
-            with suppress(BriefcastError):
+            with suppress(Exception):
                 self.prepared = (row.delivery_id, self.messages.build(row, now))
 
     def take_prepared(self, row: Claimed) -> Outgoing | None:

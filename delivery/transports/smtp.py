@@ -97,10 +97,11 @@ class SmtpTransport(TransportBase):
         idle: Callable[[], None],
     ) -> None:
         """MAIL, RCPT, DATA as smtplib's sendmail() does them, with `meanwhile` run while the
-        relay answers MAIL FROM and `idle` while it reads the message, and without sendmail's
-        per-message costs that buy nothing here:
-        check_envelope already made the addresses safe to write as <address>, and dot-stuffing
-        is a bytes.replace (smtplib's multi-line regex costs as much as the relay's reply)."""
+        relay answers MAIL FROM and `idle` while it reads the message, and without two of
+        sendmail's per-message costs that buy nothing here: check_envelope already made the
+        addresses safe to write as <address> (sendmail parses each with the email package), and
+        dot-stuffing is a bytes.replace (sendmail's multi-line regex costs as much as a reply).
+        The callbacks' own errors are theirs: they come out unchanged, the connection dropped."""
         self.open()
         client = self._client
         assert client is not None
@@ -124,7 +125,12 @@ class SmtpTransport(TransportBase):
             if code != 354:
                 raise reply_error(code, reply, "message refused")
             client.send(dot_stuffed(message))
+        try:
             idle()
+        except BaseException:
+            self._discard()  # its reply unread, the connection cannot carry another message
+            raise
+        with self._failures(client):
             code, reply = client.getreply()
             if code != 250:
                 raise reply_error(code, reply, "message refused")

@@ -57,6 +57,21 @@ def test_one_connection_carries_many_messages(smtp_server):
     assert len({message.connection for message in received}) == 1
 
 
+def test_a_failing_idle_comes_out_unchanged_and_the_next_message_goes(smtp_server):
+    failure = ValueError("a bug in the caller's idle work")
+
+    def idle():
+        raise failure
+
+    with SmtpTransport(smtp_server.settings()) as transport:
+        with pytest.raises(ValueError) as raised:
+            transport.send(Envelope(SENDER, ANN), message(), idle=idle)
+        assert raised.value is failure
+        send(transport, BOB)  # on a new connection: the old one had a reply left unread
+    assert smtp_server.connections() == 2
+    assert BOB in recipients(smtp_server)
+
+
 def test_crlf_dots_and_8bit_headers_arrive_intact(smtp_server):
     data = (
         "From: Zoë Ångström <learning@example.org>\r\nSubject: Café — «digest»\r\n"
