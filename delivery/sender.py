@@ -37,7 +37,7 @@ from briefcast.delivery.transports.base import (
 )
 from briefcast.errors import BriefcastError
 from briefcast.settings import Settings
-from briefcast.store import ledger
+from briefcast.store import hot_path, ledger
 from briefcast.store.ledger import Claimed, DeliveryCounts
 from briefcast.store.schema import IssueState, SuppressionReason, utcnow
 from briefcast.store.suppressions import add_suppression, find_suppression
@@ -202,7 +202,7 @@ class _SendRun:
     def transaction(self) -> Iterator[Connection]:
         assert self.conn is not None
         with self.conn.begin():
-            ledger.commit_quickly(self.conn)
+            hot_path.commit_quickly(self.conn)
             if self.unwritten_sent is not None:
                 ledger.record_sent(self.conn, *self.unwritten_sent)
             for write in self.unwritten:

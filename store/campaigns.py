@@ -13,7 +13,14 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, exists, func, insert, select, update
 
-from briefcast.store.schema import IssueState, campaigns, deliveries, issues, utcnow
+from briefcast.store.schema import (
+    IssueState,
+    campaigns,
+    deliveries,
+    issues,
+    read_utc,
+    utcnow,
+)
 
 # States whose content may still change: nothing of them has gone out, or (paused) the rest waits.
 UNSENT = frozenset({IssueState.SCHEDULED, IssueState.PAUSED, IssueState.MISSED})
@@ -130,7 +137,7 @@ def _campaign_columns() -> tuple:
 
 def _campaign(row: Any) -> CampaignRecord:
     values = dict(row._mapping)
-    values["approved_at"] = _aware(values["approved_at"])
+    values["approved_at"] = read_utc(values["approved_at"])
     return CampaignRecord(**values)
 
 
@@ -256,12 +263,12 @@ def _issue(row: Any) -> IssueRecord:
     return IssueRecord(
         **{
             **values,
-            "planned_at": _aware(values["planned_at"]),
+            "planned_at": read_utc(values["planned_at"]),
             "state": IssueState(values["state"]),
             "lists": tuple(values["lists"]),
             "exclude_lists": tuple(values["exclude_lists"] or ()),
-            "started_at": _aware(values["started_at"]),
-            "finished_at": _aware(values["finished_at"]),
+            "started_at": read_utc(values["started_at"]),
+            "finished_at": read_utc(values["finished_at"]),
         }
     )
 
@@ -282,10 +289,3 @@ def _issue_row(values: IssueValues) -> dict[str, Any]:
         "digest": values.digest,
         "updated_at": utcnow(),
     }
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)

@@ -18,16 +18,12 @@ sent_at is SENT from the first commit on, whatever its status column says: reade
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import (
     Connection,
-    Dialect,
-    TextClause,
     and_,
     bindparam,
     case,
@@ -37,11 +33,11 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
     update,
 )
 
 from briefcast.errors import BriefcastError
+from briefcast.store import hot_path
 from briefcast.store.schema import (
     DeliveryStatus,
     Id,
@@ -51,7 +47,9 @@ from briefcast.store.schema import (
     issues,
     lists,
     memberships,
+    read_utc,
     recipients,
+    to_utc,
 )
 from briefcast.store.suppressions import suppressed_for
 
@@ -173,7 +171,7 @@ def start_sending(conn: Connection, issue_id: int, now: datetime) -> bool:
         .values(
             state=IssueState.SENDING.value,
             state_reason=None,
-            started_at=func.coalesce(issues.c.started_at, _utc(now)),
+            started_at=func.coalesce(issues.c.started_at, to_utc(now)),
         )
     )
     return result.rowcount == 1
@@ -188,7 +186,7 @@ def finish_if_done(conn: Connection, issue_id: int, now: datetime) -> bool:
             issues.c.state == IssueState.SENDING.value,
             ~exists().where(deliveries.c.issue_id == issue_id, delivery_status.in_(OPEN_STATUSES)),
         )
-        .values(state=IssueState.SENT.value, finished_at=_utc(now))
+        .values(state=IssueState.SENT.value, finished_at=to_utc(now))
     )
     return result.rowcount == 1
 
@@ -239,7 +237,7 @@ def resolve_audience(conn: Connection, issue_id: int) -> int:
         reached_through,
         literal(DeliveryStatus.QUEUED.value),
         literal(0),
-        literal(_utc(datetime.now(UTC)), deliveries.c.updated_at.type),
+        literal(to_utc(datetime.now(UTC)), deliveries.c.updated_at.type),
     ).where(reached_through.is_not(None), ~already)
     if unwanted:
         audience = audience.where(
@@ -285,7 +283,7 @@ def claim_batch(
     """
     claimed_ids = (
         conn.execute(
-            _CLAIM, {"issue": issue_id, "worker": worker_id, "limit": limit, "now": _utc(now)}
+            _CLAIM, {"issue": issue_id, "worker": worker_id, "limit": limit, "now": to_utc(now)}
         )
         .scalars()
         .all()
@@ -373,7 +371,7 @@ def requeue_abandoned(
     if worker_id is not None:
         dead.append(deliveries.c.claimed_by == worker_id)
     if claimed_before is not None:
-        cutoff = _utc(claimed_before)
+        cutoff = to_utc(claimed_before)
         dead.append(
             and_(
                 deliveries.c.claimed_at < cutoff,
@@ -453,7 +451,7 @@ def lock_for_attempt(
 
 def mark_attempted(conn: Connection, delivery_id: int, now: datetime) -> None:
     conn.execute(
-        update(deliveries).where(deliveries.c.id == delivery_id).values(attempted_at=_utc(now))
+        update(deliveries).where(deliveries.c.id == delivery_id).values(attempted_at=to_utc(now))
     )
 
 
@@ -461,7 +459,7 @@ def reserve_attempt(conn: Connection, delivery_id: int, worker_id: str, now: dat
     """Mark the row attempted at `now` if it is still this worker's claim, in one statement:
     the reservation when no limit needs counting. False when the claim was lost (see
     lock_for_attempt)."""
-    return _hot(conn, _RESERVE, id=delivery_id, worker=worker_id, now=now) == 1
+    return hot_path.run(conn, _RESERVE, id=delivery_id, worker=worker_id, now=now) == 1
 
 
 def attempts_since(conn: Connection, since: datetime) -> int:
@@ -469,29 +467,20 @@ def attempts_since(conn: Connection, since: datetime) -> int:
     every issue: what a relay's per-minute and per-day limits count. The window is open at its
     start, so an attempt leaves it exactly one window length after it was made."""
     return conn.execute(
-        select(func.count()).select_from(deliveries).where(deliveries.c.attempted_at > _utc(since))
+        select(func.count())
+        .select_from(deliveries)
+        .where(deliveries.c.attempted_at > to_utc(since))
     ).scalar_one()
 
 
 def oldest_attempt_since(conn: Connection, since: datetime) -> datetime | None:
     value = conn.execute(
-        select(func.min(deliveries.c.attempted_at)).where(deliveries.c.attempted_at > _utc(since))
+        select(func.min(deliveries.c.attempted_at)).where(deliveries.c.attempted_at > to_utc(since))
     ).scalar_one()
-    return _aware(value)
+    return read_utc(value)
 
 
 # -- outcomes -------------------------------------------------------------------------------------
-
-
-def commit_quickly(conn: Connection) -> None:
-    """Let this transaction's commit return before the WAL reaches disk (PostgreSQL).
-
-    The record survives a crash of the worker (the server has it); only a crash of the database
-    server itself could lose the last few outcomes. SQLite gets the same trade from WAL with
-    synchronous=NORMAL (store/engine.py).
-    """
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
 
 
 def record_sent(
@@ -503,14 +492,16 @@ def record_sent(
 ) -> None:
     """SENT; `attempted_at` (when the attempt began) is kept for the limits, else `sent_at`."""
     attempted = attempted_at or sent_at
-    _hot(conn, _SENT, id=delivery_id, message_id=message_id, now=sent_at, attempted=attempted)
+    hot_path.run(
+        conn, _SENT, id=delivery_id, message_id=message_id, now=sent_at, attempted=attempted
+    )
 
 
 def record_retry(conn: Connection, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
     conn.execute(
         _attempted(delivery_id).values(
             status=DeliveryStatus.QUEUED.value,
-            next_attempt_at=_utc(next_attempt_at),
+            next_attempt_at=to_utc(next_attempt_at),
             last_error=error,
         )
     )
@@ -547,14 +538,7 @@ def _set_status(
     )
 
 
-# -- the two statements run for every message -----------------------------------------------------
-#
-# The send loop commits once per message: the outcome of the one before (commit_sent), with the
-# reservation of the next when limits count. Through SQLAlchemy each statement costs several
-# times what SQLite itself takes (compiling or looking up the statement, the result object),
-# which at a thousand messages a second is most of the database's share; so these go straight to
-# the driver's cursor. The SQL is written once with :name parameters; psycopg gets %(name)s (and
-# prepares a statement it runs often by itself). Any other driver goes through SQLAlchemy.
+# -- the statements run for every message (store/hot_path.py runs them on the driver) -------------
 
 _RESERVE = f"""
     UPDATE deliveries SET attempted_at = :now, updated_at = :now
@@ -565,101 +549,14 @@ _SENT = f"""
         claimed_by = NULL, claimed_at = NULL, updated_at = :now
     WHERE id = :id"""
 _SENT_AT = "UPDATE deliveries SET message_id = :message_id, sent_at = :now WHERE id = :id"
-_FAST_DRIVERS = frozenset({("sqlite", "pysqlite"), ("postgresql", "psycopg")})
 
 
 def commit_sent(conn: Connection, delivery_id: int, message_id: str, sent_at: datetime) -> None:
     """Record a message sent, in a transaction of its own committed on return (quickly, as
-    commit_quickly says): the send loop's one commit per message. `conn` must not be in a
-    transaction. Only sent_at and the Message-ID are written; fold_sent does the rest (see the
-    module's docstring).
-
-    On SQLite and psycopg it goes straight to the driver's connection: SQLAlchemy's begin and
-    commit (and the SQLite BEGIN hook of store/engine.py) cost more than the commit itself.
-    """
-    if not _fast(conn):
-        with conn.begin():
-            commit_quickly(conn)
-            _hot(conn, _SENT_AT, id=delivery_id, message_id=message_id, now=sent_at)
-        return
-    params = {"id": delivery_id, "message_id": message_id, "now": sent_at}
-    driver = conn.connection.driver_connection
-    cursor = driver.cursor()
-    sql, values = _for_driver(conn.dialect.name, _SENT_AT), _driver_values(conn, params)
-    try:
-        if conn.dialect.name == "sqlite":
-            # One statement outside a transaction (the module is in autocommit mode, see
-            # store/engine.py): SQLite takes the write lock, waiting as for BEGIN IMMEDIATE,
-            # and commits it by itself.
-            cursor.execute(sql, values)
-        else:
-            cursor.execute("SET LOCAL synchronous_commit = off")
-            cursor.execute(sql, values)
-            driver.commit()
-    except BaseException:
-        if conn.dialect.name != "sqlite":
-            driver.rollback()
-        raise
-    finally:
-        cursor.close()
-
-
-def _hot(conn: Connection, sql: str, **params: object) -> int:
-    """Run one of the statements above in the caller's transaction; returns the row count."""
-    if not _fast(conn):  # another driver: through SQLAlchemy
-        values = {k: _utc(v) if isinstance(v, datetime) else v for k, v in params.items()}
-        return conn.execute(_as_text(sql), values).rowcount
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(_for_driver(conn.dialect.name, sql), _driver_values(conn, params))
-        return cursor.rowcount
-    finally:
-        cursor.close()
-
-
-def _fast(conn: Connection) -> bool:
-    return (conn.dialect.name, conn.dialect.driver) in _FAST_DRIVERS
-
-
-def _driver_values(conn: Connection, params: dict[str, object]) -> dict[str, object]:
-    to_driver = _time_for(conn.dialect)
-    return {k: to_driver(_utc(v)) if isinstance(v, datetime) else v for k, v in params.items()}
-
-
-@functools.cache
-def _for_driver(dialect: str, sql: str) -> str:
-    return sql if dialect == "sqlite" else re.sub(r":(\w+)", r"%(\1)s", sql)
-
-
-@functools.cache
-def _as_text(sql: str) -> TextClause:
-    times = [bindparam(name, type_=deliveries.c.attempted_at.type) for name in ("now", "attempted")]
-    return text(sql).bindparams(*(b for b in times if f":{b.key}" in sql))
-
-
-@functools.cache
-def _time_for(dialect: Dialect) -> Callable[[datetime], object]:
-    """A datetime as the driver stores it in deliveries' columns (SQLite: SQLAlchemy's text)."""
-    if dialect.name != "sqlite":
-        return lambda moment: moment
-    storage = deliveries.c.attempted_at.type.dialect_impl(dialect)
-    if getattr(storage, "_storage_format", None) == SQLITE_TIME_FORMAT:
-        return sqlite_time  # the same text, without SQLAlchemy's dict per value
-    return storage.bind_processor(dialect) or (lambda moment: moment)
-
-
-# SQLAlchemy's default text for a DATETIME on SQLite (sqlalchemy.dialects.sqlite.DATETIME).
-SQLITE_TIME_FORMAT = (
-    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
-)
-
-
-def sqlite_time(m: datetime) -> str:
-    """A datetime as SQLAlchemy writes it to SQLite (SQLITE_TIME_FORMAT), several times faster."""
-    return (
-        f"{m.year:04d}-{m.month:02d}-{m.day:02d} "
-        f"{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}"
-    )
+    hot_path.commit_quickly says): the send loop's one commit per message. `conn` must not be in
+    a transaction. Only sent_at and the Message-ID are written; fold_sent does the rest (see the
+    module's docstring)."""
+    hot_path.commit_alone(conn, _SENT_AT, id=delivery_id, message_id=message_id, now=sent_at)
 
 
 # -- counting -------------------------------------------------------------------------------------
@@ -682,15 +579,4 @@ def next_retry_at(conn: Connection, issue_id: int) -> datetime | None:
             deliveries.c.status == DeliveryStatus.QUEUED.value,
         )
     ).scalar_one()
-    return _aware(value)
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite keeps datetimes as text without an offset: every value must be UTC to compare.
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return read_utc(value)

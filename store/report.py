@@ -12,7 +12,7 @@ next issue did: the link they used was most likely in that issue.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, or_, select
@@ -26,6 +26,7 @@ from briefcast.store.schema import (
     deliveries,
     issues,
     lists,
+    read_utc,
     recipients,
     suppressions,
 )
@@ -111,8 +112,8 @@ def campaign_issues(conn: Connection, campaign_id: int) -> list[IssueRef]:
             row.number,
             row.title,
             row.state,
-            _aware(row.planned_at),
-            _aware(row.started_at),
+            read_utc(row.planned_at),
+            read_utc(row.started_at),
             row.digest or {},
         )
         for row in conn.execute(query)
@@ -161,7 +162,7 @@ def people(conn: Connection, campaign_id: int) -> list[PersonRow]:
         .order_by(window.c.number, r.organisation.nulls_last(), r.address.nulls_last(), d.id)
     )
     return [
-        PersonRow(*row[:6], bool(row[6]), _aware(row[7]), row[8]) for row in conn.execute(query)
+        PersonRow(*row[:6], bool(row[6]), read_utc(row[7]), row[8]) for row in conn.execute(query)
     ]
 
 
@@ -220,10 +221,3 @@ def _unsubscribed(window) -> ColumnElement[bool]:  # type: ignore[no-untyped-def
         s.created_at >= window.c.starts,
         or_(window.c.ends.is_(None), and_(s.created_at < window.c.ends)),
     )
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)

@@ -55,6 +55,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def to_utc(moment: datetime) -> datetime:
+    """A datetime as the columns keep it: in UTC. SQLite stores text without an offset, so every
+    value written must be UTC for comparisons to hold; a naive one is taken to be UTC already."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def read_utc(moment: datetime | None) -> datetime | None:
+    """A datetime read back, aware and in UTC (SQLite hands back naive ones; all stored are UTC)."""
+    return None if moment is None else to_utc(moment)
+
+
 def _enum_check(column: str, enum: type[StrEnum], name: str) -> CheckConstraint:
     """A column restricted to an enum's values, checked by the database too."""
     return CheckConstraint(

@@ -8,7 +8,7 @@ returned, inside the caller's transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, literal, or_, select
@@ -24,6 +24,7 @@ from briefcast.store.schema import (
     issues,
     lists,
     memberships,
+    read_utc,
     recipients,
 )
 from briefcast.store.suppressions import add_suppression, find_suppression, suppressed_for
@@ -229,7 +230,7 @@ def acknowledged_at(conn: Connection, delivery_id: int) -> datetime | None:
     query = select(acknowledgements.c.created_at).where(
         acknowledgements.c.delivery_id == delivery_id
     )
-    return _aware(conn.execute(query).scalar_one_or_none())
+    return read_utc(conn.execute(query).scalar_one_or_none())
 
 
 def record_acknowledgement(conn: Connection, target: LinkTarget, reflection: str | None) -> bool:
@@ -322,12 +323,5 @@ def archive_entries(conn: Connection, campaign_id: int) -> list[ArchiveEntry]:
         .order_by(i.number)
     )
     return [
-        ArchiveEntry(row.number, row.title, _aware(row.started_at)) for row in conn.execute(query)
+        ArchiveEntry(row.number, row.title, read_utc(row.started_at)) for row in conn.execute(query)
     ]
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)

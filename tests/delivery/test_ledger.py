@@ -10,9 +10,16 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from briefcast.recipients import suppress
-from briefcast.store import ledger
+from briefcast.store import hot_path, ledger
 from briefcast.store.ledger import DeliveryCounts, LedgerError
-from briefcast.store.schema import IssueState, deliveries, issues, lists, recipients
+from briefcast.store.schema import (
+    IssueState,
+    deliveries,
+    issues,
+    lists,
+    read_utc,
+    recipients,
+)
 
 NOW = datetime(2027, 4, 13, 8, 30, tzinfo=UTC)
 
@@ -257,7 +264,7 @@ def test_a_message_committed_sent_counts_as_sent_before_it_is_folded(engine):
     row = rows_by_id(engine)[first.delivery_id]
     assert (row.status, row.attempts, row.claimed_by, row.last_error) == ("sent", 1, None, None)
     # No reservation under a limit was made: the attempt is counted at the moment it was sent.
-    assert ledger._aware(row.attempted_at) == ledger._aware(row.sent_at) == NOW
+    assert read_utc(row.attempted_at) == read_utc(row.sent_at) == NOW
     assert counts(engine, issue_id) == DeliveryCounts(sent=1, sending=1)
     assert rows_by_id(engine)[unsent.delivery_id].status == "sending"
 
@@ -330,10 +337,10 @@ def test_the_send_loops_time_text_is_sqlalchemys():
 
     dialect = sqlite.dialect()
     process = deliveries.c.sent_at.type.dialect_impl(dialect).bind_processor(dialect)
-    assert ledger._time_for(dialect) is ledger.sqlite_time
+    assert hot_path.time_for(dialect) is hot_path.sqlite_time
 
     @given(st.datetimes(timezones=st.just(UTC)))
     def same(moment):
-        assert ledger.sqlite_time(moment) == process(moment)
+        assert hot_path.sqlite_time(moment) == process(moment)
 
     same()
