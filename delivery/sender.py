@@ -311,12 +311,15 @@ class _SendRun:
             return self.failed(str(error))
         except BriefcastError as error:  # DKIM signing, the skeleton: every message would fail
             return _Outcome.UNAVAILABLE, str(error)
+        # Under a limit the next message may wait for its slot: built in its turn, its Date is
+        # when it goes (and at a relay's limited pace, building ahead saves nothing).
+        ahead = self.limiter.counts_nothing and upcoming is not None
         try:
             self.transport.send(
                 Envelope(outgoing.sender, outgoing.recipient),
                 outgoing.data,
                 meanwhile=self.write_outcomes,
-                idle=lambda: self.prepare(upcoming, now),
+                idle=(lambda: self.prepare(upcoming, now)) if ahead else None,
             )
         except TransportUnavailable as error:
             return _Outcome.UNAVAILABLE, describe(error)
@@ -333,15 +336,14 @@ class _SendRun:
         self.failures_in_a_row = 0
         return _Outcome.SENT, ""
 
-    def prepare(self, row: Claimed | None, now: datetime) -> None:
+    def prepare(self, row: Claimed, now: datetime) -> None:
         """Build `row`'s message ahead of its turn (the transport calls this while it waits).
         Any failure is left for its turn, which builds it again and records or raises it there,
         not in the middle of another message's SMTP conversation."""
         assert self.messages is not None
         self.prepared = None
-        if row is not None:
-            with suppress(Exception):
-                self.prepared = (row.delivery_id, self.messages.build(row, now))
+        with suppress(Exception):
+            self.prepared = (row.delivery_id, self.messages.build(row, now))
 
     def take_prepared(self, row: Claimed) -> Outgoing | None:
         prepared, self.prepared = self.prepared, None
