@@ -55,18 +55,11 @@ from briefcast.store.suppressions import suppressed_for
 
 # Serialises rate-limit reservations across workers on PostgreSQL ("brfcst" in ASCII).
 RATE_LOCK_KEY = 0x627266637374
-OPEN_STATUSES = (DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value)
-# A row's status as readers must see it: recorded sent (sent_at) but not yet folded is SENT.
-delivery_status = case(
-    (
-        and_(
-            deliveries.c.status == DeliveryStatus.SENDING.value,
-            deliveries.c.sent_at.is_not(None),
-        ),
-        DeliveryStatus.SENT.value,
-    ),
-    else_=deliveries.c.status,
+_RECORDED_NOT_FOLDED = and_(
+    deliveries.c.status == DeliveryStatus.SENDING.value, deliveries.c.sent_at.is_not(None)
 )
+# A row's status as readers must see it: recorded sent (sent_at) but not yet folded is SENT.
+delivery_status = case((_RECORDED_NOT_FOLDED, DeliveryStatus.SENT.value), else_=deliveries.c.status)
 
 
 class LedgerError(BriefcastError):
@@ -184,7 +177,17 @@ def finish_if_done(conn: Connection, issue_id: int, now: datetime) -> bool:
         .where(
             issues.c.id == issue_id,
             issues.c.state == IssueState.SENDING.value,
-            ~exists().where(deliveries.c.issue_id == issue_id, delivery_status.in_(OPEN_STATUSES)),
+            # Two probes of the (issue_id, status) index: nothing queued, nothing in flight
+            # that is not already recorded sent.
+            ~exists().where(
+                deliveries.c.issue_id == issue_id,
+                deliveries.c.status == DeliveryStatus.QUEUED.value,
+            ),
+            ~exists().where(
+                deliveries.c.issue_id == issue_id,
+                deliveries.c.status == DeliveryStatus.SENDING.value,
+                deliveries.c.sent_at.is_(None),
+            ),
         )
         .values(state=IssueState.SENT.value, finished_at=to_utc(now))
     )
@@ -563,12 +566,22 @@ def commit_sent(conn: Connection, delivery_id: int, message_id: str, sent_at: da
 
 
 def delivery_counts(conn: Connection, issue_id: int) -> DeliveryCounts:
+    # By the status column, which the (issue_id, status) index answers alone, then the few rows
+    # recorded sent but not yet folded moved from sending to sent: `delivery_status` in the
+    # GROUP BY would read every row of the issue, and progress bars count every second.
     rows = conn.execute(
-        select(delivery_status, func.count())
+        select(deliveries.c.status, func.count())
         .where(deliveries.c.issue_id == issue_id)
-        .group_by(delivery_status)
+        .group_by(deliveries.c.status)
     )
-    return DeliveryCounts(**{status: count for status, count in rows})
+    counts = {status: count for status, count in rows}
+    recorded = conn.execute(
+        select(func.count()).where(deliveries.c.issue_id == issue_id, _RECORDED_NOT_FOLDED)
+    ).scalar_one()
+    if recorded:
+        counts["sending"] -= recorded
+        counts["sent"] = counts.get("sent", 0) + recorded
+    return DeliveryCounts(**counts)
 
 
 def next_retry_at(conn: Connection, issue_id: int) -> datetime | None:
