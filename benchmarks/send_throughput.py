@@ -1,6 +1,7 @@
 """How fast briefcast sends, beside its ceiling: the SMTP client replaying one finished message.
 
     python benchmarks/send_throughput.py [--recipients 20000] [--naive-sample 20]
+                                         [--database-url postgresql+psycopg://...]
 
 One run, one issue (issue 2 of the example campaign), one SMTP sink in another process on
 127.0.0.1: Postfix's `smtp-sink` when installed (Debian's `postfix` package), else aiosmtpd's
@@ -12,8 +13,9 @@ Sink handler in a subprocess; the first line says which.
   sendmail doing the same (the transport speaks SMTP through smtplib's connection, without
   sendmail's per-message address parsing and regex dot-stuffing, so it is faster).
 - briefcast: the real path in a fresh process: N people on the example's six lists in an SQLite
-  ledger, the campaign scheduled (rendered and stored), then `send_issue` with the SMTP transport:
-  audience resolved, rows claimed, each message personalised, built, sent and recorded. Three
+  ledger (or the empty database --database-url names), the campaign scheduled (rendered and
+  stored), then `send_issue` with the SMTP transport: audience resolved, rows claimed, each
+  message personalised, built, sent and recorded. Three
   times (three copies of the campaign), taking turns with the ceiling; the fastest run counts.
   The ratio of each turn is printed too.
 - outbox: the same, to a Maildir folder instead of the sink.
@@ -115,12 +117,13 @@ def _wait_for_port(port: int, process: subprocess.Popen) -> None:
 # -- the database: people, lists, the scheduled campaign ------------------------------------------
 
 
-def prepare(folder: Path, recipients: int) -> str:
-    """An SQLite ledger with `recipients` people on the example's lists; returns its URL."""
+def prepare(folder: Path, recipients: int, database_url: str | None = None) -> str:
+    """A ledger with `recipients` people on the example's lists; returns its URL. A new SQLite
+    file, or `database_url` (people already there stay; the others are added)."""
     from briefcast.recipients import import_list
     from briefcast.store import open_database
 
-    url = f"sqlite:///{folder / f'ledger-{recipients}.db'}"
+    url = database_url or f"sqlite:///{folder / f'ledger-{recipients}.db'}"
     engine = open_database(url)
     for index, slug in enumerate(LISTS):
         path = folder / f"{slug}.csv"
@@ -326,6 +329,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=20_000, help="N (default 20000)")
     parser.add_argument("--naive-sample", type=int, default=20, help="messages timed (20)")
+    parser.add_argument(
+        "--database-url",
+        help="an empty database to use instead of new SQLite files (e.g. a throwaway PostgreSQL)",
+    )
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -336,15 +343,16 @@ def main(argv: list[str] | None = None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="briefcast-bench-"))
     try:
         with sink() as server:
-            run(folder, server, n, args.naive_sample)
+            run(folder, server, n, args.naive_sample, args.database_url)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run(folder: Path, server: Sink, n: int, naive_sample: int) -> None:
+def run(folder: Path, server: Sink, n: int, naive_sample: int, database_url: str | None) -> None:
     print(f"sink: {server.name} on {HOST}:{server.port}")
     print(f"machine: {machine()}")
-    url = prepare(folder, n)
+    url = prepare(folder, n, database_url)
+    ledger = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     smtp_issues = [schedule(url, f"bench-smtp-{turn}") for turn in range(1, TURNS + 1)]
     outbox_issue = schedule(url, "bench-outbox")
     sender, message, build = one_message(url, smtp_issues[0], server.port, min(n, 2000))
@@ -363,7 +371,7 @@ def run(folder: Path, server: Sink, n: int, naive_sample: int) -> None:
     shutil.rmtree(folder / "outbox", ignore_errors=True)
     assert all(run["sent"] == n for run in runs) and outbox["sent"] == n, (runs, outbox)
 
-    big_url = prepare(folder, 10 * n)
+    big_url = prepare(folder, 10 * n, database_url)
     big = send_in_child(big_url, schedule(big_url, "bench-smtp"), "smtp", server.port, folder)
     assert big["sent"] == 10 * n, big
     per_message = naive(naive_sample)
@@ -385,11 +393,11 @@ def run(folder: Path, server: Sink, n: int, naive_sample: int) -> None:
         f"message, {smtp['connections']} connection(s); {each_ceiling})"
     )
     print(
-        f"briefcast: {rates['briefcast']:8.0f} messages/s  (SQLite ledger, SMTP to the sink; "
+        f"briefcast: {rates['briefcast']:8.0f} messages/s  ({ledger} ledger, SMTP to the sink; "
         f"{each_run})"
     )
     print(f"briefcast/ceiling of each turn: {each_ratio}")
-    print(f"outbox:    {rates['outbox']:8.0f} messages/s  (SQLite ledger, Maildir folder)")
+    print(f"outbox:    {rates['outbox']:8.0f} messages/s  ({ledger} ledger, Maildir folder)")
     print(f"naive:     {rates['naive']:8.1f} messages/s  (from scratch, {naive_sample} timed)")
     print(f"smtplib:   {rates['smtplib']:8.0f} messages/s  (smtplib.sendmail, the same message)")
     print(
