@@ -405,7 +405,7 @@ def _fold():  # type: ignore[no-untyped-def]
     d = deliveries.c
     return (
         update(deliveries)
-        .where(d.status == DeliveryStatus.SENDING.value, d.sent_at.is_not(None))
+        .where(_RECORDED_NOT_FOLDED)
         .values(
             status=DeliveryStatus.SENT.value,
             # Reserved under a limit: that attempt's time; otherwise the moment it was sent.

@@ -115,9 +115,9 @@ def check_envelope(envelope: Envelope) -> None:
 _UNSAFE = re.compile(r"[\x00-\x20<>\x7f]")  # one regex: this runs for every message
 
 
-def once(meanwhile: Callable[[], None] | None) -> Callable[[], None]:
-    """`meanwhile` made safe to call at every place a transport may need it: it runs once."""
-    pending = [meanwhile] if meanwhile is not None else []
+def once(callback: Callable[[], None] | None) -> Callable[[], None]:
+    """`callback` made safe to call at every place a transport may need it: it runs once."""
+    pending = [callback] if callback is not None else []
 
     def call() -> None:
         if pending:

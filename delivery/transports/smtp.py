@@ -109,11 +109,7 @@ class SmtpTransport(TransportBase):
             options = self._mail_options(client, envelope, message)
             client.command_encoding = "utf-8" if "SMTPUTF8" in options else "ascii"
             client.putcmd("mail", f"FROM:<{envelope.sender}>{''.join(' ' + o for o in options)}")
-        try:
-            meanwhile()
-        except BaseException:
-            self._discard()  # MAIL FROM is open: the message must not follow it
-            raise
+        self._call(meanwhile)  # MAIL FROM is open: if it fails, the message must not follow
         with self._failures(client):
             code, reply = client.getreply()
             if code != 250:
@@ -125,15 +121,20 @@ class SmtpTransport(TransportBase):
             if code != 354:
                 raise reply_error(code, reply, "message refused")
             client.send(dot_stuffed(message))
-        try:
-            idle()
-        except BaseException:
-            self._discard()  # its reply unread, the connection cannot carry another message
-            raise
+        self._call(idle)  # if it fails, the reply is unread: the connection is of no more use
         with self._failures(client):
             code, reply = client.getreply()
             if code != 250:
                 raise reply_error(code, reply, "message refused")
+
+    def _call(self, callback: Callable[[], None]) -> None:
+        """The caller's callback, mid-transaction: its error comes out unchanged, and the
+        connection is dropped so the relay discards the half-sent message."""
+        try:
+            callback()
+        except BaseException:
+            self._discard()
+            raise
 
     @contextmanager
     def _failures(self, client: smtplib.SMTP) -> Iterator[None]:

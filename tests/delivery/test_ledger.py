@@ -232,12 +232,17 @@ def test_attempts_since_counts_every_issue(engine):
 # -- a message recorded sent in two steps: commit_sent per message, fold_sent per batch ----------
 
 
-def recorded_sent(engine, issue_id, count, worker="worker-1"):
-    """`count` claimed rows recorded by commit_sent (as the send loop does), not yet folded."""
+def sending(engine, issue_id, size):
+    """The issue being sent to `size` people on the police list."""
     add_list(engine, "police")
-    add_people(engine, "police", people(count + 1))
+    add_people(engine, "police", people(size))
     resolve(engine, issue_id)
     start(engine, issue_id)
+
+
+def recorded_sent(engine, issue_id, count, worker="worker-1"):
+    """`count` claimed rows recorded by commit_sent (as the send loop does), not yet folded."""
+    sending(engine, issue_id, count + 1)
     claimed = claim(engine, issue_id, worker=worker)
     with engine.connect() as conn:
         for n, row in enumerate(claimed[:count]):
@@ -271,10 +276,7 @@ def test_a_message_committed_sent_counts_as_sent_before_it_is_folded(engine):
 
 def test_folding_keeps_the_attempt_a_limit_reserved(engine):
     issue_id = add_issue(engine, ["police"])
-    add_list(engine, "police")
-    add_people(engine, "police", people(1))
-    resolve(engine, issue_id)
-    start(engine, issue_id)
+    sending(engine, issue_id, 1)
     [row] = claim(engine, issue_id, now=NOW)
     reserved = NOW + timedelta(seconds=5)
     with engine.begin() as conn:
@@ -319,10 +321,7 @@ def test_release_never_gives_back_a_message_recorded_sent(engine):
 
 def test_an_issue_whose_rows_are_all_recorded_sent_is_finished(engine):
     issue_id = add_issue(engine, ["police"])
-    add_list(engine, "police")
-    add_people(engine, "police", people(2))
-    resolve(engine, issue_id)
-    start(engine, issue_id)
+    sending(engine, issue_id, 2)
     with engine.connect() as conn:
         for row in claim(engine, issue_id):
             ledger.commit_sent(conn, row.delivery_id, f"<{row.delivery_id}@example.org>", NOW)
