@@ -37,7 +37,7 @@ from briefcast.errors import BriefcastError
 from briefcast.settings import Settings
 from briefcast.store import campaigns as store
 from briefcast.store.campaigns import IssueRecord
-from briefcast.store.engine import reading
+from briefcast.store.engine import read, write
 from briefcast.store.schema import IssueState, utcnow
 
 log = logging.getLogger("briefcast.worker")
@@ -115,7 +115,7 @@ def reconcile(
     a kill) gets a job now; the ledger makes that exactly-once. Issues in `running` are being
     sent by this process and are left alone.
     """
-    with engine.begin() as conn:
+    with read(engine) as conn:
         due = store.issues_in_states(conn, (IssueState.SCHEDULED, IssueState.SENDING))
         names = {c.id: c for c in store.all_campaigns(conn)}
     jobs = {job.id: job for job in scheduler.get_jobs(jobstore=ISSUES)}
@@ -162,7 +162,7 @@ def add_job(scheduler: BackgroundScheduler, issue_id: int, run_at: datetime, lab
 
 
 def mark_missed(engine: Engine, issue: IssueRecord, campaign: str, reason: str) -> None:
-    with engine.begin() as conn:
+    with write(engine) as conn:
         moved = store.set_issue_state(
             conn, issue.id, IssueState.MISSED, reason, only_from=(IssueState.SCHEDULED,)
         )
@@ -333,7 +333,7 @@ class Worker:
         elif self.schedule and not self.leading and self.locks.try_lead():
             log.info("worker %s: took over the scheduler", self.id)
             self._lead()
-        with reading(self.engine).connect() as conn:  # SQLite: no write lock for a look
+        with read(self.engine) as conn:  # SQLite: no write lock for a look
             sending = store.issues_in_states(conn, (IssueState.SENDING,))
         now = self.clock()
         for issue in sending:
@@ -368,7 +368,7 @@ class Worker:
         try:
             if lead:
                 self.reconcile(resume_sending=True)
-            with self.engine.begin() as conn:
+            with read(self.engine) as conn:
                 due = store.issues_in_states(conn, states)
             for issue in due:
                 if issue.planned_at <= self.clock() and not self.stop_event.is_set():
@@ -429,7 +429,7 @@ class Worker:
     def _run_issue(self, issue_id: int) -> None:
         from briefcast.delivery.sender import send_issue
 
-        with self.engine.begin() as conn:
+        with read(self.engine) as conn:
             issue = store.issue_by_id(conn, issue_id)
             campaign = store.campaign_by_id(conn, issue.campaign_id) if issue else None
         if issue is None or campaign is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from briefcast.cli import content, delivery, demo, lists, web  # noqa: F401  (register commands)
+from briefcast.cli import content, database, delivery, demo, lists, web  # noqa: F401
 from briefcast.cli.app import app
 
 __all__ = ["app", "main"]

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from briefcast.cli.app import app, console, print_json
 from briefcast.delivery.control import SteeringError
 from briefcast.settings import Settings
+from briefcast.store.engine import read, write
 from briefcast.store.schema import IssueState
 
 ISSUE = click.option("--issue", "number", type=click.IntRange(min=1), help="Only this issue.")
@@ -261,7 +262,7 @@ def send_now(campaign: str, number: int) -> None:
     from briefcast.scheduler import issue_label
 
     with _database() as (settings, engine):
-        with engine.connect() as conn:
+        with read(engine) as conn:
             issue = find_issue(conn, find_campaign(conn, campaign), number)
         label = issue_label(campaign, number)
         if issue.state is IssueState.SENT:
@@ -326,7 +327,7 @@ def _after_send(engine, settings, label, issue_id, report, *, interrupted):  # t
     counts = report.counts
     summary = f"sent {counts.sent}, failed {counts.failed}, bounced {counts.bounced}"
     if interrupted and counts.remaining:
-        with engine.begin() as conn:
+        with write(engine) as conn:
             store.set_issue_state(
                 conn,
                 issue_id,

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from briefcast.cli.app import app, console
 from briefcast.settings import Settings
+from briefcast.store.engine import read
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "national-panel-2020"
 APPROVED_BY = "briefcast demo"
@@ -82,7 +83,7 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
         settings = _with_outbox(settings)
 
     console.print(f"[bold]1. Distribution lists[/bold] from {EXAMPLE / 'lists'}")
-    engine = connect(settings)
+    engine = connect(settings, migrate=True)  # the demo's own database: brought up to date
     try:
         reports = import_lists_folder(
             engine,
@@ -149,7 +150,7 @@ def _schedule(engine: Engine, settings: Settings, spacing: timedelta) -> str:
     from briefcast.store.campaigns import find_campaign
 
     campaign = load_campaign(EXAMPLE / "campaign.yaml")
-    with engine.connect() as conn:
+    with read(engine) as conn:
         run = 1
         while find_campaign(conn, _run_name(campaign.name, run)) is not None:
             run += 1

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine
 from briefcast.errors import BriefcastError
 from briefcast.store import campaigns as store
 from briefcast.store.campaigns import CampaignRecord, IssueRecord
+from briefcast.store.engine import write
 from briefcast.store.schema import IssueState
 
 S = IssueState
@@ -70,7 +71,7 @@ def resume(
     """A paused or missed issue goes back to its time, or is due at once if that has passed."""
     now = now or datetime.now(UTC)
     outcomes = []
-    with engine.begin() as conn:
+    with write(engine) as conn:
         campaign, targets = _targets(conn, name, number)
         zone = ZoneInfo(campaign.timezone)
         for issue in targets:
@@ -98,7 +99,7 @@ def reschedule(
 ) -> Outcome:
     """Move one unsent issue to `when` (ISO, or "2027-04-20 09:30" in the campaign's zone)."""
     now = now or datetime.now(UTC)
-    with engine.begin() as conn:
+    with write(engine) as conn:
         campaign, (issue,) = _targets(conn, name, number)
         zone = ZoneInfo(campaign.timezone)
         moment = parse_when(when, campaign.timezone)
@@ -180,7 +181,7 @@ def _move(
     done: str,
 ) -> list[Outcome]:
     outcomes = []
-    with engine.begin() as conn:
+    with write(engine) as conn:
         _campaign, targets = _targets(conn, name, number)
         for issue in targets:
             if issue.state not in allowed:

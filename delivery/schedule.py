@@ -23,6 +23,7 @@ from briefcast.delivery.windows import LatePolicy
 from briefcast.errors import BriefcastError
 from briefcast.store import campaigns as store
 from briefcast.store.campaigns import UNSENT, IssueRecord, IssueValues
+from briefcast.store.engine import write
 from briefcast.store.schema import IssueState
 
 
@@ -80,7 +81,7 @@ def schedule_campaign(
         issue.digest.number: (times or {}).get(issue.digest.number, issue.digest.send_at)
         for issue in rendered.issues
     }
-    with engine.begin() as conn:
+    with write(engine) as conn:
         existing = store.find_campaign(conn, campaign.name)
         campaign_id = store.save_campaign(
             conn,

@@ -21,6 +21,7 @@ from briefcast.errors import BriefcastError
 from briefcast.recipients.addresses import InvalidAddress, normalise_address
 from briefcast.settings import Settings
 from briefcast.store import campaigns as store
+from briefcast.store.engine import read
 
 TEST_PREFIX = "[TEST] "
 TEST_NAME = "Test recipient"
@@ -34,7 +35,7 @@ def send_test_message(
         to = normalise_address(address)
     except InvalidAddress as error:
         raise BriefcastError(f"--to {address!r} is not an email address: {error}") from None
-    with engine.connect() as conn:
+    with read(engine) as conn:
         issue = find_issue(conn, find_campaign(conn, campaign), number)
         content = store.issue_content(conn, issue.id)
     digest = digest_from_snapshot(content.digest)

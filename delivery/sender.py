@@ -38,6 +38,7 @@ from briefcast.delivery.transports.base import (
 from briefcast.errors import BriefcastError
 from briefcast.settings import Settings
 from briefcast.store import hot_path, ledger
+from briefcast.store.engine import read, write
 from briefcast.store.ledger import Claimed, DeliveryCounts
 from briefcast.store.schema import IssueState, SuppressionReason, utcnow
 from briefcast.store.suppressions import add_suppression, find_suppression
@@ -140,18 +141,18 @@ def send_issue(
         retry=retry,
         limiter=limiter or RateLimiter(settings.limits),
     )
-    with engine.connect() as conn:
+    with read(engine) as conn:
         issue = ledger.load_issue(conn, issue_id)
     if issue.state in (IssueState.SENT, IssueState.CANCELLED):
         reason = None if issue.state is IssueState.SENT else issue.state_reason or "cancelled"
         return run.report(paused_reason=reason)
-    with engine.begin() as conn:
+    with write(engine) as conn:
         signer = Signer(signing_key(conn, settings.secret_key))
     # Made before anything changes, so a bad DKIM key or sender is one error with nothing done.
     run.messages = IssueMessages(issue, settings, signer)
     # Each transaction that writes starts with a write: on SQLite (WAL) a transaction that read
     # first cannot always be upgraded to a writer while another connection writes.
-    with engine.begin() as conn:
+    with write(engine) as conn:
         if not ledger.start_sending(conn, issue_id, clock()):
             return run.report(paused_reason="cancelled")  # sent or cancelled just now
         if issue.audience_size is None:
@@ -160,7 +161,7 @@ def send_issue(
             conn, issue_id, worker_id=worker_id, claimed_before=clock() - retry.lease
         )
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn:  # own transactions: one per batch, one per message
             run.conn = conn
             return run.loop()
     finally:
@@ -443,7 +444,7 @@ class _SendRun:
 
     def counts(self) -> DeliveryCounts:
         if self.conn is None:  # before the loop started
-            with self.engine.connect() as conn:
+            with read(self.engine) as conn:
                 return ledger.delivery_counts(conn, self.issue_id)
         with self.transaction() as conn:
             return ledger.delivery_counts(conn, self.issue_id)

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from briefcast.delivery.control import find_campaign
 from briefcast.settings import RateLimits
 from briefcast.store import campaigns as store
-from briefcast.store.engine import reading
+from briefcast.store.engine import read
 from briefcast.store.schema import IssueState
 
 COUNTED = ("queued", "sending", "sent", "failed", "bounced", "skipped")
@@ -47,7 +47,7 @@ def campaign_status(
     from briefcast.store.ledger import delivery_counts
 
     now = now or datetime.now(UTC)
-    with reading(engine).begin() as conn:  # never queues behind a long import
+    with read(engine) as conn:  # never queues behind a long import
         chosen = [find_campaign(conn, name)] if name else store.all_campaigns(conn)
         result = []
         for campaign in chosen:

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from briefcast.recipients.lists import get_list
 from briefcast.store.audience import audience_page
+from briefcast.store.engine import read
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,12 @@ def audience(
     hours never holds one read open (on SQLite that would stop the WAL being checkpointed), and
     memory stays at one batch however large the audience.
     """
-    with engine.connect() as conn:
+    with read(engine) as conn:
         wanted = [(get_list(conn, slug).id, slug) for slug in dict.fromkeys(lists)]
         unwanted = [get_list(conn, slug).id for slug in exclude]
     after = 0
     while True:
-        with engine.connect() as conn:
+        with read(engine) as conn:
             rows = audience_page(conn, wanted, unwanted, after, batch_size)
         if not rows:
             return

@@ -80,7 +80,10 @@ def import_list(
     """
     path = Path(path)
     rejects = RejectionReport(report_path or path.with_suffix(".rejected.csv"))
-    with ListFile(path, check_deliverability) as source, engine.connect() as conn:
+    with (
+        ListFile(path, check_deliverability) as source,
+        engine.connect() as conn,
+    ):  # own transactions: one, rolled back on any error
         transaction = conn.begin()
         try:
             target, created = ensure_list(conn, slug)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine
 from briefcast.errors import BriefcastError
 from briefcast.recipients.addresses import InvalidAddress, normalise_address
 from briefcast.store import lists as store
+from briefcast.store.engine import read, write
 from briefcast.store.lists import ListCounts, ListRecord, Member
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -57,7 +58,7 @@ def create_list(
     unsubscribe_offered: bool = True,
 ) -> ListRecord:
     check_slug(slug)
-    with engine.begin() as conn:
+    with write(engine) as conn:
         if store.find_list(conn, slug):
             raise ListError(f"a list called {slug!r} exists already (see: briefcast lists show)")
         return store.create_list(
@@ -81,14 +82,14 @@ def get_list(conn: Connection, slug: str) -> ListRecord:
 
 
 def list_overview(engine: Engine) -> list[ListOverview]:
-    with engine.connect() as conn:
+    with read(engine) as conn:
         return [
             ListOverview(item, store.count_members(conn, item.id)) for item in store.all_lists(conn)
         ]
 
 
 def show_list(engine: Engine, slug: str, limit: int | None = 20) -> ListDetail:
-    with engine.connect() as conn:
+    with read(engine) as conn:
         found = get_list(conn, slug)
         members = tuple(store.members(conn, found.id, limit))
         return ListDetail(found, store.count_members(conn, found.id), members)
@@ -99,7 +100,7 @@ def export_members(engine: Engine, slug: str, out: TextIO) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_HEADER)
     count = 0
-    with engine.connect() as conn:
+    with read(engine) as conn:
         for count, member in enumerate(store.members(conn, get_list(conn, slug).id), start=1):  # noqa: B007
             writer.writerow((member.address, member.name, member.organisation, member.role))
     return count
@@ -111,7 +112,7 @@ def remove_member(engine: Engine, slug: str, address: str) -> str:
         normalised = normalise_address(address)
     except InvalidAddress as error:
         raise ListError(f"{address!r} is not an email address: {error}") from None
-    with engine.begin() as conn:
+    with write(engine) as conn:
         if not store.remove_member(conn, get_list(conn, slug).id, normalised):
             raise ListError(f"{normalised} is not a member of {slug!r}")
     return normalised

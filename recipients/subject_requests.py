@@ -11,6 +11,7 @@ from briefcast.errors import BriefcastError
 from briefcast.recipients.addresses import InvalidAddress, normalise_address
 from briefcast.recipients.erasure import address_hasher
 from briefcast.store import people, suppressions
+from briefcast.store.engine import write
 from briefcast.store.schema import SuppressionReason
 
 FORMAT_VERSION = 1  # of the subject access export
@@ -35,7 +36,7 @@ def export_person(engine: Engine, address: str, secret_key: str | None = None) -
     Message-ID, the last error) and their acknowledgements with the reflections they wrote.
     """
     normalised = _address(address)
-    with engine.begin() as conn:
+    with write(engine) as conn:
         recipient = people.find_recipient(conn, normalised)
         history = people.membership_history(conn, recipient.id) if recipient else []
         sent = people.sent_to(conn, recipient.id) if recipient else []
@@ -64,7 +65,7 @@ def forget(
     address, so that a later import reports them as "erased" instead of silently adding them back.
     """
     normalised = _address(address)
-    with engine.begin() as conn:
+    with write(engine) as conn:
         hashed = address_hasher(conn, secret_key)(normalised)
         recipient = people.find_recipient(conn, normalised)
         anonymised = people.anonymise_history(conn, recipient.id) if recipient else None

@@ -8,6 +8,7 @@ from briefcast.errors import BriefcastError
 from briefcast.recipients.addresses import InvalidAddress, normalise_address
 from briefcast.recipients.lists import get_list
 from briefcast.store import suppressions as store
+from briefcast.store.engine import write
 from briefcast.store.schema import SuppressionReason
 from briefcast.store.suppressions import Suppression
 
@@ -33,7 +34,7 @@ def suppress(
     """
     reason = _reason(reason)
     normalised = _address(address)
-    with engine.begin() as conn:
+    with write(engine) as conn:
         list_id = get_list(conn, list_slug).id if list_slug else None
         existing = store.find_suppression(conn, normalised, list_id)
         if existing:
@@ -49,7 +50,7 @@ def suppress(
 def unsuppress(engine: Engine, address: str, list_slug: str | None = None) -> Suppression:
     """Lift the suppression of exactly this scope (all lists, or the one list); returns it."""
     normalised = _address(address)
-    with engine.begin() as conn:
+    with write(engine) as conn:
         list_id = get_list(conn, list_slug).id if list_slug else None
         existing = store.find_suppression(conn, normalised, list_id)
         if existing is None:

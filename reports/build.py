@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from briefcast.campaigns.snapshot import digest_from_snapshot
 from briefcast.errors import BriefcastError
 from briefcast.store import report as store
+from briefcast.store.engine import read
 from briefcast.store.report import GroupCounts, IssueRef
 
 VERSION = 1  # of the JSON report's shape
@@ -114,7 +115,7 @@ class Report:
 
 
 def build_report(engine: Engine, campaign_name: str, *, detail: bool = False) -> Report:
-    with engine.connect() as conn:
+    with read(engine) as conn:
         campaign = store.find_campaign(conn, campaign_name)
         if campaign is None:
             names = ", ".join(store.campaign_names(conn)) or "none yet"

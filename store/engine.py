@@ -1,32 +1,54 @@
-"""Opening the database: the engine, SQLite's connection settings, and migrating to head."""
+"""Opening the database: the engine, SQLite's connection settings, explicit reads and writes, and
+migrations that run only when asked.
+
+Every transaction says what it is for:
+
+    with read(engine) as conn: ...    # never takes SQLite's write lock; never waits for a writer
+    with write(engine) as conn: ...   # takes the write lock at BEGIN; committed on leaving
+
+Readers (status, reports, every page) must keep answering while an import or a send holds the
+write lock; on SQLite in WAL mode a deferred transaction that only reads never waits for it, on
+PostgreSQL a READ ONLY transaction never blocks a writer. Writers take SQLite's lock at BEGIN
+(IMMEDIATE), because a deferred transaction that read first and then wrote would fail at once with
+"database is locked" instead of queueing. `tests/store/test_no_bare_transactions.py` keeps
+library code from opening a transaction any other way.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from briefcast.errors import BriefcastError
 from briefcast.settings import Settings
+from briefcast.store import revisions
+from briefcast.store.revisions import MIGRATIONS  # noqa: F401  (where the migrations live)
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+_MODE = "briefcast_mode"  # execution option: "read" or "write"
 
 
 class DatabaseError(BriefcastError):
     pass
 
 
-def connect(settings: Settings) -> Engine:
-    """The application's database, upgraded to the latest schema."""
-    return open_database(settings.database_url)
+def connect(settings: Settings, *, migrate: bool = False) -> Engine:
+    """The application's database. Refused in one line when its schema is not this briefcast's,
+    unless `migrate` (only `briefcast migrate` and the demo ask for it)."""
+    return open_database(settings.database_url, migrate=migrate)
 
 
-def open_database(url: str) -> Engine:
-    """An engine for any SQLAlchemy URL, with the schema migrated to head (a no-op when current)."""
+def open_database(url: str, *, migrate: bool = False) -> Engine:
+    """An engine for any SQLAlchemy URL whose schema is the one this code expects.
+
+    A brand-new, empty database is given the schema at once (nothing to lose, nothing to ask); a
+    database behind this code is upgraded only with `migrate`, otherwise refused with the command
+    to run; a database from a newer briefcast is always refused.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -36,21 +58,95 @@ def open_database(url: str) -> Engine:
     else:
         engine = create_engine(url)
     try:
-        upgrade(engine)
+        _bring_to_head(engine, migrate)
     except OperationalError as error:
         engine.dispose()
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         raise DatabaseError(f"cannot open the database {parsed!r}: {reason}") from None
+    except DatabaseError:
+        engine.dispose()
+        raise
     return engine
 
 
+def migrate_database(url: str) -> tuple[str | None, str]:
+    """Upgrade the database at `url` to this code's schema: (revision before, revision now)."""
+    engine = open_database_unchecked(url)
+    try:
+        with read(engine) as conn:
+            before = revisions.current_revision(conn)
+        _refuse_newer(before)
+        upgrade(engine)
+        return before, revisions.head()
+    finally:
+        engine.dispose()
+
+
+def open_database_unchecked(url: str) -> Engine:
+    """An engine without any schema check: for `migrate` itself."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, parsed.database)
+    return create_engine(url)
+
+
 def upgrade(engine: Engine) -> None:
-    """Apply every Alembic migration not yet applied, in one transaction."""
-    with engine.begin() as connection:
-        config = Config()  # programmatic: nothing depends on the working directory or an .ini
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    """Apply every migration not yet applied, in one transaction."""
+    with write(engine) as conn:
+        revisions.upgrade(conn)
+
+
+@contextmanager
+def read(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction: never takes SQLite's write lock, so it never waits for a writer;
+    READ ONLY on PostgreSQL, so a write by mistake fails there (the tests run on both)."""
+    with (
+        engine.execution_options(**{_MODE: "read"}, postgresql_readonly=True).connect() as conn,
+        conn.begin(),
+    ):
+        yield conn
+
+
+@contextmanager
+def write(engine: Engine) -> Iterator[Connection]:
+    """A write transaction, committed when the block ends (rolled back on an exception). On
+    SQLite it holds the write lock from its start (waiting up to the busy timeout for it)."""
+    with engine.execution_options(**{_MODE: "write"}).begin() as conn:
+        yield conn
+
+
+def _bring_to_head(engine: Engine, migrate: bool) -> None:
+    with read(engine) as conn:
+        current = revisions.current_revision(conn)
+        empty = current is None and not _has_tables(conn)
+    head = revisions.head()
+    if current == head:
+        return
+    _refuse_newer(current)
+    if current is None and not empty:
+        raise DatabaseError(
+            f"{engine.url!r} is not a briefcast database (it has tables but no briefcast "
+            "revision): point BRIEFCAST_DATABASE_URL at an empty or a briefcast database"
+        )
+    if empty or migrate:
+        upgrade(engine)
+        return
+    raise DatabaseError(
+        f"the database is at revision {current} and this briefcast needs {head}: "
+        "back it up, then run `briefcast migrate`"
+    )
+
+
+def _refuse_newer(current: str | None) -> None:
+    if current is not None and not revisions.is_known(current):
+        raise DatabaseError(
+            f"the database was upgraded by a newer briefcast (revision {current}; this one "
+            f"knows up to {revisions.head()}): run the newer briefcast, or restore a backup"
+        )
+
+
+def _has_tables(conn: Connection) -> bool:
+    return bool(inspect(conn).get_table_names())
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
@@ -73,24 +169,19 @@ def _configure_sqlite_connection(dbapi_connection, _record) -> None:  # type: ig
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")  # off by default in SQLite, per connection
-    # WAL: readers (the send loop, the web pages) are not blocked while an import writes.
-    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    # WAL: readers (the send loop, the web pages) are not blocked while an import writes. Only
+    # switched when needed: asking for it on a database already in WAL is a no-op, but switching
+    # needs the exclusive lock, which a reader must never wait for.
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        cursor.execute("PRAGMA journal_mode = WAL")
     # In WAL, NORMAL still survives a crash of the process (kill -9) with every commit kept; only
     # a power loss could drop the last ones. It makes the send loop's commit per message cheap.
     cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.execute("PRAGMA busy_timeout = 10000")
     cursor.close()
 
 
 def _begin_sqlite_transaction(connection) -> None:  # type: ignore[no-untyped-def]
-    # IMMEDIATE: take the write lock at the start, waiting up to busy_timeout for it. A deferred
-    # transaction that reads and then writes (a send recording its outcome while another thread
-    # commits) cannot wait: SQLite fails it at once with "database is locked". Pure readers that
-    # must not queue behind a long import ask for `reading(engine)`.
-    readonly = connection.get_execution_options().get("briefcast_readonly", False)
-    connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
-
-
-def reading(engine: Engine) -> Engine:
-    """The same engine for read-only transactions: on SQLite they take no write lock."""
-    return engine.execution_options(briefcast_readonly=True)
+    # IMMEDIATE for everything but a declared read: see the module's docstring.
+    reading = connection.get_execution_options().get(_MODE) == "read"
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

@@ -88,7 +88,7 @@ class WorkerLocks:
     def _connect(self) -> Connection:
         if self._conn is not None:
             return self._conn
-        conn = self.engine.connect()
+        conn = self.engine.connect()  # own transactions: held for the session's advisory lock
         key = zlib.crc32(self.worker_id.encode()) & 0x7FFFFFFF
         if not _scalar(conn, func.pg_try_advisory_lock(WORKER_CLASS, key)):
             conn.invalidate()

@@ -274,3 +274,28 @@ acknowledgements = Table(
     Index(None, "issue_id"),
     Index(None, "recipient_id"),
 )
+
+# Who did what, when: every state change of an issue, every approval, sign-in and export, by a
+# person (console or CLI) or a process (a worker, the link pages). Append-only: store/audit.py has
+# no update or delete. Plain ids rather than foreign keys, and the subject's name copied in, so a
+# deleted campaign or person leaves its history readable.
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, default=utcnow),
+    Column("actor_kind", String(20), nullable=False),  # person (console, CLI) or process
+    Column("actor", String(200), nullable=False),  # the person's name, or "worker mail-1"
+    Column("actor_id", Id),  # the staff account, when the actor is a person with one
+    Column("action", String(60), nullable=False),  # e.g. "issue.paused", "campaign.approved"
+    Column("campaign_id", Id),
+    Column("issue_id", Id),
+    Column("subject", String(300)),  # what it was done to, readable: "national-panel-2020 #2"
+    Column("from_state", String(20)),
+    Column("to_state", String(20)),
+    Column("reason", Text),
+    Column("details", JSON),
+    Index(None, "campaign_id", "at"),
+    Index(None, "issue_id", "at"),
+    Index(None, "at"),
+)

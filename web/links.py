@@ -19,6 +19,7 @@ from briefcast.campaigns.render import Personaliser
 from briefcast.delivery.tokens import Purpose, Signer, TokenError, signing_key
 from briefcast.errors import BriefcastError
 from briefcast.store import web as store
+from briefcast.store.engine import read, write
 from briefcast.store.web import ArchiveEntry, LinkTarget, ListStanding
 
 # An acknowledgement is evidence for a report: a link years old is more likely forwarded or
@@ -79,7 +80,7 @@ class Links:
         self.engine = engine
         self.base_url = base_url.rstrip("/")
         # Made (and, without a secret key, stored) here, once, so that no GET ever writes.
-        with engine.begin() as conn:
+        with write(engine) as conn:
             self.signer = Signer(signing_key(conn, secret_key))
 
     # -- reading links -------------------------------------------------------------------------
@@ -90,7 +91,7 @@ class Links:
         delivery_id = self.signer.read(
             purpose, token, max_age=int(max_age.total_seconds()) if max_age else None
         )
-        with self.engine.connect() as conn:
+        with read(self.engine) as conn:
             target = store.link_target(conn, delivery_id)
         if target is None or target.erased:
             raise LinkGone("this link is no longer active")
@@ -105,14 +106,14 @@ class Links:
 
     def archive_urls(self) -> dict[str, str]:
         """Each campaign's archive page by campaign name (to print, or to link from an intranet)."""
-        with self.engine.connect() as conn:
+        with read(self.engine) as conn:
             ids = store.campaign_ids(conn)
         return {name: self.archive_url(campaign_id) for name, campaign_id in ids.items()}
 
     def example_links(self, campaign: str) -> ExampleLinks | None:
         """The links of one message the campaign sent (None if it sent none yet): for showing
         someone what the pages do, as the demo does."""
-        with self.engine.connect() as conn:
+        with read(self.engine) as conn:
             campaign_id = store.campaign_ids(conn).get(campaign)
             delivery_id = store.example_delivery(conn, campaign_id) if campaign_id else None
             target = store.link_target(conn, delivery_id) if delivery_id else None
@@ -131,31 +132,31 @@ class Links:
 
     def standings(self, target: LinkTarget) -> Standings:
         """Where the person stands on each of their lists (read only)."""
-        with self.engine.connect() as conn:
+        with read(self.engine) as conn:
             return Standings(tuple(store.list_standings(conn, target)))
 
     def unsubscribe(self, target: LinkTarget) -> bool:
         """Suppress the address on the link's list; False if it already was."""
-        with self.engine.begin() as conn:
+        with write(self.engine) as conn:
             return store.unsubscribe(conn, target)
 
     def unsubscribe_everywhere(self, target: LinkTarget) -> tuple[tuple[str, ...], Standings]:
         """Suppress the address on every list it can leave; returns the names of the lists newly
         left (empty: nothing changed) and where the person then stands."""
-        with self.engine.begin() as conn:
+        with write(self.engine) as conn:
             left = store.unsubscribe_everywhere(conn, target)
             return tuple(left), Standings(tuple(store.list_standings(conn, target)))
 
     # -- acknowledge ---------------------------------------------------------------------------
 
     def acknowledged_at(self, target: LinkTarget) -> datetime | None:
-        with self.engine.connect() as conn:
+        with read(self.engine) as conn:
             return store.acknowledged_at(conn, target.delivery_id)
 
     def acknowledge(self, target: LinkTarget, reflection: str | None) -> bool:
         """Record the acknowledgement once; False if it was already recorded."""
         try:
-            with self.engine.begin() as conn:
+            with write(self.engine) as conn:
                 return store.record_acknowledgement(conn, target, clean_reflection(reflection))
         except IntegrityError:  # a second POST won the race between check and insert
             return False
@@ -164,7 +165,7 @@ class Links:
 
     def web_view(self, target: LinkTarget) -> str:
         """The issue as the recipient received it, with a link to the campaign's archive."""
-        with self.engine.connect() as conn:
+        with read(self.engine) as conn:
             document = store.issue_document(conn, target.issue_id)
         fields = {
             "recipient_name": target.name or ANONYMOUS_NAME,
@@ -178,7 +179,7 @@ class Links:
 
     def archive(self, token: str) -> Archive:
         campaign_id = self.signer.read(Purpose.ARCHIVE, token)
-        with self.engine.connect() as conn:
+        with read(self.engine) as conn:
             title = store.campaign_title(conn, campaign_id)
             entries = store.archive_entries(conn, campaign_id)
         if title is None:
@@ -188,7 +189,7 @@ class Links:
     def archive_issue(self, token: str, number: int) -> str | None:
         """A sent issue for anyone holding the archive link: no name, no personal links."""
         campaign_id = self.signer.read(Purpose.ARCHIVE, token)
-        with self.engine.connect() as conn:
+        with read(self.engine) as conn:
             issue_id = store.sent_issue_id(conn, campaign_id, number)
             document = store.issue_document(conn, issue_id) if issue_id else None
         if document is None:

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from briefcast.settings import Settings
 from briefcast.store import DatabaseError, connect, open_database
-from briefcast.store.engine import MIGRATIONS, reading
+from briefcast.store.engine import MIGRATIONS, read, write
 from briefcast.store.meta import get_meta, set_meta
 from briefcast.store.schema import metadata
 
@@ -96,7 +96,7 @@ def _hold_write_lock(engine, seconds: float) -> tuple[threading.Thread, threadin
     holding = threading.Event()
 
     def writer() -> None:
-        with engine.begin() as conn:
+        with write(engine) as conn:
             set_meta(conn, "written", "yes")
             holding.set()
             time.sleep(seconds)
@@ -112,7 +112,7 @@ def test_sqlite_write_transactions_queue_instead_of_failing(tmp_path):
     it fails at once ("database is locked"); taking the lock at BEGIN makes it wait its turn."""
     engine = open_database(f"sqlite:///{tmp_path / 'queue.db'}")
     writer, _ = _hold_write_lock(engine, 0.3)
-    with engine.begin() as conn:
+    with write(engine) as conn:
         seen = get_meta(conn, "written")
         set_meta(conn, "after", "yes")
     writer.join()
@@ -122,7 +122,7 @@ def test_sqlite_write_transactions_queue_instead_of_failing(tmp_path):
 def test_sqlite_readers_do_not_queue_behind_a_writer(tmp_path):
     engine = open_database(f"sqlite:///{tmp_path / 'read.db'}")
     writer, _ = _hold_write_lock(engine, 2)
-    with reading(engine).begin() as conn:
+    with read(engine) as conn:
         seen = get_meta(conn, "written")
     still_writing = writer.is_alive()
     writer.join()

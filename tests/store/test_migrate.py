@@ -1,0 +1,92 @@
+"""Migrations run only when asked: a database behind the code is refused with the command to run,
+one from a newer briefcast is refused, a brand-new one is set up at once."""
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from briefcast.cli import app
+from briefcast.store import DatabaseError, migrate_database, open_database
+from briefcast.store.engine import open_database_unchecked, write
+from briefcast.store.revisions import head
+
+
+def _set_revision(url: str, revision: str) -> None:
+    engine = open_database_unchecked(url)
+    with write(engine) as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+    engine.dispose()
+
+
+def _one_revision_behind(url: str) -> str:
+    """A database really at the previous revision: the newest migration undone."""
+    from alembic import command
+    from alembic.config import Config
+
+    from briefcast.store.revisions import MIGRATIONS
+
+    open_database(url).dispose()
+    engine = open_database_unchecked(url)
+    with write(engine) as conn:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = conn
+        command.downgrade(config, "-1")
+    engine.dispose()
+    return f"{int(head()) - 1:04d}"
+
+
+def test_a_brand_new_database_is_set_up_without_asking(database_url):
+    engine = open_database(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head()
+    engine.dispose()
+
+
+def test_a_database_one_revision_behind_is_refused_with_the_command_to_run(database_url):
+    previous = _one_revision_behind(database_url)
+    with pytest.raises(DatabaseError) as refused:
+        open_database(database_url)
+    message = str(refused.value)
+    assert f"at revision {previous}" in message and f"needs {head()}" in message
+    assert "briefcast migrate" in message and "\n" not in message
+
+
+def test_migrate_upgrades_and_says_from_which_revision_to_which(database_url, monkeypatch):
+    previous = _one_revision_behind(database_url)
+    monkeypatch.setenv("BRIEFCAST_DATABASE_URL", database_url)
+    result = CliRunner().invoke(app, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert f"from revision {previous} to {head()}" in result.output
+    open_database(database_url).dispose()  # accepted now
+    again = CliRunner().invoke(app, ["migrate", "--json"])
+    assert '"changed": false' in again.output
+
+
+def test_a_database_from_a_newer_briefcast_is_refused_even_by_migrate(database_url):
+    open_database(database_url).dispose()
+    _set_revision(database_url, "9999")
+    for attempt in (lambda: open_database(database_url), lambda: migrate_database(database_url)):
+        with pytest.raises(DatabaseError, match="upgraded by a newer briefcast"):
+            attempt()
+
+
+def test_a_database_that_is_not_briefcasts_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    engine = open_database_unchecked(url)
+    with write(engine) as conn:
+        conn.execute(text("CREATE TABLE invoices (id INTEGER)"))
+    engine.dispose()
+    with pytest.raises(DatabaseError, match="not a briefcast database"):
+        open_database(url)
+
+
+def test_serve_and_worker_refuse_a_database_behind_in_one_line(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    _one_revision_behind(url)
+    monkeypatch.setenv("BRIEFCAST_DATABASE_URL", url)
+    for command in (["serve", "--port", "0"], ["worker", "--once"], ["status"]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 1, (command, result.output)
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and "briefcast migrate" in lines[0], (command, result.output)
