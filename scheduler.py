@@ -14,9 +14,7 @@ Run it with `briefcast worker` or `python scheduler.py`.
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -200,13 +198,6 @@ def run_issue(issue_id: int) -> None:
 # -- the worker --------------------------------------------------------------------------------
 
 
-def worker_id() -> str:
-    """The host's name: stable across restarts, so a restarted worker takes back at once the
-    claims its crashed predecessor left (the send loop needs that; see delivery/sender.py).
-    One worker per machine; a second needs BRIEFCAST_WORKER_ID to tell it apart."""
-    return os.environ.get("BRIEFCAST_WORKER_ID") or socket.gethostname()
-
-
 class Worker:
     """Runs due issues: a scheduler over the job store, a stop event, and the send loop.
 
@@ -239,7 +230,7 @@ class Worker:
         self.clock = clock
         self.poll_seconds = poll_seconds
         self.stop_event = threading.Event()
-        self.id = worker_id()
+        self.id = settings.worker_id
         self._open_transport = open_transport
         self._running: set[int] = set()
         self._lock = threading.Lock()
@@ -420,7 +411,7 @@ class Worker:
                 issue_id,
                 type(error).__name__,
                 str(error).splitlines()[0] if str(error) else "",
-                exc_info=bool(os.environ.get("BRIEFCAST_DEBUG")),
+                exc_info=self.settings.debug,
             )
         finally:
             with self._lock:

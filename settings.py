@@ -10,6 +10,7 @@ at start, so a wrong value is a one-line error before anything is sent, not a fa
 from __future__ import annotations
 
 import os
+import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -75,6 +76,12 @@ class Settings:
     grace_period: timedelta = timedelta(hours=6)
     # ...and only inside these local hours; otherwise it is marked missed and waits for a person.
     sending_hours: tuple[time, time] = (time(7, 0), time(19, 0))
+    # Tells this worker's claims apart. The host name by default: stable across restarts, so a
+    # restarted worker takes back at once the claims its crashed predecessor left. Two workers on
+    # one machine need their own.
+    worker_id: str = field(default_factory=socket.gethostname)
+    # Show the traceback of an internal error instead of the one-line "this is a bug" message.
+    debug: bool = False
 
     @classmethod
     def from_env(
@@ -94,7 +101,16 @@ class Settings:
             dkim=_dkim(env),
             grace_period=timedelta(hours=env.number("GRACE_HOURS", 6, minimum=0)),
             sending_hours=_hours(env.get("SENDING_HOURS") or "07:00-19:00"),
+            worker_id=_worker_id(env.get("WORKER_ID")),
+            debug=debug_enabled(environ),
         )
+
+
+def debug_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """BRIEFCAST_DEBUG: also read on its own, by the error handler of a command whose settings
+    could not be loaded."""
+    value = (os.environ if environ is None else environ).get("BRIEFCAST_DEBUG", "")
+    return value.strip().lower() not in {"", "0", "false", "no", "off"}
 
 
 class _Source:
@@ -206,6 +222,15 @@ def _dkim(env: _Source) -> DkimSettings | None:
     if not Path(key_file).is_file():
         raise SettingsError(f"BRIEFCAST_DKIM_KEY_FILE: no such file {key_file!r}")
     return DkimSettings(key_file=Path(key_file), selector=selector, domain=domain)
+
+
+def _worker_id(value: str | None) -> str:
+    worker = value or socket.gethostname()
+    if len(worker) > 90 or not worker.isprintable():
+        raise SettingsError(
+            f"BRIEFCAST_WORKER_ID must be printable and at most 90 characters, not {worker!r}"
+        )
+    return worker
 
 
 def _hours(value: str) -> tuple[time, time]:

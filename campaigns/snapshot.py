@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from briefcast.campaigns.model import Campaign, Digest
 from briefcast.errors import BriefcastError
+from briefcast.jsondata import to_plain
 
 VERSION = 1
 # Where a file sits on the machine that scheduled it, and the line numbers of its entries,
@@ -60,19 +61,7 @@ def _unversioned(data: Mapping[str, Any], what: str) -> dict[str, Any]:
 
 
 def _to_json(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _to_json(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.name not in _LEFT_OUT
-        }
-    if isinstance(value, list | tuple):
-        return [_to_json(item) for item in value]
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()  # an aware datetime keeps its UTC offset
-    if isinstance(value, Path):
-        return str(value)
-    return value
+    return to_plain(value, leave_out=_LEFT_OUT)
 
 
 def _from_json(kind: type[T], data: Mapping[str, Any]) -> T:

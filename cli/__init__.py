@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 from briefcast.cli import content, database, delivery, demo, lists, web  # noqa: F401
 from briefcast.cli.app import app
+from briefcast.settings import debug_enabled
 
 __all__ = ["app", "main"]
 
@@ -15,7 +15,7 @@ def main() -> None:
     try:
         app()
     except Exception as error:  # a bug: say so in one line; the traceback only on request
-        if os.environ.get("BRIEFCAST_DEBUG"):
+        if debug_enabled():
             raise
         print(
             f"internal error: {type(error).__name__}: {error} "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -10,6 +9,7 @@ import click
 from rich.console import Console
 
 from briefcast.errors import BriefcastError
+from briefcast.jsondata import document, dumps
 
 console = Console(highlight=False)
 
@@ -37,13 +37,24 @@ class Group(click.Group):
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="briefcast")
-def app() -> None:
+@click.option(
+    "--actor",
+    envvar="BRIEFCAST_ACTOR",
+    metavar="NAME",
+    help="Who is acting, for the audit trail (default: the operating-system user).",
+)
+@click.pass_context
+def app(ctx: click.Context, actor: str | None) -> None:
     """Turn a learning briefing into a scheduled series of themed email digests.
 
-    Example: briefcast demo
+    Example: briefcast --actor "A. Lee" pause national-panel-2020
     """
+    from briefcast.cli.context import CommandContext
+
+    ctx.obj = CommandContext(actor_name=actor)
 
 
-def print_json(data: Any) -> None:
-    """Machine-readable output: one JSON document on stdout, nothing else."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+def print_json(data: Any, *, key: str | None = None) -> None:
+    """Machine-readable output: one versioned JSON document on stdout, nothing else (a list goes
+    under `key`)."""
+    sys.stdout.write(dumps(document(data, key=key)))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
@@ -16,19 +15,6 @@ from briefcast.cli.app import app, console, print_json
 
 if TYPE_CHECKING:
     from briefcast.campaigns.preview import CampaignRender
-
-
-def jsonable(value: Any) -> Any:
-    """Frozen dataclasses (tuples, paths, dates inside) -> plain JSON-ready data."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, Path | date):
-        return str(value)
-    return value
 
 
 @app.command()
@@ -43,7 +29,7 @@ def briefing(file: Path, as_json: bool) -> None:
 
     result = read_briefing(file)
     if as_json:
-        print_json(jsonable(result))
+        print_json(result)
         return
     # Briefing text is printed literally: "[Draft]" in a title is not rich markup.
     console.print(f"[bold]{escape(result.title)}[/bold]  ({escape(str(file))})")
@@ -80,9 +66,9 @@ def preview(campaign: Path, out: Path | None) -> None:
     Example: briefcast preview examples/national-panel-2020/campaign.yaml
     """
     from briefcast.campaigns.preview import preview_campaign
-    from briefcast.settings import Settings
+    from briefcast.cli.context import command_context
 
-    settings = Settings.from_env()
+    settings = command_context().settings
     result = _report_campaign_problems(
         campaign, lambda: preview_campaign(campaign, out, base_url=settings.base_url)
     )

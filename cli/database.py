@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from briefcast.cli.app import app, print_json
-from briefcast.settings import Settings
+from briefcast.cli.context import command_context
 
 
 @app.command()
@@ -20,8 +20,7 @@ def migrate(as_json: bool) -> None:
     """
     from briefcast.store import migrate_database
 
-    settings = Settings.from_env()
-    before, after = migrate_database(settings.database_url)
+    before, after = migrate_database(command_context().settings.database_url)
     if as_json:
         print_json({"from": before, "to": after, "changed": before != after})
     elif before == after:

@@ -14,11 +14,10 @@ import click
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import Engine
 
 from briefcast.cli.app import app, console, print_json
+from briefcast.cli.context import command_context
 from briefcast.delivery.control import SteeringError
-from briefcast.settings import Settings
 from briefcast.store.engine import read, write
 from briefcast.store.schema import IssueState
 
@@ -26,19 +25,6 @@ ISSUE = click.option("--issue", "number", type=click.IntRange(min=1), help="Only
 ONE_ISSUE = click.option(
     "--issue", "number", type=click.IntRange(min=1), required=True, help="The issue's number."
 )
-
-
-@contextmanager
-def _database() -> Iterator[tuple[Settings, Engine]]:
-    """Settings read and checked first (a wrong one is an error before anything happens)."""
-    from briefcast.store import connect
-
-    settings = Settings.from_env()
-    engine = connect(settings)
-    try:
-        yield settings, engine
-    finally:
-        engine.dispose()
 
 
 @app.command()
@@ -57,19 +43,20 @@ def schedule(campaign: Path, approved_by: str) -> None:
     from briefcast.delivery.windows import LatePolicy
     from briefcast.scheduler import sync_jobs
 
-    with _database() as (settings, engine):
-        try:
-            result = schedule_campaign(
-                engine,
-                campaign,
-                approved_by=approved_by,
-                policy=LatePolicy.from_settings(settings),
-            )
-        except CampaignProblemsError as error:
-            for problem in error.problems:
-                click.echo(str(problem), err=True)
-            raise
-        sync_jobs(engine, settings)
+    ctx = command_context()
+    settings, engine = ctx.settings, ctx.engine
+    try:
+        result = schedule_campaign(
+            engine,
+            campaign,
+            approved_by=approved_by,
+            policy=LatePolicy.from_settings(settings),
+        )
+    except CampaignProblemsError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        raise
+    sync_jobs(engine, settings)
     for warning in result.warnings:
         click.echo(f"warning: {warning}")
     verb = "scheduled" if result.created else "updated"
@@ -105,15 +92,12 @@ def worker(once: bool, send_only: bool) -> None:
     from briefcast.scheduler import Worker, configure_logging
 
     configure_logging()
-    settings = Settings.from_env()
-    runner = Worker(settings, schedule=not send_only)
-    try:
-        if once:
-            runner.run_once()
-        else:
-            runner.run_forever()
-    finally:
-        runner.engine.dispose()
+    ctx = command_context()
+    runner = Worker(ctx.settings, engine=ctx.engine, schedule=not send_only)
+    if once:
+        runner.run_once()
+    else:
+        runner.run_forever()
 
 
 @app.command()
@@ -126,8 +110,9 @@ def status(campaign: str | None, as_json: bool) -> None:
     """
     from briefcast.delivery.status import campaign_status, status_json
 
-    with _database() as (settings, engine):
-        found = campaign_status(engine, settings.limits, campaign)
+    ctx = command_context()
+    settings, engine = ctx.settings, ctx.engine
+    found = campaign_status(engine, settings.limits, campaign)
     if as_json:
         print_json(status_json(found))
         return
@@ -184,9 +169,10 @@ def _report(campaign: str, outcomes) -> None:  # type: ignore[no-untyped-def]
 def _steer(action, campaign: str, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
     from briefcast.scheduler import sync_jobs
 
-    with _database() as (settings, engine):
-        outcomes = action(engine, campaign, *args, **kwargs)
-        sync_jobs(engine, settings)
+    ctx = command_context()
+    settings, engine = ctx.settings, ctx.engine
+    outcomes = action(engine, campaign, *args, **kwargs)
+    sync_jobs(engine, settings)
     _report(campaign, outcomes if isinstance(outcomes, list) else [outcomes])
 
 
@@ -261,28 +247,28 @@ def send_now(campaign: str, number: int) -> None:
     from briefcast.delivery.transports import open_transport
     from briefcast.scheduler import issue_label
 
-    with _database() as (settings, engine):
-        with read(engine) as conn:
-            issue = find_issue(conn, find_campaign(conn, campaign), number)
-        label = issue_label(campaign, number)
-        if issue.state is IssueState.SENT:
-            click.echo(f"{label}: already sent; nothing to send")
-            return
-        if issue.state is IssueState.CANCELLED:
-            raise SteeringError(f"{label} is cancelled; it will not be sent")
-        transport = open_transport(settings)
-        stop = threading.Event()
-        with _stop_on_ctrl_c(stop), _progress_bar(label) as progress:
-            report = _send(engine, issue.id, transport, settings, stop=stop, progress=progress)
-        _after_send(engine, settings, label, issue.id, report, interrupted=stop.is_set())
+    ctx = command_context()
+    settings, engine = ctx.settings, ctx.engine
+    with read(engine) as conn:
+        issue = find_issue(conn, find_campaign(conn, campaign), number)
+    label = issue_label(campaign, number)
+    if issue.state is IssueState.SENT:
+        click.echo(f"{label}: already sent; nothing to send")
+        return
+    if issue.state is IssueState.CANCELLED:
+        raise SteeringError(f"{label} is cancelled; it will not be sent")
+    transport = open_transport(settings)
+    stop = threading.Event()
+    with _stop_on_ctrl_c(stop), _progress_bar(label) as progress:
+        report = _send(engine, issue.id, transport, settings, stop=stop, progress=progress)
+    _after_send(engine, settings, label, issue.id, report, interrupted=stop.is_set())
 
 
 def _send(engine, issue_id, transport, settings, **options):  # type: ignore[no-untyped-def]
     from briefcast.delivery.sender import send_issue
-    from briefcast.scheduler import worker_id
 
     return send_issue(
-        engine, issue_id, transport, settings, worker_id=f"{worker_id()}:send-now", **options
+        engine, issue_id, transport, settings, worker_id=f"{settings.worker_id}:send-now", **options
     )
 
 
@@ -366,6 +352,7 @@ def send_test(campaign: str, number: int, address: str) -> None:
     """
     from briefcast.delivery.send_test import send_test_message
 
-    with _database() as (settings, engine):
-        sent_to = send_test_message(engine, settings, campaign, number, address)
+    ctx = command_context()
+    settings, engine = ctx.settings, ctx.engine
+    sent_to = send_test_message(engine, settings, campaign, number, address)
     click.echo(f"{campaign} issue {number}: test message sent to {sent_to} ({settings.transport})")

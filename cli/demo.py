@@ -65,6 +65,7 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
     Example: briefcast demo --dir /tmp/briefcast-demo
     """
     from briefcast.campaigns.preview import preview_campaign
+    from briefcast.cli.context import command_context
     from briefcast.cli.demo_pages import (
         example_links,
         interactive,
@@ -74,25 +75,23 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
         write_demo_report,
     )
     from briefcast.recipients.csv_import import import_lists_folder
-    from briefcast.store import connect
 
     folder = folder.resolve()
     settings = Settings.from_env(workdir=folder)
     if settings.transport == "smtp":
         # The demo sends to fictional people: never to a real relay by accident.
         settings = _with_outbox(settings)
+    ctx = command_context()
+    ctx.use_settings(settings)
 
     console.print(f"[bold]1. Distribution lists[/bold] from {EXAMPLE / 'lists'}")
-    engine = connect(settings, migrate=True)  # the demo's own database: brought up to date
-    try:
-        reports = import_lists_folder(
-            engine,
-            EXAMPLE / "lists",
-            secret_key=settings.secret_key,
-            report_folder=folder / "reports",
-        )
-    finally:
-        engine.dispose()
+    engine = ctx.open_database(migrate=True)  # the demo's own database: brought up to date
+    reports = import_lists_folder(
+        engine,
+        EXAMPLE / "lists",
+        secret_key=settings.secret_key,
+        report_folder=folder / "reports",
+    )
     console.print(_imports_table(reports))
 
     console.print(f"[bold]2. The series[/bold] from {EXAMPLE / 'campaign.yaml'}")
@@ -107,9 +106,7 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
     if not result.ok:
         raise click.ClickException("some issues failed their checks; see the preview index")
 
-    engine = connect(settings)
     with contextlib.ExitStack() as stack:
-        stack.callback(engine.dispose)  # last: after the server has stopped using it
         server = None if no_serve else stack.enter_context(serving(settings, engine))
         spacing = timedelta(seconds=every)
         name = _schedule(engine, settings, spacing)

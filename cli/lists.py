@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from collections.abc import Iterator
@@ -19,11 +18,11 @@ from sqlalchemy import Engine
 
 from briefcast import recipients
 from briefcast.cli.app import app, console, print_json
-from briefcast.cli.content import jsonable
+from briefcast.cli.context import command_context
+from briefcast.jsondata import to_plain
 from briefcast.recipients.csv_import import Progress as OnProgress
 from briefcast.recipients.suppression import MANUAL_REASONS
 from briefcast.settings import Settings
-from briefcast.store import connect
 
 PROGRESS_FROM_BYTES = 1 << 20  # below a megabyte an import is over before a bar would help
 
@@ -37,24 +36,13 @@ class Context:
 
 @contextmanager
 def opened() -> Iterator[Context]:
-    settings = Settings.from_env()
-    engine = connect(settings)
-    try:
-        yield Context(settings, engine, f"{_user()} (briefcast cli)")
-    finally:
-        engine.dispose()
+    ctx = command_context()
+    yield Context(ctx.settings, ctx.engine, f"{ctx.actor} (briefcast cli)")
 
 
 def say(message: object) -> None:
     """Print a line; paths and addresses are never broken to fit the terminal's width."""
     console.print(message, soft_wrap=True)
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name in some containers
-        return "unknown user"
 
 
 @app.group()
@@ -105,7 +93,7 @@ def import_(
             on_diff=None if as_json else _print_diff,
         )
     if as_json:
-        print_json(jsonable(report))
+        print_json(report)
     elif dry_run:
         say("[yellow]dry run[/yellow]: nothing was changed")
     else:
@@ -164,7 +152,7 @@ def ls(as_json: bool) -> None:
     with opened() as ctx:
         overview = recipients.list_overview(ctx.engine)
     if as_json:
-        print_json([{**jsonable(o.list), **jsonable(o.counts)} for o in overview])
+        print_json([{**to_plain(o.list), **to_plain(o.counts)} for o in overview], key="lists")
         return
     table = Table("slug", "name", "members", "suppressed", "unsubscribe", box=None)
     for item in overview:
@@ -195,7 +183,7 @@ def create(
     with opened() as ctx:
         created = recipients.create_list(ctx.engine, slug, name, description, not no_unsubscribe)
     if as_json:
-        print_json(jsonable(created))
+        print_json(created)
     else:
         say(f"created the list [bold]{created.slug}[/bold] ({escape(created.name)})")
 
@@ -212,7 +200,7 @@ def show(slug: str, limit: int, as_json: bool) -> None:
     with opened() as ctx:
         detail = recipients.show_list(ctx.engine, slug, limit or None)
     if as_json:
-        print_json(jsonable(detail))
+        print_json(detail)
         return
     item, counts = detail.list, detail.counts
     say(f"[bold]{item.slug}[/bold]  {escape(item.name)}  {escape(item.description)}")

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from briefcast.cli.app import app, console
+from briefcast.cli.context import command_context
 from briefcast.errors import BriefcastError
-from briefcast.settings import Settings
 
 
 @app.command()
@@ -23,22 +23,18 @@ def serve(host: str, port: int) -> None:
 
     Example: briefcast serve --port 8025
     """
-    from briefcast.store import connect
     from briefcast.web import create_app
     from briefcast.web import serve as run
 
-    settings = Settings.from_env()
+    ctx = command_context()
+    settings = ctx.settings
     _check_port_free(host, port)
-    engine = connect(settings)
-    try:
-        web = create_app(settings, engine)
-        console.print(f"Serving the link pages on http://{host}:{port}", markup=False)
-        console.print(f"  links in emails point to {settings.base_url}", markup=False)
-        for name, url in web.state.links.archive_urls().items():
-            console.print(f"  archive of {name}: {url}", markup=False, soft_wrap=True)
-        run(web, host=host, port=port)
-    finally:
-        engine.dispose()
+    web = create_app(settings, ctx.engine)
+    console.print(f"Serving the link pages on http://{host}:{port}", markup=False)
+    console.print(f"  links in emails point to {settings.base_url}", markup=False)
+    for name, url in web.state.links.archive_urls().items():
+        console.print(f"  archive of {name}: {url}", markup=False, soft_wrap=True)
+    run(web, host=host, port=port)
 
 
 @app.command()
@@ -69,14 +65,8 @@ def report(campaign: str, format_: str, out: Path | None, detail: bool) -> None:
     Example: briefcast report national-panel-2020 --format html
     """
     from briefcast.reports import FORMATS, build_report, write_report
-    from briefcast.store import connect
 
-    settings = Settings.from_env()
-    engine = connect(settings)
-    try:
-        result = build_report(engine, campaign, detail=detail)
-    finally:
-        engine.dispose()
+    result = build_report(command_context().engine, campaign, detail=detail)
     if out is None and format_ == "html":
         out = Path(f"report-{campaign}.html")
     if out is None:

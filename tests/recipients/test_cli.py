@@ -1,6 +1,7 @@
 """`briefcast lists ...` and `briefcast recipients ...` via the CLI runner on both databases."""
 
 import json
+from datetime import datetime
 
 import pytest
 from click.testing import CliRunner
@@ -43,7 +44,7 @@ def test_sync_dry_run(run, people, tmp_path):
     result = run("lists", "import", str(smaller), "--list", "police", "--sync", "--dry-run")
     assert "removed" in result.output and "bo@example.net" in result.output
     assert "dry run: nothing was changed" in result.output
-    assert json.loads(run("lists", "ls", "--json").output)[0]["members"] == 2
+    assert json.loads(run("lists", "ls", "--json").output)["lists"][0]["members"] == 2
 
 
 def test_ls_create_show_export_remove(run, people, tmp_path):
@@ -51,7 +52,7 @@ def test_ls_create_show_export_remove(run, people, tmp_path):
     assert created.exit_code == 0 and "created the list early-help" in created.output
     assert "exists already" in run("lists", "create", "early-help").output
     run("lists", "import", str(people), "--list", "police")
-    listed = json.loads(run("lists", "ls", "--json").output)
+    listed = json.loads(run("lists", "ls", "--json").output)["lists"]
     assert [(x["slug"], x["members"], x["unsubscribe_offered"]) for x in listed] == [
         ("early-help", 0, False), ("police", 2, True),
     ]  # fmt: skip
@@ -120,3 +121,13 @@ def test_bad_slug_and_unknown_list(run, people):
     assert "not a list slug" in run("lists", "import", str(people), "--list", "Police!").output
     missing = run("lists", "show", "nope").output
     assert missing == "error: no list called 'nope' (see: briefcast lists ls)\n"
+
+
+def test_every_json_document_is_versioned_with_iso_datetimes(run, people):
+    run("lists", "import", str(people), "--list", "police")
+    for args in (("lists", "ls", "--json"), ("lists", "show", "police", "--json")):
+        document = json.loads(run(*args).output)
+        assert document["version"] == 1, args
+    shown = json.loads(run("lists", "show", "police", "--json").output)
+    created = shown["list"]["created_at"]
+    assert "T" in created and datetime.fromisoformat(created).tzinfo is not None

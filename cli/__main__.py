@@ -1,0 +1,5 @@
+"""`python -m briefcast.cli`: the same as the `briefcast` command."""
+
+from briefcast.cli import main
+
+main()
