@@ -39,7 +39,7 @@ headings always work.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -58,7 +58,7 @@ from briefcast.campaigns.briefing_text import (
 from briefcast.campaigns.model import Briefing, Section, Theme, slugify
 from briefcast.errors import BriefcastError
 
-__all__ = ["BriefingError", "read_briefing"]
+__all__ = ["BriefingError", "read_briefing", "read_briefing_text"]
 
 
 class BriefingError(BriefcastError):
@@ -74,27 +74,38 @@ _LONG_THEME_WORDS = 450  # the planner fills an issue with about this much theme
 
 
 def read_briefing(path: Path) -> Briefing:
-    """Read a .txt or .md briefing: `briefcast briefing FILE` shows what this understood."""
-    try:
-        text = decode(_read_bytes(path))
-    except NotText as error:
-        raise BriefingError(f"{path}: {error}; {_EXPECTED}") from None
-    if path.suffix.lower() in _MARKDOWN_SUFFIXES:
+    """Read a briefing file: `briefcast briefing FILE` shows what this understood.
+
+    The reader is chosen by the file's suffix in `_READERS`; anything else is read as text.
+    """
+    reader = _READERS.get(path.suffix.lower(), _read_text_file)
+    return reader(path)
+
+
+def read_briefing_text(text: str, source: str) -> Briefing:
+    """Read a briefing already decoded to text (plain text, Markdown, or a document's text).
+
+    `source` names the briefing in errors and warnings (a file name, or "<stdin>") and gives
+    the title when the text has none; a .md or .markdown source has its inline marks removed.
+    Readers of other formats (.docx, .pdf) convert to Markdown-like text and call this.
+    """
+    if Path(source).suffix.lower() in _MARKDOWN_SUFFIXES:
         text = strip_markdown_inline(text)
     lines, running_headers = clean_lines(text)
     if not any(line.text for line in lines):
-        raise BriefingError(f"{path}: is empty; {_EXPECTED}")
+        raise BriefingError(f"{source}: is empty; {_EXPECTED}")
 
     warnings = [f"dropped {header!r} as a running header or footer" for header in running_headers]
     title, lines = _take_title(lines)
     if title is None:
-        title = path.stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Briefing"
+        stem = Path(source).stem
+        title = stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Briefing"
         warnings.append(f"no title found at the top; used the file name: {title!r}")
 
     headings = _find_headings(lines)
     theme_kind = _theme_kind(headings.values())
     if theme_kind is None:
-        raise BriefingError(f"{path}: found no themes; {_EXPECTED}")
+        raise BriefingError(f"{source}: found no themes; {_EXPECTED}")
     parts = _split_into_parts(lines, headings, theme_kind)
     sections, themes = _sections_and_themes(parts, theme_kind, warnings)
     return Briefing(
@@ -102,8 +113,21 @@ def read_briefing(path: Path) -> Briefing:
         sections=tuple(sections),
         themes=tuple(themes),
         warnings=tuple(warnings),
-        source=path,
+        source=Path(source),
     )
+
+
+def _read_text_file(path: Path) -> Briefing:
+    try:
+        text = decode(_read_bytes(path))
+    except NotText as error:
+        raise BriefingError(f"{path}: {error}; {_EXPECTED}") from None
+    return read_briefing_text(text, str(path))
+
+
+# Readers by file suffix (lower case). Each takes the path and returns a Briefing; a reader of a
+# document format converts it to Markdown-like text and hands that to read_briefing_text.
+_READERS: dict[str, Callable[[Path], Briefing]] = {}
 
 
 # -- bytes to text ------------------------------------------------------------------------------
