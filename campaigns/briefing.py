@@ -185,7 +185,7 @@ def _take_title(lines: list[Line], one_per_line: bool) -> tuple[str | None, list
             index + 1 < len(lines)
             and lines[index + 1].text
             and len(block) < _MAX_BLOCK_LINES
-            and _is_title_line(lines[index + 1].text, first=not blocks)
+            and _continues_title(lines[index + 1].text, first=not blocks)
         ):
             index += 1
             block.append(index)
@@ -194,12 +194,9 @@ def _take_title(lines: list[Line], one_per_line: bool) -> tuple[str | None, list
     rest = next((i for i in range(index, len(lines)) if lines[i].text), None)
     if not blocks or rest is None:
         return None, lines
-    # Numbered boxes or Markdown headings follow a title; text or bullets follow a heading.
-    boxes_follow = NUMBERED.fullmatch(lines[rest].text) or MARKDOWN_HEADING.fullmatch(
-        lines[rest].text
-    )
-    if len(blocks) == 2 and not boxes_follow and not one_per_line:
-        blocks.pop()  # "Title" / "Early help" / text…: the briefing's first heading
+    last = blocks[-1]
+    if len(blocks) == 2 and len(last) == 1 and not one_per_line:
+        blocks = blocks[:1] if _first_heading(lines, last[0], rest) else blocks
     used = [i for block in blocks for i in block]
     texts = [lines[i].text for i in used]
     if len(" ".join(texts).split()) > _MAX_TITLE_WORDS:
@@ -215,6 +212,33 @@ def _is_title_line(text: str, *, first: bool) -> bool:
     if first and text.endswith((":", "?")):
         return looks_like_title(text[:-1]) or looks_like_title(text, question=True)
     return looks_like_title(text) or (first and text.endswith((",", "–", "-")))
+
+
+def _continues_title(text: str, *, first: bool) -> bool:
+    """The next line of a title block: a title line, or the lower-case rest of a wrapped one."""
+    if text[:1].islower() and not list_marker(text):
+        return looks_like_title(text[0].upper() + text[1:])
+    return _is_title_line(text, first=first)
+
+
+def _first_heading(lines: list[Line], index: int, rest: int) -> bool:
+    """Whether the second line of a two-line masthead is the briefing's first heading rather
+    than a subtitle: bullets follow a heading, numbered boxes or Markdown follow a title; before
+    text, it is a heading when the briefing's other headings are short lines styled like it."""
+    following = lines[rest].text
+    if NUMBERED.fullmatch(following) or MARKDOWN_HEADING.fullmatch(following):
+        return False
+    if list_marker(following):
+        return True
+    later = [
+        heading
+        for at, heading in find_headings(lines).items()
+        if at > rest and not is_frame_title(heading.title)
+    ]
+    if theme_kind(later) not in (None, Kind.BARE):
+        return False  # the themes are numbered, bulleted or Markdown: this is a subtitle
+    bare = [heading.title.isupper() for heading in later if heading.kind is Kind.BARE]
+    return not bare or lines[index].text.isupper() == (sum(bare) * 2 >= len(bare))
 
 
 def _join_title(texts: list[str]) -> str:
@@ -289,6 +313,7 @@ def _sections_and_themes(
     sections: list[Section] = []
     themes: list[Theme] = []
     notes: list[HeadingNote] = []
+    theme_headings: list[Heading] = []
 
     def is_theme(part: _Part) -> bool:
         return (
@@ -297,26 +322,30 @@ def _sections_and_themes(
             and not is_frame_title(part.heading.title)
         )
 
+    def theme_next(index: int) -> bool:
+        return index + 1 < len(parts) and is_theme(parts[index + 1])
+
+    # An empty heading right before a theme introduces the themes ("Key learning"), unless it
+    # was typed as a Markdown heading or numbered: then it is a theme still to be written.
     for index, part in enumerate(parts):
         paragraphs = tuple(reflow(lines) for lines in part.paragraphs)
         heading = part.heading
         if heading is None:
             if paragraphs:  # the untitled opening under the title introduces the briefing
                 sections.append(Section("Introduction", paragraphs, find_figures(paragraphs)))
-        elif is_theme(part):
+        elif is_theme(part) and (paragraphs or kind is not Kind.BARE or not theme_next(index)):
             themes.append(_theme(heading, paragraphs, themes, warnings))
+            theme_headings.append(heading)
         elif paragraphs:
             sections.append(Section(repair(heading.title), paragraphs, find_figures(paragraphs)))
             notes.append(section_note(heading, kind))
-        elif index + 1 < len(parts) and is_theme(parts[index + 1]):
-            # An empty heading right before the themes introduces them: noted, not a warning.
+        elif theme_next(index):
             notes.append(section_note(heading, kind, left_out="introduces the themes; no text"))
         else:
             warnings.append(
                 f"line {heading.line}: heading {heading.title!r} has no text under it; left out"
             )
             notes.append(section_note(heading, kind, left_out="no text under it"))
-    theme_headings = [part.heading for part in parts if part.heading and is_theme(part)]
     notes += theme_notes(theme_headings, one_per_line)
     return sections, themes, notes
 

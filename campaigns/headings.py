@@ -17,7 +17,6 @@ headings (Foreword, Introduction, Questions to consider, …), which are section
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -79,8 +78,10 @@ _FRAME_OPENINGS = (
     "foreword", "forward", "preface", "introduction", "background", "summary", "executive summary",
     "overview", "context", "purpose", "about", "contents", "questions", "question",
     "reflective questions", "further", "useful", "resources", "references", "contacts",
-    "contact details", "acknowledgements", "appendix", "glossary", "next steps",
-    "who should read", "who is this for", "who this is for", "audience",
+    "contact us", "contact details", "acknowledgements", "appendix", "glossary", "next steps",
+    "what next", "what happens next", "who should read", "who is this for", "who this is for",
+    "audience", "welcome", "message from", "training dates", "upcoming training",
+    "dates for your diary",
 )  # fmt: skip
 
 
@@ -171,9 +172,14 @@ def _heading_at(lines: list[Line], index: int) -> Heading | None:
 def _text_after(lines: list[Line], index: int) -> str | None:
     """The next non-blank line, or None at the end or when the line continues into the next one
     (a lower-case start means a hard-wrapped sentence, not a heading and its text)."""
-    if index + 1 < len(lines) and lines[index + 1].text[:1].islower():
+    after = lines[index + 1].text if index + 1 < len(lines) else ""
+    # "o Item" is Word's bullet; "learning@example.org" is an address, not a wrapped sentence.
+    if after[:1].islower() and not (BULLET.fullmatch(after) or _ADDRESS.match(after)):
         return None
     return next((line.text for line in lines[index + 1 :] if line.text), None)
+
+
+_ADDRESS = re.compile(r"\S+@\S+|https?://|www\.")
 
 
 def theme_kind(headings: Iterable[Heading]) -> Kind | None:
@@ -201,7 +207,7 @@ def theme_notes(headings: Sequence[Heading], one_per_line: bool) -> list[Heading
         elif heading.kind is Kind.NUMBERED:
             level, reason = ("high" if count >= 3 else "medium"), f"numbered {others}"
         elif heading.kind is Kind.BULLETED:
-            level = "medium" if count >= 3 else "low"
+            level = "high" if count >= 5 else "medium" if count >= 3 else "low"
             reason = f"bulleted title before its text, {others}"
         elif is_question(heading.title):
             level, reason = ("medium" if count >= 2 else "low"), "question heading"
@@ -227,18 +233,19 @@ def section_note(heading: Heading, theme_kind: Kind, *, left_out: str = "") -> H
     return HeadingNote(heading.line, heading.title, "section", "medium", reason)
 
 
+_SERIES = re.compile(r"(?P<stem>[^\d]+?)\s(?:\d{1,2}|[A-Z])(?=$|[\s:.–-])")
+
+
 def _series(titles: Iterable[str]) -> dict[str, str]:
-    """Titles that differ only in a last letter or number: {"Case A": "Case A, Case B, Case C"}."""
+    """Titles numbered or lettered after the same words: {"Case A": "Case A, Case B, Case C"},
+    {"Priority 1: Neglect": "Priority 1: Neglect, Priority 2: Exploitation"}."""
     groups: dict[str, list[str]] = {}
     for title in titles:
-        stem, _, last = title.rpartition(" ")
-        if stem and (last.isdigit() or (len(last) == 1 and last.isupper())):
-            groups.setdefault(stem, []).append(title)
-    named = Counter[str]()
-    result = {}
-    for members in groups.values():
-        if len(members) >= 2:
-            for title in members:
-                named[title] += 1
-                result[title] = ", ".join(members)
-    return result
+        if match := _SERIES.match(title):
+            groups.setdefault(match["stem"], []).append(title)
+    return {
+        title: ", ".join(members)
+        for members in groups.values()
+        if len(members) >= 2
+        for title in members
+    }
