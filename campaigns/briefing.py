@@ -62,7 +62,7 @@ from briefcast.campaigns.headings import (
 from briefcast.campaigns.model import Briefing, HeadingNote, Section, Theme, slugify
 from briefcast.errors import BriefcastError
 
-__all__ = ["BriefingError", "read_briefing", "read_briefing_text"]
+__all__ = ["BriefingError", "read_briefing", "read_briefing_data", "read_briefing_text"]
 
 
 class BriefingError(BriefcastError):
@@ -127,12 +127,17 @@ def read_briefing_text(text: str, source: str) -> Briefing:
 _MARKDOWN_LINE = re.compile(r"^#{1,6} \S", re.M)
 
 
-def _read_text_file(path: Path) -> Briefing:
+def read_briefing_data(data: bytes, source: str) -> Briefing:
+    """Read a text briefing's bytes (a file's, or pasted on standard input): decoded, then read."""
     try:
-        text = decode(_read_bytes(path))
+        text = decode(data)
     except NotText as error:
-        raise BriefingError(f"{path}: {error}; {_EXPECTED}") from None
-    return read_briefing_text(text, str(path))
+        raise BriefingError(f"{source}: {error}; {_EXPECTED}") from None
+    return read_briefing_text(text, source)
+
+
+def _read_text_file(path: Path) -> Briefing:
+    return read_briefing_data(_read_bytes(path), str(path))
 
 
 # Readers by file suffix (lower case). Each takes the path and returns a Briefing; a reader of a

@@ -227,7 +227,7 @@ def section_note(heading: Heading, theme_kind: Kind, *, left_out: str = "") -> H
     if left_out:
         return HeadingNote(heading.line, heading.title, "left out", "medium", left_out)
     if is_frame_title(heading.title):
-        reason = "opens or closes the briefing (introduction, questions, further information…)"
+        reason = "a frame heading: opens or closes the briefing"
         return HeadingNote(heading.line, heading.title, "section", "high", reason)
     reason = f"a {heading.kind.value}, weaker than the themes' {theme_kind.value}s"
     return HeadingNote(heading.line, heading.title, "section", "medium", reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from rich.markup import escape
 from briefcast.cli.app import app, console, print_json
 
 if TYPE_CHECKING:
+    from briefcast.campaigns.model import Briefing, HeadingNote
     from briefcast.campaigns.preview import CampaignRender
 
 
@@ -31,38 +33,65 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+STDIN = Path("-")  # `briefcast briefing -`: the briefing is pasted on standard input
+
+
+def read_briefing_argument(file: Path) -> Briefing:
+    """The briefing named on the command line, or pasted on standard input for "-"."""
+    from briefcast.campaigns.briefing import read_briefing, read_briefing_data
+
+    if file == STDIN:
+        return read_briefing_data(sys.stdin.buffer.read(), "<stdin>")
+    return read_briefing(file)
+
+
 @app.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
 def briefing(file: Path, as_json: bool) -> None:
-    """Show how a briefing was understood: title, sections, themes with key figures, warnings.
+    """Show how a briefing was understood: title, sections, themes with key figures, how sure
+    the reader is of each heading and why, and warnings. FILE "-" reads pasted text from
+    standard input (end it with Ctrl-D, or Ctrl-Z then Enter on Windows).
 
     Example: briefcast briefing examples/national-panel-2020/briefing.txt
     """
-    from briefcast.campaigns.briefing import read_briefing
-
-    result = read_briefing(file)
+    result = read_briefing_argument(file)
     if as_json:
         print_json(jsonable(result))
         return
     # Briefing text is printed literally: "[Draft]" in a title is not rich markup.
-    console.print(f"[bold]{escape(result.title)}[/bold]  ({escape(str(file))})")
+    console.print(f"[bold]{escape(result.title)}[/bold]  ({escape(str(result.source))})")
+    notes = {(note.role, note.title): note for note in result.headings}
     for section in result.sections:
         console.print(
             f"  section  {escape(section.title)}  "
             f"({len(section.paragraphs)} paragraphs, {len(section.figures)} figures)"
         )
-    for number, theme in enumerate(result.themes, 1):
+        if note := notes.get(("section", section.title)):
+            console.print(f"           [dim]{escape(_confidence(note))}[/dim]")
+    theme_notes = [note for note in result.headings if note.role == "theme"]
+    for number, (theme, note) in enumerate(zip(result.themes, theme_notes, strict=True), 1):
         console.print(
             f"  theme {number:>2} [bold]{escape(theme.title)}[/bold]  [dim]{theme.slug}[/dim]  "
             f"{theme.word_count} words"
         )
+        console.print(f"           [dim]{escape(_confidence(note))}[/dim]")
         for figure in theme.figures:
             console.print(f"           [cyan]{escape(figure.value)}[/cyan]  {escape(figure.text)}")
         for quote in theme.quotes:
             console.print(f"           [italic]“{escape(quote)}”[/italic]")
+    for note in result.headings:
+        if note.role == "left out":
+            console.print(
+                f"  left out {escape(repr(note.title))}  [dim]{escape(_confidence(note))}[/dim]"
+            )
     for warning in result.warnings:
         console.print(f"  [yellow]warning[/yellow]  {escape(warning)}")
+
+
+def _confidence(note: HeadingNote) -> str:
+    """How sure the reader is of a heading: "high (line 12): Markdown heading"."""
+    return f"{note.confidence} (line {note.line}): {note.reason}"
 
 
 @app.command()

@@ -353,3 +353,51 @@ def test_unusable_files_give_one_line_errors(tmp_path, name, content, problem):
 def test_a_missing_file_and_a_folder(tmp_path):
     assert "no such file" in _cli_error(tmp_path / "missing.txt")
     assert "is a folder" in _cli_error(tmp_path)
+
+
+# -- how sure the reader is, and pasted text --------------------------------------------------
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def test_the_summary_says_how_sure_the_reader_is_of_each_heading_and_why():
+    result = CliRunner().invoke(app, ["briefing", str(CORPUS / "case-summaries.txt")])
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    case_a = lines.index(next(line for line in lines if line.startswith("theme  1 Case A")))
+    assert lines[case_a + 1] == "high (line 6): one of a series: Case A, Case B, Case C"
+    assert "medium (line 27): short line followed by a paragraph" in lines
+
+
+def test_the_json_carries_a_note_for_every_heading():
+    result = CliRunner().invoke(app, ["briefing", str(CORPUS / "themes-numbered.md"), "--json"])
+    assert result.exit_code == 0, result.output
+    notes = json.loads(result.stdout)["headings"]
+    assert notes[0] == {
+        "line": 6,
+        "title": "Theme 1",
+        "role": "theme",
+        "confidence": "high",
+        "reason": "Markdown heading",
+    }
+    assert [note["role"] for note in notes] == ["theme", "theme", "theme", "section"]
+
+
+def test_a_briefing_pasted_on_standard_input():
+    pasted = (CORPUS / "web-page-pasted.txt").read_bytes()
+    result = CliRunner().invoke(app, ["briefing", "-", "--json"], input=pasted)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["title"] == "Learning from local reviews: working with teenagers"
+    assert data["source"] == "<stdin>"
+    assert [theme["title"] for theme in data["themes"]] == [
+        "Listening to young people",
+        "Exploitation outside the home",
+        "Education and exclusion",
+    ]
+
+
+def test_nothing_pasted_is_one_line_naming_standard_input():
+    result = CliRunner().invoke(app, ["briefing", "-"], input=b"\n \n")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: <stdin>: is empty; ") and result.stderr.count("\n") == 1
