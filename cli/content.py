@@ -165,7 +165,9 @@ def _report_issues(result: CampaignRender) -> None:
 
 
 @app.command()
-@click.argument("briefing_file", metavar="BRIEFING", type=click.Path(path_type=Path))
+@click.argument(
+    "briefing_file", metavar="BRIEFING", type=click.Path(path_type=Path, allow_dash=True)
+)
 @click.option(
     "--start",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -197,12 +199,15 @@ def plan(
     """Draft a campaign file from a briefing, for comms staff to edit and check.
 
     The draft opens with the briefing's introduction and first theme, then carries the other
-    themes in document order, two or three minutes' reading per issue, each with a subject,
-    its send date and questions for team discussion.
+    themes in document order, related ones together, two or three minutes' reading per issue,
+    each with a subject of at most 60 characters, a preview line and the briefing's own
+    questions, all in the briefing's words. What a person must write is marked "TODO: write",
+    and `briefcast check` refuses the file until it is written. BRIEFING "-" reads a pasted
+    briefing from standard input; with --out it is saved beside the campaign file.
 
     Example: briefcast plan briefing.txt --start 2027-04-13 --out campaign.yaml
     """
-    from briefcast.campaigns.briefing import read_briefing
+    from briefcast.campaigns.briefing import read_briefing, read_briefing_data
     from briefcast.campaigns.calendar import parse_cadence
     from briefcast.campaigns.draft import draft_campaign
     from briefcast.campaigns.plan import CampaignFileError, assemble, load_campaign
@@ -220,7 +225,12 @@ def plan(
         first_day = start.date()
     if out is not None and not out.parent.is_dir():
         raise CampaignFileError(f"{out}: the folder {out.parent} does not exist")
-    briefing = read_briefing(briefing_file)
+    if briefing_file == STDIN:
+        data = sys.stdin.buffer.read()
+        briefing = read_briefing_data(data, "<stdin>")
+        briefing_file = _save_pasted_briefing(data, out, force)
+    else:
+        briefing = read_briefing(briefing_file)
     # The campaign file finds its briefing relative to itself, so write the path that way
     # (unless the two share nothing but the root, when an absolute path reads better).
     source, base = briefing_file.resolve(), (out.resolve().parent if out else Path.cwd())
@@ -240,8 +250,33 @@ def plan(
     except OSError as error:
         raise CampaignFileError(f"{out}: cannot write the draft: {error.strerror}") from None
     digests = assemble(load_campaign(out), briefing)
+    if briefing.source == Path("<stdin>"):
+        click.echo(f"wrote {briefing_file}: the pasted briefing", err=True)
     click.echo(f"wrote {out}: {len(digests)} issues, every {every_days} days", err=True)
     for digest in digests:
         click.echo(
             f"  {digest.part_label}  {digest.send_at:%a %d %b %Y %H:%M}  {digest.title}", err=True
         )
+
+
+def _save_pasted_briefing(data: bytes, out: Path | None, force: bool) -> Path:
+    """Where a pasted briefing lives for the campaign file: beside --out, or to be saved."""
+    from briefcast.campaigns.plan import CampaignFileError
+
+    if out is None:
+        click.echo(
+            "note: the pasted briefing is not saved; save it as briefing.txt beside the "
+            "campaign file, or run again with --out",
+            err=True,
+        )
+        return Path("briefing.txt")
+    saved = out.with_name(f"{out.stem}.briefing.txt")
+    if saved.exists() and not force:
+        raise CampaignFileError(f"{saved}: already exists; use --force to replace it")
+    try:
+        saved.write_bytes(data)  # as pasted: the campaign file reads it back the same way
+    except OSError as error:
+        raise CampaignFileError(
+            f"{saved}: cannot save the pasted briefing: {error.strerror}"
+        ) from None
+    return saved
