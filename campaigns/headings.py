@@ -140,8 +140,10 @@ def _heading_at(lines: list[Line], index: int) -> Heading | None:
     if not text:
         return None
     if markdown := MARKDOWN_HEADING.fullmatch(text):
+        # "## 1. Background", as converted from a numbered box: the number is not the title.
+        title = numbered[1] if (numbered := NUMBERED.fullmatch(markdown[2])) else markdown[2]
         level_one_or_two = len(markdown[1]) <= 2
-        return Heading(Kind.MARKDOWN, markdown[2], "", number) if level_one_or_two else None
+        return Heading(Kind.MARKDOWN, title, "", number) if level_one_or_two else None
     following = _text_after(lines, index)
     # A question is a heading only when an answer follows, not the next question of a list.
     answered = following is not None and not is_question(following)

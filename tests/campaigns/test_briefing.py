@@ -401,3 +401,14 @@ def test_nothing_pasted_is_one_line_naming_standard_input():
     result = CliRunner().invoke(app, ["briefing", "-"], input=b"\n \n")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: <stdin>: is empty; ") and result.stderr.count("\n") == 1
+
+
+def test_numbered_boxes_as_markdown_headings_keep_their_titles_without_the_number():
+    # How a .docx or .pdf reader hands over a 7-minute briefing's numbered boxes.
+    text = (
+        "# 7 Minute Briefing: Neglect\n\n## 1. Background\nA review in 2024.\n\n"
+        "## 2. Why it matters\nNeglect harms slowly.\n\n## 3. Information\nFive agencies knew.\n"
+    )
+    briefing = read_briefing_text(text, "neglect.docx")
+    assert titles(briefing) == ["Why it matters", "Information"]
+    assert [section.title for section in briefing.sections] == ["Background"]
