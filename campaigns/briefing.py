@@ -17,7 +17,7 @@ How a briefing is read
    heading gets a note: high, medium or low confidence, and why (`Briefing.headings`).
 5. A paragraph belongs to the heading above it until the next heading of any kind; text before
    the first heading becomes an "Introduction" section; an empty heading just before the
-   themes (e.g. "Key practice themes and messages") is left out, with a note saying so.
+   themes (e.g. "Key practice themes and messages") is left out, with a warning saying so.
    Hard-wrapped lines are re-flowed and PDF artefacts repaired ("self -harm", "..").
 6. Key figures are numbers with their sentence, except years, dates, ranges, durations and ages
    ("15 working days") and labels ("page 3", "Tier 4"). Quotes are quoted passages of five
@@ -345,6 +345,10 @@ def _sections_and_themes(
             sections.append(Section(repair(heading.title), paragraphs, find_figures(paragraphs)))
             notes.append(section_note(heading, kind))
         elif theme_next(index):
+            warnings.append(
+                f"line {heading.line}: left out the heading {heading.title!r}: it introduces the "
+                "themes and has no text of its own"
+            )
             notes.append(section_note(heading, kind, left_out="introduces the themes; no text"))
         else:
             warnings.append(
