@@ -100,9 +100,7 @@ def read_briefing_text(text: str, source: str) -> Briefing:
     if not any(line.text for line in lines):
         raise BriefingError(f"{source}: is empty; {_EXPECTED}")
 
-    title, lines = _take_title(lines, one_per_line)
-    if title is None and top_header:
-        title = top_header  # the title, repeated on every page as a running header
+    title, lines = _take_title(lines, one_per_line, top_header)
     if title is None:
         stem = Path(source).stem
         title = stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Briefing"
@@ -164,7 +162,9 @@ _MAX_TITLE_WORDS = 25
 _JOINING_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())  # noqa: SIM905
 
 
-def _take_title(lines: list[Line], one_per_line: bool) -> tuple[str | None, list[Line]]:
+def _take_title(
+    lines: list[Line], one_per_line: bool, top_header: str = ""
+) -> tuple[str | None, list[Line]]:
     """The title and the lines after it; (None, lines) when the top does not look like a title.
 
     The title is the masthead: the short lines at the top before any text, in blocks separated
@@ -198,14 +198,18 @@ def _take_title(lines: list[Line], one_per_line: bool) -> tuple[str | None, list
         index += 1
     rest = next((i for i in range(index, len(lines)) if lines[i].text), None)
     if not blocks or rest is None:
-        return None, lines
+        return top_header or None, lines
     last = blocks[-1]
+    if top_header and len(blocks) == 1 and len(last) == 1 and _first_heading(lines, last[0], rest):
+        # The title was the first line, repeated on every page as a running header (and so
+        # taken out): what now comes first is the first heading.
+        return top_header, lines
     if len(blocks) == 2 and len(last) == 1 and not one_per_line:
         blocks = blocks[:1] if _first_heading(lines, last[0], rest) else blocks
     used = [i for block in blocks for i in block]
     texts = [lines[i].text for i in used]
     if len(" ".join(texts).split()) > _MAX_TITLE_WORDS:
-        return None, lines
+        return top_header or None, lines
     return repair(_join_title(texts)), lines[used[-1] + 1 :]
 
 
