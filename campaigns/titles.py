@@ -12,7 +12,10 @@ SUBJECT_CHARS = 60  # what an inbox shows of a subject line, on a phone too
 def issue_title(theme_titles: Iterable[str]) -> str:
     """Theme titles joined as a phrase: "Domestic Abuse", "Written agreements" ->
     "Domestic abuse and written agreements"."""
-    parts = [sentence_case(title) for title in theme_titles]
+    titles = list(theme_titles)
+    if all(title.endswith("?") for title in titles):
+        return " ".join(titles)  # "What happened? What did we learn?": questions as written
+    parts = [sentence_case(title) for title in titles]
     joined = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
     return joined[:1].upper() + joined[1:]
 

@@ -18,7 +18,7 @@ from briefcast.campaigns.grouping import briefing_questions, group_themes
 from briefcast.campaigns.model import Briefing, Section, Theme
 from briefcast.campaigns.plan import CampaignFileError, check_campaign, load_campaign
 from briefcast.campaigns.preview import CampaignProblemsError, check_campaign_file
-from briefcast.campaigns.titles import SUBJECT_CHARS, issue_subject
+from briefcast.campaigns.titles import SUBJECT_CHARS, issue_subject, issue_title
 from briefcast.cli import app
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -113,6 +113,12 @@ def test_subjects_are_shortened_with_the_themes_own_words(number, titles, subjec
         assert result == f"Part {number} of 4: {subject}"
     else:  # one long title without a phrase break: its leading words, whole, no "of" at the end
         assert result == "Part 1 of 4: Children returned home post court proceedings"
+
+
+def test_question_titles_join_as_questions():
+    titles = ["What did we learn?", "Why does this matter?"]
+    assert issue_title(titles) == "What did we learn? Why does this matter?"
+    assert issue_subject(2, 3, titles) == "Part 2 of 3: What did we learn? Why does this matter?"
 
 
 def theme(title: str, text: str) -> Theme:
