@@ -98,7 +98,8 @@ def read_briefing_text(text: str, source: str) -> Briefing:
         text = strip_markdown_inline(text)
     lines, warnings, one_per_line, top_header = clean_lines(text)
     if not any(line.text for line in lines):
-        raise BriefingError(f"{source}: is empty; {_EXPECTED}")
+        what = "has only page numbers or email and web links" if warnings else "is empty"
+        raise BriefingError(f"{source}: {what}; {_EXPECTED}")
 
     title, lines = _take_title(lines, one_per_line, top_header)
     if title is None:

@@ -333,6 +333,7 @@ def _cli_error(path: Path) -> str:
     "name, content, problem",
     [
         ("empty.txt", b"", "is empty"),
+        ("links.txt", b"View this email in your browser\n\nUnsubscribe\n", "only page numbers or"),
         ("blank.txt", b"  \r\n\r\n \t \r\nPage 1 of 1\r\n", "is empty"),
         ("image.txt", bytes(range(256)) * 4, "binary file"),
         ("report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF document"),
