@@ -335,15 +335,17 @@ def _sections_and_themes(
     def theme_next(index: int) -> bool:
         return index + 1 < len(parts) and is_theme(parts[index + 1])
 
-    # An empty heading right before a theme introduces the themes ("Key learning"), unless it
-    # was typed as a Markdown heading or numbered: then it is a theme still to be written.
+    # An empty heading right before a theme introduces the themes ("Key learning", "# Part
+    # one" over "## Safe sleep"); a "## Title" or numbered one is a theme still to be written.
     for index, part in enumerate(parts):
         paragraphs = tuple(reflow(lines) for lines in part.paragraphs)
         heading = part.heading
         if heading is None:
             if paragraphs:  # the untitled opening under the title introduces the briefing
                 sections.append(Section("Introduction", paragraphs, find_figures(paragraphs)))
-        elif is_theme(part) and (paragraphs or kind is not Kind.BARE or not theme_next(index)):
+        elif is_theme(part) and (
+            paragraphs or not _may_introduce(heading) or not theme_next(index)
+        ):
             themes.append(_theme(heading, paragraphs, themes, warnings))
             theme_headings.append(heading)
         elif paragraphs:
@@ -362,6 +364,10 @@ def _sections_and_themes(
             notes.append(section_note(heading, kind, left_out="no text under it"))
     notes += theme_notes(theme_headings, one_per_line)
     return sections, themes, notes
+
+
+def _may_introduce(heading: Heading) -> bool:
+    return heading.kind is Kind.BARE or heading.level == 1
 
 
 def _theme(

@@ -44,6 +44,7 @@ class Heading:
     title: str
     body: str  # text on the same line after the title: "Title – body…"
     line: int
+    level: int = 0  # a Markdown heading's level: "# Part one" is 1, "## Safe sleep" is 2
 
 
 MARKDOWN_HEADING = re.compile(r"(#{1,6})\s+(.+?)(?:\s+#+)?")  # "## Title", "## Title ##"
@@ -142,8 +143,8 @@ def _heading_at(lines: list[Line], index: int) -> Heading | None:
     if markdown := MARKDOWN_HEADING.fullmatch(text):
         # "## 1. Background", as converted from a numbered box: the number is not the title.
         title = numbered[1] if (numbered := NUMBERED.fullmatch(markdown[2])) else markdown[2]
-        level_one_or_two = len(markdown[1]) <= 2
-        return Heading(Kind.MARKDOWN, title, "", number) if level_one_or_two else None
+        level = len(markdown[1])
+        return Heading(Kind.MARKDOWN, title, "", number, level) if level <= 2 else None
     following = _text_after(lines, index)
     # A question is a heading only when an answer follows, not the next question of a list.
     answered = following is not None and not is_question(following)

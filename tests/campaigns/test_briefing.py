@@ -416,3 +416,16 @@ def test_numbered_boxes_as_markdown_headings_keep_their_titles_without_the_numbe
     briefing = read_briefing_text(text, "neglect.docx")
     assert titles(briefing) == ["Why it matters", "Information"]
     assert [section.title for section in briefing.sections] == ["Background"]
+
+
+def test_markdown_level_one_headings_over_level_two_themes_introduce_them():
+    text = (
+        "# Learning from reviews\n\n# Babies\n\n## Safe sleep\nEvery sleep in a cot.\n\n"
+        "## Bruising\nRefer any bruise.\n\n# Teenagers\n\n## Exploitation\nPlan for places.\n"
+    )
+    briefing = read_briefing_text(text, "groups.md")
+    assert titles(briefing) == ["Safe sleep", "Bruising", "Exploitation"]
+    assert [w.split(":")[1].strip() for w in briefing.warnings] == [
+        "left out the heading 'Babies'",
+        "left out the heading 'Teenagers'",
+    ]
