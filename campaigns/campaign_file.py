@@ -43,6 +43,18 @@ PREHEADER_MAX_CHARS = 90
 _SENTENCE_END = re.compile(r"[.!?][’”\"')]?$")
 
 
+def preheader_problem(text: str) -> str | None:
+    """Why `text` cannot be an issue's preheader (one sentence an inbox shows whole), or None."""
+    if len(text) > PREHEADER_MAX_CHARS:
+        return (
+            f"{len(text)} characters; at most {PREHEADER_MAX_CHARS} show in an inbox, "
+            "so write one short sentence"
+        )
+    if not _SENTENCE_END.search(text):
+        return "write a whole sentence, ending with . ! or ?"
+    return None
+
+
 # The keys each part of the file may hold, and whether it must. A misspelt key is an error,
 # never silently ignored: "skip_weekend: false" must not leave weekends switched on.
 TOP_KEYS = {
@@ -298,14 +310,8 @@ class _Reader:
         text = self.optional_text(node, where)
         if text is None or is_unwritten(text):
             return text  # an unwritten one is reported by the check, with the others
-        if len(text) > PREHEADER_MAX_CHARS:
-            self.fail(
-                node,
-                f"{where}: {len(text)} characters; at most {PREHEADER_MAX_CHARS} show in an "
-                "inbox, so write one short sentence",
-            )
-        if not _SENTENCE_END.search(text):
-            self.fail(node, f"{where}: write a whole sentence, ending with . ! or ?")
+        if problem := preheader_problem(text):
+            self.fail(node, f"{where}: {problem}")
         return text
 
     def texts(self, node: yaml.Node | None, where: str) -> tuple[str, ...]:

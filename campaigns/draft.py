@@ -20,6 +20,7 @@ from briefcast.campaigns.campaign_file import (
     PREHEADER_MAX_CHARS,
     UNWRITTEN_MARK,
     CampaignFileError,
+    preheader_problem,
     unwritten,
 )
 from briefcast.campaigns.grouping import (
@@ -134,8 +135,7 @@ def _preview_sentence(themes: Sequence[Theme]) -> str | None:
             if (
                 (sentence[:1].isupper() or sentence[:1].isdigit())
                 and len(sentence.split()) >= _MIN_PREVIEW_WORDS
-                and len(sentence) <= PREHEADER_MAX_CHARS
-                and sentence.endswith((".", "!", "?"))
+                and preheader_problem(sentence) is None
             ):
                 return sentence
     return None
