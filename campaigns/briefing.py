@@ -47,6 +47,7 @@ from briefcast.campaigns.briefing_text import (
 from briefcast.campaigns.furniture import Line, clean_lines
 from briefcast.campaigns.headings import (
     BULLET,
+    INTRODUCES_THEMES,
     MARKDOWN_HEADING,
     NUMBERED,
     Heading,
@@ -356,7 +357,7 @@ def _sections_and_themes(
                 f"line {heading.line}: left out the heading {heading.title!r}: it introduces the "
                 "themes and has no text of its own"
             )
-            notes.append(section_note(heading, kind, left_out="introduces the themes; no text"))
+            notes.append(section_note(heading, kind, left_out=INTRODUCES_THEMES))
         else:
             warnings.append(
                 f"line {heading.line}: heading {heading.title!r} has no text under it; left out"

@@ -26,6 +26,7 @@ from briefcast.campaigns.campaign_file import (
 from briefcast.campaigns.grouping import (
     READING_WORDS,
     assign_questions,
+    briefing_parts,
     briefing_questions,
     group_themes,
 )
@@ -54,7 +55,8 @@ def draft_campaign(
         raise CampaignFileError(
             f"{briefing_path}: the briefing has no themes to plan a series from"
         )
-    groups = [[briefing.themes[0]], *group_themes(briefing.themes[1:])]
+    parts = briefing_parts(briefing)[1:]
+    groups = [[briefing.themes[0]], *group_themes(briefing.themes[1:], parts=parts)]
     schedule = Schedule(start=start, every_days=every_days)
     moments = send_dates(schedule, len(groups))
     lines = [

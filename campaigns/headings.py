@@ -225,6 +225,11 @@ def theme_notes(headings: Sequence[Heading], one_per_line: bool) -> list[Heading
     return notes
 
 
+# The reason noted for a heading with no text of its own over themes ("# Babies" over "## Safe
+# sleep"): the briefing's own grouping, which the draft keeps together (campaigns/grouping.py).
+INTRODUCES_THEMES = "introduces the themes below it; no text of its own"
+
+
 def section_note(heading: Heading, theme_kind: Kind, *, left_out: str = "") -> HeadingNote:
     """Why a heading was not taken as a theme."""
     if left_out:

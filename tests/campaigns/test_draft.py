@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from seed import SEED
 
-from briefcast.campaigns.briefing import read_briefing
+from briefcast.campaigns.briefing import read_briefing, read_briefing_text
 from briefcast.campaigns.campaign_file import is_unwritten, unwritten
 from briefcast.campaigns.draft import draft_campaign
-from briefcast.campaigns.grouping import briefing_questions, group_themes
+from briefcast.campaigns.grouping import briefing_parts, briefing_questions, group_themes
 from briefcast.campaigns.model import Briefing, Section, Theme
 from briefcast.campaigns.plan import CampaignFileError, check_campaign, load_campaign
 from briefcast.campaigns.preview import CampaignProblemsError, check_campaign_file
@@ -138,6 +138,29 @@ def test_issues_break_between_unrelated_themes():
     assert [[t.title for t in group] for group in groups] == [
         ["Safe sleep", "Sleep and alcohol"],
         ["Knife crime", "County lines"],
+    ]
+
+
+def test_issues_keep_the_briefings_own_parts_together():
+    same = "Practitioners should record what they see and share it with the team."
+    text = "# Learning from reviews\n\nAn introduction.\n\n" + "".join(
+        f"{heading}\n\n" if heading.startswith("# ") else f"{heading}\n{same}\n\n"
+        for heading in ["# Babies", "## Safe sleep", "## Bruising", "## Burns", "# Teenagers",
+                        "## Exploitation"]
+    )  # fmt: skip
+    briefing = read_briefing_text(text, "parts.md")
+    assert briefing_parts(briefing) == [1, 1, 1, 2]
+    later, parts = briefing.themes[1:], briefing_parts(briefing)[1:]
+    limit = 2 * later[0].word_count  # two themes an issue: three themes make two issues
+    by_words_alone = group_themes(later, limit=limit)  # the same words everywhere: a tie
+    assert [[t.title for t in group] for group in by_words_alone] == [
+        ["Bruising"],
+        ["Burns", "Exploitation"],
+    ]
+    # With the briefing's parts, the break falls between "Babies" and "Teenagers".
+    assert [[t.title for t in group] for group in group_themes(later, limit, parts)] == [
+        ["Bruising", "Burns"],
+        ["Exploitation"],
     ]
 
 
