@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from briefcast.campaigns.briefing_text import repair
 from briefcast.campaigns.furniture import Line
 from briefcast.campaigns.model import HeadingNote
 
@@ -221,7 +222,7 @@ def theme_notes(headings: Sequence[Heading], one_per_line: bool) -> list[Heading
                 ("medium" if count >= 2 else "low"),
                 "short line followed by a paragraph",
             )
-        notes.append(HeadingNote(heading.line, heading.title, "theme", level, reason))
+        notes.append(HeadingNote(heading.line, repair(heading.title), "theme", level, reason))
     return notes
 
 
@@ -232,13 +233,14 @@ INTRODUCES_THEMES = "introduces the themes below it; no text of its own"
 
 def section_note(heading: Heading, theme_kind: Kind, *, left_out: str = "") -> HeadingNote:
     """Why a heading was not taken as a theme."""
+    title = repair(heading.title)  # as the section or theme is titled
     if left_out:
-        return HeadingNote(heading.line, heading.title, "left out", "medium", left_out)
+        return HeadingNote(heading.line, title, "left out", "medium", left_out)
     if is_frame_title(heading.title):
         reason = "a frame heading: opens or closes the briefing"
-        return HeadingNote(heading.line, heading.title, "section", "high", reason)
+        return HeadingNote(heading.line, title, "section", "high", reason)
     reason = f"a {heading.kind.value}, weaker than the themes' {theme_kind.value}s"
-    return HeadingNote(heading.line, heading.title, "section", "medium", reason)
+    return HeadingNote(heading.line, title, "section", "medium", reason)
 
 
 _SERIES = re.compile(r"(?P<stem>[^\d]+?)\s(?:\d{1,2}|[A-Z])(?=$|[\s:.–-])")
