@@ -43,7 +43,9 @@ def clean_lines(text: str) -> CleanedText:
     lines = [
         line if any(c.isalnum() for c in line.text) else Line(line.number, "") for line in lines
     ]
-    has_pages = has_pages or any(is_page_marker(line.text) for line in lines)
+    has_pages = has_pages or any(
+        is_page_marker(line.text) or _NUMBERED_PAGE.search(line.text) for line in lines
+    )
     lines = [line for line in lines if not is_page_marker(line.text)]
 
     left_out: list[str] = []
@@ -66,6 +68,7 @@ def clean_lines(text: str) -> CleanedText:
     one_per_line = _one_paragraph_per_line(kept)
     # A running header that repeats the title takes the title's line too: say what it was.
     top_header = first_line if _header_key(first_line) in headers else ""
+    top_header = "" if _NUMBERED_PAGE.search(top_header) else top_header
     lines = _separate_paragraphs(kept) if one_per_line else kept
     return CleanedText(lines, left_out, one_per_line, top_header)
 
@@ -115,6 +118,10 @@ _RUNNING_HEADER_MAX_WORDS = 12
 _MARKDOWN_OR_LIST = re.compile(r"#{1,6}\s|\d{1,2}[.)]\s|[•●◦▪■‣⁃∙·*–—\-]\s")
 
 
+# A header or footer that numbers its page: page furniture however often it is seen.
+_NUMBERED_PAGE = re.compile(r"\bpage\s+\d+\s+of\s+\d+\b", re.I)
+
+
 def is_page_marker(text: str) -> bool:
     return any(pattern.fullmatch(text) for pattern in _PAGE_MARKERS)
 
@@ -147,6 +154,9 @@ def _running_headers(lines: list[Line], has_pages: bool) -> dict[str, str]:
         by_key[_header_key(text)].append(text)
     headers = {}
     for key, texts in by_key.items():
+        if _NUMBERED_PAGE.search(texts[0]):
+            headers[key] = texts[0]  # "Riverside SCP – Briefing – Page 1 of 2", even seen once
+            continue
         if len(texts) < _RUNNING_HEADER_REPEATS:
             continue
         # Without pages only the title repeats; "Theme 1", "Theme 2"... differ, so are headings.
@@ -175,7 +185,7 @@ _SCREEN_WORDS = _SCREEN_ACTIONS | frozenset({
 # Sentences about the mailing itself, which email services add to every message's footer.
 _MAILING = re.compile(r"\b(un)?subscri(be|bed|ber|ption|ptions)\b|\bthis email was sent\b", re.I)
 _CHROME = "an email's or web page's links and footer, not learning"
-_CHROME_MAX_WORDS = 10
+_CHROME_MAX_WORDS = 12
 _MAILING_MAX_WORDS = 45
 
 
