@@ -138,6 +138,7 @@ def _running_headers(lines: list[Line], has_pages: bool) -> dict[str, str]:
     and Markdown text a repeated line is a repeated heading ("What we learned" under each case).
     A heading someone typed as Markdown or a list item is never one, so "## Theme 1", "## Theme 2"
     and "## Theme 3" stay headings. The one exception needs no pages: a line repeating the title.
+    A line numbering its page ("Riverside SCP – Briefing – Page 1 of 2") is one even if seen once.
     """
     candidates = [
         line.text
