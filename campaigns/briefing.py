@@ -63,7 +63,13 @@ from briefcast.campaigns.headings import (
 from briefcast.campaigns.model import Briefing, HeadingNote, Section, Theme, slugify
 from briefcast.errors import BriefcastError
 
-__all__ = ["BriefingError", "read_briefing", "read_briefing_data", "read_briefing_text"]
+__all__ = [
+    "STDIN_SOURCE",
+    "BriefingError",
+    "read_briefing",
+    "read_briefing_data",
+    "read_briefing_text",
+]
 
 
 class BriefingError(BriefcastError):
@@ -75,6 +81,7 @@ _EXPECTED = (
     "(Markdown '## Theme title' headings always work)"
 )
 _MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+STDIN_SOURCE = "<stdin>"  # how a briefing pasted on standard input is named in messages
 _LONG_THEME_WORDS = 450  # the planner fills an issue with about this much theme text
 
 
@@ -104,9 +111,11 @@ def read_briefing_text(text: str, source: str) -> Briefing:
 
     title, lines = _take_title(lines, one_per_line, top_header)
     if title is None:
-        stem = Path(source).stem
+        # The file's name is the next best thing; pasted text ("<stdin>") has none.
+        stem = Path(source).stem if source != STDIN_SOURCE else ""
         title = stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Briefing"
-        warnings.append(f"no title found at the top; used the file name: {title!r}")
+        used = "used the file name" if stem else "put the title on the first line; used"
+        warnings.append(f"no title found at the top; {used}: {title!r}")
 
     headings = find_headings(lines)
     kind = theme_kind(headings.values())

@@ -38,10 +38,10 @@ STDIN = Path("-")  # `briefcast briefing -`: the briefing is pasted on standard 
 
 def read_briefing_argument(file: Path) -> Briefing:
     """The briefing named on the command line, or pasted on standard input for "-"."""
-    from briefcast.campaigns.briefing import read_briefing, read_briefing_data
+    from briefcast.campaigns.briefing import STDIN_SOURCE, read_briefing, read_briefing_data
 
     if file == STDIN:
-        return read_briefing_data(sys.stdin.buffer.read(), "<stdin>")
+        return read_briefing_data(sys.stdin.buffer.read(), STDIN_SOURCE)
     return read_briefing(file)
 
 
@@ -207,7 +207,7 @@ def plan(
 
     Example: briefcast plan briefing.txt --start 2027-04-13 --out campaign.yaml
     """
-    from briefcast.campaigns.briefing import read_briefing, read_briefing_data
+    from briefcast.campaigns.briefing import STDIN_SOURCE, read_briefing, read_briefing_data
     from briefcast.campaigns.calendar import parse_cadence
     from briefcast.campaigns.draft import draft_campaign
     from briefcast.campaigns.plan import CampaignFileError, assemble, load_campaign
@@ -227,7 +227,7 @@ def plan(
         raise CampaignFileError(f"{out}: the folder {out.parent} does not exist")
     if briefing_file == STDIN:
         data = sys.stdin.buffer.read()
-        briefing = read_briefing_data(data, "<stdin>")
+        briefing = read_briefing_data(data, STDIN_SOURCE)
         briefing_file = _save_pasted_briefing(data, out, force)
     else:
         briefing = read_briefing(briefing_file)
@@ -250,7 +250,7 @@ def plan(
     except OSError as error:
         raise CampaignFileError(f"{out}: cannot write the draft: {error.strerror}") from None
     digests = assemble(load_campaign(out), briefing)
-    if briefing.source == Path("<stdin>"):
+    if briefing.source == Path(STDIN_SOURCE):
         click.echo(f"wrote {briefing_file}: the pasted briefing", err=True)
     click.echo(f"wrote {out}: {len(digests)} issues, every {every_days} days", err=True)
     for digest in digests:
