@@ -22,7 +22,7 @@ from briefcast.campaigns.titles import SUBJECT_CHARS, issue_subject, issue_title
 from briefcast.cli import app
 
 CORPUS = Path(__file__).parent / "corpus"
-BRIEFINGS = [SEED, *sorted(path for path in CORPUS.iterdir() if path.name != "expected.yaml")]
+BRIEFINGS = [SEED, *sorted(CORPUS.glob("*.txt")), *sorted(CORPUS.glob("*.md"))]
 TODAY = date(2026, 11, 26)
 
 
