@@ -169,8 +169,12 @@ def _heading_at(lines: list[Line], index: int) -> Heading | None:
     if looks_like_title(text) or (
         answered and looks_like_title(text, question=True) and not looks_like_title(following)
     ):
-        return Heading(Kind.BARE, text, "", number)
+        # "2.1 Information sharing": a report's section number is not part of the title.
+        return Heading(Kind.BARE, _SECTION_NUMBER.sub("", text) or text, "", number)
     return None
+
+
+_SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+")
 
 
 def _text_after(lines: list[Line], index: int) -> str | None:

@@ -429,3 +429,14 @@ def test_markdown_level_one_headings_over_level_two_themes_introduce_them():
         "left out the heading 'Babies'",
         "left out the heading 'Teenagers'",
     ]
+
+
+def test_report_section_numbers_are_not_part_of_a_bare_headings_title():
+    text = (
+        "Thematic review of neglect\n\n2.1 Background\n\nThe review began in May.\n\n"
+        "2.2 Information sharing\n\nRecords were not shared.\n\n"
+        "2.3 Supervision\n\nSupervision was infrequent.\n"
+    )
+    briefing = read_briefing_text(text, "review.txt")
+    assert titles(briefing) == ["Information sharing", "Supervision"]
+    assert [section.title for section in briefing.sections] == ["Background"]
