@@ -79,7 +79,7 @@ def preview(campaign: Path, out: Path | None) -> None:
 
     Example: briefcast preview examples/national-panel-2020/campaign.yaml
     """
-    from briefcast.campaigns.preview import preview_campaign
+    from briefcast.delivery.preview import preview_campaign
     from briefcast.settings import Settings
 
     settings = Settings.from_env()
