@@ -59,7 +59,11 @@ def render_digest(digest: Digest) -> RenderedIssue:
         digest=digest,
         html=page,
         text=text,
-        problems=tuple(run_checks(compiled, page, text, stylesheet)),
+        problems=(
+            *run_checks(compiled, page, text, stylesheet),
+            # The subject is a header, never personalised: no marker may stay in it.
+            *(f"the subject: {problem}" for problem in checks.leftover_markers(digest.subject)),
+        ),
     )
 
 
