@@ -1,7 +1,8 @@
 """What the links in an email do, apart from HTTP: read a token, unsubscribe, acknowledge, show.
 
 The web app (web/app.py) only turns requests into calls here and results into pages, so these
-rules can be read (and tested) without a web server in the way.
+rules can be read (and tested) without a web server in the way. What a link looks like and the
+values an issue's fields get are briefcast/links.py's, shared with the email.
 """
 
 from __future__ import annotations
