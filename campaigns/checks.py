@@ -9,9 +9,11 @@ Each check returns a list of problems, one actionable sentence each; an empty li
   (see `campaigns/outlook_css.py`).
 
 Personalisation placeholders: the compiled-once HTML holds per-recipient fields as `[[name]]`
-(lower-case snake_case, see `PLACEHOLDER`) until the cheap second stage fills them in. Check that
-HTML with `allow_placeholders=True`; a personalised message is checked with the default, under
-which any `[[` or `]]` left over is a failure.
+(briefcast/links.py: `PLACEHOLDER`, `FIELDS`) until the cheap second stage fills them in. Check
+that HTML with `allow_placeholders=True`, which allows the known fields only: an unknown one
+(`[[link2]]`) or a malformed one (`[[ name ]]`, `[[Name]]`, an unclosed `[[name`), whether from a
+template or a campaign's text, is a failure naming it. A personalised message is checked with the
+default, under which any `[[` or `]]` left over is a failure.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from briefcast.campaigns.outlook_css import (
     check_outlook_css,
     outlook_css_warnings,
 )
+from briefcast.links import FIELDS, PLACEHOLDER
 
 __all__ = [
     "MAX_HTML_BYTES",
@@ -48,14 +51,14 @@ MAX_HTML_BYTES = 100 * 1024
 # Gmail discards <style> content beyond 16 KB, and with it the mobile layout.
 MAX_STYLE_BYTES = 16 * 1024
 
-PLACEHOLDER = re.compile(r"\[\[[a-z][a-z0-9_]*\]\]")
 DOCTYPE = re.compile(r"\s*<!doctype\s+html\s*>", re.IGNORECASE)
 # MJML's Outlook scaffolding: <!--[if mso | IE]>, <!--[if lte mso 11]>, <!--[if !mso]>, ...
 MSO_CONDITIONAL = re.compile(r"<!--\[if\s[^\]]*\bmso\b", re.IGNORECASE)
 # A whole construct when it is one ("{{ theme.title }}"), otherwise the stray opener or closer.
 TEMPLATE_MARKER = re.compile(
     r"\{\{[^{}\n]{0,80}\}\}|\{%.{0,80}?%\}|\{#.{0,80}?#\}|\[\[[^\[\]\n]{0,80}\]\]"
-    r"|\{\{|\}\}|\{%|%\}|\{#|#\}|\[\[|\]\]"
+    r"|\{\{|\}\}|\{%|%\}|\{#|#\}|\]\]"
+    r"|\[\[[^\[\]\s\"'<>]{0,40}"  # an unclosed [[ with the name after it, to say which one
 )
 OPENING_MARKERS = frozenset({"{{", "{%", "{#", "[["})
 STYLE_ELEMENT = re.compile(r"<style\b.*?</style\s*>", re.IGNORECASE | re.DOTALL)
@@ -91,16 +94,28 @@ def check_html(
 def leftover_markers(text: str, *, allow_placeholders: bool = False) -> list[str]:
     """Template syntax (Jinja `{{ }}`, `{% %}`, `{# #}`, or `[[ ]]`) that was never filled in."""
     if allow_placeholders:
-        text = PLACEHOLDER.sub("", text)
+        text = PLACEHOLDER.sub(lambda found: "" if found[1] in FIELDS else found[0], text)
     problems = []
     for match in _markers(text):
         start, end = max(match.start() - 30, 0), match.end() + 30
         snippet = " ".join(text[start:end].split())
         problems.append(
-            f"template marker {match[0]!r} left over near {snippet!r}: "
-            "a template variable or tag was not rendered, or a placeholder was not filled in"
+            f"template marker {match[0]!r} left over near {snippet!r}: {_why(match[0])}"
         )
     return problems
+
+
+def _why(marker: str) -> str:
+    fields = ", ".join(f"[[{name}]]" for name in FIELDS)
+    placeholder = PLACEHOLDER.fullmatch(marker)
+    if placeholder and placeholder[1] not in FIELDS:
+        return f"there is no personal field {placeholder[1]!r}; the fields are {fields}"
+    if marker.startswith("[[") and not placeholder:
+        return (
+            "a personal field is written [[name]], lower case without spaces, and closed with "
+            f"]]; the fields are {fields}"
+        )
+    return "a template variable or tag was not rendered, or a placeholder was not filled in"
 
 
 def _markers(text: str) -> Iterator[re.Match[str]]:

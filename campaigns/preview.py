@@ -1,7 +1,9 @@
-"""Preview and check a campaign: every issue rendered, checked and written out to look at.
+"""Check a campaign: every issue rendered and checked, for `check`, `preview` and `schedule`.
 
 The stages in order: load the campaign file, read its briefing, check the plan, assemble the
-digests, render each one; `preview_campaign` then writes the files, `check_campaign_file` does not.
+digests, render each one. `check_campaign_file` writes nothing; `briefcast preview`
+(delivery/preview.py) writes each issue out as the sample reader gets it, message included,
+which is why it lives with the message stage rather than here.
 """
 
 from __future__ import annotations
@@ -10,14 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from briefcast.campaigns.model import Campaign, Digest, slugify
-from briefcast.campaigns.render import RenderedIssue, render_digest, template_environment
-from briefcast.delivery.message import build_message, make_list_id, parse_address
+from briefcast.campaigns.model import Campaign
+from briefcast.campaigns.render import RenderedIssue, render_digest
 from briefcast.errors import BriefcastError
-
-SAMPLE_NAME = "Sam Sample"
-SAMPLE_ADDRESS = "sam.sample@example.org"
-SAMPLE_TOKEN = "preview-token"
 
 
 class CampaignProblemsError(BriefcastError):
@@ -67,84 +64,3 @@ def check_campaign_file(campaign_path: Path, *, today: date | None = None) -> Ca
     issues = tuple(render_digest(digest) for digest in assemble(campaign, briefing))
     warnings = tuple(p for p in problems if p.level != "error")
     return CampaignRender(campaign=campaign, warnings=warnings, issues=issues)
-
-
-def preview_campaign(
-    campaign_path: Path,
-    out_dir: Path | None = None,
-    *,
-    base_url: str,
-    today: date | None = None,
-) -> CampaignRender:
-    """Render every issue and write NN-slug.html/.txt/.eml for a sample reader, plus index.html.
-
-    Files are written even when render checks fail, so staff can see what failed; the result's
-    `ok` says whether they passed. `out_dir` defaults to ./preview/<campaign name>/.
-    """
-    result = check_campaign_file(campaign_path, today=today)
-    target = out_dir or Path("preview") / result.campaign.name
-    write_preview(result.issues, target, base_url=base_url)
-    write_index(result, target)
-    return CampaignRender(result.campaign, result.warnings, result.issues, out_dir=target)
-
-
-def write_preview(issues: tuple[RenderedIssue, ...], out_dir: Path, *, base_url: str) -> None:
-    """The three files per issue: what Sam Sample would see in a browser, as text, and as sent."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for issue in issues:
-        fields = sample_fields(issue.digest, base_url)
-        html, text = issue.personalise(fields)
-        stem = file_stem(issue.digest)
-        (out_dir / f"{stem}.html").write_text(html, encoding="utf-8")
-        (out_dir / f"{stem}.txt").write_text(text, encoding="utf-8")
-        (out_dir / f"{stem}.eml").write_bytes(sample_message(issue, fields, base_url))
-
-
-def write_index(result: CampaignRender, out_dir: Path) -> Path:
-    """A simple page listing the issues with their dates, subjects, lists and check results."""
-    page = (
-        template_environment()
-        .get_template("preview-index.html.j2")
-        .render(
-            campaign=result.campaign,
-            warnings=result.warnings,
-            issues=[(issue, file_stem(issue.digest)) for issue in result.issues],
-        )
-    )
-    index = out_dir / "index.html"
-    index.write_text(page, encoding="utf-8")
-    return index
-
-
-def sample_fields(digest: Digest, base_url: str) -> dict[str, str]:
-    """Per-recipient values for the sample reader; the links use a token no real reader has."""
-    base = base_url.rstrip("/")
-    return {
-        "recipient_name": SAMPLE_NAME,
-        # The first list the issue goes to, its slug read as words ("children social care").
-        "list_name": digest.lists[0].replace("-", " ") if digest.lists else "preview",
-        "unsubscribe_url": f"{base}/u/{SAMPLE_TOKEN}",
-        "acknowledge_url": f"{base}/a/{SAMPLE_TOKEN}",
-        "web_view_url": f"{base}/v/{SAMPLE_TOKEN}",
-    }
-
-
-def sample_message(issue: RenderedIssue, fields: dict[str, str], base_url: str) -> bytes:
-    digest = issue.digest
-    domain = parse_address(digest.sender, "sender").domain
-    message = build_message(
-        issue,
-        to=SAMPLE_ADDRESS,
-        to_name=SAMPLE_NAME,
-        fields=fields,
-        list_id=make_list_id(digest.series_title, digest.campaign, domain),
-        unsubscribe_url=fields["unsubscribe_url"],
-        unsubscribe_mailto=f"unsubscribe@{domain}?subject={SAMPLE_TOKEN}",
-        now=digest.send_at,
-    )
-    return bytes(message)
-
-
-def file_stem(digest: Digest) -> str:
-    """02-domestic-abuse: the digest's slug, or one made from its number and title."""
-    return digest.slug or f"{digest.number:02d}-{slugify(digest.title)}"

@@ -2,7 +2,7 @@
 
 What differs per recipient (name, list, links) is left as [[placeholders]] and filled in by
 `RenderedIssue.personalise`, a cheap join over precompiled chunks: no MJML or premailer work
-happens per recipient.
+happens per recipient. The fields, their pattern and their values are briefcast/links.py's.
 """
 
 from __future__ import annotations
@@ -25,14 +25,11 @@ from premailer import Premailer
 from briefcast.campaigns import checks
 from briefcast.campaigns.model import Digest, Figure
 from briefcast.errors import BriefcastError
+from briefcast.links import PLACEHOLDER
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STYLESHEET = TEMPLATES / "digest.css"
 TEXT_WIDTH = 72
-
-# The per-recipient fields the templates use; a sender must supply every one of them.
-FIELDS = ("recipient_name", "list_name", "unsubscribe_url", "acknowledge_url", "web_view_url")
-PLACEHOLDER = re.compile(r"\[\[([a-z_]+)\]\]")
 
 # MRML's own <style> blocks (resets, the @media rules that put columns side by side on desktop)
 # must reach the reader untouched: premailer would otherwise inline the resets onto every table
@@ -62,7 +59,11 @@ def render_digest(digest: Digest) -> RenderedIssue:
         digest=digest,
         html=page,
         text=text,
-        problems=tuple(run_checks(compiled, page, text, stylesheet)),
+        problems=(
+            *run_checks(compiled, page, text, stylesheet),
+            # The subject is a header, never personalised: no marker may stay in it.
+            *(f"the subject: {problem}" for problem in checks.leftover_markers(digest.subject)),
+        ),
     )
 
 

@@ -94,8 +94,8 @@ def preview(campaign: Path, out: Path | None) -> None:
 
     Example: briefcast preview examples/national-panel-2020/campaign.yaml
     """
-    from briefcast.campaigns.preview import preview_campaign
     from briefcast.cli.context import command_context
+    from briefcast.delivery.preview import preview_campaign
 
     settings = command_context().settings
     result = _report_campaign_problems(

@@ -64,7 +64,6 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
 
     Example: briefcast demo --dir /tmp/briefcast-demo
     """
-    from briefcast.campaigns.preview import preview_campaign
     from briefcast.cli.context import command_context
     from briefcast.cli.demo_pages import (
         example_links,
@@ -74,6 +73,7 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
         serving,
         write_demo_report,
     )
+    from briefcast.delivery.preview import preview_campaign
     from briefcast.recipients.csv_import import import_lists_folder
 
     folder = folder.resolve()

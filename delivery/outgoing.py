@@ -2,8 +2,8 @@
 
 The issue was rendered once when it was scheduled. Here its message is compiled once per send
 (delivery.skeleton.MessageSkeleton: headers, MIME structure and quoted-printable encoded once),
-then filled in per recipient with their name, list and signed links, and DKIM-signed if a key
-is configured.
+then filled in per recipient with their name, list and signed links (briefcast/links.py, as the
+web view fills them), and DKIM-signed if a key is configured.
 """
 
 from __future__ import annotations
@@ -13,12 +13,10 @@ from datetime import datetime
 
 from briefcast.delivery.message import make_list_id, parse_address
 from briefcast.delivery.skeleton import MessageSkeleton
-from briefcast.delivery.tokens import Purpose, Signer
+from briefcast.delivery.tokens import Signer
+from briefcast.links import PersonalFields, unsubscribe_mailto
 from briefcast.settings import Settings
 from briefcast.store.ledger import Claimed, IssueToSend
-
-# "Dear colleague," when a list gave no name for the person.
-NAMELESS = "colleague"
 
 
 @dataclass(frozen=True)
@@ -50,26 +48,23 @@ class IssueMessages:
             label=f"issue {issue.number} ({issue.title})",
         )
         self.domain = domain
+        self.personal = PersonalFields(settings.base_url, signer.make)
         self._sign = _dkim_signer(settings)
 
     def build(self, row: Claimed, now: datetime) -> Outgoing:
-        base = self.settings.base_url
-        unsubscribe_url = f"{base}/u/{self.signer.make(Purpose.UNSUBSCRIBE, row.delivery_id)}"
-        fields = {
-            "recipient_name": row.name or NAMELESS,
-            "list_name": row.list_name or self.issue.campaign_title,
-            "unsubscribe_url": unsubscribe_url,
-            "acknowledge_url": f"{base}/a/{self.signer.make(Purpose.ACKNOWLEDGE, row.delivery_id)}",
-            "web_view_url": f"{base}/v/{self.signer.make(Purpose.VIEW, row.delivery_id)}",
-        }
-        offered = row.unsubscribe_offered
-        token = unsubscribe_url.rsplit("/", 1)[-1]
+        fields = self.personal.fields(
+            row.delivery_id,
+            name=row.name,
+            list_name=row.list_name,
+            campaign_title=self.issue.campaign_title,
+        )
+        url = fields["unsubscribe_url"] if row.unsubscribe_offered else None
         message_id, data = self.skeleton.fill(
             to=row.address,
             to_name=row.name,
             fields=fields,
-            unsubscribe_url=unsubscribe_url if offered else None,
-            unsubscribe_mailto=f"unsubscribe@{self.domain}?subject={token}" if offered else None,
+            unsubscribe_url=url,
+            unsubscribe_mailto=unsubscribe_mailto(self.domain, url) if url else None,
             now=now,
         )
         if self._sign is not None:

@@ -1,8 +1,8 @@
 """`briefcast send-test`: one issue to one address through the real transport, as a proof.
 
-The subject is prefixed "[TEST] ", the links are sample links (they lead nowhere real) and
-nothing is recorded in the ledger, so a test never counts as a delivery nor uses up anyone's
-copy.
+The subject is prefixed "[TEST] ", the fields and links are the sample reader's, as in the
+preview (delivery/preview.py; the links lead nowhere real), and nothing is recorded in the
+ledger, so a test never counts as a delivery nor uses up anyone's copy.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from dataclasses import replace
 
 from sqlalchemy import Engine
 
-from briefcast.campaigns.preview import sample_fields
 from briefcast.campaigns.render import RenderedIssue
 from briefcast.campaigns.snapshot import digest_from_snapshot
 from briefcast.delivery.control import find_campaign, find_issue
-from briefcast.delivery.message import build_message, make_list_id, parse_address
+from briefcast.delivery.message import parse_address
+from briefcast.delivery.preview import sample_message
 from briefcast.delivery.transports import Envelope, open_transport
 from briefcast.errors import BriefcastError
 from briefcast.recipients.addresses import InvalidAddress, normalise_address
@@ -41,17 +41,8 @@ def send_test_message(
     digest = digest_from_snapshot(content.digest)
     digest = replace(digest, subject=TEST_PREFIX + digest.subject)
     rendered = RenderedIssue(digest=digest, html=content.html, text=content.text)
-    fields = {**sample_fields(digest, settings.base_url), "recipient_name": TEST_NAME}
+    message = sample_message(rendered, to=to, base_url=settings.base_url, name=TEST_NAME)
     sender = parse_address(digest.sender, "sender")
-    message = build_message(
-        rendered,
-        to=to,
-        to_name=TEST_NAME,
-        fields=fields,
-        list_id=make_list_id(digest.series_title, digest.campaign, sender.domain),
-        unsubscribe_url=fields["unsubscribe_url"],
-        unsubscribe_mailto=f"unsubscribe@{sender.domain}?subject=test",
-    )
     with open_transport(settings) as transport:
         transport.send(Envelope(sender=sender.addr_spec, recipient=to), bytes(message))
     return to

@@ -33,8 +33,9 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 
-from briefcast.campaigns.render import FIELDS, PersonalisationError, Skeleton
+from briefcast.campaigns.render import PersonalisationError, Skeleton
 from briefcast.delivery.message import POLICY, compose_message, list_unsubscribe, safe
+from briefcast.links import unknown_fields
 
 # The headers written per person; every other header is encoded once per issue.
 PER_PERSON = frozenset({"to", "date", "message-id", "list-unsubscribe"})
@@ -156,7 +157,7 @@ class MessageSkeleton:
         )
         text_body = _Body.compile(text, escape=False)
         html_body = _Body.compile(html, escape=True)
-        unknown = sorted(set(text_body.fields + html_body.fields) - set(FIELDS))
+        unknown = unknown_fields(text_body.fields + html_body.fields)
         if unknown:
             raise PersonalisationError(
                 f"{label} has placeholders no recipient can fill: {', '.join(unknown)}"

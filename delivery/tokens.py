@@ -4,7 +4,8 @@ A token names one ledger row (a delivery: issue x recipient x list), so the web 
 unsubscribe, acknowledge or show an issue without an address ever appearing in a URL (URLs end up
 in proxy logs and link scanners). Each purpose signs with its own salt, so an acknowledge token
 cannot be replayed as an unsubscribe one. Signing is itsdangerous' HMAC-SHA1 over a timestamp,
-so a token can be given an age limit where that matters.
+so a token can be given an age limit where that matters. The purposes and what the links look
+like are briefcast/links.py's.
 """
 
 from __future__ import annotations
@@ -15,23 +16,16 @@ import hashlib
 import hmac
 import secrets
 import time
-from enum import StrEnum
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from itsdangerous.encoding import int_to_bytes
 from sqlalchemy import Connection
 
 from briefcast.errors import BriefcastError
+from briefcast.links import Purpose
 from briefcast.store.meta import get_meta, set_meta
 
 SIGNING_KEY = "link_signing_key"
-
-
-class Purpose(StrEnum):
-    UNSUBSCRIBE = "unsubscribe"
-    ACKNOWLEDGE = "acknowledge"
-    VIEW = "view"
-    ARCHIVE = "archive"  # names a campaign, not a delivery: its archive page of sent issues
 
 
 class TokenError(BriefcastError):

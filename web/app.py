@@ -31,7 +31,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from briefcast.delivery.tokens import ExpiredToken, Purpose, TokenError
+from briefcast.delivery.tokens import ExpiredToken, TokenError
+from briefcast.links import Purpose, archive_issue_route, route
 from briefcast.settings import Settings
 from briefcast.store import connect
 from briefcast.store.web import LinkTarget
@@ -60,13 +61,15 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/", endpoints.home, methods=["GET"]),
-            Route("/u/{token}", endpoints.unsubscribe_page, methods=["GET"]),
-            Route("/u/{token}", endpoints.unsubscribe, methods=["POST"]),
-            Route("/a/{token}", endpoints.acknowledge_page, methods=["GET"]),
-            Route("/a/{token}", endpoints.acknowledge, methods=["POST"]),
-            Route("/v/{token}", endpoints.web_view, methods=["GET"]),
-            Route("/archive/{token}", endpoints.archive, methods=["GET"]),
-            Route("/archive/{token}/{number:int}", endpoints.archive_issue, methods=["GET"]),
+            # The paths are the links' own (briefcast/links.py), so an email's link always
+            # has its page.
+            Route(route(Purpose.UNSUBSCRIBE), endpoints.unsubscribe_page, methods=["GET"]),
+            Route(route(Purpose.UNSUBSCRIBE), endpoints.unsubscribe, methods=["POST"]),
+            Route(route(Purpose.ACKNOWLEDGE), endpoints.acknowledge_page, methods=["GET"]),
+            Route(route(Purpose.ACKNOWLEDGE), endpoints.acknowledge, methods=["POST"]),
+            Route(route(Purpose.VIEW), endpoints.web_view, methods=["GET"]),
+            Route(route(Purpose.ARCHIVE), endpoints.archive, methods=["GET"]),
+            Route(archive_issue_route(), endpoints.archive_issue, methods=["GET"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit)],

@@ -1,7 +1,8 @@
 """What the links in an email do, apart from HTTP: read a token, unsubscribe, acknowledge, show.
 
 The web app (web/app.py) only turns requests into calls here and results into pages, so these
-rules can be read (and tested) without a web server in the way.
+rules can be read (and tested) without a web server in the way. What a link looks like and the
+values an issue's fields get are briefcast/links.py's, shared with the email.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from briefcast.campaigns.render import Personaliser
-from briefcast.delivery.tokens import Purpose, Signer, TokenError, signing_key
+from briefcast.delivery.tokens import Signer, TokenError, signing_key
 from briefcast.errors import BriefcastError
+from briefcast.links import PersonalFields, Purpose, archive_fields, link
 from briefcast.store import web as store
 from briefcast.store.engine import read, write
 from briefcast.store.web import ArchiveEntry, LinkTarget, ListStanding
@@ -27,7 +29,6 @@ from briefcast.store.web import ArchiveEntry, LinkTarget, ListStanding
 # must always work).
 ACKNOWLEDGE_MAX_AGE = timedelta(days=400)
 REFLECTION_LIMIT = 500  # characters: the column's size
-ANONYMOUS_NAME = "colleague"  # "Dear colleague," where no name is known
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
@@ -82,6 +83,7 @@ class Links:
         # Made (and, without a secret key, stored) here, once, so that no GET ever writes.
         with write(engine) as conn:
             self.signer = Signer(signing_key(conn, secret_key))
+        self.personal = PersonalFields(self.base_url, self.signer.make)
 
     # -- reading links -------------------------------------------------------------------------
 
@@ -98,11 +100,10 @@ class Links:
         return target
 
     def url(self, purpose: Purpose, delivery_id: int) -> str:
-        prefix = {Purpose.UNSUBSCRIBE: "u", Purpose.ACKNOWLEDGE: "a", Purpose.VIEW: "v"}[purpose]
-        return f"{self.base_url}/{prefix}/{self.signer.make(purpose, delivery_id)}"
+        return self.personal.url(purpose, delivery_id)
 
     def archive_url(self, campaign_id: int) -> str:
-        return f"{self.base_url}/archive/{self.signer.make(Purpose.ARCHIVE, campaign_id)}"
+        return self.personal.url(Purpose.ARCHIVE, campaign_id)
 
     def archive_urls(self) -> dict[str, str]:
         """Each campaign's archive page by campaign name (to print, or to link from an intranet)."""
@@ -164,16 +165,16 @@ class Links:
     # -- web view and archive ------------------------------------------------------------------
 
     def web_view(self, target: LinkTarget) -> str:
-        """The issue as the recipient received it, with a link to the campaign's archive."""
+        """The issue as the recipient received it (the same fields as their email), with a link
+        to the campaign's archive."""
         with read(self.engine) as conn:
             document = store.issue_document(conn, target.issue_id)
-        fields = {
-            "recipient_name": target.name or ANONYMOUS_NAME,
-            "list_name": target.list_name or "",
-            "unsubscribe_url": self.url(Purpose.UNSUBSCRIBE, target.delivery_id),
-            "acknowledge_url": self.url(Purpose.ACKNOWLEDGE, target.delivery_id),
-            "web_view_url": self.url(Purpose.VIEW, target.delivery_id),
-        }
+        fields = self.personal.fields(
+            target.delivery_id,
+            name=target.name,
+            list_name=target.list_name,
+            campaign_title=target.campaign_title,
+        )
         html = _personalise(document, fields)
         return with_banner(html, self.archive_url(document.campaign_id), document.campaign_title)
 
@@ -194,16 +195,8 @@ class Links:
             document = store.issue_document(conn, issue_id) if issue_id else None
         if document is None:
             return None
-        archive_url = f"{self.base_url}/archive/{token}"
-        # Acknowledging and unsubscribing need the reader's own link from their email; the
-        # archive page says so, so these links lead there.
-        fields = {
-            "recipient_name": ANONYMOUS_NAME,
-            "list_name": "distribution",
-            "unsubscribe_url": archive_url,
-            "acknowledge_url": archive_url,
-            "web_view_url": f"{archive_url}/{number}",
-        }
+        archive_url = link(self.base_url, Purpose.ARCHIVE, token)
+        fields = archive_fields(archive_url, number)
         return with_banner(_personalise(document, fields), archive_url, document.campaign_title)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from chromium import launch
 from playwright.sync_api import sync_playwright
 
-from briefcast.campaigns.preview import preview_campaign
+from briefcast.delivery.preview import preview_campaign
 
 HERE = Path(__file__).resolve().parent
 CAMPAIGN = HERE.parents[1] / "examples" / "national-panel-2020" / "campaign.yaml"

@@ -191,12 +191,12 @@ def test_jinja_inside_style_fails_but_css_closing_braces_pass():
 def test_placeholders_pass_only_when_allowed():
     html = mutated(
         '<a href="mailto:unsubscribe@briefcast.example.org?subject=unsubscribe">Unsubscribe</a>',
-        '<a href="[[unsubscribe_url]]">Unsubscribe</a> Sent to [[first_name]].',
+        '<a href="[[unsubscribe_url]]">Unsubscribe</a> Sent to [[recipient_name]].',
     )
     assert check_html(html, allow_placeholders=True) == []
     problems = check_html(html)
     assert any("not an absolute" in problem for problem in problems)
-    assert any("template marker '[[first_name]]'" in problem for problem in problems)
+    assert any("template marker '[[recipient_name]]'" in problem for problem in problems)
 
 
 def test_malformed_placeholder_fails_even_when_placeholders_are_allowed():
@@ -205,7 +205,7 @@ def test_malformed_placeholder_fails_even_when_placeholders_are_allowed():
 
 
 def test_leftover_markers_reads_the_plain_text_part_too():
-    assert leftover_markers("Hello [[first_name]],", allow_placeholders=True) == []
+    assert leftover_markers("Hello [[recipient_name]],", allow_placeholders=True) == []
     variable, tag = leftover_markers("Hello {{ first_name }},\n{% if list %}")
     assert "'{{ first_name }}'" in variable and "'{% if list %}'" in tag
 

@@ -12,12 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from briefcast.campaigns.briefing import read_briefing
-from briefcast.campaigns.preview import (
-    CampaignProblemsError,
-    check_campaign_file,
-    preview_campaign,
-)
+from briefcast.campaigns.preview import CampaignProblemsError, check_campaign_file
 from briefcast.cli import app
+from briefcast.delivery.preview import preview_campaign
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "national-panel-2020"
 CAMPAIGN = EXAMPLE / "campaign.yaml"

@@ -21,6 +21,7 @@ from briefcast.campaigns.render import (
     long_date,
     render_digest,
 )
+from briefcast.links import FIELDS
 
 
 @pytest.fixture(scope="module")
@@ -268,7 +269,7 @@ def test_personalise_does_no_mjml_or_premailer_work(issue, monkeypatch):
 
 
 def test_the_issue_declares_the_fields_it_needs(issue):
-    assert issue.fields == set(render.FIELDS)
+    assert issue.fields == set(FIELDS)
 
 
 def test_a_figure_or_quote_free_theme_renders_without_callouts():

@@ -11,7 +11,8 @@ from ledger_rows import add_campaign, add_delivery, add_issue, add_list, add_per
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from briefcast.delivery.tokens import Purpose, Signer, signing_key
+from briefcast.delivery.tokens import Signer, signing_key
+from briefcast.links import Purpose, link
 from briefcast.settings import Settings
 from briefcast.store.schema import IssueState
 from briefcast.web import create_app
@@ -36,8 +37,7 @@ class World:
         return self.signer.make(purpose, delivery_id)
 
     def path(self, purpose: Purpose, delivery_id: int) -> str:
-        prefix = {Purpose.UNSUBSCRIBE: "u", Purpose.ACKNOWLEDGE: "a", Purpose.VIEW: "v"}[purpose]
-        return f"/{prefix}/{self.token(purpose, delivery_id)}"
+        return link("", purpose, self.token(purpose, delivery_id))  # "/u/<token>"
 
 
 def make_settings(database_url: str, folder: Path, base_url: str = BASE_URL) -> Settings:

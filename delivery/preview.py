@@ -1,0 +1,107 @@
+"""`briefcast preview`: every issue written out for the sample reader, as a browser, a text
+reader and a mail client would show it, with an index page.
+
+It runs the content stages (campaigns/preview.py: `check_campaign_file`) and then the message
+stage for the sample reader, which is why it lives here and not with the content: the .eml is the
+message as sent. `sample_message` is also what `briefcast send-test` sends.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+from briefcast.campaigns.model import Digest, slugify
+from briefcast.campaigns.preview import CampaignRender, check_campaign_file
+from briefcast.campaigns.render import RenderedIssue, template_environment
+from briefcast.delivery.message import build_message, make_list_id, parse_address
+from briefcast.links import SAMPLE_NAME, sample_fields, unsubscribe_mailto
+
+SAMPLE_ADDRESS = "sam.sample@example.org"
+
+
+def preview_campaign(
+    campaign_path: Path,
+    out_dir: Path | None = None,
+    *,
+    base_url: str,
+    today: date | None = None,
+) -> CampaignRender:
+    """Render every issue and write NN-slug.html/.txt/.eml for a sample reader, plus index.html.
+
+    Files are written even when render checks fail, so staff can see what failed; the result's
+    `ok` says whether they passed. `out_dir` defaults to ./preview/<campaign name>/.
+    """
+    result = check_campaign_file(campaign_path, today=today)
+    target = out_dir or Path("preview") / result.campaign.name
+    write_preview(result.issues, target, base_url=base_url)
+    write_index(result, target)
+    return CampaignRender(result.campaign, result.warnings, result.issues, out_dir=target)
+
+
+def write_preview(issues: tuple[RenderedIssue, ...], out_dir: Path, *, base_url: str) -> None:
+    """The three files per issue: what Sam Sample would see in a browser, as text, and as sent."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for issue in issues:
+        message = sample_message(
+            issue, to=SAMPLE_ADDRESS, base_url=base_url, now=issue.digest.send_at
+        )
+        html, text = issue.personalise(digest_sample_fields(issue.digest, base_url))
+        stem = file_stem(issue.digest)
+        (out_dir / f"{stem}.html").write_text(html, encoding="utf-8")
+        (out_dir / f"{stem}.txt").write_text(text, encoding="utf-8")
+        (out_dir / f"{stem}.eml").write_bytes(bytes(message))
+
+
+def write_index(result: CampaignRender, out_dir: Path) -> Path:
+    """A simple page listing the issues with their dates, subjects, lists and check results."""
+    page = (
+        template_environment()
+        .get_template("preview-index.html.j2")
+        .render(
+            campaign=result.campaign,
+            warnings=result.warnings,
+            issues=[(issue, file_stem(issue.digest)) for issue in result.issues],
+        )
+    )
+    index = out_dir / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index
+
+
+def sample_message(
+    issue: RenderedIssue,
+    *,
+    to: str,
+    base_url: str,
+    name: str = SAMPLE_NAME,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """The issue as the sample reader called `name` at `to` would receive it, List-Unsubscribe
+    included (its links lead nowhere real)."""
+    digest = issue.digest
+    domain = parse_address(digest.sender, "sender").domain
+    fields = digest_sample_fields(digest, base_url, name=name)
+    return build_message(
+        issue,
+        to=to,
+        to_name=name,
+        fields=fields,
+        list_id=make_list_id(digest.series_title, digest.campaign, domain),
+        unsubscribe_url=fields["unsubscribe_url"],
+        unsubscribe_mailto=unsubscribe_mailto(domain, fields["unsubscribe_url"]),
+        now=now,
+    )
+
+
+def digest_sample_fields(digest: Digest, base_url: str, name: str = SAMPLE_NAME) -> dict[str, str]:
+    """briefcast.links.sample_fields for one issue: on its first list, in its campaign."""
+    return sample_fields(
+        base_url, lists=digest.lists, campaign_title=digest.series_title, name=name
+    )
+
+
+def file_stem(digest: Digest) -> str:
+    """02-domestic-abuse: the digest's slug, or one made from its number and title."""
+    return digest.slug or f"{digest.number:02d}-{slugify(digest.title)}"
