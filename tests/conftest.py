@@ -19,9 +19,15 @@ from itertools import count
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 
 from briefcast.store import open_database
+
+# No per-example time limit: Hypothesis's 200 ms deadline turns a busy machine into failures
+# (the calendar properties take 300 ms with two cores shared). Speed is for benchmarks/.
+hypothesis_settings.register_profile("briefcast", deadline=None)
+hypothesis_settings.load_profile("briefcast")
 
 PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin")
 TEMPLATE = "briefcast_template"
