@@ -1,5 +1,5 @@
-"""The console tests' world: a console on a fresh database: people added through the library, a TestClient, and helpers to
-sign in the way a browser does (the CSRF token read from the page, the code from pyotp)."""
+"""The console tests' world: people added through the library, a TestClient, and helpers to sign
+in the way a browser does (the CSRF token read from the page, the code from pyotp)."""
 
 from __future__ import annotations
 
