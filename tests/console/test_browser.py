@@ -103,7 +103,7 @@ def test_an_author_is_refused_the_people_page_with_a_plain_page(served, page):
 
 
 def test_the_set_up_link_in_the_browser(served, page):
-    console, url = served
+    console, _url = served
     added = console.person("sam.setup@example.org", "Sam Setup", "author", password=None)
     page.goto(added.setup_link)
     assert _h1(page) == "Set up your account"
