@@ -1,4 +1,4 @@
-"""The console's settings (each wrong value one line naming its variable) and `briefcast console`."""
+"""The console's settings (a wrong value is one line naming its variable) and the command."""
 
 from __future__ import annotations
 
