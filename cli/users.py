@@ -110,7 +110,8 @@ def list_users(as_json: bool) -> None:
                     "second_factor": u.has_second_factor,
                 }
                 for u in everyone
-            ]
+            ],
+            key="people",
         )
         return
     if not everyone:

@@ -79,7 +79,8 @@ def test_add_with_a_password_on_stdin_prints_the_authenticator_key(env):
 def test_ls_json_then_roles_disable_and_reset(env):
     _run("add", "ann@example.org", "--name", "Ann Author", "--role", "author")
     listed = json.loads(_run("ls", "--json").output)
-    assert listed == [
+    assert listed["version"] == 1
+    assert listed["people"] == [
         {
             "email": "ann@example.org",
             "name": "Ann Author",
