@@ -29,12 +29,13 @@ ONE_ISSUE = click.option(
 
 
 @contextmanager
-def _database() -> Iterator[tuple[Settings, Engine]]:
-    """Settings read and checked first (a wrong one is an error before anything happens)."""
+def _database(*, create: bool = False) -> Iterator[tuple[Settings, Engine]]:
+    """Settings read and checked first (a wrong one is an error before anything happens); only
+    `schedule` may create the database, the other commands need what it stored."""
     from briefcast.store import connect
 
     settings = Settings.from_env()
-    engine = connect(settings)
+    engine = connect(settings, create=create)
     try:
         yield settings, engine
     finally:
@@ -57,7 +58,7 @@ def schedule(campaign: Path, approved_by: str) -> None:
     from briefcast.delivery.windows import LatePolicy
     from briefcast.scheduler import sync_jobs
 
-    with _database() as (settings, engine):
+    with _database(create=True) as (settings, engine):
         try:
             result = schedule_campaign(
                 engine,
@@ -253,7 +254,7 @@ def send_now(campaign: str, number: int) -> None:
     """Send one issue now, in the foreground, with a progress bar.
 
     Run it again after an interruption: it sends only what is not yet sent. Ctrl-C lets the
-    message in flight finish, then stops and pauses the issue.
+    message in flight finish, then stops and pauses the issue. Exits 1 if the issue ends paused.
 
     Example: briefcast send-now national-panel-2020 --issue 2
     """
@@ -275,6 +276,10 @@ def send_now(campaign: str, number: int) -> None:
         with _stop_on_ctrl_c(stop), _progress_bar(label) as progress:
             report = _send(engine, issue.id, transport, settings, stop=stop, progress=progress)
         _after_send(engine, settings, label, issue.id, report, interrupted=stop.is_set())
+        with read(engine) as conn:
+            ended = find_issue(conn, find_campaign(conn, campaign), number).state
+    if ended not in (IssueState.SENT, IssueState.SENDING):  # sending: waits for the relay's limit
+        raise SystemExit(1)  # a paused or failed issue: cron and scripts see it by the exit code
 
 
 def _send(engine, issue_id, transport, settings, **options):  # type: ignore[no-untyped-def]

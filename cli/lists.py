@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import click
@@ -22,6 +23,7 @@ from briefcast.cli.app import app, console, print_json
 from briefcast.cli.content import jsonable
 from briefcast.recipients.csv_import import Progress as OnProgress
 from briefcast.recipients.suppression import MANUAL_REASONS
+from briefcast.safe_output import private_file
 from briefcast.settings import Settings
 from briefcast.store import connect
 
@@ -36,9 +38,11 @@ class Context:
 
 
 @contextmanager
-def opened() -> Iterator[Context]:
+def opened(*, create: bool = False) -> Iterator[Context]:
+    """Settings and the database; only commands that write pass `create` (a read-only command
+    against a missing database says so instead of making an empty one)."""
     settings = Settings.from_env()
-    engine = connect(settings)
+    engine = connect(settings, create=create)
     try:
         yield Context(settings, engine, f"{_user()} (briefcast cli)")
     finally:
@@ -79,19 +83,35 @@ def recipients_group() -> None:
 @click.option("--sync", is_flag=True, help="Also remove members not in the file (this list only).")
 @click.option("--dry-run", is_flag=True, help="Show what would change and change nothing.")
 @click.option("--check-deliverability", is_flag=True, help="Also check each domain in DNS.")
+@click.option(
+    "--rejects",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the rejected rows here (default: NAME.rejected.csv in the reports folder).",
+)
+@click.option(
+    "--show-addresses", is_flag=True, help="Also print the first ten addresses added or removed."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def import_(
-    file: Path, slug: str, sync: bool, dry_run: bool, check_deliverability: bool, as_json: bool
+    file: Path,
+    slug: str,
+    sync: bool,
+    dry_run: bool,
+    check_deliverability: bool,
+    rejects: Path | None,
+    show_addresses: bool,
+    as_json: bool,
 ) -> None:
     """Import a CSV export (Email, First name, Surname, Organisation, Job title...) into a list.
 
     UTF-8, UTF-8 with BOM or Windows-1252; comma, semicolon or tab. The whole import is one
-    transaction. Rejected rows are written to FILE's name with .rejected.csv (also on a dry run).
+    transaction. Rejected rows are written, owner-only, to FILE's name with .rejected.csv in the
+    reports folder (BRIEFCAST_REPORTS; next to the database by default), also on a dry run.
     Suppressed and erased people are counted and never re-added to a mailing.
 
     Example: briefcast lists import police.csv --list police --sync --dry-run
     """
-    with opened() as ctx, _progress(file, quiet=as_json) as on_progress:
+    with opened(create=True) as ctx, _progress(file, quiet=as_json) as on_progress:
         report = recipients.import_list(
             ctx.engine,
             file,
@@ -101,8 +121,9 @@ def import_(
             check_deliverability=check_deliverability,
             secret_key=ctx.settings.secret_key,
             actor=ctx.actor,
+            report_path=rejects or ctx.settings.reports / f"{file.stem}.rejected.csv",
             on_progress=on_progress,
-            on_diff=None if as_json else _print_diff,
+            on_diff=None if as_json else partial(_print_diff, show_addresses=show_addresses),
         )
     if as_json:
         print_json(jsonable(report))
@@ -124,7 +145,7 @@ def _progress(file: Path, quiet: bool) -> Iterator[OnProgress | None]:
         yield lambda done, _total: bar.update(task, completed=done)
 
 
-def _print_diff(report: recipients.ImportReport) -> None:
+def _print_diff(report: recipients.ImportReport, show_addresses: bool) -> None:
     c = report.counts
     if report.list_created:
         verb = "would create" if report.dry_run else "creating"
@@ -134,9 +155,11 @@ def _print_diff(report: recipients.ImportReport) -> None:
         f"{escape(str(report.file))}: {c.rows} rows ({report.encoding}, {delimiter}) "
         f"-> list [bold]{report.list_slug}[/bold]"
     )
-    removed = _sample(report.removed_sample, c.removed) if report.sync else "no --sync"
+    # Addresses are personal data: on a shared screen or in a CI log only when asked for.
+    sample = _sample if show_addresses else lambda _addresses, _total: ""
+    removed = sample(report.removed_sample, c.removed) if report.sync else "no --sync"
     always = [
-        ("added", c.added, _sample(report.added_sample, c.added)),
+        ("added", c.added, sample(report.added_sample, c.added)),
         ("removed", c.removed, removed),
         ("unchanged", c.unchanged, ""),
     ]
@@ -192,7 +215,7 @@ def create(
 
     Example: briefcast lists create early-help --name "Early help" --description "Family support"
     """
-    with opened() as ctx:
+    with opened(create=True) as ctx:
         created = recipients.create_list(ctx.engine, slug, name, description, not no_unsubscribe)
     if as_json:
         print_json(jsonable(created))
@@ -239,7 +262,7 @@ def export(slug: str, out: Path | None) -> None:
         if out is None:
             recipients.export_members(ctx.engine, slug, sys.stdout)
             return
-        with open(out, "w", encoding="utf-8", newline="") as file:
+        with private_file(out) as file:  # addresses: owner-only
             count = recipients.export_members(ctx.engine, slug, file)
     say(f"wrote {count} members of {slug} to {escape(str(out))}")
 
@@ -268,7 +291,7 @@ def suppress(address: str, reason: str, slug: str | None) -> None:
 
     Example: briefcast recipients suppress jane.doe@example.org --reason bounced
     """
-    with opened() as ctx:
+    with opened(create=True) as ctx:
         item, new = recipients.suppress(ctx.engine, address, reason, slug, ctx.actor)
     scope = f"on {slug}" if slug else "on all lists"
     if new:
@@ -303,7 +326,8 @@ def export_person(address: str, out: Path | None) -> None:
     if out is None:
         print_json(data)
         return
-    out.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+    with private_file(out) as file:  # everything held about a person: owner-only
+        file.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
     say(f"wrote everything held about {data['address']} to {escape(str(out))}")
 
 

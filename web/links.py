@@ -7,7 +7,6 @@ rules can be read (and tested) without a web server in the way.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
@@ -18,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from briefcast.campaigns.render import Personaliser
 from briefcast.delivery.tokens import Purpose, Signer, TokenError, signing_key
 from briefcast.errors import BriefcastError
+from briefcast.recipients.addresses import one_line
 from briefcast.store import web as store
 from briefcast.store.engine import read, write
 from briefcast.store.web import ArchiveEntry, LinkTarget, ListStanding
@@ -28,7 +28,6 @@ from briefcast.store.web import ArchiveEntry, LinkTarget, ListStanding
 ACKNOWLEDGE_MAX_AGE = timedelta(days=400)
 REFLECTION_LIMIT = 500  # characters: the column's size
 ANONYMOUS_NAME = "colleague"  # "Dear colleague," where no name is known
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class LinkGone(BriefcastError):
@@ -208,11 +207,10 @@ class Links:
 
 
 def clean_reflection(text: str | None) -> str | None:
-    """One line of plain text: control characters and line breaks become spaces, then trimmed."""
+    """One line of plain text (`one_line`: no control or bidirectional characters), cut to fit."""
     if not text:
         return None
-    line = unicodedata.normalize("NFC", CONTROL_CHARACTERS.sub(" ", text))
-    line = " ".join(line.split())[:REFLECTION_LIMIT].strip()
+    line = one_line(text)[:REFLECTION_LIMIT].strip()
     return line or None
 
 

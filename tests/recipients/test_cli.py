@@ -13,7 +13,11 @@ PEOPLE = "E-mail Address;Name\nann@example.org;Ann\nbo@example.net;Bo\nbad;Bad\n
 @pytest.fixture
 def run(database_url, tmp_path):
     def invoke(*args: str, input: str | None = None):
-        env = {"BRIEFCAST_DATABASE_URL": database_url, "BRIEFCAST_SECRET_KEY": ""}
+        env = {
+            "BRIEFCAST_DATABASE_URL": database_url,
+            "BRIEFCAST_SECRET_KEY": "",
+            "BRIEFCAST_REPORTS": str(tmp_path / "reports"),
+        }
         return CliRunner().invoke(app, list(args), env=env, input=input)
 
     return invoke
@@ -41,8 +45,11 @@ def test_sync_dry_run(run, people, tmp_path):
     smaller = tmp_path / "smaller.csv"
     smaller.write_text("Email\nann@example.org\n", encoding="utf-8")
     result = run("lists", "import", str(smaller), "--list", "police", "--sync", "--dry-run")
-    assert "removed" in result.output and "bo@example.net" in result.output
-    assert "dry run: nothing was changed" in result.output
+    assert "removed" in result.output and "dry run: nothing was changed" in result.output
+    assert "@" not in result.output  # addresses only when asked for
+    asked = ("--sync", "--dry-run", "--show-addresses")
+    shown = run("lists", "import", str(smaller), "--list", "police", *asked)
+    assert "bo@example.net" in shown.output
     assert json.loads(run("lists", "ls", "--json").output)[0]["members"] == 2
 
 
