@@ -25,15 +25,16 @@ QUOTE = "'"  # what spreadsheets themselves put before text that looks like a fo
 
 def safe_cell(value: object) -> object:
     """The cell as a spreadsheet shows it but never runs it: a leading `'` before a formula start.
-    Numbers stay numbers (a negative count is not text to neutralise)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    Numbers stay numbers (a negative count is not text to neutralise). Text that already starts
+    with quotes before a formula start gets one more, so `restore_cell()` is exact."""
+    if isinstance(value, str) and value.lstrip(QUOTE).startswith(FORMULA_STARTS):
         return QUOTE + value
     return value
 
 
 def restore_cell(value: str) -> str:
     """The text `safe_cell()` was given, so a file briefcast wrote reads back unchanged."""
-    if value.startswith(QUOTE) and value[1:].startswith(FORMULA_STARTS):
+    if value.startswith(QUOTE) and value.lstrip(QUOTE).startswith(FORMULA_STARTS):
         return value[1:]
     return value
 

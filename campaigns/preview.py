@@ -6,14 +6,19 @@ digests, render each one; `preview_campaign` then writes the files, `check_campa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefcast.campaigns.model import Campaign, Digest, slugify
 from briefcast.campaigns.render import RenderedIssue, render_digest, template_environment
 from briefcast.delivery.message import build_message, make_list_id, parse_address
 from briefcast.errors import BriefcastError
+
+if TYPE_CHECKING:
+    from briefcast.campaigns.plan import Problem
 
 SAMPLE_NAME = "Sam Sample"
 SAMPLE_ADDRESS = "sam.sample@example.org"
@@ -64,9 +69,40 @@ def check_campaign_file(campaign_path: Path, *, today: date | None = None) -> Ca
     errors = tuple(p for p in problems if p.level == "error")
     if errors:
         raise CampaignProblemsError(campaign_path, errors)
-    issues = tuple(render_digest(digest) for digest in assemble(campaign, briefing))
+    digests = assemble(campaign, briefing)
+    unsendable = tuple(_unsendable(campaign, digests))
+    if unsendable:
+        raise CampaignProblemsError(campaign_path, unsendable)
+    issues = tuple(render_digest(digest) for digest in digests)
     warnings = tuple(p for p in problems if p.level != "error")
     return CampaignRender(campaign=campaign, warnings=warnings, issues=issues)
+
+
+def _unsendable(campaign: Campaign, digests: tuple[Digest, ...]) -> Iterator[Problem]:
+    """What the send loop would refuse for every message of an issue (a line break in the
+    subject, a sender that is no address), found now and put at its line: the very compile the
+    send loop makes of each issue's headers (delivery/outgoing.py), not a copy of its rules."""
+    from briefcast.campaigns.plan import problem_at
+    from briefcast.delivery.message import MessageError
+    from briefcast.delivery.skeleton import MessageSkeleton
+
+    for digest in digests:
+        try:
+            domain = parse_address(digest.sender, "sender").domain
+            MessageSkeleton.compile(
+                sender=digest.sender,
+                reply_to=digest.reply_to,
+                subject=digest.subject,
+                list_id=make_list_id(digest.series_title, digest.campaign, domain),
+                html="",
+                text="",
+            )
+        except MessageError as error:
+            issue = f"issues[{digest.number}]"
+            subject = f"{issue}.subject" if f"{issue}.subject" in campaign.source_lines else issue
+            where = {"sender": "sender", "reply-to": "reply_to", "list id": "title"}
+            message = f"issue {digest.number} could not be sent: {error}"
+            yield problem_at(campaign, "error", where.get(error.what, subject), message)
 
 
 def preview_campaign(
@@ -139,7 +175,7 @@ def sample_message(issue: RenderedIssue, fields: dict[str, str], base_url: str) 
         fields=fields,
         list_id=make_list_id(digest.series_title, digest.campaign, domain),
         unsubscribe_url=fields["unsubscribe_url"],
-        unsubscribe_mailto=f"unsubscribe@{domain}?subject={SAMPLE_TOKEN}",
+        unsubscribe_mailto=None,  # as the send loop: no mailto until something reads it
         now=digest.send_at,
     )
     return bytes(message)

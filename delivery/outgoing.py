@@ -63,13 +63,14 @@ class IssueMessages:
             "web_view_url": f"{base}/v/{self.signer.make(Purpose.VIEW, row.delivery_id)}",
         }
         offered = row.unsubscribe_offered
-        token = unsubscribe_url.rsplit("/", 1)[-1]
         message_id, data = self.skeleton.fill(
             to=row.address,
             to_name=row.name,
             fields=fields,
             unsubscribe_url=unsubscribe_url if offered else None,
-            unsubscribe_mailto=f"unsubscribe@{self.domain}?subject={token}" if offered else None,
+            # No mailto: nothing reads that mailbox yet, and an unread unsubscribe is a broken
+            # promise; the https one-click (RFC 8058) is the way out until bounces read it.
+            unsubscribe_mailto=None,
             now=now,
         )
         if self._sign is not None:

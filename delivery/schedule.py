@@ -82,6 +82,7 @@ def schedule_campaign(
         for issue in rendered.issues
     }
     with write(engine) as conn:
+        _refuse_missing_lists(conn, campaign_path, rendered.campaign)
         existing = store.find_campaign(conn, campaign.name)
         campaign_id = store.save_campaign(
             conn,
@@ -108,6 +109,19 @@ def schedule_campaign(
         changes=tuple(changes),
         warnings=tuple(str(warning) for warning in rendered.warnings),
     )
+
+
+def _refuse_missing_lists(conn: Connection, campaign_path: Path, campaign: Campaign) -> None:
+    """Every list the campaign names must exist now: the send path cannot resolve the audience
+    otherwise, and would fail only when the issue is due."""
+    from briefcast.campaigns.plan import missing_list_problems, named_lists
+    from briefcast.campaigns.preview import CampaignProblemsError
+    from briefcast.store.ledger import missing_lists
+
+    slugs = list(dict.fromkeys(slug for slug, _ in named_lists(campaign)))
+    problems = missing_list_problems(campaign, missing_lists(conn, slugs), "error")
+    if problems:
+        raise CampaignProblemsError(campaign_path, tuple(problems))
 
 
 def _refuse_failed_checks(campaign_path: Path, issues: tuple[RenderedIssue, ...]) -> None:

@@ -129,3 +129,10 @@ def test_undecodable_text(tmp_path):
     path.write_bytes(b"Email\nann@example.org\x81\n")
     with pytest.raises(ListFileError, match="not UTF-8 or Windows-1252"):
         ListFile(path)
+
+
+def test_bidirectional_controls_are_removed_from_names(write_csv):
+    # An agency's name cell with U+202E could show a reader different text than is stored.
+    text = "Email,Name,Organisation\nann@example.org,\u202eAnn\u2067 Ash\u2069,\u200fPolice\u061c\n"
+    _, rows = read(write_csv(text))
+    assert rows == [SourceRow(2, "ann@example.org", "Ann Ash", "Police", None, {})]
