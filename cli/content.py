@@ -107,7 +107,7 @@ def check(campaign: Path) -> None:
 
     result = _report_campaign_problems(campaign, lambda: check_campaign_file(campaign))
     for warning in _missing_lists(result.campaign):
-        console.print(escape(str(warning)), style="yellow")
+        click.echo(str(warning))  # click, not rich: a long path must stay on its line
     _report_issues(result)
     if not result.ok:
         raise click.exceptions.Exit(1)
