@@ -334,35 +334,76 @@ def export_person(address: str, out: Path | None) -> None:
 @recipients_group.command("forget")
 @click.argument("address")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def forget(address: str, yes: bool) -> None:
+@click.option(
+    "--purge-files",
+    is_flag=True,
+    help="Also delete the files found naming them (outbox messages, reports, reject files).",
+)
+def forget(address: str, yes: bool, purge_files: bool) -> None:
     """Erase a person (right to erasure): their details, memberships and suppressions are deleted;
-    what was sent to them stays counted in reports, anonymous.
+    what was sent to them stays counted in reports, anonymous; any other text quoting their
+    address (pause reasons, errors, the audit trail) is rewritten.
 
     A salted hash of the address is kept so that a later import reports them as "erased"
-    instead of silently adding them back. This cannot be undone.
+    instead of silently adding them back. This cannot be undone. Files outside the database
+    that still name them (the outbox, BRIEFCAST_REPORTS, report-*.html/csv/json here) are
+    listed; --purge-files deletes them.
 
-    Example: briefcast recipients forget jane.doe@example.org --yes
+    Example: briefcast recipients forget jane.doe@example.org --yes --purge-files
     """
     if not yes:
         click.confirm(f"Erase everything held about {address}? This cannot be undone", abort=True)
     with opened() as ctx:
         report = recipients.forget(ctx.engine, address, ctx.settings.secret_key, ctx.actor)
+    _say_erased(report)
+    _files_naming(report.address, ctx.settings, purge_files)
+
+
+def _say_erased(report: recipients.ErasureReport) -> None:
     if report.already_erased and not report.had_record:
         say(f"{report.address} was already erased; nothing else was held")
-        return
-    say(
-        f"erased {report.address}: "
-        f"{'their details' if report.had_record else 'no details were held'}, "
-        f"{report.memberships_removed} list memberships and "
-        f"{report.suppressions_removed} suppressions deleted."
-    )
+    else:
+        say(
+            f"erased {report.address}: "
+            f"{'their details' if report.had_record else 'no details were held'}, "
+            f"{report.memberships_removed} list memberships and "
+            f"{report.suppressions_removed} suppressions deleted."
+        )
     if report.deliveries_anonymised or report.acknowledgements_anonymised:
         say(
             f"{report.deliveries_anonymised} messages sent to them and "
             f"{report.acknowledgements_anonymised} acknowledgements stay counted in reports, "
             "anonymous (no link to them, no error text, no reflection)."
         )
-    say(
-        "Only a salted hash of the address is kept, so that a later import does not silently "
-        "re-add them: it will count and report them as 'erased'."
-    )
+    if report.texts_scrubbed:
+        say(f"their address was rewritten out of {report.texts_scrubbed} other records.")
+    if not report.checkpointed:
+        say("[yellow]a reader is busy: SQLite's log still holds the old bytes until it ends[/]")
+    if not report.already_erased:
+        say(
+            "Only a salted hash of the address is kept, so that a later import does not "
+            "silently re-add them: it will count and report them as 'erased'."
+        )
+
+
+def _files_naming(address: str, settings: Settings, purge: bool) -> None:
+    """The files outside the database that still name the person; deleted with `purge`."""
+    from briefcast.recipients.traces import files_naming
+    from briefcast.recipients.traces import purge as delete
+
+    found = files_naming(address, [settings.outbox, settings.reports], [Path.cwd()])
+    if not found:
+        say("No file in the outbox or the reports folders names them.")
+        return
+    if not purge:
+        click.echo(f"{len(found)} files outside the database still name them; delete them")
+        click.echo("(or run again with --purge-files):")
+        for path in found:
+            click.echo(f"  {path}")  # click: a long path stays on one line
+        return
+    deleted, failed = delete(found)
+    click.echo(f"deleted {len(deleted)} files that named them")
+    for path, why in failed:
+        click.echo(f"  not deleted: {path} ({why})")
+    if failed:
+        raise click.exceptions.Exit(1)
