@@ -79,11 +79,20 @@ class Columns:
     @classmethod
     def from_header(cls, headers: list[str], path: Path) -> Columns:
         found: dict[str, int] = {}
+        addresses: list[str] = []
         for index, header in enumerate(headers):
             key = re.sub(r"[^a-z0-9]", "", header.lower())
             for meaning, aliases in HEADER_ALIASES.items():
                 if key in aliases and meaning not in found:
                     found[meaning] = index
+            if key in HEADER_ALIASES["address"]:
+                addresses.append(header.strip())
+        if len(addresses) > 1:
+            # Which one is the person's? Guessing could mail a private address or the wrong one.
+            raise ListFileError(
+                f"{path}: {len(addresses)} email address columns "
+                f"({', '.join(repr(a) for a in addresses)}); keep the one to send to"
+            )
         if "address" not in found:
             seen = ", ".join(repr(h) for h in headers if h.strip()) or "nothing"
             raise ListFileError(

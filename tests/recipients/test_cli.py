@@ -127,3 +127,15 @@ def test_bad_slug_and_unknown_list(run, people):
     assert "not a list slug" in run("lists", "import", str(people), "--list", "Police!").output
     missing = run("lists", "show", "nope").output
     assert missing == "error: no list called 'nope' (see: briefcast lists ls)\n"
+
+
+def test_a_duplicate_address_column_is_one_line_through_the_command(run, tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("E-mail Address,Name,Email\na@example.org,A,b@example.org\n", encoding="utf-8")
+    result = run("lists", "import", str(path), "--list", "police")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: {path}: 2 email address columns ('E-mail Address', 'Email'); "
+        "keep the one to send to\n"
+    )
+    assert "no lists yet" in run("lists", "ls").output  # nothing was imported

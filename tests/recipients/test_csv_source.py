@@ -136,3 +136,12 @@ def test_bidirectional_controls_are_removed_from_names(write_csv):
     text = "Email,Name,Organisation\nann@example.org,\u202eAnn\u2067 Ash\u2069,\u200fPolice\u061c\n"
     _, rows = read(write_csv(text))
     assert rows == [SourceRow(2, "ann@example.org", "Ann Ash", "Police", None, {})]
+
+
+def test_two_address_columns_are_refused_with_their_names(write_csv):
+    path = write_csv("Email,Name,Work email\nann@example.org,Ann,ann.ash@example.net\n")
+    with pytest.raises(ListFileError) as raised:
+        read(path)
+    assert str(raised.value) == (
+        f"{path}: 2 email address columns ('Email', 'Work email'); keep the one to send to"
+    )
