@@ -84,6 +84,13 @@ def forget(
                 conn, address_hash=hashed, reason=SuppressionReason.ERASED, created_by=actor
             )
         scrubbed = people.scrub_address(conn, normalised) + audit.scrub(conn, normalised)
+        # Who erased someone, and when, stays accountable; whom must not be written down.
+        audit.record(
+            conn,
+            audit.Actor.person(actor),
+            "recipient.erased",
+            details={"memberships": memberships, "suppressions": removed, "texts": scrubbed},
+        )
     checkpointed = checkpoint(engine)
     return ErasureReport(
         normalised,

@@ -78,6 +78,9 @@ def test_forget_leaves_no_trace_in_the_database(world, database_url):
         (entry,) = history(conn, action_prefix="issue.paused")
     assert entry.reason == "550 5.1.1 <[erased]>: Recipient address rejected: User unknown"
     assert entry.details == {"refused": ["[erased]"], "count": 1}
+    with engine.connect() as conn:
+        (erased,) = history(conn, action_prefix="recipient.erased")
+    assert erased.actor.kind == "person" and erased.details["memberships"] == 2
     if database_url.startswith("sqlite"):
         files = [tmp_path / "briefcast.db", tmp_path / "briefcast.db-wal"]
         for path in files:
