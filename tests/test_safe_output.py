@@ -101,6 +101,9 @@ def test_lists_export_is_safe_owner_only_and_reads_back_unchanged(run, imported,
         ["ann@example.org", "'" + CALC, "'+SUM(1;2)", "'@role"],
     ]
     assert mode(out) == 0o600
+    access = tmp_path / "sar" / "ann.json"  # a subject access export: everything about Ann
+    run("recipients", "export", "ann@example.org", "--out", str(access))
+    assert mode(access) == 0o600 and mode(access.parent) == 0o700
     before = json.loads(run("lists", "show", "police", "--json").output)["members"]
     again = run("lists", "import", str(out), "--list", "police", "--sync", "--json")
     assert json.loads(again.output)["counts"]["unchanged"] == 3
