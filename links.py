@@ -8,8 +8,8 @@ The email (delivery/outgoing.py), the web view and archive (web/links.py), the p
 here, so a reader sees the same values in the email and in the browser; the web app's routes are
 made from the same `PREFIXES` the links are. Here: the token purposes, the URL scheme
 (`<base>/<prefix>/<token>`), the field names and their one placeholder pattern, the fallbacks
-(no name: "colleague"; no list any more: the campaign's title), the sample reader and the
-List-Unsubscribe mailto.
+(no name: "colleague"; no list any more: the campaign's title) and the sample reader. There is
+no List-Unsubscribe mailto: nothing reads that mailbox yet (the https one-click is the way out).
 
 It sits at the top of the package, below every stage (campaigns/, delivery/, web/ all import it)
 and imports none of them: it holds rules and strings, not signing (delivery/tokens.py) or SQL.
@@ -77,12 +77,6 @@ def link(base_url: str, purpose: Purpose, token: str) -> str:
 def archive_issue_link(archive_url: str, number: int | str) -> str:
     """One sent issue on a campaign's archive page."""
     return f"{archive_url}/{number}"
-
-
-def unsubscribe_mailto(domain: str, unsubscribe_url: str) -> str:
-    """The List-Unsubscribe mailto (RFC 2369): the https link's token as its subject, so a mail
-    to it names the same delivery as the link."""
-    return f"mailto:unsubscribe@{domain}?subject={unsubscribe_url.rsplit('/', 1)[-1]}"
 
 
 def unknown_fields(names: Iterable[str]) -> list[str]:

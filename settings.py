@@ -9,13 +9,16 @@ at start, so a wrong value is a one-line error before anything is sent, not a fa
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
+import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from briefcast.errors import BriefcastError
 
@@ -23,6 +26,8 @@ TRANSPORTS = ("outbox", "smtp", "memory")
 SMTP_SECURITY = ("starttls", "tls", "none")
 SECRETS = frozenset({"SMTP_PASSWORD", "SECRET_KEY"})
 CONSOLE_2FA = ("required", "optional")
+# The key signs every link and salts the erased people's hashes: guessable if short.
+SECRET_KEY_MIN_LENGTH = 32
 
 # Relay presets: what the provider enforces, so a send never trips its throttling.
 # Microsoft 365 (Exchange Online): 30 messages a minute, 10,000 recipients a day per mailbox.
@@ -64,6 +69,10 @@ class Settings:
     outbox: Path
     # Public address of the web endpoints (unsubscribe, acknowledge, web view) used in every link.
     base_url: str
+    # Where files holding personal data are written for people (the rejected rows of imports):
+    # owner-only, never beside an agency's file. Default: `reports` next to the SQLite database,
+    # else in the working directory. `recipients forget` looks here for files naming the person.
+    reports: Path = Path("reports")
     # Signs the tokens in links and keys the hash kept for erased people. Optional: without it a
     # random key is made once and kept in the database (fine for one machine; set it when the web
     # endpoints run elsewhere). Once people have been erased it must not change.
@@ -103,11 +112,13 @@ class Settings:
         env = _Source(os.environ if environ is None else environ)
         root = Path.cwd() if workdir is None else workdir
         transport = env.choice("TRANSPORT", TRANSPORTS, "outbox")
-        return cls(
-            database_url=env.get("DATABASE_URL") or f"sqlite:///{root / 'var' / 'briefcast.db'}",
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{root / 'var' / 'briefcast.db'}"
+        settings = cls(
+            database_url=database_url,
             outbox=Path(env.get("OUTBOX") or root / "var" / "outbox"),
             base_url=_base_url(env.get("BASE_URL") or "http://localhost:8025"),
-            secret_key=env.get("SECRET_KEY"),
+            reports=Path(env.get("REPORTS") or _reports_default(database_url, root)),
+            secret_key=_secret_key(env.get("SECRET_KEY")),
             transport=transport,
             smtp=_smtp(env) if transport == "smtp" else None,
             limits=_limits(env),
@@ -122,6 +133,19 @@ class Settings:
             session_idle=timedelta(minutes=env.number("SESSION_IDLE_MINUTES", 30)),
             session_absolute=timedelta(hours=env.number("SESSION_HOURS", 12)),
         )
+        for warning in settings.warnings():
+            print(f"warning: {warning}", file=sys.stderr)
+        return settings
+
+    def warnings(self) -> list[str]:
+        """Settings that work but put people at risk: said once, on stderr, at start."""
+        host = urlsplit(self.base_url).hostname or ""
+        if self.base_url.startswith("http://") and not _is_loopback(host):
+            return [
+                f"BRIEFCAST_BASE_URL is {self.base_url}: links in emails will travel unencrypted; "
+                "use https:// (a reverse proxy with HTTPS) outside a test"
+            ]
+        return []
 
 
 def debug_enabled(environ: Mapping[str, str] | None = None) -> bool:
@@ -201,7 +225,38 @@ def _base_url(value: str) -> str:
 def _url(name: str, value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise SettingsError(f"BRIEFCAST_{name} must start with http:// or https://, not {value!r}")
+    if "@" in urlsplit(value).netloc:
+        # A base URL is in every email, a console URL in every set-up link.
+        raise SettingsError(
+            f"BRIEFCAST_{name} must not hold a user name or password (it is in every link)"
+        )
     return value.rstrip("/")
+
+
+def _secret_key(value: str | None) -> str | None:
+    if value is not None and len(value) < SECRET_KEY_MIN_LENGTH:
+        raise SettingsError(
+            f"BRIEFCAST_SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} characters, not "
+            f"{len(value)}; make one with: python3 -c 'import secrets; print(secrets.token_hex())'"
+        )
+    return value
+
+
+def _reports_default(database_url: str, root: Path) -> Path:
+    prefix = "sqlite:///"
+    path = database_url[len(prefix) :] if database_url.startswith(prefix) else ""
+    if path and path != ":memory:" and not path.startswith("file:"):
+        return Path(path).parent / "reports"
+    return root / "reports"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _smtp(env: _Source) -> SmtpSettings:
@@ -214,6 +269,11 @@ def _smtp(env: _Source) -> SmtpSettings:
     if bool(username) != bool(password):
         raise SettingsError(
             "set both BRIEFCAST_SMTP_USERNAME and BRIEFCAST_SMTP_PASSWORD, or neither"
+        )
+    if password and security == "none" and not _is_loopback(host):
+        raise SettingsError(
+            f"BRIEFCAST_SMTP_SECURITY is none: the password would cross the network to {host} "
+            "unencrypted; use starttls or tls (none is for a relay on this machine)"
         )
     return SmtpSettings(
         host=host,

@@ -16,6 +16,9 @@ ONE_DAY = timedelta(days=1)
 
 _CADENCE_WORDS = {"weekly": 7, "fortnightly": 14}
 _CADENCE = re.compile(r"(?P<count>[1-9][0-9]*)\s*(?P<unit>[dw])")
+# A series is a run of digests; a gap longer than a year is a typo (and a number of days too big
+# for a date would be an OverflowError, not a message).
+MAX_CADENCE_DAYS = 366
 
 
 def parse_cadence(text: str) -> int:
@@ -32,8 +35,11 @@ def parse_cadence(text: str) -> int:
             f"{text!r} is not a cadence; use weekly, fortnightly, or a number of weeks "
             "or days such as 1w, 2w, 7d or 14d"
         )
-    count = int(match["count"])
-    return count * 7 if match["unit"] == "w" else count
+    count = int(match["count"][:6])  # anything longer is over the cap; int() of it is wasted
+    days = count * 7 if match["unit"] == "w" else count
+    if len(match["count"]) > 6 or days > MAX_CADENCE_DAYS:
+        raise ValueError(f"{text!r} is too long a gap between issues; at most 52w or 366d")
+    return days
 
 
 def describe_cadence(every_days: int) -> str:

@@ -92,8 +92,10 @@ ISSUE_KEYS = {
     "send_at": False,
 }
 
+MAX_FILE_BYTES = 256 * 1024  # the example is 4 KB; a bigger one is a mistake or an attack
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
+_STR = "tag:yaml.org,2002:str"
 _LIST_SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 _CLOCK = re.compile(r"(?P<hour>[01]?[0-9]|2[0-3])[:.](?P<minute>[0-5][0-9])")
 _KINDS = {yaml.ScalarNode: "a single value", yaml.SequenceNode: "a list", yaml.MappingNode: "keys"}
@@ -105,14 +107,37 @@ def load_campaign(path: Path) -> Campaign:
     return _Reader(path).campaign(root)
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader without anchors and aliases (`&x` ... `*x`): nested aliases make a few KB of
+    YAML expand to gigabytes (a 93 KB file became a 161 MB issue), and a campaign file never
+    needs them: each value is written out."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "anchors and aliases (& and *) are not allowed in a campaign file; "
+                "write each value out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
 def _compose(path: Path) -> yaml.Node:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise CampaignFileError(
+                f"{path}: the campaign file is over {MAX_FILE_BYTES // 1024} KB; a campaign file "
+                "holds the plan, the briefing holds the text"
+            )
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise CampaignFileError(f"{path}: cannot read the campaign file: {error}") from None
     try:
         # Composing (not loading) keeps every value's position for line numbers in messages.
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_NoAliasLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
@@ -321,6 +346,14 @@ class _Reader:
         return tuple(self.text(item, f"{where}[{n}]") for n, item in self.items(node, where))
 
     def list_slugs(self, node: yaml.Node | None, where: str) -> tuple[str, ...]:
+        # `lists: 42` is a number, not a list of list names (no list can be called 42 by mistake).
+        for item in node.value if isinstance(node, yaml.SequenceNode) else [node] if node else []:
+            if isinstance(item, yaml.ScalarNode) and item.tag != _STR:
+                self.fail(
+                    item,
+                    f"{where}: expected list names such as children-social-care, "
+                    f"found {item.value!r}",
+                )
         slugs = self.texts(node, where)
         for position, slug in enumerate(slugs, 1):
             if not _LIST_SLUG.fullmatch(slug):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Literal, NamedTuple
@@ -30,6 +30,9 @@ __all__ = [
     "check_campaign",
     "issue_title",
     "load_campaign",
+    "missing_list_problems",
+    "named_lists",
+    "problem_at",
 ]
 
 LONG_ISSUE_WORDS = 600  # about three minutes' reading: beyond it, a weekly digest gets skimmed
@@ -196,6 +199,42 @@ def _unwritten_findings(campaign: Campaign) -> Iterator[_Finding]:
                 yield _Finding(
                     "error", key, f"issue {issue.number}: {text!r} is still to be written"
                 )
+
+
+def problem_at(
+    campaign: Campaign, level: Literal["error", "warning"], key: str, message: str
+) -> Problem:
+    """A problem found outside `check_campaign` (sending rules, the database), at its line."""
+    return Problem(level, _where(campaign, _line_of(campaign, key)), message)
+
+
+def named_lists(campaign: Campaign) -> Iterator[tuple[str, str]]:
+    """(slug, where) for every list the campaign names: its lists, each issue's extra and
+    excluded lists. The send path needs every one of them to exist."""
+    for position, slug in enumerate(campaign.lists, 1):
+        yield slug, f"lists[{position}]"
+    for issue in campaign.issues:
+        for kind in ("extra_lists", "exclude_lists"):
+            for position, slug in enumerate(getattr(issue, kind), 1):
+                yield slug, f"issues[{issue.number}].{kind}[{position}]"
+
+
+def missing_list_problems(
+    campaign: Campaign, missing: Iterable[str], level: Literal["error", "warning"]
+) -> list[Problem]:
+    """A problem at each place the campaign names one of the `missing` lists."""
+    gone = set(missing)
+    return [
+        problem_at(
+            campaign,
+            level,
+            where,
+            f"the list {slug!r} does not exist: import it (briefcast lists import FILE "
+            f"--list {slug}) or take it out of the campaign file",
+        )
+        for slug, where in named_lists(campaign)
+        if slug in gone
+    ]
 
 
 def _line_of(campaign: Campaign, key: str) -> int | None:

@@ -8,13 +8,23 @@ which is why it lives with the message stage rather than here.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefcast.campaigns.model import Campaign
 from briefcast.campaigns.render import RenderedIssue, render_digest
 from briefcast.errors import BriefcastError
+
+if TYPE_CHECKING:
+    from briefcast.campaigns.model import Digest
+    from briefcast.campaigns.plan import Problem
+
+# A check the content stage cannot make itself (whether every message of an issue could be sent
+# is the message stage's to say): delivery/preview.py passes `unsendable_problems`.
+MoreChecks = Callable[[Campaign, tuple["Digest", ...]], Iterable["Problem"]]
 
 
 class CampaignProblemsError(BriefcastError):
@@ -45,7 +55,9 @@ class CampaignRender:
         return self.out_dir / "index.html" if self.out_dir else None
 
 
-def check_campaign_file(campaign_path: Path, *, today: date | None = None) -> CampaignRender:
+def check_campaign_file(
+    campaign_path: Path, *, today: date | None = None, more_checks: MoreChecks | None = None
+) -> CampaignRender:
     """Load, check, assemble and render every issue; write nothing.
 
     Raises CampaignProblemsError when the campaign has errors; render problems are reported on
@@ -61,6 +73,10 @@ def check_campaign_file(campaign_path: Path, *, today: date | None = None) -> Ca
     errors = tuple(p for p in problems if p.level == "error")
     if errors:
         raise CampaignProblemsError(campaign_path, errors)
-    issues = tuple(render_digest(digest) for digest in assemble(campaign, briefing))
+    digests = assemble(campaign, briefing)
+    unsendable = tuple(more_checks(campaign, digests)) if more_checks else ()
+    if unsendable:
+        raise CampaignProblemsError(campaign_path, unsendable)
+    issues = tuple(render_digest(digest) for digest in digests)
     warnings = tuple(p for p in problems if p.level != "error")
     return CampaignRender(campaign=campaign, warnings=warnings, issues=issues)

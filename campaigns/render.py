@@ -52,6 +52,10 @@ def render_digest(digest: Digest) -> RenderedIssue:
     """Render one issue once: the compiled, inlined HTML and the plain text, checked."""
     stylesheet = STYLESHEET.read_text(encoding="utf-8")
     mjml_source = render_template("digest.mjml.j2", digest)
+    size = len(mjml_source.encode())
+    if size > checks.MAX_HTML_BYTES:  # compiling only adds to it: stop before the costly steps
+        problem = f"the issue is {size:,} bytes before compiling, over the HTML limit"
+        return RenderedIssue(digest, "", "", (f"{problem} of {checks.MAX_HTML_BYTES:,}",))
     compiled = compile_mjml(mjml_source)
     page = inline_stylesheet(compiled, stylesheet)
     text = render_template("digest.txt.j2", digest)

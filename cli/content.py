@@ -13,9 +13,11 @@ import click
 from rich.markup import escape
 
 from briefcast.cli.app import app, console, print_json
+from briefcast.errors import BriefcastError
 
 if TYPE_CHECKING:
-    from briefcast.campaigns.model import Briefing, HeadingNote
+    from briefcast.campaigns.model import Briefing, Campaign, HeadingNote
+    from briefcast.campaigns.plan import Problem
     from briefcast.campaigns.preview import CampaignRender
 
 
@@ -118,9 +120,32 @@ def check(campaign: Path) -> None:
     from briefcast.campaigns.preview import check_campaign_file
 
     result = _report_campaign_problems(campaign, lambda: check_campaign_file(campaign))
+    for warning in _missing_lists(result.campaign):
+        click.echo(str(warning))  # click, not rich: a long path must stay on its line
     _report_issues(result)
     if not result.ok:
         raise click.exceptions.Exit(1)
+
+
+def _missing_lists(campaign: Campaign) -> list[Problem]:
+    """Lists the campaign names that the database lacks (`schedule` refuses them), as warnings;
+    none when there is no database to ask: `check` needs none."""
+    from briefcast.campaigns.plan import missing_list_problems, named_lists
+    from briefcast.settings import Settings
+    from briefcast.store import connect
+    from briefcast.store.engine import read
+    from briefcast.store.ledger import missing_lists
+
+    try:
+        engine = connect(Settings.from_env())
+    except BriefcastError:
+        return []
+    try:
+        with read(engine) as conn:
+            missing = missing_lists(conn, [slug for slug, _ in named_lists(campaign)])
+    finally:
+        engine.dispose()
+    return missing_list_problems(campaign, missing, "warning")
 
 
 def _report_campaign_problems(campaign: Path, run: Callable[[], CampaignRender]) -> CampaignRender:

@@ -39,15 +39,17 @@ class CommandContext:
 
     @property
     def engine(self) -> Engine:
-        """The database, as every command but `migrate` and the demo opens it: refused when
-        behind this briefcast, never migrated behind the user's back."""
+        """The database, as a command that needs what others stored opens it: refused when
+        missing or behind this briefcast, never created or migrated behind the user's back."""
         return self.open_database()
 
-    def open_database(self, *, migrate: bool = False) -> Engine:
+    def open_database(self, *, migrate: bool = False, create: bool = False) -> Engine:
+        """The database; `create` for the commands that store something first (an import, a
+        schedule), `migrate` for `briefcast migrate` and the demo."""
         if self._engine is None:
             from briefcast.store import connect
 
-            self._engine = connect(self.settings, migrate=migrate)
+            self._engine = connect(self.settings, migrate=migrate, create=create)
             click.get_current_context().find_root().call_on_close(self._dispose)
         return self._engine
 

@@ -44,7 +44,7 @@ def schedule(campaign: Path, approved_by: str) -> None:
     from briefcast.scheduler import sync_jobs
 
     ctx = command_context()
-    settings, engine = ctx.settings, ctx.engine
+    settings, engine = ctx.settings, ctx.open_database(create=True)
     try:
         result = schedule_campaign(
             engine,
@@ -239,7 +239,7 @@ def send_now(campaign: str, number: int) -> None:
     """Send one issue now, in the foreground, with a progress bar.
 
     Run it again after an interruption: it sends only what is not yet sent. Ctrl-C lets the
-    message in flight finish, then stops and pauses the issue.
+    message in flight finish, then stops and pauses the issue. Exits 1 if the issue ends paused.
 
     Example: briefcast send-now national-panel-2020 --issue 2
     """
@@ -262,6 +262,10 @@ def send_now(campaign: str, number: int) -> None:
     with _stop_on_ctrl_c(stop), _progress_bar(label) as progress:
         report = _send(engine, issue.id, transport, settings, stop=stop, progress=progress)
     _after_send(engine, settings, label, issue.id, report, interrupted=stop.is_set())
+    with read(engine) as conn:
+        ended = find_issue(conn, find_campaign(conn, campaign), number).state
+    if ended not in (IssueState.SENT, IssueState.SENDING):  # sending: waits for the relay's limit
+        raise SystemExit(1)  # a paused or failed issue: cron and scripts see it by the exit code
 
 
 def _send(engine, issue_id, transport, settings, **options):  # type: ignore[no-untyped-def]

@@ -90,12 +90,13 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
     ctx.use_settings(settings)
 
     console.print(f"[bold]1. Distribution lists[/bold] from {EXAMPLE / 'lists'}")
-    engine = ctx.open_database(migrate=True)  # the demo's own database: brought up to date
+    # The demo's own database: made if missing, brought up to date.
+    engine = ctx.open_database(migrate=True, create=True)
     reports = import_lists_folder(
         engine,
         EXAMPLE / "lists",
         secret_key=settings.secret_key,
-        report_folder=folder / "reports",
+        report_folder=settings.reports,
     )
     console.print(_imports_table(reports))
 
@@ -140,7 +141,7 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
         click.echo(f"Outbox: {settings.outbox}")
         click.echo(f"Database: {_safe_url(settings.database_url)}")
         if any(r.rejected_report for r in reports):
-            click.echo(f"Rejected rows: {folder / 'reports'}")
+            click.echo(f"Rejected rows: {settings.reports}")
         click.echo(f"Preview: {result.index}")
         print_evidence(folder, name, report, links, server is not None, settings.base_url)
         click.echo(f"See where it stands: cd {folder} && briefcast status {name}")

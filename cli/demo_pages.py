@@ -106,7 +106,8 @@ def print_evidence(
     )
     if links is not None:
         click.echo(
-            f"Links of part {links.issue_number} as sent to {links.address} "
+            # Not the address: even fictional people's addresses stay off the terminal.
+            f"Links of part {links.issue_number} as sent to one recipient "
             f"({'served' if served else 'not served'} at {base_url}):"
         )
         click.echo(f"  unsubscribe: {links.unsubscribe}")

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import click
@@ -22,6 +23,7 @@ from briefcast.cli.context import command_context
 from briefcast.jsondata import to_plain
 from briefcast.recipients.csv_import import Progress as OnProgress
 from briefcast.recipients.suppression import MANUAL_REASONS
+from briefcast.safe_output import private_file
 from briefcast.settings import Settings
 
 PROGRESS_FROM_BYTES = 1 << 20  # below a megabyte an import is over before a bar would help
@@ -35,9 +37,12 @@ class Context:
 
 
 @contextmanager
-def opened() -> Iterator[Context]:
+def opened(*, create: bool = False) -> Iterator[Context]:
+    """Settings and the database; only commands that write pass `create` (a read-only command
+    against a missing database says so instead of making an empty one)."""
     ctx = command_context()
-    yield Context(ctx.settings, ctx.engine, f"{ctx.actor} (briefcast cli)")
+    engine = ctx.open_database(create=create)
+    yield Context(ctx.settings, engine, f"{ctx.actor} (briefcast cli)")
 
 
 def say(message: object) -> None:
@@ -67,19 +72,35 @@ def recipients_group() -> None:
 @click.option("--sync", is_flag=True, help="Also remove members not in the file (this list only).")
 @click.option("--dry-run", is_flag=True, help="Show what would change and change nothing.")
 @click.option("--check-deliverability", is_flag=True, help="Also check each domain in DNS.")
+@click.option(
+    "--rejects",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the rejected rows here (default: NAME.rejected.csv in the reports folder).",
+)
+@click.option(
+    "--show-addresses", is_flag=True, help="Also print the first ten addresses added or removed."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def import_(
-    file: Path, slug: str, sync: bool, dry_run: bool, check_deliverability: bool, as_json: bool
+    file: Path,
+    slug: str,
+    sync: bool,
+    dry_run: bool,
+    check_deliverability: bool,
+    rejects: Path | None,
+    show_addresses: bool,
+    as_json: bool,
 ) -> None:
     """Import a CSV export (Email, First name, Surname, Organisation, Job title...) into a list.
 
     UTF-8, UTF-8 with BOM or Windows-1252; comma, semicolon or tab. The whole import is one
-    transaction. Rejected rows are written to FILE's name with .rejected.csv (also on a dry run).
+    transaction. Rejected rows are written, owner-only, to FILE's name with .rejected.csv in the
+    reports folder (BRIEFCAST_REPORTS; next to the database by default), also on a dry run.
     Suppressed and erased people are counted and never re-added to a mailing.
 
     Example: briefcast lists import police.csv --list police --sync --dry-run
     """
-    with opened() as ctx, _progress(file, quiet=as_json) as on_progress:
+    with opened(create=True) as ctx, _progress(file, quiet=as_json) as on_progress:
         report = recipients.import_list(
             ctx.engine,
             file,
@@ -89,8 +110,9 @@ def import_(
             check_deliverability=check_deliverability,
             secret_key=ctx.settings.secret_key,
             actor=ctx.actor,
+            report_path=rejects or ctx.settings.reports / f"{file.stem}.rejected.csv",
             on_progress=on_progress,
-            on_diff=None if as_json else _print_diff,
+            on_diff=None if as_json else partial(_print_diff, show_addresses=show_addresses),
         )
     if as_json:
         print_json(report)
@@ -112,7 +134,7 @@ def _progress(file: Path, quiet: bool) -> Iterator[OnProgress | None]:
         yield lambda done, _total: bar.update(task, completed=done)
 
 
-def _print_diff(report: recipients.ImportReport) -> None:
+def _print_diff(report: recipients.ImportReport, show_addresses: bool) -> None:
     c = report.counts
     if report.list_created:
         verb = "would create" if report.dry_run else "creating"
@@ -122,9 +144,11 @@ def _print_diff(report: recipients.ImportReport) -> None:
         f"{escape(str(report.file))}: {c.rows} rows ({report.encoding}, {delimiter}) "
         f"-> list [bold]{report.list_slug}[/bold]"
     )
-    removed = _sample(report.removed_sample, c.removed) if report.sync else "no --sync"
+    # Addresses are personal data: on a shared screen or in a CI log only when asked for.
+    sample = _sample if show_addresses else lambda _addresses, _total: ""
+    removed = sample(report.removed_sample, c.removed) if report.sync else "no --sync"
     always = [
-        ("added", c.added, _sample(report.added_sample, c.added)),
+        ("added", c.added, sample(report.added_sample, c.added)),
         ("removed", c.removed, removed),
         ("unchanged", c.unchanged, ""),
     ]
@@ -180,7 +204,7 @@ def create(
 
     Example: briefcast lists create early-help --name "Early help" --description "Family support"
     """
-    with opened() as ctx:
+    with opened(create=True) as ctx:
         created = recipients.create_list(ctx.engine, slug, name, description, not no_unsubscribe)
     if as_json:
         print_json(created)
@@ -227,7 +251,7 @@ def export(slug: str, out: Path | None) -> None:
         if out is None:
             recipients.export_members(ctx.engine, slug, sys.stdout)
             return
-        with open(out, "w", encoding="utf-8", newline="") as file:
+        with private_file(out) as file:  # addresses: owner-only
             count = recipients.export_members(ctx.engine, slug, file)
     say(f"wrote {count} members of {slug} to {escape(str(out))}")
 
@@ -256,7 +280,7 @@ def suppress(address: str, reason: str, slug: str | None) -> None:
 
     Example: briefcast recipients suppress jane.doe@example.org --reason bounced
     """
-    with opened() as ctx:
+    with opened(create=True) as ctx:
         item, new = recipients.suppress(ctx.engine, address, reason, slug, ctx.actor)
     scope = f"on {slug}" if slug else "on all lists"
     if new:
@@ -291,42 +315,84 @@ def export_person(address: str, out: Path | None) -> None:
     if out is None:
         print_json(data)
         return
-    out.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+    with private_file(out) as file:  # everything held about a person: owner-only
+        file.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
     say(f"wrote everything held about {data['address']} to {escape(str(out))}")
 
 
 @recipients_group.command("forget")
 @click.argument("address")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def forget(address: str, yes: bool) -> None:
+@click.option(
+    "--purge-files",
+    is_flag=True,
+    help="Also delete the files found naming them (outbox messages, reports, reject files).",
+)
+def forget(address: str, yes: bool, purge_files: bool) -> None:
     """Erase a person (right to erasure): their details, memberships and suppressions are deleted;
-    what was sent to them stays counted in reports, anonymous.
+    what was sent to them stays counted in reports, anonymous; any other text quoting their
+    address (pause reasons, errors, the audit trail) is rewritten.
 
     A salted hash of the address is kept so that a later import reports them as "erased"
-    instead of silently adding them back. This cannot be undone.
+    instead of silently adding them back. This cannot be undone. Files outside the database
+    that still name them (the outbox, BRIEFCAST_REPORTS, report-*.html/csv/json here) are
+    listed; --purge-files deletes them.
 
-    Example: briefcast recipients forget jane.doe@example.org --yes
+    Example: briefcast recipients forget jane.doe@example.org --yes --purge-files
     """
     if not yes:
         click.confirm(f"Erase everything held about {address}? This cannot be undone", abort=True)
     with opened() as ctx:
         report = recipients.forget(ctx.engine, address, ctx.settings.secret_key, ctx.actor)
+    _say_erased(report)
+    _files_naming(report.address, ctx.settings, purge_files)
+
+
+def _say_erased(report: recipients.ErasureReport) -> None:
     if report.already_erased and not report.had_record:
         say(f"{report.address} was already erased; nothing else was held")
-        return
-    say(
-        f"erased {report.address}: "
-        f"{'their details' if report.had_record else 'no details were held'}, "
-        f"{report.memberships_removed} list memberships and "
-        f"{report.suppressions_removed} suppressions deleted."
-    )
+    else:
+        say(
+            f"erased {report.address}: "
+            f"{'their details' if report.had_record else 'no details were held'}, "
+            f"{report.memberships_removed} list memberships and "
+            f"{report.suppressions_removed} suppressions deleted."
+        )
     if report.deliveries_anonymised or report.acknowledgements_anonymised:
         say(
             f"{report.deliveries_anonymised} messages sent to them and "
             f"{report.acknowledgements_anonymised} acknowledgements stay counted in reports, "
             "anonymous (no link to them, no error text, no reflection)."
         )
-    say(
-        "Only a salted hash of the address is kept, so that a later import does not silently "
-        "re-add them: it will count and report them as 'erased'."
-    )
+    if report.texts_scrubbed:
+        say(f"their address was rewritten out of {report.texts_scrubbed} other records.")
+    if not report.checkpointed:
+        say("[yellow]a reader is busy: SQLite's log still holds the old bytes until it ends[/]")
+    if not report.already_erased:
+        say(
+            "Only a salted hash of the address is kept, so that a later import does not "
+            "silently re-add them: it will count and report them as 'erased'."
+        )
+
+
+def _files_naming(address: str, settings: Settings, purge: bool) -> None:
+    """The files outside the database that still name the person; deleted with `purge`."""
+    from briefcast.recipients.traces import files_naming
+    from briefcast.recipients.traces import purge as delete
+
+    found = files_naming(address, [settings.outbox, settings.reports], [Path.cwd()])
+    if not found:
+        say("No file in the outbox or the reports folders names them.")
+        return
+    if not purge:
+        click.echo(f"{len(found)} files outside the database still name them; delete them")
+        click.echo("(or run again with --purge-files):")
+        for path in found:
+            click.echo(f"  {path}")  # click: a long path stays on one line
+        return
+    deleted, failed = delete(found)
+    click.echo(f"deleted {len(deleted)} files that named them")
+    for path, why in failed:
+        click.echo(f"  not deleted: {path} ({why})")
+    if failed:
+        raise click.exceptions.Exit(1)

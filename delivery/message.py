@@ -26,7 +26,12 @@ BODY_POLICY = email.policy.SMTP
 
 
 class MessageError(BriefcastError):
-    """A header value that cannot go into a message as given (a line break, a bad address)."""
+    """A header value that cannot go into a message as given (a line break, a bad address).
+    `what` names the value ("subject", "sender", ...), so planning can point at its line."""
+
+    def __init__(self, message: str, what: str = "") -> None:
+        super().__init__(message)
+        self.what = what
 
 
 def build_message(
@@ -132,7 +137,7 @@ def parse_address(value: str, what: str) -> Address:
     name, address = email.utils.parseaddr(safe(value, what))
     if "@" not in address:
         raise MessageError(
-            f"the {what} {value!r} is not an email address like 'Name <name@example.org>'"
+            f"the {what} {value!r} is not an email address like 'Name <name@example.org>'", what
         )
     local, _, domain = address.rpartition("@")
     return Address(display_name=name, username=local, domain=domain)
@@ -142,6 +147,6 @@ def safe(value: str, what: str) -> str:
     """Refuse CR and LF in anything bound for a header: they would start a new header line."""
     if "\r" in value or "\n" in value:
         raise MessageError(
-            f"the {what} contains a line break, which a mail header cannot: {value!r}"
+            f"the {what} contains a line break, which a mail header cannot: {value!r}", what
         )
     return value

@@ -14,7 +14,7 @@ from datetime import datetime
 from briefcast.delivery.message import make_list_id, parse_address
 from briefcast.delivery.skeleton import MessageSkeleton
 from briefcast.delivery.tokens import Signer
-from briefcast.links import PersonalFields, unsubscribe_mailto
+from briefcast.links import PersonalFields
 from briefcast.settings import Settings
 from briefcast.store.ledger import Claimed, IssueToSend
 
@@ -64,7 +64,9 @@ class IssueMessages:
             to_name=row.name,
             fields=fields,
             unsubscribe_url=url,
-            unsubscribe_mailto=unsubscribe_mailto(self.domain, url) if url else None,
+            # No mailto: nothing reads that mailbox yet, and an unread unsubscribe is a broken
+            # promise; the https one-click (RFC 8058) is the way out until bounces read it.
+            unsubscribe_mailto=None,
             now=now,
         )
         if self._sign is not None:

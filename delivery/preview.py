@@ -8,17 +8,49 @@ message as sent. `sample_message` is also what `briefcast send-test` sends.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from briefcast.campaigns.model import Digest, slugify
+from briefcast.campaigns.model import Campaign, Digest, slugify
+from briefcast.campaigns.plan import Problem, problem_at
 from briefcast.campaigns.preview import CampaignRender, check_campaign_file
 from briefcast.campaigns.render import RenderedIssue, template_environment
-from briefcast.delivery.message import build_message, make_list_id, parse_address
-from briefcast.links import SAMPLE_NAME, sample_fields, unsubscribe_mailto
+from briefcast.delivery.message import MessageError, build_message, make_list_id, parse_address
+from briefcast.delivery.skeleton import MessageSkeleton
+from briefcast.links import SAMPLE_NAME, sample_fields
 
 SAMPLE_ADDRESS = "sam.sample@example.org"
+
+
+def check_for_sending(campaign_path: Path, *, today: date | None = None) -> CampaignRender:
+    """`check_campaign_file`, and what the send loop would refuse for every message of an issue,
+    at its line: what `check`, `preview` and `schedule` run."""
+    return check_campaign_file(campaign_path, today=today, more_checks=unsendable_problems)
+
+
+def unsendable_problems(campaign: Campaign, digests: tuple[Digest, ...]) -> Iterator[Problem]:
+    """What the send loop would refuse for every message of an issue (a line break in the
+    subject, a sender that is no address), found now and put at its line: the very compile the
+    send loop makes of each issue's headers (delivery/outgoing.py), not a copy of its rules."""
+    for digest in digests:
+        try:
+            domain = parse_address(digest.sender, "sender").domain
+            MessageSkeleton.compile(
+                sender=digest.sender,
+                reply_to=digest.reply_to,
+                subject=digest.subject,
+                list_id=make_list_id(digest.series_title, digest.campaign, domain),
+                html="",
+                text="",
+            )
+        except MessageError as error:
+            issue = f"issues[{digest.number}]"
+            subject = f"{issue}.subject" if f"{issue}.subject" in campaign.source_lines else issue
+            where = {"sender": "sender", "reply-to": "reply_to", "list id": "title"}
+            message = f"issue {digest.number} could not be sent: {error}"
+            yield problem_at(campaign, "error", where.get(error.what, subject), message)
 
 
 def preview_campaign(
@@ -33,7 +65,7 @@ def preview_campaign(
     Files are written even when render checks fail, so staff can see what failed; the result's
     `ok` says whether they passed. `out_dir` defaults to ./preview/<campaign name>/.
     """
-    result = check_campaign_file(campaign_path, today=today)
+    result = check_for_sending(campaign_path, today=today)
     target = out_dir or Path("preview") / result.campaign.name
     write_preview(result.issues, target, base_url=base_url)
     write_index(result, target)
@@ -90,7 +122,7 @@ def sample_message(
         fields=fields,
         list_id=make_list_id(digest.series_title, digest.campaign, domain),
         unsubscribe_url=fields["unsubscribe_url"],
-        unsubscribe_mailto=unsubscribe_mailto(domain, fields["unsubscribe_url"]),
+        unsubscribe_mailto=None,  # as the send loop: no mailto until something reads it
         now=now,
     )
 

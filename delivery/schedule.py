@@ -65,14 +65,14 @@ def schedule_campaign(
     (the demo's later runs). A new or moved time in the past is refused unless the missed-window
     policy would still send it now.
     """
-    from briefcast.campaigns.preview import check_campaign_file
+    from briefcast.delivery.preview import check_for_sending
 
     if not approved_by.strip():
         raise ScheduleError("--approved-by needs the name of the person who approved the campaign")
     now = now or datetime.now(UTC)
     # date.min: whether a time is in the past is decided per issue below, because re-running
     # schedule on a series that has started must not trip over the issues already sent.
-    rendered = check_campaign_file(campaign_path, today=date.min)
+    rendered = check_for_sending(campaign_path, today=date.min)
     _refuse_failed_checks(campaign_path, rendered.issues)
     campaign = rendered.campaign
     if name:
@@ -82,6 +82,7 @@ def schedule_campaign(
         for issue in rendered.issues
     }
     with write(engine) as conn:
+        _refuse_missing_lists(conn, campaign_path, rendered.campaign)
         existing = store.find_campaign(conn, campaign.name)
         campaign_id = store.save_campaign(
             conn,
@@ -108,6 +109,19 @@ def schedule_campaign(
         changes=tuple(changes),
         warnings=tuple(str(warning) for warning in rendered.warnings),
     )
+
+
+def _refuse_missing_lists(conn: Connection, campaign_path: Path, campaign: Campaign) -> None:
+    """Every list the campaign names must exist now: the send path cannot resolve the audience
+    otherwise, and would fail only when the issue is due."""
+    from briefcast.campaigns.plan import missing_list_problems, named_lists
+    from briefcast.campaigns.preview import CampaignProblemsError
+    from briefcast.store.ledger import missing_lists
+
+    slugs = list(dict.fromkeys(slug for slug, _ in named_lists(campaign)))
+    problems = missing_list_problems(campaign, missing_lists(conn, slugs), "error")
+    if problems:
+        raise CampaignProblemsError(campaign_path, tuple(problems))
 
 
 def _refuse_failed_checks(campaign_path: Path, issues: tuple[RenderedIssue, ...]) -> None:

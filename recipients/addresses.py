@@ -12,6 +12,9 @@ from briefcast.errors import BriefcastError
 # C0 and C1 control characters (CR and LF among them) and the Unicode line and paragraph
 # separators: in a name or an address they would end up inside an email header.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE and friends): invisible, they reorder what
+# a reader sees, so a name or a reflection could show text other than the text stored.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class InvalidAddress(BriefcastError):
@@ -20,6 +23,14 @@ class InvalidAddress(BriefcastError):
 
 def has_control_characters(value: str) -> bool:
     return _CONTROL.search(value) is not None
+
+
+def one_line(text: str) -> str:
+    """Text a person gave (a name, a reflection) as one line of plain text: control characters
+    and line breaks become spaces, bidirectional controls are removed, Unicode NFC, runs of
+    spaces made one, trimmed."""
+    line = unicodedata.normalize("NFC", _BIDI.sub("", _CONTROL.sub(" ", text)))
+    return " ".join(line.split())
 
 
 def escape_control_characters(value: str) -> str:

@@ -7,7 +7,6 @@ roll everything back). A failure anywhere rolls back the lot, so a list is never
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from briefcast.errors import BriefcastError
 from briefcast.recipients.csv_source import ListFile, RejectedRow, SourceRow
 from briefcast.recipients.erasure import address_hasher
 from briefcast.recipients.lists import ensure_list
+from briefcast.safe_output import SafeWriter, csv_writer, private_file, private_folder
 from briefcast.store.imports import ImportStaging, finish_import_run, start_import_run
 from briefcast.store.suppressions import erased_hashes
 
@@ -75,8 +75,9 @@ def import_list(
     """Import `path` into the list `slug` (created if missing) and return what happened.
 
     `on_diff` sees the report before anything is applied (the CLI prints it there); with
-    `dry_run` nothing is. Rejected rows go to `report_path`, by default `<name>.rejected.csv`
-    beside the input, written even on a dry run so the file can be fixed first.
+    `dry_run` nothing is. Rejected rows go to `report_path` (the CLI: the reports folder), by
+    default `<name>.rejected.csv` beside the input, written even on a dry run so the file can be
+    fixed first.
     """
     path = Path(path)
     rejects = RejectionReport(report_path or path.with_suffix(".rejected.csv"))
@@ -137,7 +138,7 @@ def import_lists_folder(
     if not files:
         raise BriefcastError(f"{folder}: no .csv files to import")
     if report_folder:
-        report_folder.mkdir(parents=True, exist_ok=True)
+        private_folder(report_folder)
     return [
         import_list(
             engine,
@@ -204,14 +205,15 @@ def _sha256(path: Path) -> str:
 
 
 class RejectionReport:
-    """`<name>.rejected.csv`: row, value, reason. Opened on the first reject; a stale one from an
-    earlier run is removed, so the file beside the input always describes the latest import."""
+    """`<name>.rejected.csv`: row, value, reason; owner-only, cells safe to open in a spreadsheet.
+    Opened on the first reject; a stale one from an earlier run is removed, so the file always
+    describes the latest import."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.count = 0
         self._file: TextIO | None = None
-        self._writer: csv.Writer | None = None  # type: ignore[name-defined]
+        self._writer: SafeWriter | None = None
 
     def add(self, row: RejectedRow) -> None:
         if self._writer is None:
@@ -234,10 +236,10 @@ class RejectionReport:
 
     def _open(self) -> None:
         try:
-            self._file = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            self._file = private_file(self.path)  # rejected addresses are personal data
         except OSError as error:
             raise BriefcastError(
                 f"{self.path}: cannot write the report of rejected rows ({error.strerror})"
             ) from None
-        self._writer = csv.writer(self._file)
+        self._writer = csv_writer(self._file)
         self._writer.writerow(("row", "value", "reason"))

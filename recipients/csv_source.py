@@ -10,7 +10,6 @@ import codecs
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,9 @@ from briefcast.recipients.addresses import (
     escape_control_characters,
     has_control_characters,
     normalise_address,
+    one_line,
 )
+from briefcast.safe_output import restore_cell
 
 MAX_FIELD_LENGTH = 200  # the width of the name, organisation and role columns
 
@@ -78,11 +79,20 @@ class Columns:
     @classmethod
     def from_header(cls, headers: list[str], path: Path) -> Columns:
         found: dict[str, int] = {}
+        addresses: list[str] = []
         for index, header in enumerate(headers):
             key = re.sub(r"[^a-z0-9]", "", header.lower())
             for meaning, aliases in HEADER_ALIASES.items():
                 if key in aliases and meaning not in found:
                     found[meaning] = index
+            if key in HEADER_ALIASES["address"]:
+                addresses.append(header.strip())
+        if len(addresses) > 1:
+            # Which one is the person's? Guessing could mail a private address or the wrong one.
+            raise ListFileError(
+                f"{path}: {len(addresses)} email address columns "
+                f"({', '.join(repr(a) for a in addresses)}); keep the one to send to"
+            )
         if "address" not in found:
             seen = ", ".join(repr(h) for h in headers if h.strip()) or "nothing"
             raise ListFileError(
@@ -158,7 +168,8 @@ class ListFile:
                     f"line break or control character in {self._header(index)}: "
                     "it would end up in an email header",
                 )
-        raw_address = cells[columns.address] if columns.address < len(cells) else ""
+        # restore_cell: a file briefcast exported (`lists export`) reads back unchanged.
+        raw_address = restore_cell(cells[columns.address]) if columns.address < len(cells) else ""
         try:
             address = normalise_address(raw_address, self.check_deliverability)
         except InvalidAddress as error:
@@ -167,7 +178,7 @@ class ListFile:
         def cell(index: int | None) -> str | None:
             if index is None or index >= len(cells):
                 return None
-            return unicodedata.normalize("NFC", cells[index].strip()) or None
+            return one_line(restore_cell(cells[index].strip())) or None
 
         name = cell(columns.name) or " ".join(
             part for part in (cell(columns.first_name), cell(columns.surname)) if part

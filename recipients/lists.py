@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from typing import TextIO
@@ -11,6 +10,7 @@ from sqlalchemy import Connection, Engine
 
 from briefcast.errors import BriefcastError
 from briefcast.recipients.addresses import InvalidAddress, normalise_address
+from briefcast.safe_output import csv_writer
 from briefcast.store import lists as store
 from briefcast.store.engine import read, write
 from briefcast.store.lists import ListCounts, ListRecord, Member
@@ -97,7 +97,7 @@ def show_list(engine: Engine, slug: str, limit: int | None = 20) -> ListDetail:
 
 def export_members(engine: Engine, slug: str, out: TextIO) -> int:
     """Write the list as CSV (a file `lists import` reads back unchanged); returns the row count."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(EXPORT_HEADER)
     count = 0
     with read(engine) as conn:

@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 from briefcast.errors import BriefcastError
 from briefcast.recipients.addresses import InvalidAddress, normalise_address
 from briefcast.recipients.erasure import address_hasher
-from briefcast.store import people, suppressions
-from briefcast.store.engine import write
+from briefcast.store import audit, people, suppressions
+from briefcast.store.engine import checkpoint, write
 from briefcast.store.schema import SuppressionReason
 
 FORMAT_VERSION = 1  # of the subject access export
@@ -27,6 +27,10 @@ class ErasureReport:
     # Kept for the report's counts, with nothing left that leads back to the person.
     deliveries_anonymised: int = 0
     acknowledgements_anonymised: int = 0
+    # Other rows whose free text quoted the address (pause reasons, errors, the audit trail).
+    texts_scrubbed: int = 0
+    # False when SQLite's WAL could not be emptied at once (a reader was busy): it will be soon.
+    checkpointed: bool = True
 
 
 def export_person(engine: Engine, address: str, secret_key: str | None = None) -> dict[str, Any]:
@@ -63,6 +67,9 @@ def forget(
     what was sent to them and their acknowledgements stay for the report, anonymous (no recipient,
     no error text, no reflection); one suppression remains holding only a salted hash of the
     address, so that a later import reports them as "erased" instead of silently adding them back.
+    Every other text that quotes the address (a pause reason, the audit trail) is rewritten, and
+    on SQLite the freed bytes are overwritten (secure_delete) and the WAL emptied. Files outside
+    the database are `recipients.traces`' business.
     """
     normalised = _address(address)
     with write(engine) as conn:
@@ -76,6 +83,15 @@ def forget(
             suppressions.add_suppression(
                 conn, address_hash=hashed, reason=SuppressionReason.ERASED, created_by=actor
             )
+        scrubbed = people.scrub_address(conn, normalised) + audit.scrub(conn, normalised)
+        # Who erased someone, and when, stays accountable; whom must not be written down.
+        audit.record(
+            conn,
+            audit.Actor.person(actor),
+            "recipient.erased",
+            details={"memberships": memberships, "suppressions": removed, "texts": scrubbed},
+        )
+    checkpointed = checkpoint(engine)
     return ErasureReport(
         normalised,
         recipient is not None,
@@ -84,6 +100,8 @@ def forget(
         already,
         anonymised.deliveries if anonymised else 0,
         anonymised.acknowledgements if anonymised else 0,
+        scrubbed,
+        checkpointed,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import asdict
@@ -14,6 +13,7 @@ import jinja2
 
 from briefcast.reports.build import Counts, Group, IssueLine, Person, Report
 from briefcast.reports.charts import Series, bar_chart
+from briefcast.safe_output import csv_dict_writer
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REACHED = Series("Reached", "#12355b")
@@ -28,7 +28,7 @@ PERSON_COLUMNS = (
     "organisation",
     "list",
     "status",
-    "unsubscribed",
+    "person_unsubscribed",  # not "unsubscribed": that column holds the count
     "acknowledged_at",
     "reflection",
 )
@@ -79,7 +79,7 @@ def render_csv(report: Report) -> str:
     """One table: a `section` column says what each row is (total, issue, list, organisation,
     theme, and with --detail person); the other columns are empty where they do not apply."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer = csv_dict_writer(out, CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     writer.writerow(_count_row("total", "", report.title, report.totals))
     for issue in report.issues:
@@ -92,7 +92,9 @@ def render_csv(report: Report) -> str:
         for group in groups:
             writer.writerow(_count_row(section, group.key, group.label, group.counts))
     for person in report.people or ():
-        writer.writerow({"section": "person", **_person(person)})
+        values = _person(person)
+        values["person_unsubscribed"] = values.pop("unsubscribed")
+        writer.writerow({"section": "person", **values})
     return out.getvalue()
 
 

@@ -6,6 +6,10 @@ this module is the only code that touches the table, and it has no update or del
 
 `record` runs inside the caller's write transaction, so an action and its audit row commit or
 roll back together: the trail never claims something that did not happen.
+
+The one exception to append-only is `scrub`: the right to erasure outranks an unchanged trail,
+so an erased person's address is rewritten out of the entries that quote it (a relay's refusal
+in a pause reason); the entries themselves, and what happened, stay.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, insert, select
 
 from briefcast.store.schema import audit, read_utc, utcnow
+from briefcast.store.scrubbing import scrub_columns
 
 ActorKind = Literal["person", "process"]
 
@@ -86,6 +91,13 @@ def record(
             details=dict(details) if details else None,
         )
     )
+
+
+def scrub(conn: Connection, text: str) -> int:
+    """Erasure, the one permitted rewrite of the trail: `text` (an erased person's address, any
+    letter case) becomes "[erased]" in every entry's subject, reason and details. Returns the
+    entries changed."""
+    return scrub_columns(conn, audit, ("subject", "reason", "details"), text)
 
 
 def history(

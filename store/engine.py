@@ -16,19 +16,22 @@ library code from opening a transaction any other way.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from briefcast.errors import BriefcastError
+from briefcast.safe_output import private_folder
 from briefcast.settings import Settings
 from briefcast.store import revisions
 from briefcast.store.revisions import MIGRATIONS  # noqa: F401  (where the migrations live)
 
+SUPPORTED = ("sqlite", "postgresql")
 _MODE = "briefcast_mode"  # execution option: "read" or "write"
 
 
@@ -36,30 +39,26 @@ class DatabaseError(BriefcastError):
     pass
 
 
-def connect(settings: Settings, *, migrate: bool = False) -> Engine:
+def connect(settings: Settings, *, migrate: bool = False, create: bool = False) -> Engine:
     """The application's database. Refused in one line when its schema is not this briefcast's,
-    unless `migrate` (only `briefcast migrate` and the demo ask for it)."""
-    return open_database(settings.database_url, migrate=migrate)
+    unless `migrate` (only `briefcast migrate` and the demo ask for it). A missing SQLite file is
+    made only with `create` (commands that write): a read-only command never creates anything."""
+    return open_database(settings.database_url, migrate=migrate, create=create)
 
 
-def open_database(url: str, *, migrate: bool = False) -> Engine:
+def open_database(url: str, *, migrate: bool = False, create: bool = True) -> Engine:
     """An engine for any SQLAlchemy URL whose schema is the one this code expects.
 
     A brand-new, empty database is given the schema at once (nothing to lose, nothing to ask); a
     database behind this code is upgraded only with `migrate`, otherwise refused with the command
-    to run; a database from a newer briefcast is always refused.
+    to run; a database from a newer briefcast is always refused. Without `create` a missing
+    SQLite file is refused instead of made.
     """
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise DatabaseError(f"BRIEFCAST_DATABASE_URL is not a database URL: {url!r}") from None
-    if parsed.get_backend_name() == "sqlite":
-        engine = _sqlite_engine(url, parsed.database)
-    else:
-        engine = create_engine(url)
+    parsed = _supported_url(url)
+    engine = _engine(url, parsed, create)
     try:
         _bring_to_head(engine, migrate)
-    except OperationalError as error:
+    except DBAPIError as error:  # OperationalError, "file is not a database", ...
         engine.dispose()
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         raise DatabaseError(f"cannot open the database {parsed!r}: {reason}") from None
@@ -84,10 +83,32 @@ def migrate_database(url: str) -> tuple[str | None, str]:
 
 def open_database_unchecked(url: str) -> Engine:
     """An engine without any schema check: for `migrate` itself."""
-    parsed = make_url(url)
+    return _engine(url, _supported_url(url), create=True)
+
+
+def _supported_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(f"BRIEFCAST_DATABASE_URL is not a database URL: {url!r}") from None
+    if parsed.get_backend_name() not in SUPPORTED:
+        raise DatabaseError(
+            f"BRIEFCAST_DATABASE_URL: briefcast supports sqlite and postgresql+psycopg, "
+            f"not {parsed.drivername}"
+        )
+    return parsed
+
+
+def _engine(url: str, parsed: URL, create: bool) -> Engine:
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database)
-    return create_engine(url)
+        return _sqlite_engine(url, parsed.database, create)
+    try:
+        return create_engine(url)
+    except (ImportError, NoSuchModuleError):  # postgresql:// means psycopg2, not installed
+        raise DatabaseError(
+            f"BRIEFCAST_DATABASE_URL: briefcast supports sqlite and postgresql+psycopg, "
+            f"not {parsed.drivername} (its driver is not installed)"
+        ) from None
 
 
 def upgrade(engine: Engine) -> None:
@@ -113,6 +134,22 @@ def write(engine: Engine) -> Iterator[Connection]:
     SQLite it holds the write lock from its start (waiting up to the busy timeout for it)."""
     with engine.execution_options(**{_MODE: "write"}).begin() as conn:
         yield conn
+
+
+def checkpoint(engine: Engine) -> bool:
+    """Fold SQLite's WAL into the database file and truncate it, so bytes a transaction overwrote
+    (an erasure, with secure_delete) are not left behind in the WAL; nothing to do elsewhere.
+    False when a reader's snapshot kept part of the WAL: it goes at the next checkpoint."""
+    if engine.dialect.name != "sqlite":
+        return True
+    connection = engine.raw_connection()  # no transaction: a checkpoint cannot run inside one
+    try:
+        cursor = connection.cursor()
+        busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cursor.close()
+    finally:
+        connection.close()
+    return busy == 0
 
 
 def _bring_to_head(engine: Engine, migrate: bool) -> None:
@@ -149,17 +186,36 @@ def _has_tables(conn: Connection) -> bool:
     return bool(inspect(conn).get_table_names())
 
 
-def _sqlite_engine(url: str, database: str | None) -> Engine:
+def _sqlite_engine(url: str, database: str | None, create: bool) -> Engine:
     if database and database != ":memory:" and not database.startswith("file:"):
-        try:
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            reason = error.strerror
-            raise DatabaseError(f"cannot create the folder for {database}: {reason}") from None
+        _sqlite_file(Path(database), create)
     engine = create_engine(url)
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
+
+
+def _sqlite_file(path: Path, create: bool) -> None:
+    """Make a missing database file owner-only (0600, new folders 0700) before SQLite opens it:
+    it holds the link-signing key, the erasure salt and people's addresses. SQLite gives the
+    -wal and -shm files the database file's permissions. An existing file is left as it is."""
+    if path.exists():
+        return
+    if not create:
+        raise DatabaseError(
+            f"no database at {path}; run a command that creates it, "
+            "e.g. `briefcast lists import` or `briefcast migrate`"
+        )
+    try:
+        private_folder(path.parent)
+    except OSError as error:
+        raise DatabaseError(f"cannot create the folder for {path}: {error.strerror}") from None
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:  # another process made it a moment ago
+        pass
+    except OSError as error:
+        raise DatabaseError(f"cannot create the database {path}: {error.strerror}") from None
 
 
 def _configure_sqlite_connection(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -170,6 +226,7 @@ def _configure_sqlite_connection(dbapi_connection, _record) -> None:  # type: ig
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")  # off by default in SQLite, per connection
     cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.execute("PRAGMA secure_delete = ON")  # erased people's bytes are overwritten, not freed
     # WAL: readers (the send loop, the web pages) are not blocked while an import writes. Only
     # switched when needed: asking for it on a database already in WAL is a no-op, but switching
     # needs the exclusive lock, which a reader must never wait for.

@@ -258,9 +258,18 @@ def resolve_audience(conn: Connection, issue_id: int) -> int:
     return size
 
 
-def _list_ids(conn: Connection, slugs: Sequence[str]) -> list[int]:
+def missing_lists(conn: Connection, slugs: Sequence[str]) -> list[str]:
+    """The slugs no list has: an issue naming one cannot be sent (`schedule` refuses it first)."""
+    return [slug for slug in slugs if slug not in _found_lists(conn, slugs)]
+
+
+def _found_lists(conn: Connection, slugs: Sequence[str]) -> dict[str, int]:
     query = select(lists.c.slug, lists.c.id).where(lists.c.slug.in_(slugs))
-    found = {slug: id_ for slug, id_ in conn.execute(query)}
+    return {slug: id_ for slug, id_ in conn.execute(query)}
+
+
+def _list_ids(conn: Connection, slugs: Sequence[str]) -> list[int]:
+    found = _found_lists(conn, slugs)
     missing = [slug for slug in slugs if slug not in found]
     if missing:
         raise LedgerError(

@@ -23,6 +23,7 @@ from briefcast.store.schema import (
     memberships,
     recipients,
 )
+from briefcast.store.scrubbing import scrub_columns
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,23 @@ def acknowledgements_of(conn: Connection, recipient_id: int) -> list[Acknowledge
         .order_by(c.name, i.number, a.id)
     )
     return [AcknowledgementRecord(*row) for row in conn.execute(query)]
+
+
+# Free text that can quote anyone's address (a relay's refusal, a file name, a reflection naming
+# a colleague), beside the person's own rows that anonymise_history() empties. The audit trail is
+# scrubbed by store/audit.py, the only code that writes it.
+QUOTING_COLUMNS = (
+    (issues, ("state_reason",)),
+    (deliveries, ("last_error",)),
+    (acknowledgements, ("reflection",)),
+    (import_runs, ("file_name", "counts")),
+    (lists, ("name", "description")),
+)
+
+
+def scrub_address(conn: Connection, address: str) -> int:
+    """Rewrite `address` out of every free-text column that can quote it; returns rows changed."""
+    return sum(scrub_columns(conn, table, columns, address) for table, columns in QUOTING_COLUMNS)
 
 
 def anonymise_history(conn: Connection, recipient_id: int) -> Anonymised:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, literal, or_, select
+from sqlalchemy import Connection, exists, insert, literal, or_, select
 
 from briefcast.store.ledger import delivery_status
 from briefcast.store.schema import (
@@ -32,7 +32,8 @@ from briefcast.store.suppressions import add_suppression, find_suppression, supp
 # suppressions.created_by of an unsubscribe through the link: the report counts these.
 UNSUBSCRIBE_ACTOR = "unsubscribe link"
 
-# Issues whose messages have (at least partly) gone out: the archive lists these.
+# Issues whose messages have (at least partly) gone out: the archive lists these, if at least one
+# message was sent (an issue paused before anything went is not "sent" to anyone).
 SENT_STATES = (IssueState.SENDING, IssueState.SENT, IssueState.PAUSED)
 
 
@@ -275,6 +276,7 @@ def sent_issue_id(conn: Connection, campaign_id: int, number: int) -> int | None
         issues.c.number == number,
         issues.c.started_at.is_not(None),
         issues.c.state.in_([s.value for s in SENT_STATES]),
+        _anything_sent(),
     )
     return conn.execute(query).scalar_one_or_none()
 
@@ -319,9 +321,17 @@ def archive_entries(conn: Connection, campaign_id: int) -> list[ArchiveEntry]:
             i.campaign_id == campaign_id,
             i.started_at.is_not(None),
             i.state.in_([s.value for s in SENT_STATES]),
+            _anything_sent(),
         )
         .order_by(i.number)
     )
     return [
         ArchiveEntry(row.number, row.title, read_utc(row.started_at)) for row in conn.execute(query)
     ]
+
+
+def _anything_sent() -> Any:
+    """The issue (of the enclosing query) has at least one message sent."""
+    return exists().where(
+        deliveries.c.issue_id == issues.c.id, delivery_status == DeliveryStatus.SENT.value
+    )

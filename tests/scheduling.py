@@ -17,7 +17,9 @@ from seed import EXAMPLE
 from sqlalchemy import Engine
 
 from briefcast.recipients.csv_import import import_list
+from briefcast.recipients.lists import ensure_list
 from briefcast.settings import Settings
+from briefcast.store.engine import write
 
 # A Tuesday in March 2031: far enough ahead that a test never finds it in the past, before the
 # clocks go forward, so 09:30 in London is 09:30 UTC.
@@ -67,6 +69,13 @@ def import_people(engine: Engine, folder: Path, per_list: int = 3) -> int:
         path.write_text("email,name\n" + "\n".join(rows) + "\n", encoding="utf-8")
         import_list(engine, path, slug)
     return per_list * len(LISTS)
+
+
+def make_lists(engine: Engine, slugs: Sequence[str] = LISTS) -> None:
+    """The campaign's lists, empty: `schedule` refuses a campaign naming a missing list."""
+    with write(engine) as conn:
+        for slug in slugs:
+            ensure_list(conn, slug)
 
 
 def outbox_settings(database_url: str, folder: Path, **environ: str) -> Settings:

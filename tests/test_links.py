@@ -16,7 +16,6 @@ from briefcast.links import (
     route,
     sample_fields,
     unknown_fields,
-    unsubscribe_mailto,
 )
 
 BASE = "https://briefings.example.org/learning/"
@@ -67,13 +66,6 @@ def test_the_sample_reader_is_on_the_first_list_with_links_no_reader_has():
     assert fields["unsubscribe_url"] == f"{BASE}u/{SAMPLE_TOKEN}"
     named = sample_fields(BASE, lists=(), campaign_title="Learning from reviews", name="Test")
     assert (named["recipient_name"], named["list_name"]) == ("Test", "Learning from reviews")
-
-
-def test_the_mailto_carries_the_links_own_token():
-    url = link(BASE, Purpose.UNSUBSCRIBE, "abc.def.ghi")
-    assert unsubscribe_mailto("example.org", url) == (
-        "mailto:unsubscribe@example.org?subject=abc.def.ghi"
-    )
 
 
 def test_an_archived_issue_has_nobodys_name_and_links_back_to_the_archive():

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from scheduling import (
     import_people,
+    make_lists,
     outbox_environ,
     outbox_messages,
     outbox_settings,
@@ -39,6 +40,7 @@ POLICY = LatePolicy(grace=timedelta(hours=6), hours=(clock_time(7), clock_time(1
 
 
 def _schedule(engine, path, now=BEFORE, **options):
+    make_lists(engine)
     return schedule_campaign(
         engine, path, approved_by="Alex Example", policy=POLICY, now=now, **options
     )

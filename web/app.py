@@ -41,6 +41,7 @@ from briefcast.web.middleware import ISSUE_POLICY, BodyLimit, SecurityHeaders
 from briefcast.web.pages import STATIC, Pages
 
 ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058: what a mail provider POSTs
+MAX_ISSUE_NUMBER = 2**31 - 1
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
@@ -120,7 +121,8 @@ class Endpoints:
         """The page's two buttons (this list, all lists) and RFC 8058's one-click (this list)."""
         target = await self._target(request, Purpose.UNSUBSCRIBE)
         form = await _form(request)
-        one_click = not form or form.get(ONE_CLICK[0]) == ONE_CLICK[1]
+        # RFC 8058: the body names the one-click; anything else (an empty body too) is no consent.
+        one_click = form.get(ONE_CLICK[0]) == ONE_CLICK[1]
         if one_click:
             all_lists = False
         elif form.get("scope") in ("list", "all"):
@@ -203,6 +205,8 @@ class Endpoints:
 
     async def archive_issue(self, request: Request) -> Response:
         token, number = request.path_params["token"], request.path_params["number"]
+        if number > MAX_ISSUE_NUMBER:  # no such issue, and too big for the database's integer
+            raise HTTPException(404)
         page = await run_in_threadpool(self.links.archive_issue, token, number)
         if page is None:
             raise HTTPException(404)
@@ -253,9 +257,15 @@ def problem_handlers(pages: Pages) -> dict[Any, Any]:
             "write to the sender of the email.",
         ),
         LinkGone: page(404, "This link is no longer active", "There is nothing to show here."),
+        # Starlette's own texts ("Too many fields. Maximum number of fields is 8.") name the
+        # framework and its limits: our plain page instead.
+        400: page(400, "This request was not understood", "Open the link from your email again."),
         404: page(404, "Page not found", "Check that the whole link was copied from the email."),
         405: page(405, "Not available", "Open the link from your email."),
         500: page(500, "Something went wrong", "Please try again later."),
+        HTTPException: lambda _request, error: pages.problem(
+            error.status_code, "This request was not understood", "Open the link again."
+        ),
     }
 
 

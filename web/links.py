@@ -8,7 +8,6 @@ values an issue's fields get are briefcast/links.py's, shared with the email.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
@@ -20,6 +19,7 @@ from briefcast.campaigns.render import Personaliser
 from briefcast.delivery.tokens import Signer, TokenError, signing_key
 from briefcast.errors import BriefcastError
 from briefcast.links import PersonalFields, Purpose, archive_fields, link
+from briefcast.recipients.addresses import one_line
 from briefcast.store import web as store
 from briefcast.store.engine import read, write
 from briefcast.store.web import ArchiveEntry, LinkTarget, ListStanding
@@ -29,7 +29,6 @@ from briefcast.store.web import ArchiveEntry, LinkTarget, ListStanding
 # must always work).
 ACKNOWLEDGE_MAX_AGE = timedelta(days=400)
 REFLECTION_LIMIT = 500  # characters: the column's size
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class LinkGone(BriefcastError):
@@ -201,11 +200,10 @@ class Links:
 
 
 def clean_reflection(text: str | None) -> str | None:
-    """One line of plain text: control characters and line breaks become spaces, then trimmed."""
+    """One line of plain text (`one_line`: no control or bidirectional characters), cut to fit."""
     if not text:
         return None
-    line = unicodedata.normalize("NFC", CONTROL_CHARACTERS.sub(" ", text))
-    line = " ".join(line.split())[:REFLECTION_LIMIT].strip()
+    line = one_line(text)[:REFLECTION_LIMIT].strip()
     return line or None
 
 

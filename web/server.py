@@ -6,11 +6,16 @@ import contextlib
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 
 from briefcast.errors import BriefcastError
+
+# No access log: every URL holds a token, which is a capability (it can unsubscribe someone).
+# No `server: uvicorn` header: what runs the pages is nobody's business.
+OPTIONS: dict[str, Any] = {"access_log": False, "log_level": "warning", "server_header": False}
 
 
 class ServerError(BriefcastError):
@@ -19,10 +24,9 @@ class ServerError(BriefcastError):
 
 def serve(app: Starlette, host: str = "127.0.0.1", port: int = 8025) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM): requests in flight finish first."""
-    # No access log: every URL holds a token, which is a capability (it can unsubscribe someone).
     # uvicorn raises Ctrl-C again once it has shut down: by then there is nothing left to do.
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+        uvicorn.run(app, host=host, port=port, **OPTIONS)
 
 
 class BackgroundServer:
@@ -32,7 +36,7 @@ class BackgroundServer:
     """
 
     def __init__(self, app: Starlette, host: str = "127.0.0.1", port: int = 0) -> None:
-        config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning")
+        config = uvicorn.Config(app, host=host, port=port, **OPTIONS)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="briefcast-web", daemon=True)
         self.host = host

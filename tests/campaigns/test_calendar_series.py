@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from scheduling import outbox_settings, write_campaign
+from scheduling import make_lists, outbox_settings, write_campaign
 
 from briefcast.delivery.schedule import schedule_campaign
 from briefcast.delivery.windows import LatePolicy
@@ -25,6 +25,7 @@ ISSUES_4 = [
 def _scheduled_times(engine, database_url, tmp_path, **campaign) -> list[datetime]:
     """Schedule the campaign; its issues' stored times, after checking the jobs agree."""
     path = write_campaign(tmp_path, issues=ISSUES_4, **campaign)
+    make_lists(engine)
     policy = LatePolicy(grace=timedelta(hours=6), hours=(datetime.min.time(), datetime.max.time()))
     schedule_campaign(engine, path, approved_by="Alex Example", policy=policy, now=NOW)
     settings = outbox_settings(database_url, tmp_path)

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from scheduling import (
     import_people,
+    make_lists,
     outbox_environ,
     outbox_messages,
     outbox_settings,
@@ -81,8 +82,9 @@ def _due_now(engine, env, tmp_path):
 # -- schedule ------------------------------------------------------------------------------------
 
 
-def test_schedule_prints_what_it_did_and_then_what_an_edit_changed(run, tmp_path):
+def test_schedule_prints_what_it_did_and_then_what_an_edit_changed(run, tmp_path, engine):
     path = write_campaign(tmp_path)
+    make_lists(engine)
     first = run("schedule", str(path), "--approved-by", "Alex Example")
     assert f"{NAME}: scheduled, approved by Alex Example" in first.output
     assert "issue 3: added" in first.output

@@ -14,7 +14,11 @@ PEOPLE = "E-mail Address;Name\nann@example.org;Ann\nbo@example.net;Bo\nbad;Bad\n
 @pytest.fixture
 def run(database_url, tmp_path):
     def invoke(*args: str, input: str | None = None):
-        env = {"BRIEFCAST_DATABASE_URL": database_url, "BRIEFCAST_SECRET_KEY": ""}
+        env = {
+            "BRIEFCAST_DATABASE_URL": database_url,
+            "BRIEFCAST_SECRET_KEY": "",
+            "BRIEFCAST_REPORTS": str(tmp_path / "reports"),
+        }
         return CliRunner().invoke(app, list(args), env=env, input=input)
 
     return invoke
@@ -42,8 +46,11 @@ def test_sync_dry_run(run, people, tmp_path):
     smaller = tmp_path / "smaller.csv"
     smaller.write_text("Email\nann@example.org\n", encoding="utf-8")
     result = run("lists", "import", str(smaller), "--list", "police", "--sync", "--dry-run")
-    assert "removed" in result.output and "bo@example.net" in result.output
-    assert "dry run: nothing was changed" in result.output
+    assert "removed" in result.output and "dry run: nothing was changed" in result.output
+    assert "@" not in result.output  # addresses only when asked for
+    asked = ("--sync", "--dry-run", "--show-addresses")
+    shown = run("lists", "import", str(smaller), "--list", "police", *asked)
+    assert "bo@example.net" in shown.output
     assert json.loads(run("lists", "ls", "--json").output)["lists"][0]["members"] == 2
 
 
@@ -131,3 +138,15 @@ def test_every_json_document_is_versioned_with_iso_datetimes(run, people):
     shown = json.loads(run("lists", "show", "police", "--json").output)
     created = shown["list"]["created_at"]
     assert "T" in created and datetime.fromisoformat(created).tzinfo is not None
+
+
+def test_a_duplicate_address_column_is_one_line_through_the_command(run, tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("E-mail Address,Name,Email\na@example.org,A,b@example.org\n", encoding="utf-8")
+    result = run("lists", "import", str(path), "--list", "police")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: {path}: 2 email address columns ('E-mail Address', 'Email'); "
+        "keep the one to send to\n"
+    )
+    assert "no lists yet" in run("lists", "ls").output  # nothing was imported

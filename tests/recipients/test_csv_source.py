@@ -129,3 +129,19 @@ def test_undecodable_text(tmp_path):
     path.write_bytes(b"Email\nann@example.org\x81\n")
     with pytest.raises(ListFileError, match="not UTF-8 or Windows-1252"):
         ListFile(path)
+
+
+def test_bidirectional_controls_are_removed_from_names(write_csv):
+    # An agency's name cell with U+202E could show a reader different text than is stored.
+    text = "Email,Name,Organisation\nann@example.org,\u202eAnn\u2067 Ash\u2069,\u200fPolice\u061c\n"
+    _, rows = read(write_csv(text))
+    assert rows == [SourceRow(2, "ann@example.org", "Ann Ash", "Police", None, {})]
+
+
+def test_two_address_columns_are_refused_with_their_names(write_csv):
+    path = write_csv("Email,Name,Work email\nann@example.org,Ann,ann.ash@example.net\n")
+    with pytest.raises(ListFileError) as raised:
+        read(path)
+    assert str(raised.value) == (
+        f"{path}: 2 email address columns ('Email', 'Work email'); keep the one to send to"
+    )

@@ -55,7 +55,7 @@ def test_sqlite_uses_wal_and_enforces_foreign_keys(tmp_path):
 
 def test_default_database_is_a_file_under_var(tmp_path):
     settings = Settings.from_env({}, workdir=tmp_path)
-    connect(settings).dispose()
+    connect(settings, create=True).dispose()
     assert (tmp_path / "var" / "briefcast.db").exists()
 
 

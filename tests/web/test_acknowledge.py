@@ -92,3 +92,13 @@ def test_erasing_the_person_keeps_the_acknowledgement_but_not_the_reflection(wor
     # Her link now leads nowhere in particular.
     page = world.client.get(world.path(Purpose.ACKNOWLEDGE, world.alice))
     assert page.status_code == 404 and "Domestic" not in page.text
+
+
+def test_bidirectional_controls_are_removed_from_a_reflection(world):
+    # U+202E would show "exe.txt" as "txt.exe"; U+2066..U+2069, U+200E/F and U+061C reorder too.
+    typed = "Read\u202e it\u2066 all\u2069 \u200etwice\u200f\u061c\u202a.\u202c\u202b\u202d"
+    response = world.client.post(
+        world.path(Purpose.ACKNOWLEDGE, world.alice), data={"reflection": typed}
+    )
+    assert response.status_code == 200
+    assert [row[3] for row in recorded(world)] == ["Read it all twice."]

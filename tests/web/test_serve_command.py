@@ -39,7 +39,7 @@ def test_serve_prints_the_archive_links_and_serves_until_sigterm(tmp_path):
         add_campaign(conn)
     engine.dispose()
     port = free_port()
-    env = {**os.environ, "BRIEFCAST_DATABASE_URL": url, "BRIEFCAST_SECRET_KEY": "serve test"}
+    env = {**os.environ, "BRIEFCAST_DATABASE_URL": url, "BRIEFCAST_SECRET_KEY": "serve test " * 4}
     server = subprocess.Popen(
         [*COMMAND, "serve", "--port", str(port)],
         env=env,
