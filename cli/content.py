@@ -117,9 +117,9 @@ def check(campaign: Path) -> None:
 
     Example: briefcast check examples/national-panel-2020/campaign.yaml
     """
-    from briefcast.campaigns.preview import check_campaign_file
+    from briefcast.delivery.preview import check_for_sending
 
-    result = _report_campaign_problems(campaign, lambda: check_campaign_file(campaign))
+    result = _report_campaign_problems(campaign, lambda: check_for_sending(campaign))
     for warning in _missing_lists(result.campaign):
         click.echo(str(warning))  # click, not rich: a long path must stay on its line
     _report_issues(result)
@@ -131,20 +131,16 @@ def _missing_lists(campaign: Campaign) -> list[Problem]:
     """Lists the campaign names that the database lacks (`schedule` refuses them), as warnings;
     none when there is no database to ask: `check` needs none."""
     from briefcast.campaigns.plan import missing_list_problems, named_lists
-    from briefcast.settings import Settings
-    from briefcast.store import connect
+    from briefcast.cli.context import command_context
     from briefcast.store.engine import read
     from briefcast.store.ledger import missing_lists
 
     try:
-        engine = connect(Settings.from_env())
+        engine = command_context().engine
     except BriefcastError:
         return []
-    try:
-        with read(engine) as conn:
-            missing = missing_lists(conn, [slug for slug, _ in named_lists(campaign)])
-    finally:
-        engine.dispose()
+    with read(engine) as conn:
+        missing = missing_lists(conn, [slug for slug, _ in named_lists(campaign)])
     return missing_list_problems(campaign, missing, "warning")
 
 
