@@ -75,30 +75,26 @@ def test_every_folder_of_modules_is_a_package():
 # -- the built wheel (slow: a build, a virtualenv, the dependencies, the demo) -------------------
 
 
-def _run(command: list[str | Path], *, timeout: float, **options) -> str:
-    """Run a command to completion; its output, or a failure showing the end of it."""
+def _run(command: list[str | Path], *, cwd: Path, timeout: float) -> str:
+    """Run a command in `cwd` to completion, in this environment less what would point it at
+    the checkout or at a test's settings; its output, or a failure showing the end of it."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+        and not name.startswith("BRIEFCAST_")
+    }
     result = subprocess.run(
         [str(part) for part in command],
         capture_output=True,
         text=True,
         timeout=timeout,
-        **options,
+        cwd=cwd,
+        env={**environment, "COLUMNS": "200"},  # wide enough that rich wraps no line
     )
     output = result.stdout + result.stderr
-    assert result.returncode == 0, (
-        f"{command[0]} exited with {result.returncode}:\n{output[-4000:]}"
-    )
+    assert result.returncode == 0, f"{command[0]} failed ({result.returncode}):\n{output[-4000:]}"
     return output
-
-
-def _outside_environment() -> dict[str, str]:
-    """This environment less what would point a child at the checkout or at a test's settings."""
-    drop = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
-    return {
-        name: value
-        for name, value in os.environ.items()
-        if name not in drop and not name.startswith("BRIEFCAST_")
-    }
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +104,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
     _run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", dist, source],
-        timeout=300,
         cwd=dist,
-        env=_outside_environment(),
+        timeout=300,
     )
     [built] = dist.glob("briefcast-*.whl")
     return built
@@ -120,10 +115,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtualenv with the wheel and its dependencies installed: its bin/ folder."""
     venv = tmp_path_factory.mktemp("venv")
-    environment = _outside_environment()
-    _run([sys.executable, "-m", "venv", venv], timeout=120, env=environment)
-    pip = [venv / "bin" / "python", "-m", "pip", "install", "--quiet"]
-    _run([*pip, wheel], timeout=600, cwd=venv, env=environment)
+    _run([sys.executable, "-m", "venv", venv], cwd=venv, timeout=120)
+    _run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", wheel], cwd=venv, timeout=600)
     return venv / "bin"
 
 
@@ -157,26 +150,23 @@ def test_the_wheel_holds_every_package_and_no_maintainer_tool(wheel):
 def test_the_demo_runs_from_the_installed_wheel(installed, tmp_path):
     elsewhere = tmp_path / "elsewhere"  # not the checkout: nothing can be found from there
     elsewhere.mkdir()
-    environment = _outside_environment()
     where = _run(
         [installed / "python", "-c", "import briefcast; print(briefcast.__file__)"],
-        timeout=60,
         cwd=elsewhere,
-        env=environment,
+        timeout=60,
     )
     assert Path(where.strip()).is_relative_to(installed.parent)
 
     output = _run(
         [installed / "briefcast", "demo", "--no-serve", "--dir", "demo", "--every", "1"],
-        timeout=600,
         cwd=elsewhere,
-        env={**environment, "COLUMNS": "200"},
+        timeout=600,
     )
     demo = elsewhere / "demo"
     # Templates and the caniemail data: every issue rendered and checked.
     assert len(list((demo / "preview").glob("0*.html"))) == 6
     assert "problems" not in output
-    # Migrations: the database was created at the newest revision.
+    # Migrations: the database was set up.
     assert (demo / "var" / "briefcast.db").exists()
     # Examples: the lists imported and the series sent to the outbox.
     assert any((demo / "var" / "outbox" / "new").iterdir())
