@@ -54,7 +54,8 @@ def package_folders() -> Iterator[str]:
             for name in subfolders
             if not _ignored(name) and not (here == ROOT and name in NOT_SHIPPED)
         )
-        yield here.relative_to(ROOT).as_posix().removeprefix(".")
+        relative = here.relative_to(ROOT).as_posix()
+        yield "" if relative == "." else relative
 
 
 def test_every_folder_of_modules_is_a_package():
