@@ -95,6 +95,6 @@ def outbox_environ(database_url: str, folder: Path, **environ: str) -> dict[str,
 def outbox_messages(folder: Path) -> list:
     """Every message in the test outbox (a Maildir), parsed."""
     path = folder / "outbox"
-    if not path.exists():
+    if not (path / "cur").exists():  # the outbox makes tmp/, new/, cur/ in turn: not yet whole
         return []
     return list(mailbox.Maildir(path, create=False))

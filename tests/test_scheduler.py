@@ -257,6 +257,7 @@ def test_sending_hours_are_local_to_the_campaign():
 # -- SIGTERM on a real worker process ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sigterm_lets_the_message_in_flight_finish_and_exits_0(engine, database_url, tmp_path):
     people = import_people(engine, tmp_path, per_list=10)
     now = datetime.now(UTC)

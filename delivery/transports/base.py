@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
@@ -138,7 +139,15 @@ class TransportBase:
         pass
 
     def __enter__(self) -> Self:
-        self.open()
+        # A `with` block whose open() fails never reaches __exit__, so a transport that got
+        # half-way (connected, then refused the login) would keep its socket: release it here.
+        # The open() error is the one to report; a second failure while closing adds nothing.
+        try:
+            self.open()
+        except BaseException:
+            with suppress(Exception):
+                self.close()
+            raise
         return self
 
     def __exit__(

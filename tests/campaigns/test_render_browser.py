@@ -7,7 +7,7 @@ from digests import SAMPLE_FIELDS, make_digest, opening_digest
 
 from briefcast.campaigns.render import render_digest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("digest", [make_digest(), opening_digest()], ids=["issue-2", "opening"])

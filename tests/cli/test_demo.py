@@ -59,6 +59,7 @@ def _list_id_campaign(message) -> str:
     return str(message["List-Id"]).rsplit("<", 1)[1].split(".example.org>")[0]
 
 
+@pytest.mark.slow
 def test_demo_imports_the_lists_and_previews_every_issue(demo_runs):
     folder, output, _second = demo_runs
 
@@ -78,6 +79,7 @@ def test_demo_imports_the_lists_and_previews_every_issue(demo_runs):
     assert "problems" not in output  # every issue passed its checks
 
 
+@pytest.mark.slow
 def test_demo_delivers_one_message_per_issue_and_person_to_the_outbox(demo_runs):
     folder, output, _second = demo_runs
     outbox = folder / "var" / "outbox"
@@ -102,6 +104,7 @@ def test_demo_delivers_one_message_per_issue_and_person_to_the_outbox(demo_runs)
     assert [part.get_content_type() for part in sample.get_payload()] == ["text/plain", "text/html"]
 
 
+@pytest.mark.slow
 def test_demo_can_run_twice_the_import_changing_nothing_and_the_series_sent_afresh(demo_runs):
     folder, _first, second = demo_runs
     police = next(line for line in second.splitlines() if line.strip().startswith("police"))
@@ -116,6 +119,7 @@ def test_demo_can_run_twice_the_import_changing_nothing_and_the_series_sent_afre
     assert set(runs) == {"national-panel-2020", "national-panel-2020-2"}
 
 
+@pytest.mark.slow
 def test_demo_writes_the_report_of_its_campaign(demo_runs):
     folder, first, second = demo_runs
     for output, name in ((first, "national-panel-2020"), (second, "national-panel-2020-2")):
@@ -129,6 +133,7 @@ def test_demo_writes_the_report_of_its_campaign(demo_runs):
             assert f"Part {number}: {escape(title)}" in html, title
 
 
+@pytest.mark.slow
 def test_demo_serves_its_link_pages_unless_told_not_to(demo_runs):
     _folder, first, second = demo_runs
     served = "Link pages: served at http://localhost:8025 while the demo runs" in first
@@ -142,6 +147,7 @@ def test_demo_serves_its_link_pages_unless_told_not_to(demo_runs):
         assert "Serve the link pages later: cd " in output
 
 
+@pytest.mark.slow
 def test_the_summarys_links_open_their_pages_and_a_get_changes_nothing(demo_runs):
     folder, first, _second = demo_runs
     links = dict(

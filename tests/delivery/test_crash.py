@@ -18,11 +18,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from seeding import add_issue, add_list, add_people, people
+import pytest
+from ledger_rows import add_issue_for, add_list, add_people, people
 from sqlalchemy import select
 
 from briefcast.store.ledger import DeliveryCounts, delivery_counts
 from briefcast.store.schema import issues
+
+pytestmark = pytest.mark.slow
 
 WORKER = Path(__file__).with_name("crash_worker.py")
 AUDIENCE = 2000  # enough that every kill lands mid-send: a worker sends hundreds a second
@@ -52,7 +55,7 @@ def test_kill_9_at_random_moments_loses_nothing(engine, database_url, faulty_smt
     add_list(engine, "police")
     addresses = people(AUDIENCE)
     add_people(engine, "police", addresses)
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     server = faulty_smtp_server()
     environ = {**os.environ, **server.environ(), "BRIEFCAST_DATABASE_URL": database_url}
     seed = random.randrange(1_000_000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from seeding import add_issue, add_list, add_people, people
+from ledger_rows import add_issue_for, add_list, add_people, people
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -66,7 +66,7 @@ def counts(engine, issue_id):
 
 
 def test_resolve_deduplicates_across_lists_through_the_first_list(three_lists):
-    issue_id = add_issue(three_lists, ["health", "police"])
+    issue_id = add_issue_for(three_lists, ["health", "police"])
     assert resolve(three_lists, issue_id) == 3
     assert reached(three_lists, issue_id) == [
         ("a@example.org", "police"),
@@ -79,7 +79,7 @@ def test_resolve_deduplicates_across_lists_through_the_first_list(three_lists):
 
 
 def test_resolve_is_idempotent_and_only_adds_who_is_missing(three_lists):
-    issue_id = add_issue(three_lists, ["police"])
+    issue_id = add_issue_for(three_lists, ["police"])
     assert resolve(three_lists, issue_id) == 2
     assert resolve(three_lists, issue_id) == 2
     add_people(three_lists, "police", ["e@example.org"])
@@ -94,7 +94,7 @@ def test_resolve_is_idempotent_and_only_adds_who_is_missing(three_lists):
 def test_suppressed_everywhere_or_on_the_list_and_excluded_lists_left_out(three_lists):
     suppress(three_lists, "a@example.org", "bounced")
     suppress(three_lists, "b@example.org", "unsubscribed", list_slug="police")
-    issue_id = add_issue(three_lists, ["police", "health", "education"], exclude=["education"])
+    issue_id = add_issue_for(three_lists, ["police", "health", "education"], exclude=["education"])
     resolve(three_lists, issue_id)
     # a: suppressed everywhere. b: unsubscribed from police only, so reached through health.
     # c and d: on the excluded list.
@@ -102,13 +102,13 @@ def test_suppressed_everywhere_or_on_the_list_and_excluded_lists_left_out(three_
 
 
 def test_an_unknown_list_is_a_one_line_error(three_lists):
-    issue_id = add_issue(three_lists, ["police", "probation"])
+    issue_id = add_issue_for(three_lists, ["police", "probation"])
     with pytest.raises(LedgerError, match="'probation', which does not exist"):
         resolve(three_lists, issue_id)
 
 
 def test_one_row_per_issue_and_recipient(three_lists):
-    issue_id = add_issue(three_lists, ["police"])
+    issue_id = add_issue_for(three_lists, ["police"])
     resolve(three_lists, issue_id)
     with three_lists.connect() as conn:
         recipient_id = conn.execute(select(deliveries.c.recipient_id).limit(1)).scalar_one()
@@ -121,7 +121,7 @@ def test_one_row_per_issue_and_recipient(three_lists):
 def test_claim_takes_due_rows_in_order_and_only_while_sending(engine):
     add_list(engine, "police")
     add_people(engine, "police", people(5))
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     resolve(engine, issue_id)
     assert claim(engine, issue_id) == []  # still scheduled: nothing may go
     start(engine, issue_id)
@@ -143,7 +143,7 @@ def test_claim_takes_due_rows_in_order_and_only_while_sending(engine):
 
 
 def test_claim_skips_people_suppressed_or_erased_since_resolving(three_lists):
-    issue_id = add_issue(three_lists, ["police", "health"])
+    issue_id = add_issue_for(three_lists, ["police", "health"])
     resolve(three_lists, issue_id)
     start(three_lists, issue_id)
     suppress(three_lists, "a@example.org", "unsubscribed", list_slug="police")
@@ -156,7 +156,7 @@ def test_claim_skips_people_suppressed_or_erased_since_resolving(three_lists):
 def test_requeue_abandoned_by_worker_or_by_lapsed_lease(engine):
     add_list(engine, "police")
     add_people(engine, "police", people(6))
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     resolve(engine, issue_id)
     start(engine, issue_id)
     claim(engine, issue_id, limit=2, worker="worker-1")
@@ -180,7 +180,7 @@ def test_requeue_abandoned_by_worker_or_by_lapsed_lease(engine):
 def test_outcomes_count_attempts_and_release_does_not(engine):
     add_list(engine, "police")
     add_people(engine, "police", people(4))
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     resolve(engine, issue_id)
     start(engine, issue_id)
     a, b, c, d = claim(engine, issue_id)
@@ -202,7 +202,7 @@ def test_outcomes_count_attempts_and_release_does_not(engine):
 def test_finish_only_when_no_row_is_open(engine):
     add_list(engine, "police")
     add_people(engine, "police", people(2))
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     resolve(engine, issue_id)
     start(engine, issue_id)
     first, second = claim(engine, issue_id)
@@ -219,7 +219,7 @@ def test_finish_only_when_no_row_is_open(engine):
 def test_attempts_since_counts_every_issue(engine):
     add_list(engine, "police")
     add_people(engine, "police", people(3))
-    first, second = add_issue(engine, ["police"]), add_issue(engine, ["police"], number=2)
+    first, second = add_issue_for(engine, ["police"]), add_issue_for(engine, ["police"], number=2)
     for issue_id in (first, second):
         resolve(engine, issue_id)
     with engine.begin() as conn:
@@ -256,7 +256,7 @@ def rows_by_id(engine):
 
 
 def test_a_message_committed_sent_counts_as_sent_before_it_is_folded(engine):
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     first, unsent = recorded_sent(engine, issue_id, 1)
     row = rows_by_id(engine)[first.delivery_id]
     assert (row.status, row.message_id) == ("sending", "<0@example.org>")  # not folded yet
@@ -275,7 +275,7 @@ def test_a_message_committed_sent_counts_as_sent_before_it_is_folded(engine):
 
 
 def test_folding_keeps_the_attempt_a_limit_reserved(engine):
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     sending(engine, issue_id, 1)
     [row] = claim(engine, issue_id, now=NOW)
     reserved = NOW + timedelta(seconds=5)
@@ -289,7 +289,7 @@ def test_folding_keeps_the_attempt_a_limit_reserved(engine):
 
 
 def test_a_dead_workers_messages_recorded_sent_are_folded_not_sent_again(engine):
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     sent, unsent = recorded_sent(engine, issue_id, 1)
     with engine.begin() as conn:
         # It starts again after a kill -9: the row it recorded is SENT, the other goes back.
@@ -301,7 +301,7 @@ def test_a_dead_workers_messages_recorded_sent_are_folded_not_sent_again(engine)
 
 
 def test_a_lapsed_lease_folds_what_was_recorded_sent(engine):
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     sent, unsent = recorded_sent(engine, issue_id, 1, worker="worker-9")
     with engine.begin() as conn:
         later = NOW + timedelta(hours=1)
@@ -311,7 +311,7 @@ def test_a_lapsed_lease_folds_what_was_recorded_sent(engine):
 
 
 def test_release_never_gives_back_a_message_recorded_sent(engine):
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     sent, unsent = recorded_sent(engine, issue_id, 1)
     with engine.begin() as conn:
         ids = [sent.delivery_id, unsent.delivery_id]
@@ -320,7 +320,7 @@ def test_release_never_gives_back_a_message_recorded_sent(engine):
 
 
 def test_an_issue_whose_rows_are_all_recorded_sent_is_finished(engine):
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     sending(engine, issue_id, 2)
     with engine.connect() as conn:
         for row in claim(engine, issue_id):

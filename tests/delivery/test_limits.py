@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from seeding import add_issue, add_list, add_people, people
+from ledger_rows import add_issue_for, add_list, add_people, people
 from sqlalchemy import select, update
 
 from briefcast.delivery.limits import DAY, MARGIN, expected_finish
@@ -62,6 +62,7 @@ def attempt_times(engine) -> list[float]:
         return [value.replace(tzinfo=UTC).timestamp() for value in values if value is not None]
 
 
+@pytest.mark.slow
 def test_the_per_minute_limit_holds_at_the_server(smtp_server, tmp_path):
     """Real time, a real server: 30 messages under 20 a minute take one minute, never 21 in 60 s.
 
@@ -72,7 +73,7 @@ def test_the_per_minute_limit_holds_at_the_server(smtp_server, tmp_path):
     engine = open_database(database_url)
     add_list(engine, "police")
     add_people(engine, "police", people(30))
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     smtp = smtp_server.settings()
     settings = make_settings(
         database_url, tmp_path, RateLimits(per_minute=20), transport="smtp", smtp=smtp
@@ -91,7 +92,7 @@ def test_the_per_minute_limit_holds_at_the_server(smtp_server, tmp_path):
 def test_the_minute_is_counted_from_the_ledger(engine, tmp_path, database_url):
     add_list(engine, "police")
     add_people(engine, "police", people(12))
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     time = FakeTime(T0)
     settings = make_settings(database_url, tmp_path, RateLimits(per_minute=5))
     report = send_issue(
@@ -112,8 +113,8 @@ def test_the_minute_is_counted_from_the_ledger(engine, tmp_path, database_url):
 def test_the_daily_cap_carries_over_a_restart(engine, tmp_path, database_url):
     add_list(engine, "police")
     add_people(engine, "police", people(25))
-    first = add_issue(engine, ["police"])
-    second = add_issue(engine, ["police"], number=2)
+    first = add_issue_for(engine, ["police"])
+    second = add_issue_for(engine, ["police"], number=2)
     settings = make_settings(database_url, tmp_path, RateLimits(per_day=10))
     time = FakeTime(T0)
 
@@ -160,7 +161,7 @@ def test_the_daily_cap_carries_over_a_restart(engine, tmp_path, database_url):
 def queued_issue(engine):
     add_list(engine, "police")
     add_people(engine, "police", people(25))
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     with engine.begin() as conn:
         start_sending(conn, issue_id, T0)
         resolve_audience(conn, issue_id)

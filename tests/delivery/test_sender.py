@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from seeding import add_issue, add_list, add_people, people
+from ledger_rows import add_issue_for, add_list, add_people, people
 from sqlalchemy import select
 
 from briefcast.delivery.limits import RateLimiter
@@ -37,7 +37,7 @@ def issue_id(engine):
     add_list(engine, "schools", "Designated safeguarding leads", unsubscribe_offered=False)
     add_people(engine, "police", [("ann@example.org", "Ann Ávila"), ("bob@example.org", None)])
     add_people(engine, "schools", [("bob@example.org", None), ("cat@example.net", "Cat Chen")])
-    return add_issue(engine, ["police", "schools"])
+    return add_issue_for(engine, ["police", "schools"])
 
 
 def send(engine, issue_id, settings, transport=None, **options):
@@ -132,7 +132,7 @@ def test_running_again_sends_nothing_new(engine, settings, issue_id):
 def test_stop_lets_the_message_in_flight_finish_then_returns(engine, settings):
     add_list(engine, "police")
     add_people(engine, "police", people(120))
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     stop = threading.Event()
 
     class StopAfterFive(MemoryTransport):
@@ -156,7 +156,7 @@ def test_stop_lets_the_message_in_flight_finish_then_returns(engine, settings):
 def test_progress_is_reported(engine, settings):
     add_list(engine, "police")
     add_people(engine, "police", people(120))
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     seen: list[DeliveryCounts] = []
     fixed = RetryPolicy(batch_size=50, max_batch=50)  # reported after each batch of 50
     send(engine, issue_id, settings, progress=seen.append, progress_every=0, retry=fixed)

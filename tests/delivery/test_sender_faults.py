@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from seeding import add_issue, add_list, add_people
+from ledger_rows import add_issue_for, add_list, add_people
 from smtp_server import ALWAYS, Faults
 from sqlalchemy import select, update
 
@@ -31,7 +31,7 @@ QUICK = RetryPolicy(delays=(timedelta(0),), max_attempts=4)
 def issue_id(engine):
     add_list(engine, "police")
     add_people(engine, "police", PEOPLE)
-    return add_issue(engine, ["police"])
+    return add_issue_for(engine, ["police"])
 
 
 def send(engine, issue_id, server, tmp_path: Path, retry=QUICK, **smtp_changes):
@@ -215,7 +215,7 @@ def test_a_run_of_failures_pauses_instead_of_burning_through_the_list(
 ):
     add_list(engine, "police")
     add_people(engine, "police", [f"person{n:02d}@example.org" for n in range(30)])
-    issue_id = add_issue(engine, ["police"])
+    issue_id = add_issue_for(engine, ["police"])
     server = faulty_smtp_server(Faults(temporary={"*": ALWAYS}))
     retry = replace(QUICK, delays=(timedelta(hours=1),), pause_after=10)
     report, _ = send(engine, issue_id, server, tmp_path, retry=retry)

@@ -44,6 +44,9 @@ LIST_ID = make_list_id("Learning from serious case reviews", "national-panel-202
 class Harness:
     transport: Transport
     delivered: Callable[[], list[tuple[str, bytes]]]  # (envelope recipient, bytes) in any order
+    # Whether the transport still holds what open() acquired (a connection, a prepared folder).
+    # The contract has no public question for it, so this looks at each one's own state.
+    holds_open: Callable[[], bool]
 
 
 def outbox_delivered(folder: Path) -> list[tuple[str, bytes]]:
@@ -60,14 +63,23 @@ def outbox_delivered(folder: Path) -> list[tuple[str, bytes]]:
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
     if request.param == "smtp":
         server = request.getfixturevalue("smtp_server")
-        transport = SmtpTransport(server.settings())
-        harness = Harness(transport, lambda: [(m.rcpt_tos[0], m.data) for m in server.messages()])
+        smtp = SmtpTransport(server.settings())
+        harness = Harness(
+            smtp,
+            lambda: [(m.rcpt_tos[0], m.data) for m in server.messages()],
+            lambda: smtp._client is not None,
+        )
     elif request.param == "outbox":
         folder = tmp_path / "outbox"
-        harness = Harness(OutboxTransport(folder), lambda: outbox_delivered(folder))
+        outbox = OutboxTransport(folder)
+        harness = Harness(outbox, lambda: outbox_delivered(folder), lambda: outbox._opened)
     else:
         memory = MemoryTransport()
-        harness = Harness(memory, lambda: [(s.envelope.recipient, s.data) for s in memory.outbox])
+        harness = Harness(
+            memory,
+            lambda: [(s.envelope.recipient, s.data) for s in memory.outbox],
+            lambda: False,  # holds nothing between calls
+        )
     yield harness
     harness.transport.close()
 
@@ -126,6 +138,28 @@ class TestContract:
         assert sorted(recipient for recipient, _ in delivered) == recipients
         for recipient, data in delivered:
             assert parse(data)["To"].addresses[0].addr_spec == recipient
+
+    def test_a_failing_open_leaves_nothing_half_open(self, harness, monkeypatch):
+        # open() can fail after its first steps succeeded (connected, then the login refused);
+        # a `with` block whose __enter__ raises never reaches __exit__, so __enter__ must close.
+        transport, closes = harness.transport, []
+        real_open, real_close = transport.open, transport.close
+
+        def open_then_fail() -> None:
+            real_open()
+            assert harness.holds_open() or transport.name == "memory"
+            raise TransportUnavailable("the relay refused the login")
+
+        def counted_close() -> None:
+            closes.append(transport.name)
+            real_close()
+
+        monkeypatch.setattr(transport, "open", open_then_fail)
+        monkeypatch.setattr(transport, "close", counted_close)
+        with pytest.raises(TransportUnavailable, match="refused the login"), transport:
+            pytest.fail("the block ran although open() failed")
+        assert closes == [transport.name]
+        assert not harness.holds_open()
 
     def test_close_is_idempotent(self, harness, make_message):
         harness.transport.close()  # never opened

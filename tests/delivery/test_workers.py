@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from seeding import add_issue, add_list
+from ledger_rows import add_issue_for, add_list
 from smtp_server import SmtpServer
 from sqlalchemy import select
 
@@ -30,6 +30,8 @@ BRIEFCAST = Path(sys.executable).with_name("briefcast")
 ON_POSTGRES = pytest.mark.parametrize(
     "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
 )
+
+pytestmark = pytest.mark.slow
 
 
 def import_people(engine, folder: Path, slug: str, count: int) -> list[str]:
@@ -122,7 +124,7 @@ def received(server: SmtpServer) -> Counter:
 @ON_POSTGRES
 def test_four_send_workers_deliver_each_message_once(engine, workers, server, tmp_path):
     addresses = import_people(engine, tmp_path, "police", 3000)
-    issue_id = add_issue(engine, ["police"], state=IssueState.SENDING)
+    issue_id = add_issue_for(engine, ["police"], state=IssueState.SENDING)
     workers.environ.update(server.environ())
     for n in range(1, 5):
         workers.start(f"worker-{n}", "--no-scheduler")
@@ -140,7 +142,7 @@ def test_four_send_workers_deliver_each_message_once(engine, workers, server, tm
 @ON_POSTGRES
 def test_a_send_worker_killed_mid_send_loses_nothing(engine, workers, server, tmp_path):
     addresses = import_people(engine, tmp_path, "police", 2000)
-    issue_id = add_issue(engine, ["police"], state=IssueState.SENDING)
+    issue_id = add_issue_for(engine, ["police"], state=IssueState.SENDING)
     workers.environ.update(server.environ())
     for n in range(1, 5):
         workers.start(f"worker-{n}", "--no-scheduler")
@@ -161,7 +163,7 @@ def test_a_send_worker_killed_mid_send_loses_nothing(engine, workers, server, tm
 @ON_POSTGRES
 def test_killing_the_scheduler_leader_hands_over(engine, workers, server, tmp_path):
     addresses = import_people(engine, tmp_path, "police", 5)
-    issue_id = add_issue(engine, ["police"], state=IssueState.SCHEDULED)
+    issue_id = add_issue_for(engine, ["police"], state=IssueState.SCHEDULED)
     workers.environ.update(server.environ())
     workers.start("worker-a")
     workers.wait_for_log("worker-a", "runs the scheduler")
@@ -181,7 +183,7 @@ def test_killing_the_scheduler_leader_hands_over(engine, workers, server, tmp_pa
 @ON_POSTGRES
 def test_the_per_minute_limit_holds_across_workers(engine, workers, server, tmp_path):
     import_people(engine, tmp_path, "police", 40)
-    add_issue(engine, ["police"], state=IssueState.SENDING)
+    add_issue_for(engine, ["police"], state=IssueState.SENDING)
     workers.environ.update({**server.environ(), "BRIEFCAST_MAX_PER_MINUTE": "10"})
     for n in range(1, 4):
         workers.start(f"worker-{n}", "--no-scheduler")

@@ -56,6 +56,7 @@ def test_unknown_list_is_an_error(three_lists):
         everyone(three_lists, ["nope"])
 
 
+@pytest.mark.slow
 def test_streams_in_keyset_pages_with_flat_memory(engine):
     people = 20_000
     create_list(engine, "big")

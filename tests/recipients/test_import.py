@@ -186,6 +186,7 @@ def test_cp1252_bom_and_semicolon_files_import(engine, write_csv):
     assert members(engine, "b") == ["yan@example.org"]
 
 
+@pytest.mark.slow
 def test_many_rows_are_staged_in_batches(engine, write_csv):
     rows = 12_345
     text = "Email,Name\n" + "".join(f"person{i}@example.org,Person {i}\n" for i in range(rows))

@@ -4,6 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 BENCHMARK = Path(__file__).parents[2] / "benchmarks" / "import_lists.py"
 FIGURES = {"rows", "parse_rows_per_s", "import_rows_per_s", "import/parse", "peak_rss_mb"}
 

@@ -23,7 +23,7 @@ from briefcast.store.schema import IssueState, acknowledgements
 from briefcast.store.suppressions import suppressions_of
 from briefcast.web import BackgroundServer, create_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
 from ledger_rows import add_campaign
 
 from briefcast.store import open_database
@@ -32,6 +33,7 @@ def status_of(url: str) -> int:
         return error.code
 
 
+@pytest.mark.slow
 def test_serve_prints_the_archive_links_and_serves_until_sigterm(tmp_path):
     url = f"sqlite:///{tmp_path / 'briefcast.db'}"
     engine = open_database(url)
