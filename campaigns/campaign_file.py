@@ -69,15 +69,20 @@ _KINDS = {yaml.ScalarNode: "a single value", yaml.SequenceNode: "a list", yaml.M
 
 def load_campaign(path: Path) -> Campaign:
     """Read and validate a campaign file; raise CampaignFileError naming the line of any mistake."""
-    root = _compose(path)
-    return _Reader(path).campaign(root)
-
-
-def _compose(path: Path) -> yaml.Node:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise CampaignFileError(f"{path}: cannot read the campaign file: {error}") from None
+    return load_campaign_text(text, path)
+
+
+def load_campaign_text(text: str, path: Path) -> Campaign:
+    """The same for a campaign file's text already in hand (the console keeps it in the
+    database): `path` names it in messages, and `briefing:` is relative to its folder."""
+    return _Reader(path).campaign(_compose(text, path))
+
+
+def _compose(text: str, path: Path) -> yaml.Node:
     try:
         # Composing (not loading) keeps every value's position for line numbers in messages.
         root = yaml.compose(text, Loader=yaml.SafeLoader)

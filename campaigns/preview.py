@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from briefcast.campaigns.model import Campaign, Digest, slugify
+from briefcast.campaigns.model import Briefing, Campaign, Digest, slugify
 from briefcast.campaigns.render import RenderedIssue, render_digest, template_environment
 from briefcast.delivery.message import build_message, make_list_id, parse_address
 from briefcast.errors import BriefcastError
@@ -56,14 +56,21 @@ def check_campaign_file(campaign_path: Path, *, today: date | None = None) -> Ca
     """
     from briefcast.campaigns.briefing import read_briefing
     from briefcast.campaigns.campaign_file import load_campaign
-    from briefcast.campaigns.plan import assemble, check_campaign
 
     campaign = load_campaign(campaign_path)
-    briefing = read_briefing(campaign.briefing_path)
+    return render_campaign(campaign, read_briefing(campaign.briefing_path), today=today)
+
+
+def render_campaign(
+    campaign: Campaign, briefing: Briefing, *, today: date | None = None
+) -> CampaignRender:
+    """The same for a campaign and briefing already in hand (the console keeps both stored)."""
+    from briefcast.campaigns.plan import assemble, check_campaign
+
     problems = tuple(check_campaign(campaign, briefing, today=today))
     errors = tuple(p for p in problems if p.level == "error")
     if errors:
-        raise CampaignProblemsError(campaign_path, errors)
+        raise CampaignProblemsError(campaign.source or Path(campaign.name), errors)
     issues = tuple(render_digest(digest) for digest in assemble(campaign, briefing))
     warnings = tuple(p for p in problems if p.level != "error")
     return CampaignRender(campaign=campaign, warnings=warnings, issues=issues)
