@@ -60,10 +60,13 @@ def _issues(engine, name):
     with read(engine) as conn:
         campaign = campaign_store.find_campaign(conn, name)
         return [
-            (i.number, i.title, i.subject, i.slug, i.planned_at, i.lists, i.state)
-            + (campaign_store.issue_content(conn, i.id),)
+            (i.number, i.subject, i.slug, i.planned_at, i.lists, i.state, _content(conn, i.id))
             for i in campaign_store.campaign_issues(conn, campaign.id)
         ]
+
+
+def _content(conn, issue_id):
+    return campaign_store.issue_content(conn, issue_id)
 
 
 def _jobs(engine, settings):
@@ -78,7 +81,7 @@ def test_the_author_may_not_approve_their_own_series(engine, settings, submitted
     assert approval_refusal(engine, submitted, AUTHOR) == (
         "you edited this series since it was last approved, so someone else must approve it"
     )
-    with pytest.raises(DraftError, match="^you cannot approve this series: you edited"):
+    with pytest.raises(DraftError, match=r"^you cannot approve this series: you edited"):
         _approve(engine, settings, submitted, AUTHOR)  # a forged POST ends here
     assert open_draft(engine, submitted).record.state.value == "submitted"
     with read(engine) as conn:
