@@ -48,6 +48,7 @@ class SeriesLine:
     next_send: datetime | None
     sent: int  # issues sent
     total: int  # issues planned
+    timezone: str = "Europe/London"  # where next_send is shown
 
 
 def campaign_list(engine: Engine, settings: Settings) -> list[SeriesLine]:
@@ -149,6 +150,7 @@ def _line(
         if issue.state in (IssueState.SCHEDULED, IssueState.PAUSED, IssueState.MISSED)
     ]
     sent = sum(issue.state is IssueState.SENT for issue in status.issues)
+    next_send = min(waiting, default=None)
     return SeriesLine(
-        name, title, state, draft_id, min(waiting, default=None), sent, len(status.issues)
+        name, title, state, draft_id, next_send, sent, len(status.issues), status.timezone
     )
