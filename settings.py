@@ -21,6 +21,7 @@ from briefcast.errors import BriefcastError
 TRANSPORTS = ("outbox", "smtp", "memory")
 SMTP_SECURITY = ("starttls", "tls", "none")
 SECRETS = frozenset({"SMTP_PASSWORD", "SECRET_KEY"})
+CONSOLE_2FA = ("required", "optional")
 
 # Relay presets: what the provider enforces, so a send never trips its throttling.
 # Microsoft 365 (Exchange Online): 30 messages a minute, 10,000 recipients a day per mailbox.
@@ -75,6 +76,18 @@ class Settings:
     grace_period: timedelta = timedelta(hours=6)
     # ...and only inside these local hours; otherwise it is marked missed and waits for a person.
     sending_hours: tuple[time, time] = (time(7, 0), time(19, 0))
+    # The staff console's own address (`briefcast console`), kept apart from base_url so it can
+    # stay on the internal network; set-up links point here. Cookies are Secure when it is https.
+    console_url: str = "http://localhost:8026"
+    # "required": every person signs in with a password and a code from an authenticator app;
+    # "optional": the code only for those who set one up (a trial, a one-machine install).
+    console_2fa: str = "required"
+    # The approver of a series must not be someone who edited it since it was last approved;
+    # false lets a one-person team approve its own, and each such approval is marked.
+    four_eyes: bool = True
+    # A console session ends after this long without a request, and after this long whatever.
+    session_idle: timedelta = timedelta(minutes=30)
+    session_absolute: timedelta = timedelta(hours=12)
 
     @classmethod
     def from_env(
@@ -94,6 +107,11 @@ class Settings:
             dkim=_dkim(env),
             grace_period=timedelta(hours=env.number("GRACE_HOURS", 6, minimum=0)),
             sending_hours=_hours(env.get("SENDING_HOURS") or "07:00-19:00"),
+            console_url=_url("CONSOLE_URL", env.get("CONSOLE_URL") or "http://localhost:8026"),
+            console_2fa=env.choice("CONSOLE_2FA", CONSOLE_2FA, "required"),
+            four_eyes=env.flag("FOUR_EYES", True),
+            session_idle=timedelta(minutes=env.number("SESSION_IDLE_MINUTES", 30)),
+            session_absolute=timedelta(hours=env.number("SESSION_HOURS", 12)),
         )
 
 
@@ -119,6 +137,15 @@ class _Source:
                 f"BRIEFCAST_{name} must be one of {', '.join(allowed)}, not {value!r}"
             )
         return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.get(name)
+        if value is None:
+            return default
+        answer = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+        if value.lower() not in answer:
+            raise SettingsError(f"BRIEFCAST_{name} must be true or false, not {value!r}")
+        return answer[value.lower()]
 
     def number(self, name: str, default: float | None, *, minimum: float = 1) -> float | None:
         value = self.get(name)
@@ -152,10 +179,12 @@ def _settings_file(path: str | None) -> dict[str, object]:
 
 
 def _base_url(value: str) -> str:
+    return _url("BASE_URL", value)
+
+
+def _url(name: str, value: str) -> str:
     if not value.startswith(("http://", "https://")):
-        raise SettingsError(
-            f"BRIEFCAST_BASE_URL must start with http:// or https://, not {value!r}"
-        )
+        raise SettingsError(f"BRIEFCAST_{name} must start with http:// or https://, not {value!r}")
     return value.rstrip("/")
 
 

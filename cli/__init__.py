@@ -5,7 +5,16 @@ from __future__ import annotations
 import os
 import sys
 
-from briefcast.cli import content, database, delivery, demo, lists, web  # noqa: F401
+from briefcast.cli import (  # noqa: F401
+    console,
+    content,
+    database,
+    delivery,
+    demo,
+    lists,
+    users,
+    web,
+)
 from briefcast.cli.app import app
 
 __all__ = ["app", "main"]

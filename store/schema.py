@@ -300,6 +300,52 @@ audit = Table(
     Index(None, "at"),
 )
 
+# Staff who sign in to the console (`briefcast users`). The password is an argon2 hash; the TOTP
+# secret is what the person's authenticator app also holds. A set-up link is a random token kept
+# only as its SHA-256, usable once before setup_expires_at. Roles: author, approver, admin.
+staff_users = Table(
+    "staff_users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False, unique=True),  # normalised, lower case
+    Column("name", String(200), nullable=False),
+    Column("roles", JSON, nullable=False, default=list),
+    Column("password_hash", String(255)),  # None until set up, and after a reset
+    Column("totp_secret", String(64)),
+    Column("totp_last_step", BigInteger),  # the last code's time step: a code works only once
+    Column("setup_token_hash", String(64), unique=True),
+    Column("setup_expires_at", DateTime(timezone=True)),
+    Column("disabled", Boolean, nullable=False, default=False),
+    _created_at(),
+)
+
+# Console sessions, kept on the server: the cookie holds a random token, the table its SHA-256
+# (a copy of the table cannot be replayed as cookies). `verified` is false between the password
+# and the second factor. A session ends when revoked (sign-out, disable, reset) or timed out.
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Id, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False),
+    Column("verified", Boolean, nullable=False, default=False),
+    _created_at(),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False, default=utcnow),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index(None, "user_id"),
+)
+
+# Failed sign-ins per account ("account:" + SHA-256 of the address typed, whether or not such an
+# account exists) and per client address ("address:" + IP): the throttle's memory.
+sign_in_throttle = Table(
+    "sign_in_throttle",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", DateTime(timezone=True), nullable=False),
+    Column("locked_until", DateTime(timezone=True)),
+)
+
 
 # -- the console's campaign drafts (workflow/) -------------------------------------------------
 
