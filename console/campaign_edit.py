@@ -204,7 +204,11 @@ def _schedule_change(data: FormData):  # type: ignore[no-untyped-def]
 
 
 def _series_change(data: FormData):  # type: ignore[no-untyped-def]
-    title, partnership, sender = text(data, "title"), text(data, "partnership"), text(data, "sender")
+    title, partnership, sender = (
+        text(data, "title"),
+        text(data, "partnership"),
+        text(data, "sender"),
+    )
     if not (title and partnership and sender):
         raise DraftError("The series needs a title, a partnership and a From address")
     reply_to = text(data, "reply_to") or None

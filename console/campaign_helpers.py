@@ -48,9 +48,7 @@ def text(data: FormData, name: str) -> str:
 
 def steps(draft: Draft, here: str) -> list[dict[str, object]]:
     base = f"/campaigns/{draft.id}"
-    return [
-        {"label": label, "path": base + tail, "current": tail == here} for label, tail in STEPS
-    ]
+    return [{"label": label, "path": base + tail, "current": tail == here} for label, tail in STEPS]
 
 
 def local(moment: datetime | None, timezone: str) -> str:

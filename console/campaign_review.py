@@ -96,7 +96,9 @@ def issue_document(request: Request) -> Response:
     digest = next((d for d in digests if d.number == number), None)
     if digest is None:
         raise HTTPException(404)
-    html, _ = render_digest(digest).personalise(sample_fields(digest, get_settings(request).base_url))
+    html, _ = render_digest(digest).personalise(
+        sample_fields(digest, get_settings(request).base_url)
+    )
     return HTMLResponse(
         html,
         headers={"content-security-policy": FRAMED_ISSUE_POLICY, "x-frame-options": "SAMEORIGIN"},

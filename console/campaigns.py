@@ -34,9 +34,7 @@ def campaigns_page(request: Request) -> Response:
         request,
         "campaigns/index.html",
         title="Campaigns",
-        lines=[
-            {"line": line, "next_send": local(line.next_send, line.timezone)} for line in lines
-        ],
+        lines=[{"line": line, "next_send": local(line.next_send, line.timezone)} for line in lines],
     )
 
 
