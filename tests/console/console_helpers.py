@@ -1,0 +1,100 @@
+"""The console tests' world: people added through the library, a TestClient, and helpers to sign
+in the way a browser does (the CSRF token read from the page, the code from pyotp)."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pyotp
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
+
+from briefcast.console import create_app
+from briefcast.console.accounts import NewPerson, add_person
+from briefcast.settings import Settings
+from briefcast.store.audit import Actor
+
+CONSOLE_URL = "http://testserver"
+PASSWORD = "a long pass phrase for tests"
+ADMIN = Actor.person("Test Runner")
+
+
+def make_settings(database_url: str, folder: Path, **changes: object) -> Settings:
+    settings = Settings(
+        database_url=database_url,
+        outbox=folder / "outbox",
+        base_url="http://links.example.org",
+        secret_key="a console test key, not a real one",
+        console_url=CONSOLE_URL,
+    )
+    return replace(settings, **changes)
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has a form with a CSRF token"
+    return found.group(1)
+
+
+def code_for(person: NewPerson, steps_ahead: int = 0) -> str:
+    """The code the person's app shows now, or `steps_ahead` 30-second steps later (a code works
+    once, so a second sign-in within the same 30 seconds uses the next one)."""
+    totp = pyotp.TOTP(person.totp_secret)
+    return totp.at(time.time() + 30 * steps_ahead)
+
+
+def h1_of(html: str) -> str:
+    (title,) = re.findall(r"<h1>(.*?)</h1>", html, re.S)
+    return title.strip()
+
+
+@dataclass
+class Console:
+    engine: Engine
+    settings: Settings
+
+    def with_settings(self, **changes: object) -> Console:
+        return Console(self.engine, replace(self.settings, **changes))
+
+    def client(self, **settings_changes: object) -> TestClient:
+        settings = replace(self.settings, **settings_changes)
+        # an https console's cookies are Secure: the client must then speak https to keep them
+        base = settings.console_url if settings.console_url.startswith("https") else CONSOLE_URL
+        return TestClient(create_app(settings, self.engine), base_url=base)
+
+    def person(
+        self, email: str, name: str, *roles: str, password: str | None = PASSWORD
+    ) -> NewPerson:
+        return add_person(
+            self.engine,
+            self.settings,
+            email,
+            name,
+            roles or ("author",),
+            ADMIN,
+            password=password,
+        )
+
+    def sign_in(
+        self, client: TestClient, person: NewPerson, password: str = PASSWORD, steps_ahead: int = 0
+    ) -> None:
+        """Password, then the code from the person's app; ends on the Campaigns page."""
+        page = client.get("/sign-in")
+        answer = client.post(
+            "/sign-in",
+            data={
+                "email": person.user.email,
+                "password": password,
+                "csrf_token": csrf_of(page.text),
+            },
+        )
+        if person.totp_secret:
+            assert h1_of(answer.text) == "Enter the code from your authenticator app"
+            answer = client.post(
+                "/sign-in/code",
+                data={"code": code_for(person, steps_ahead), "csrf_token": csrf_of(answer.text)},
+            )
+        assert answer.status_code == 200 and h1_of(answer.text) == "Campaigns", answer.text
