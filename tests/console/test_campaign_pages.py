@@ -6,23 +6,27 @@ from __future__ import annotations
 import re
 
 import pytest
+from console_helpers import Console, make_settings
+from console_helpers import csrf_of as token
 from seed import SEED, SEED_THEMES
-from staff_clients import add_staff, console_settings, signed_in, token
 
 from briefcast.workflow.drafts import open_draft
 
 
 @pytest.fixture
-def console(engine, database_url, tmp_path):
-    settings = console_settings(database_url, tmp_path)
-    add_staff(engine, settings, "ada@example.org", "Ada Author", "author")
-    add_staff(engine, settings, "abe@example.org", "Abe Approver", "approver")
-    add_staff(engine, settings, "eve@example.org", "Eve Both", "author", "approver")
-    return settings, {
-        "author": signed_in(engine, settings, "ada@example.org"),
-        "approver": signed_in(engine, settings, "abe@example.org"),
-        "both": signed_in(engine, settings, "eve@example.org"),
+def clients(engine, database_url, tmp_path):
+    """Signed-in clients: an author, an approver, and a person who is both."""
+    world = Console(engine, make_settings(database_url, tmp_path, console_2fa="optional"))
+    people = {
+        "author": world.person("ada@example.org", "Ada Author", "author"),
+        "approver": world.person("abe@example.org", "Abe Approver", "approver"),
+        "both": world.person("eve@example.org", "Eve Both", "author", "approver"),
     }
+    signed_in = {}
+    for role, person in people.items():
+        signed_in[role] = world.client()
+        world.sign_in(signed_in[role], person)
+    return signed_in
 
 
 def _create(client) -> int:
@@ -48,15 +52,13 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def test_the_list_page_has_its_h1_and_a_new_campaign_link(console):
-    _, clients = console
+def test_the_list_page_has_its_h1_and_a_new_campaign_link(clients):
     html = clients["author"].get("/").text
     assert len(re.findall(r"<h1", html)) == 1 and "<h1>Campaigns</h1>" in html
     assert '<a class="button-link" href="/campaigns/new">New campaign</a>' in html
 
 
-def test_new_campaign_reads_the_briefing_and_shows_its_themes(console):
-    _, clients = console
+def test_new_campaign_reads_the_briefing_and_shows_its_themes(clients):
     draft_id = _create(clients["author"])
     html = clients["author"].get(f"/campaigns/{draft_id}/briefing").text
     assert "<h1>How we read your briefing</h1>" in html
@@ -64,8 +66,7 @@ def test_new_campaign_reads_the_briefing_and_shows_its_themes(console):
     assert '<h2 id="themes-heading">Themes (11)</h2>' in html
 
 
-def test_a_new_campaign_without_a_briefing_says_so_at_the_field(console):
-    _, clients = console
+def test_a_new_campaign_without_a_briefing_says_so_at_the_field(clients):
     page = clients["author"].get("/campaigns/new")
     response = clients["author"].post("/campaigns/new", data={"csrf_token": token(page.text)})
     assert response.status_code == 400
@@ -73,8 +74,7 @@ def test_a_new_campaign_without_a_briefing_says_so_at_the_field(console):
     assert 'href="#briefing"' in response.text
 
 
-def test_a_word_file_is_refused_in_one_line_naming_it(console):
-    _, clients = console
+def test_a_word_file_is_refused_in_one_line_naming_it(clients):
     page = clients["author"].get("/campaigns/new")
     response = clients["author"].post(
         "/campaigns/new",
@@ -85,8 +85,7 @@ def test_a_word_file_is_refused_in_one_line_naming_it(console):
     assert "notes.exe: choose a .txt or .md or .markdown file" in response.text
 
 
-def test_renaming_a_theme_on_the_page(console, engine):
-    _, clients = console
+def test_renaming_a_theme_on_the_page(clients, engine):
     draft_id = _create(clients["author"])
     page = f"/campaigns/{draft_id}/briefing"
     response = _post(
@@ -101,8 +100,7 @@ def test_renaming_a_theme_on_the_page(console, engine):
     assert open_draft(engine, draft_id).briefing.theme("including-men").title == "Including fathers"
 
 
-def test_moving_a_theme_and_editing_a_subject_on_the_plan(console, engine):
-    _, clients = console
+def test_moving_a_theme_and_editing_a_subject_on_the_plan(clients, engine):
     draft_id = _create(clients["author"])
     page = f"/campaigns/{draft_id}/plan"
     slug = open_draft(engine, draft_id).campaign.issues[1].themes[0]
@@ -116,8 +114,7 @@ def test_moving_a_theme_and_editing_a_subject_on_the_plan(console, engine):
     assert f'{len(long)} characters: <strong class="warning">over 60' in html
 
 
-def test_the_author_gets_no_approve_button_and_a_forged_approval_is_refused(console, engine):
-    _, clients = console
+def test_the_author_gets_no_approve_button_and_a_forged_approval_is_refused(clients, engine):
     author = clients["both"]  # an author who is an approver too: four eyes still apply
     draft_id = _create(author)
     approval = f"/campaigns/{draft_id}/approval"
@@ -131,16 +128,14 @@ def test_the_author_gets_no_approve_button_and_a_forged_approval_is_refused(cons
     assert open_draft(engine, draft_id).record.campaign_id is None
 
 
-def test_a_post_without_the_csrf_token_is_refused(console, engine):
-    _, clients = console
+def test_a_post_without_the_csrf_token_is_refused(clients, engine):
     draft_id = _create(clients["author"])
     response = clients["author"].post(f"/campaigns/{draft_id}/submit", data={"revision": "1"})
     assert response.status_code == 403
     assert open_draft(engine, draft_id).record.state.value == "draft"
 
 
-def test_an_author_without_the_approver_role_cannot_approve(console, engine):
-    _, clients = console
+def test_an_author_without_the_approver_role_cannot_approve(clients, engine):
     draft_id = _create(clients["author"])
     approval = f"/campaigns/{draft_id}/approval"
     _post(clients["author"], f"/campaigns/{draft_id}/submit", approval)
@@ -148,8 +143,7 @@ def test_an_author_without_the_approver_role_cannot_approve(console, engine):
     assert open_draft(engine, draft_id).record.state.value == "submitted"
 
 
-def test_approve_then_steer_then_audit(console, engine):
-    _, clients = console
+def test_approve_then_steer_then_audit(clients, engine):
     draft_id = _create(clients["author"])
     approval = f"/campaigns/{draft_id}/approval"
     _post(clients["author"], f"/campaigns/{draft_id}/submit", approval)
@@ -174,8 +168,7 @@ def test_approve_then_steer_then_audit(console, engine):
     assert clients["author"].get(f"{campaign}/report.csv").status_code == 200
 
 
-def test_the_preview_frames_are_sandboxed_and_their_document_may_be_framed(console):
-    _, clients = console
+def test_the_preview_frames_are_sandboxed_and_their_document_may_be_framed(clients):
     draft_id = _create(clients["author"])
     html = clients["author"].get(f"/campaigns/{draft_id}/preview").text
     frames = re.findall(r"<iframe[^>]*>", html)
