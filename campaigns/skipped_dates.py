@@ -22,7 +22,7 @@ ONE_DAY = timedelta(days=1)
 class Skipped:
     issue: int  # the issue whose planned date this was
     day: date
-    why: str  # "weekend", "bank holiday (Easter Monday)", "blackout"
+    why: str  # "weekend", "bank holiday (Easter Monday)", "blackout"; several: "weekend, blackout"
     moved_to: date
 
 
@@ -37,8 +37,18 @@ def skipped_dates(schedule: Schedule, count: int) -> list[Skipped]:
     found = []
     for number, (day, moved_to) in enumerate(zip(planned, chosen, strict=True), 1):
         if day != moved_to and not is_send_day(day, schedule):
-            found.append(Skipped(number, day, _why(day, schedule), moved_to))
+            found.append(Skipped(number, day, _reasons(day, moved_to, schedule), moved_to))
     return found
+
+
+def _reasons(day: date, moved_to: date, schedule: Schedule) -> str:
+    """Every rule that kept the issue off the days from `day` to `moved_to`, in order."""
+    reasons: dict[str, None] = {}
+    while day < moved_to:
+        if not is_send_day(day, schedule):
+            reasons[_why(day, schedule)] = None
+        day += ONE_DAY
+    return ", ".join(reasons)
 
 
 def _why(day: date, schedule: Schedule) -> str:

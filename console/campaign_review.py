@@ -28,7 +28,6 @@ from briefcast.console.pages import (
     render,
     require,
 )
-from briefcast.delivery.send_test import send_test_issue
 from briefcast.errors import BriefcastError
 from briefcast.web.middleware import ISSUE_POLICY
 from briefcast.workflow.approval import (
@@ -38,6 +37,7 @@ from briefcast.workflow.approval import (
     reject,
     submit,
 )
+from briefcast.workflow.drafts import send_test
 
 # The issue's own HTML inside the console's preview frames: its inline styles allowed, never a
 # script, and framed only by the console itself (the console's pages refuse every framing).
@@ -109,13 +109,16 @@ async def send_me_a_test(request: Request) -> Response:
     person = require(request, "author", "approver")
     draft = load_draft(request)
     data = await form(request)
-    number = int(text(data, "number") or 0)
+    number = int(text(data, "number")) if text(data, "number").isdigit() else 0
     try:
-        rendered = draft.render()
-        issue = next(i for i in rendered.issues if i.digest.number == number)
-        to = send_test_issue(get_settings(request), issue, person.email)
-    except StopIteration:
-        raise HTTPException(404) from None
+        to = send_test(
+            get_engine(request),
+            get_settings(request),
+            draft.id,
+            number,
+            person.email,
+            actor(request),
+        )
     except BriefcastError as error:
         return preview_page(request, {f"test-{number}": one_line(error)}, 400)
     return redirect(

@@ -34,7 +34,7 @@ S = DraftState
 
 def submit(engine: Engine, draft_id: int, revision: int, actor: Actor) -> None:
     """Ask for approval of the draft as it stands at `revision`."""
-    open_draft(engine, draft_id).render(today=date.min)  # plan errors stop it here, in one line
+    open_draft(engine, draft_id).render()  # plan errors (a date in the past too) stop it here
     _move(engine, draft_id, revision, actor, S.SUBMITTED, (S.DRAFT, S.REJECTED), "draft.submitted")
 
 

@@ -26,6 +26,7 @@ from briefcast.campaigns.model import Briefing, Campaign, slugify
 from briefcast.campaigns.overlay import Edit, Overlay, apply_overlay, check_edit
 from briefcast.campaigns.preview import CampaignRender, render_campaign
 from briefcast.errors import BriefcastError
+from briefcast.settings import Settings
 from briefcast.store import drafts as store
 from briefcast.store.audit import Actor, record
 from briefcast.store.drafts import DraftRecord
@@ -205,6 +206,31 @@ def _save(
             reason=summary,
             details={"draft_id": draft.id},
         )
+
+
+def send_test(
+    engine: Engine, settings: Settings, draft_id: int, number: int, address: str, actor: Actor
+) -> str:
+    """*Send me a test*: issue `number` as it stands, through the real transport, to `address`
+    (subject "[TEST] ..."; nothing in the ledger). Recorded in the audit trail, not an edit."""
+    from briefcast.delivery.send_test import send_test_issue
+
+    draft = open_draft(engine, draft_id)
+    rendered = draft.render()
+    issue = next((i for i in rendered.issues if i.digest.number == number), None)
+    if issue is None:
+        raise DraftError(f"{draft.record.name} has no issue {number}")
+    sent_to = send_test_issue(settings, issue, address)
+    with write(engine) as conn:
+        record(
+            conn,
+            actor,
+            "draft.test_sent",
+            campaign_id=draft.record.campaign_id,
+            subject=f"{draft.record.name} #{number}",
+            details={"draft_id": draft_id, "to": sent_to, "revision": draft.record.revision},
+        )
+    return sent_to
 
 
 def _draft(found: DraftRecord) -> Draft:

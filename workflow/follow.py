@@ -36,6 +36,13 @@ STEERING: dict[str, Callable[..., object]] = {
     "reschedule": control.reschedule,
 }
 
+DONE = {
+    "pause": "campaign.paused",
+    "resume": "campaign.resumed",
+    "cancel": "campaign.cancelled",
+    "reschedule": "campaign.rescheduled",
+}
+
 
 @dataclass(frozen=True)
 class SeriesLine:
@@ -110,7 +117,7 @@ def steer(
             record(
                 conn,
                 actor,
-                f"campaign.{action}d" if action.endswith("e") else f"campaign.{action}ed",
+                DONE[action],
                 campaign_id=draft.campaign_id,
                 subject=draft.name + (f" #{number}" if number else ""),
                 details={
