@@ -60,9 +60,9 @@ def local(moment: datetime | None, timezone: str) -> str:
 
 
 def one_line(error: Exception) -> str:
-    """A library error as the person reads it: its one line, first letter capitalised."""
-    message = str(error).strip().splitlines()[0] if str(error).strip() else "That did not work"
-    return message[:1].upper() + message[1:]
+    """A library error as the person reads it: its one line, as written (it may open with a
+    file name, so its first letter is left alone)."""
+    return str(error).strip().splitlines()[0] if str(error).strip() else "That did not work"
 
 
 def page_context(draft: Draft, here: str) -> dict[str, object]:

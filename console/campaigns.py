@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from briefcast.campaigns.briefing_text import NotText, decode
+from briefcast.campaigns.campaign_file import CampaignFileError
 from briefcast.console import campaign_edit, campaign_follow, campaign_review
 from briefcast.console.campaign_helpers import local, one_line, text
 from briefcast.console.pages import actor, form, get_engine, get_settings, redirect, render, require
@@ -54,10 +55,12 @@ async def create(request: Request) -> Response:
         briefing, source = await _upload_text(upload, errors, "briefing", BRIEFING_SUFFIXES)
     elif not pasted:
         errors["briefing"] = "Choose a briefing file, or paste the briefing's text"
-    plan = None
+    plan, plan_source = None, "campaign.yaml"
     plan_upload = data.get("campaign_file")
     if isinstance(plan_upload, UploadFile) and plan_upload.filename:
-        plan, _ = await _upload_text(plan_upload, errors, "campaign_file", (".yaml", ".yml"))
+        plan, plan_source = await _upload_text(
+            plan_upload, errors, "campaign_file", (".yaml", ".yml")
+        )
     if not errors:
         try:
             draft_id = create_draft(
@@ -67,9 +70,10 @@ async def create(request: Request) -> Response:
                 actor=actor(request),
                 today=datetime.now(UTC).date(),
                 plan=plan,
+                plan_source=plan_source,
             )
         except BriefcastError as error:
-            field = "campaign_file" if plan is not None and "yaml" in str(error) else "briefing"
+            field = "campaign_file" if isinstance(error, CampaignFileError) else "briefing"
             errors[field] = one_line(error)
         else:
             return redirect(request, f"/campaigns/{draft_id}/briefing", flash="Briefing read")

@@ -86,9 +86,11 @@ def create_draft(
     actor: Actor,
     today: date,
     plan: str | None = None,
+    plan_source: str = "campaign.yaml",
 ) -> int:
     """A new draft from a briefing's text; its plan drafted (or `plan`, an uploaded campaign
-    file's text, checked against the briefing's themes when it is opened)."""
+    file's text, named `plan_source` in messages, checked against the briefing's themes when
+    it is opened)."""
     source = PurePath(source.strip() or PASTED).name
     if not text.strip():
         raise DraftError(f"{source}: the briefing is empty")
@@ -98,7 +100,7 @@ def create_draft(
         drafted = draft_campaign(briefing, Path(source), start=today + timedelta(days=7))
         campaign = load_campaign_text(drafted, Path(f"{slugify(briefing.title)}.yaml"))
     else:
-        campaign = load_campaign_text(plan, Path("campaign.yaml"))
+        campaign = load_campaign_text(plan, Path(PurePath(plan_source).name))
     with write(engine) as conn:
         name = _free_name(conn, campaign.name if plan else slugify(briefing.title))
         campaign = replace(campaign, name=name)

@@ -133,11 +133,11 @@ def test_an_author_plans_a_second_person_approves_and_the_series_is_sent(browser
     assert report.counts.sent == audience
     assert len(_outbox(world.settings)) == 1 + audience
 
-    approver.reload()
+    # No reload: the status refreshes by itself (console/static/refresh.js, every 10 seconds).
     first_row = approver.locator("table.status tbody tr").first
-    assert (
-        "sent" in first_row.inner_text() and f"{audience} of {audience}" in first_row.inner_text()
-    )
+    first_row.locator(".tag-sent").wait_for(timeout=15_000)
+    assert f"{audience} of {audience}" in first_row.inner_text()
+    approver.reload()
     facts = approver.locator("dl.facts").inner_text()
     assert re.search(rf"People reached\s+{audience} of {audience}", facts)
     assert_accessible(approver)

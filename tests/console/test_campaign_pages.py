@@ -179,3 +179,61 @@ def test_the_preview_frames_are_sandboxed_and_their_document_may_be_framed(clien
     assert "script-src" not in document.headers["content-security-policy"]
     assert document.headers["x-frame-options"] == "SAMEORIGIN"
     assert "Sam Sample" in document.text
+
+
+def test_a_series_from_an_uploaded_campaign_file_and_the_download_round_trip(clients, engine):
+    author = clients["author"]
+    draft_id = _create(author)
+    downloaded = author.get(f"/campaigns/{draft_id}/campaign.yaml")
+    assert downloaded.headers["content-disposition"].endswith('.yaml"')
+    page = author.get("/campaigns/new")
+    response = author.post(
+        "/campaigns/new",
+        data={"csrf_token": token(page.text)},
+        files={
+            "briefing": ("briefing.txt", SEED.read_bytes(), "text/plain"),
+            "campaign_file": ("series.yaml", downloaded.content, "application/yaml"),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    second = int(re.search(r"/campaigns/(\d+)/", response.headers["location"]).group(1))
+    assert (
+        open_draft(engine, second).campaign.issues == open_draft(engine, draft_id).campaign.issues
+    )
+    assert open_draft(engine, second).record.name.endswith("-2")
+
+
+def test_a_campaign_file_with_a_mistake_is_refused_at_its_field(clients):
+    author = clients["author"]
+    page = author.get("/campaigns/new")
+    response = author.post(
+        "/campaigns/new",
+        data={"csrf_token": token(page.text)},
+        files={
+            "briefing": ("briefing.txt", SEED.read_bytes(), "text/plain"),
+            "campaign_file": ("series.yaml", b"title: [unclosed", "application/yaml"),
+        },
+    )
+    assert response.status_code == 400
+    assert 'id="campaign_file-error"' in response.text
+    assert "series.yaml:1: not valid YAML" in response.text
+
+
+def test_with_four_eyes_off_one_person_approves_and_the_report_says_so(
+    engine, database_url, tmp_path
+):
+    world = Console(
+        engine, make_settings(database_url, tmp_path, console_2fa="optional", four_eyes=False)
+    )
+    person = world.person("eve@example.org", "Eve Both", "author", "approver")
+    client = world.client()
+    world.sign_in(client, person)
+    draft_id = _create(client)
+    approval = f"/campaigns/{draft_id}/approval"
+    _post(client, f"/campaigns/{draft_id}/submit", approval)
+    assert "Approve and schedule" in client.get(approval).text
+    assert _post(client, f"/campaigns/{draft_id}/approve", approval).status_code == 303
+    marker = "Approved by Eve Both alone: four eyes are off."
+    assert marker in client.get(f"/campaigns/{draft_id}").text
+    assert marker in client.get(f"/campaigns/{draft_id}/report").text
