@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from briefcast.store.schema import DraftState, campaigns, drafts, read_utc, utcnow
 
@@ -130,22 +130,26 @@ def set_state(
     return result.rowcount == 1
 
 
-def mark_approved(conn: Connection, draft_id: int, campaign_id: int) -> None:
-    """Keep what was approved, to show what changes before the next approval."""
+def mark_approved(
+    conn: Connection,
+    draft_id: int,
+    campaign_id: int,
+    *,
+    plan: str,
+    overlay: Mapping[str, Any],
+) -> None:
+    """Keep what was approved (the plan and overlay the approver saw), to show what changes
+    before the next approval."""
     conn.execute(
         update(drafts)
         .where(drafts.c.id == draft_id)
         .values(
             campaign_id=campaign_id,
-            approved_plan=drafts.c.plan,
-            approved_overlay=drafts.c.overlay,
+            approved_plan=plan,
+            approved_overlay=dict(overlay),
             updated_at=utcnow(),
         )
     )
-
-
-def count_drafts(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(drafts)).scalar_one())
 
 
 def _record(row: Mapping[str, Any]) -> DraftRecord:

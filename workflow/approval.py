@@ -101,14 +101,15 @@ def approve(
         now=now or datetime.now(UTC),
     )
     with write(engine) as conn:
-        if not store.set_state(
+        # What was scheduled is the revision the approver saw. An edit made meanwhile (between
+        # the render and now) leaves the draft a draft again, its edits still to be approved.
+        moved = not store.set_state(
             conn, draft_id, S.APPROVED, only_from=(S.SUBMITTED,), revision=revision
-        ):
-            # Scheduling is idempotent per unsent issue, so the schedule above is still right;
-            # but the draft moved under us and the approval is not recorded as of this revision.
-            raise DraftError("the series changed while it was being approved: look at it again")
+        )
         campaign = _campaign_id(conn, result.campaign)
-        store.mark_approved(conn, draft_id, campaign)
+        store.mark_approved(
+            conn, draft_id, campaign, plan=draft.record.plan, overlay=draft.record.overlay
+        )
         record(
             conn,
             actor,
@@ -118,21 +119,28 @@ def approve(
             from_state=S.SUBMITTED.value,
             to_state=S.APPROVED.value,
             reason="approved by one person: four eyes are off" if one_person else None,
-            details={"draft_id": draft_id, "one_person": one_person, "revision": revision},
+            details={
+                "draft_id": draft_id,
+                "one_person": one_person,
+                "revision": revision,
+                "edited_meanwhile": moved,
+            },
         )
     sync_jobs(engine, settings)
     return result
 
 
 def editors_since_approval(conn: Connection, draft_id: int) -> set[tuple[str, object]]:
-    """Who created or edited the draft since its last approval (by staff id, else by name)."""
-    editors: set[tuple[str, object]] = set()
+    """Who made the revisions not yet approved (by staff id, else by name). An approval covers
+    the revisions up to the one the approver saw, not an edit that slipped in meanwhile."""
+    edits: list[tuple[int, tuple[str, object]]] = []
     for entry in draft_trail(conn, draft_id):
+        details = entry.details or {}
         if entry.action == APPROVED:
-            editors.clear()
+            edits = [(rev, who) for rev, who in edits if rev > details.get("revision", 0)]
         elif entry.action in EDITS:
-            editors.add(_identity(entry.actor))
-    return editors
+            edits.append((details.get("revision", 0), _identity(entry.actor)))
+    return {who for _, who in edits}
 
 
 def draft_trail(conn: Connection, draft_id: int) -> list[AuditEntry]:

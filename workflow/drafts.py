@@ -120,7 +120,12 @@ def create_draft(
             "draft.created",
             subject=name,
             to_state=DraftState.DRAFT.value,
-            details={"draft_id": draft_id, "briefing": source, "uploaded_plan": plan is not None},
+            details={
+                "draft_id": draft_id,
+                "revision": 1,
+                "briefing": source,
+                "uploaded_plan": plan is not None,
+            },
         )
     return draft_id
 
@@ -206,7 +211,7 @@ def _save(
             from_state=draft.record.state.value,
             to_state=DraftState.DRAFT.value,
             reason=summary,
-            details={"draft_id": draft.id},
+            details={"draft_id": draft.id, "revision": revision + 1},
         )
 
 

@@ -219,3 +219,30 @@ def test_submitting_a_plan_with_errors_is_refused_in_one_line(engine):
     )
     with pytest.raises(Exception, match=r"1 error in the campaign"):
         submit(engine, draft_id, _revision(engine, draft_id), AUTHOR)
+
+
+def test_an_edit_made_while_approving_stays_to_be_approved(
+    engine, settings, submitted, monkeypatch
+):
+    from briefcast.workflow import approval
+
+    seen = open_draft(engine, submitted).record
+    real = approval.schedule_rendered
+
+    def schedule_then_edit(*args, **kwargs):  # someone saves an edit mid-approval
+        result = real(*args, **kwargs)
+        edit = Edit("rename", "including-men", "Fathers")
+        edit_briefing(engine, submitted, seen.revision, edit, AUTHOR)
+        return result
+
+    monkeypatch.setattr(approval, "schedule_rendered", schedule_then_edit)
+    _approve(engine, settings, submitted)
+    after = open_draft(engine, submitted).record
+    assert after.state.value == "draft" and after.campaign_id is not None
+    assert after.approved_plan == seen.plan  # what the approver saw, not the edit
+    with read(engine) as conn:
+        (approval_row,) = history(conn, action_prefix="draft.approved")
+        assert approval_row.details["edited_meanwhile"] is True
+        from briefcast.workflow.approval import editors_since_approval
+
+        assert editors_since_approval(conn, submitted) == {("user", AUTHOR.user_id)}
