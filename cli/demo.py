@@ -49,7 +49,8 @@ DEADLINE = timedelta(seconds=90)  # the series is normally delivered in well und
     "--no-serve",
     "no_serve",
     is_flag=True,
-    help="Do not serve the link pages (unsubscribe, I've read this, web view, archive).",
+    help="Do not serve the link pages (unsubscribe, I've read this, web view, archive) "
+    "or the staff console.",
 )
 def demo(folder: Path, every: float, no_serve: bool) -> None:
     """Run the example series end to end: import the lists, schedule and send every issue,
@@ -58,13 +59,16 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
     The six issues go a few seconds apart to a Maildir outbox (DIR/var/outbox unless
     BRIEFCAST_OUTBOX is set), sent by a worker running in this process, while the link pages
     are served on BRIEFCAST_BASE_URL's port (http://localhost:8025 unless set); in a terminal
-    they stay served until Ctrl-C. The report goes to DIR/report-CAMPAIGN.html. Uses SQLite
+    they stay served until Ctrl-C, as is the staff console on BRIEFCAST_CONSOLE_URL's port
+    (http://localhost:8026), with a set-up link for each of three demo people (an author, an
+    approver, an admin). The report goes to DIR/report-CAMPAIGN.html. Uses SQLite
     under DIR/var/ unless BRIEFCAST_DATABASE_URL is set. Safe to run again: the import then
     changes nothing and the series is scheduled afresh under a new name.
 
     Example: briefcast demo --dir /tmp/briefcast-demo
     """
     from briefcast.campaigns.preview import preview_campaign
+    from briefcast.cli.demo_console import demo_people, print_people
     from briefcast.cli.demo_pages import (
         example_links,
         interactive,
@@ -73,6 +77,7 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
         serving,
         write_demo_report,
     )
+    from briefcast.console import create_app as create_console
     from briefcast.recipients.csv_import import import_lists_folder
     from briefcast.store import connect
 
@@ -111,6 +116,17 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
     with contextlib.ExitStack() as stack:
         stack.callback(engine.dispose)  # last: after the server has stopped using it
         server = None if no_serve else stack.enter_context(serving(settings, engine))
+        staff_console = None
+        if not no_serve:
+            staff_console = stack.enter_context(
+                serving(
+                    settings,
+                    engine,
+                    label="Staff console",
+                    url=settings.console_url,
+                    make_app=create_console,
+                )
+            )
         spacing = timedelta(seconds=every)
         name = _schedule(engine, settings, spacing)
         console.print(
@@ -131,8 +147,12 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
         click.echo(f"Preview: {result.index}")
         print_evidence(folder, name, report, links, server is not None, settings.base_url)
         click.echo(f"See where it stands: cd {folder} && briefcast status {name}")
+        people = demo_people(engine, settings)
+        print_people(people, settings.console_url, staff_console is not None)
         if server is not None and interactive():
             serve_until_interrupted(server, settings.base_url)
+        elif staff_console is not None and interactive():
+            serve_until_interrupted(staff_console, settings.console_url)
 
 
 def _with_outbox(settings: Settings) -> Settings:

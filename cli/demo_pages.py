@@ -11,12 +11,13 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 from sqlalchemy import Engine
+from starlette.applications import Starlette
 
 from briefcast.cli.web import port_problem
 from briefcast.settings import Settings
@@ -28,32 +29,40 @@ DEFAULT_PORT = 8025  # `briefcast serve`'s default: the hint leaves --port out w
 
 
 @contextlib.contextmanager
-def serving(settings: Settings, engine: Engine) -> Iterator[BackgroundServer | None]:
-    """The web app on the base URL's host and port while the block runs; None (and one line
-    saying why) if that is another machine or the port cannot be used."""
-    address = local_address(settings.base_url)
+def serving(
+    settings: Settings,
+    engine: Engine,
+    *,
+    label: str = "Link pages",
+    url: str | None = None,
+    make_app: Callable[[Settings, Engine], Starlette] = create_app,
+) -> Iterator[BackgroundServer | None]:
+    """The web app (or, given `make_app` and its `url`, the staff console) on that URL's host and
+    port while the block runs; None (and one line saying why) if that is another machine or the
+    port cannot be used."""
+    url = url or settings.base_url
+    address = local_address(url)
     if address is None:
         click.echo(
-            f"Link pages: not served by the demo: the links point to {settings.base_url}, "
-            "not to this machine"
+            f"{label}: not served by the demo: the links point to {url}, not to this machine"
         )
         yield None
         return
     host, port = address
     problem = port_problem(host, port)
     if problem:
-        click.echo(f"Link pages: not served: cannot listen on {host}:{port} ({problem})")
+        click.echo(f"{label}: not served: cannot listen on {host}:{port} ({problem})")
         yield None
         return
     with contextlib.ExitStack() as stack:
         try:
-            app = create_app(settings, engine)
+            app = make_app(settings, engine)
             server = stack.enter_context(BackgroundServer(app, host=host, port=port))
         except ServerError as error:
-            click.echo(f"Link pages: not served: {error}; carrying on")
+            click.echo(f"{label}: not served: {error}; carrying on")
             server = None
         else:
-            click.echo(f"Link pages: served at {settings.base_url} while the demo runs")
+            click.echo(f"{label}: served at {url} while the demo runs")
         yield server
 
 

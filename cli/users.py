@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from briefcast.cli.app import app, console, print_json
 from briefcast.settings import Settings
 from briefcast.store.audit import Actor
-from briefcast.store.staff import ROLES
+from briefcast.store.staff import ROLES, StaffUser
 
 ACTOR_HELP = "Who is doing this, for the audit trail (default: your login name)."
 
@@ -193,7 +193,7 @@ def _read_password() -> str:
     return password
 
 
-def _status(user) -> str:  # type: ignore[no-untyped-def]
+def _status(user: StaffUser) -> str:
     if user.disabled:
         return "disabled"
     return "active" if user.set_up else "not set up"

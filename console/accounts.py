@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from briefcast.console import second_factor
 from briefcast.console.passwords import hash_password, password_problem
@@ -232,7 +232,7 @@ def setup_problems(
     return problems
 
 
-def _new_setup_link(conn, settings: Settings, user_id: int) -> str:  # type: ignore[no-untyped-def]
+def _new_setup_link(conn: Connection, settings: Settings, user_id: int) -> str:
     token = secrets.token_urlsafe(32)
     staff.start_setup(conn, user_id, _hash(token), utcnow() + SETUP_VALID_FOR)
     return f"{settings.console_url}/setup/{token}"
@@ -249,7 +249,7 @@ def _usable(found: tuple[StaffUser, datetime] | None, now: datetime) -> StaffUse
     return user
 
 
-def _existing(conn, email: str) -> staff.Credentials:  # type: ignore[no-untyped-def]
+def _existing(conn: Connection, email: str) -> staff.Credentials:
     found = staff.user_by_email(conn, staff_email(email))
     if found is None:
         raise AccountError(f"{email}: no such person; see `briefcast users ls`")

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, RowMapping, delete, insert, or_, select, update
 
 from briefcast.store.schema import (
     read_utc,
@@ -289,7 +289,7 @@ def clear_throttle(conn: Connection, key: str) -> None:
 # -- rows to data ------------------------------------------------------------------------------
 
 
-def _user(row) -> StaffUser:  # type: ignore[no-untyped-def]
+def _user(row: RowMapping) -> StaffUser:
     return StaffUser(
         id=row[staff_users.c.id],
         email=row["email"],
@@ -301,5 +301,5 @@ def _user(row) -> StaffUser:  # type: ignore[no-untyped-def]
     )
 
 
-def _credentials(row) -> Credentials:  # type: ignore[no-untyped-def]
+def _credentials(row: RowMapping) -> Credentials:
     return Credentials(_user(row), row["password_hash"], row["totp_secret"])

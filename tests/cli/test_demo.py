@@ -169,6 +169,35 @@ def test_the_summarys_links_open_their_pages_and_a_get_changes_nothing(demo_runs
         engine.dispose()
 
 
+def test_demo_makes_three_staff_people_with_set_up_links_and_serves_the_console(demo_runs):
+    from briefcast.cli.demo_console import PEOPLE
+    from briefcast.console import create_app as create_console
+
+    folder, first, second = demo_runs
+    served = "Staff console: served at http://localhost:8026 while the demo runs" in first
+    busy = "Staff console: not served: cannot listen on localhost:8026" in first
+    assert served or busy  # busy: something else (a `briefcast console`?) has the port
+    assert "Staff console (not served at http://localhost:8026)" in second  # --no-serve
+    pattern = r"^  (author|approver|admin) (.+) <(\S+)>: http://localhost:8026(/setup/\S+)$"
+    firsts, seconds = re.findall(pattern, first, re.M), re.findall(pattern, second, re.M)
+    expected = [(role, name, email) for email, name, role in PEOPLE]
+    assert [found[:3] for found in firsts] == [found[:3] for found in seconds] == expected
+    assert all(email.endswith("@example.org") for _, _, email in expected)
+    settings = Settings(
+        database_url=f"sqlite:///{folder / 'var' / 'briefcast.db'}",
+        outbox=folder / "var" / "outbox",
+        base_url="http://localhost:8025",
+    )
+    engine = open_database(settings.database_url)
+    try:
+        client = TestClient(create_console(settings, engine), base_url="http://localhost:8026")
+        for (*_, old), (*_, new) in zip(firsts, seconds, strict=True):
+            assert client.get(old).status_code == 404  # the second run made a fresh link
+            assert "<h1>Set up your account</h1>" in client.get(new).text
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize(
     ("base_url", "address"),
     [
