@@ -52,9 +52,9 @@ def briefing_page(request: Request, errors: dict[str, str] | None = None, status
 
 
 async def briefing_edit(request: Request) -> Response:
+    data = await form(request)
     require(request, "author")
     draft = load_draft(request)
-    data = await form(request)
     kind, slug = text(data, "edit"), text(data, "slug")
     if kind not in EDITS:
         return briefing_page(request, {"edit": "Choose rename, merge or mark as section"}, 400)
@@ -126,9 +126,9 @@ def _plan_context(draft: Draft) -> dict[str, object]:
 
 
 async def plan_edit(request: Request) -> Response:
+    data = await form(request)
     require(request, "author")
     draft = load_draft(request)
-    data = await form(request)
     action = text(data, "action")
     try:
         change, field, summary = _plan_change(action, data, draft.campaign)

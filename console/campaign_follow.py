@@ -60,9 +60,9 @@ def campaign_page(request: Request, errors: dict[str, str] | None = None, status
 
 
 async def steer_campaign(request: Request) -> Response:
+    data = await form(request)
     require(request, "approver")
     draft = load_draft(request)
-    data = await form(request)
     action = text(data, "action")
     number = int(text(data, "number")) if text(data, "number").isdigit() else None
     try:

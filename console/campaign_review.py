@@ -106,9 +106,9 @@ def issue_document(request: Request) -> Response:
 
 
 async def send_me_a_test(request: Request) -> Response:
+    data = await form(request)
     person = require(request, "author", "approver")
     draft = load_draft(request)
-    data = await form(request)
     number = int(text(data, "number")) if text(data, "number").isdigit() else 0
     try:
         to = send_test(
@@ -127,9 +127,9 @@ async def send_me_a_test(request: Request) -> Response:
 
 
 async def submit_for_approval(request: Request) -> Response:
+    data = await form(request)
     require(request, "author")
     draft = load_draft(request)
-    data = await form(request)
     try:
         submit(get_engine(request), draft.id, revision(data), actor(request))
     except CampaignProblemsError as error:
@@ -168,9 +168,9 @@ def approval_page(request: Request, errors: dict[str, str] | None = None, status
 
 
 async def approve_and_schedule(request: Request) -> Response:
+    data = await form(request)
     require(request, "approver")
     draft = load_draft(request)
-    data = await form(request)
     settings = get_settings(request)
     try:
         result = approve(
@@ -190,9 +190,9 @@ async def approve_and_schedule(request: Request) -> Response:
 
 
 async def reject_draft(request: Request) -> Response:
+    data = await form(request)
     require(request, "approver")
     draft = load_draft(request)
-    data = await form(request)
     try:
         reject(get_engine(request), draft.id, revision(data), actor(request), text(data, "note"))
     except BriefcastError as error:

@@ -3,7 +3,8 @@ the briefing and plan in campaign_edit.py, preview and approval in campaign_revi
 campaign page, steering, report and audit trail in campaign_follow.py.
 
 Every page calls the workflow library (briefcast.workflow) and nothing else decides: the pages
-only offer what the library would allow, and a forged form meets the same refusal.
+only offer what the library would allow, and a forged form meets the same refusal. A POST
+checks its CSRF token first, then the person's role, then finds the draft.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ def new_page(request: Request) -> Response:
 
 
 async def create(request: Request) -> Response:
-    require(request, "author")
     data = await form(request, max_files=2)
+    require(request, "author")
     pasted = text(data, "pasted")
     errors: dict[str, str] = {}
     briefing, source = pasted, "pasted-briefing.txt"
