@@ -57,7 +57,8 @@ async def briefing_edit(request: Request) -> Response:
     draft = load_draft(request)
     kind, slug = text(data, "edit"), text(data, "slug")
     if kind not in EDITS:
-        return briefing_page(request, {"edit": "Choose rename, merge or mark as section"}, 400)
+        message = "Choose rename, merge with next or mark as section"
+        return briefing_page(request, {f"title-{slug}": message}, 400)
     edit = Edit(kind, slug, text(data, f"title-{slug}") or None)  # type: ignore[arg-type]
     try:
         edit_briefing(get_engine(request), draft.id, revision(data), edit, actor(request))
