@@ -134,12 +134,24 @@ async def plan_edit(request: Request) -> Response:
     try:
         change, field, summary = _plan_change(action, data, draft.campaign)
     except (BriefcastError, ValueError) as error:
-        return plan_page(request, {text(data, "field") or "plan": one_line(error)}, 400)
+        return plan_page(request, {_field(action, data): one_line(error)}, 400)
     try:
         edit_plan(get_engine(request), draft.id, revision(data), change, actor(request), summary)
     except BriefcastError as error:
         return plan_page(request, {field: one_line(error)}, 400)
     return redirect(request, f"/campaigns/{draft.id}/plan", flash=summary[:1].upper() + summary[1:])
+
+
+def _field(action: str, data: FormData) -> str:
+    """The field a plan form's mistake is shown at (the error summary links to it)."""
+    fields = {
+        "move": f"to-{text(data, 'slug')}",
+        "add-issue": f"to-{text(data, 'slug')}",
+        "issue": f"subject-{text(data, 'number')}",
+        "schedule": "start",
+        "series": "title",
+    }
+    return fields.get(action, "plan")
 
 
 def _plan_change(action: str, data: FormData, campaign: Campaign):  # type: ignore[no-untyped-def]

@@ -237,3 +237,15 @@ def test_with_four_eyes_off_one_person_approves_and_the_report_says_so(
     marker = "Approved by Eve Both alone: four eyes are off."
     assert marker in client.get(f"/campaigns/{draft_id}").text
     assert marker in client.get(f"/campaigns/{draft_id}/report").text
+
+
+def test_a_plan_mistake_is_shown_at_its_field_and_nothing_is_saved(clients, engine):
+    author = clients["author"]
+    draft_id = _create(author)
+    page = f"/campaigns/{draft_id}/plan"
+    before = open_draft(engine, draft_id).record.revision
+    response = _post(author, page, page, action="issue", number="1", **{"subject-1": " "})
+    assert response.status_code == 400
+    assert '<a href="#subject-1">Issue 1 needs a subject</a>' in response.text
+    assert 'id="subject-1-error"' in response.text
+    assert open_draft(engine, draft_id).record.revision == before
