@@ -20,6 +20,9 @@ an area module (campaigns, later lists) the skeleton is:
 `<input type="hidden" name="csrf_token" value="{{ csrf_token }}">`; forms.html has the error
 summary and field macros. `get_engine(request)` / `get_settings(request)` give the database
 and settings. Roles: author, approver, admin (store.staff.ROLES); `StaffUser.has_role(...)`.
+Every response gets console/app.py's HEADERS (CSP `script-src 'self'`, no inline script or
+style, `frame-ancestors 'none'`) unless it sets its own: a page meant for an iframe (a preview)
+sets its own content-security-policy and x-frame-options.
 """
 
 from briefcast.console.app import create_app

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, RowMapping, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from briefcast.store.schema import (
     read_utc,
@@ -275,6 +276,12 @@ def save_throttle(conn: Connection, key: str, state: ThrottleState) -> None:
         "last_failure_at": to_utc(state.last_failure_at),
         "locked_until": to_utc(state.locked_until) if state.locked_until else None,
     }
+    # One statement, so two failed attempts arriving together cannot both try to insert the key.
+    dialects = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+    if conn.dialect.name in dialects:
+        upsert = dialects[conn.dialect.name](sign_in_throttle).values(key=key, **values)
+        conn.execute(upsert.on_conflict_do_update(index_elements=["key"], set_=values))
+        return
     changed = conn.execute(
         update(sign_in_throttle).where(sign_in_throttle.c.key == key).values(**values)
     )

@@ -82,16 +82,14 @@ def test_sign_in_with_password_and_code_then_sign_out(console):
 
 def test_the_same_code_does_not_sign_in_twice(console):
     ann = console.person("ann.author@example.org", "Ann Author", "author")
-    console.sign_in(console.client(), ann)
+    used = console.sign_in(console.client(), ann)
     client = console.client()
     page = client.get("/sign-in")
     answer = client.post(
         "/sign-in",
         data={"email": ann.user.email, "password": PASSWORD, "csrf_token": csrf_of(page.text)},
     )
-    again = client.post(
-        "/sign-in/code", data={"code": code_for(ann), "csrf_token": csrf_of(answer.text)}
-    )
+    again = client.post("/sign-in/code", data={"code": used, "csrf_token": csrf_of(answer.text)})
     assert (
         again.status_code == 400 and "Enter the code your authenticator app shows now" in again.text
     )
@@ -161,17 +159,16 @@ def test_a_disabled_persons_open_session_stops_at_once(console):
 def test_the_session_cookie_is_httponly_lax_and_secure_on_https(console):
     ann = console.person("ann.author@example.org", "Ann Author", "author")
     plain = console.client()
-    console.sign_in(plain, ann)
-    cookie = _session_set_cookie(plain, ann, steps_ahead=1)
+    cookie = _session_set_cookie(plain, ann)
     assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
     assert "secure" not in cookie.lower()
     https = console.client(console_url="https://console.example.org")
     hal = console.person("hal.https@example.org", "Hal Https", "author")
-    cookie = _session_set_cookie(https, hal, steps_ahead=0)
+    cookie = _session_set_cookie(https, hal)
     assert "; secure" in cookie.lower()
 
 
-def _session_set_cookie(client, person, steps_ahead: int) -> str:  # type: ignore[no-untyped-def]
+def _session_set_cookie(client, person) -> str:  # type: ignore[no-untyped-def]
     page = client.get("/sign-in")
     client.post(
         "/sign-in",
@@ -181,7 +178,7 @@ def _session_set_cookie(client, person, steps_ahead: int) -> str:  # type: ignor
     code_page = client.get("/sign-in/code")
     answer = client.post(
         "/sign-in/code",
-        data={"code": code_for(person, steps_ahead), "csrf_token": csrf_of(code_page.text)},
+        data={"code": code_for(person), "csrf_token": csrf_of(code_page.text)},
         follow_redirects=False,
     )
     assert answer.status_code == 303, answer.text
