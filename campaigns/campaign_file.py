@@ -103,8 +103,27 @@ _KINDS = {yaml.ScalarNode: "a single value", yaml.SequenceNode: "a list", yaml.M
 
 def load_campaign(path: Path) -> Campaign:
     """Read and validate a campaign file; raise CampaignFileError naming the line of any mistake."""
-    root = _compose(path)
-    return _Reader(path).campaign(root)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise CampaignFileError(
+                f"{path}: the campaign file is over {MAX_FILE_BYTES // 1024} KB; a campaign file "
+                "holds the plan, the briefing holds the text"
+            )
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CampaignFileError(f"{path}: cannot read the campaign file: {error}") from None
+    return load_campaign_text(text, path)
+
+
+def load_campaign_text(text: str, path: Path) -> Campaign:
+    """The same for a campaign file's text already in hand (the console keeps it in the
+    database): `path` names it in messages, and `briefing:` is relative to its folder."""
+    if len(text) > MAX_FILE_BYTES:
+        raise CampaignFileError(
+            f"{path}: the campaign file is over {MAX_FILE_BYTES // 1024} KB; a campaign file "
+            "holds the plan, the briefing holds the text"
+        )
+    return _Reader(path).campaign(_compose(text, path))
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -125,16 +144,7 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def _compose(path: Path) -> yaml.Node:
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise CampaignFileError(
-                f"{path}: the campaign file is over {MAX_FILE_BYTES // 1024} KB; a campaign file "
-                "holds the plan, the briefing holds the text"
-            )
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CampaignFileError(f"{path}: cannot read the campaign file: {error}") from None
+def _compose(text: str, path: Path) -> yaml.Node:
     try:
         # Composing (not loading) keeps every value's position for line numbers in messages.
         root = yaml.compose(text, Loader=_NoAliasLoader)

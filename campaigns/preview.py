@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from briefcast.campaigns.model import Campaign
+from briefcast.campaigns.model import Briefing, Campaign
 from briefcast.campaigns.render import RenderedIssue, render_digest
 from briefcast.errors import BriefcastError
 
@@ -65,18 +65,30 @@ def check_campaign_file(
     """
     from briefcast.campaigns.briefing import read_briefing
     from briefcast.campaigns.campaign_file import load_campaign
-    from briefcast.campaigns.plan import assemble, check_campaign
 
     campaign = load_campaign(campaign_path)
     briefing = read_briefing(campaign.briefing_path)
+    return render_campaign(campaign, briefing, today=today, more_checks=more_checks)
+
+
+def render_campaign(
+    campaign: Campaign,
+    briefing: Briefing,
+    *,
+    today: date | None = None,
+    more_checks: MoreChecks | None = None,
+) -> CampaignRender:
+    """The same for a campaign and briefing already in hand (the console keeps both stored)."""
+    from briefcast.campaigns.plan import assemble, check_campaign
+
     problems = tuple(check_campaign(campaign, briefing, today=today))
     errors = tuple(p for p in problems if p.level == "error")
     if errors:
-        raise CampaignProblemsError(campaign_path, errors)
+        raise CampaignProblemsError(campaign.source or Path(campaign.name), errors)
     digests = assemble(campaign, briefing)
     unsendable = tuple(more_checks(campaign, digests)) if more_checks else ()
     if unsendable:
-        raise CampaignProblemsError(campaign_path, unsendable)
+        raise CampaignProblemsError(campaign.source or Path(campaign.name), unsendable)
     issues = tuple(render_digest(digest) for digest in digests)
     warnings = tuple(p for p in problems if p.level != "error")
     return CampaignRender(campaign=campaign, warnings=warnings, issues=issues)

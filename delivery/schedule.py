@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine
 
 from briefcast.campaigns.model import Campaign
+from briefcast.campaigns.preview import CampaignRender
 from briefcast.campaigns.render import RenderedIssue
 from briefcast.campaigns.snapshot import campaign_snapshot, digest_snapshot
 from briefcast.delivery.windows import LatePolicy
@@ -67,13 +68,38 @@ def schedule_campaign(
     """
     from briefcast.delivery.preview import check_for_sending
 
-    if not approved_by.strip():
-        raise ScheduleError("--approved-by needs the name of the person who approved the campaign")
-    now = now or datetime.now(UTC)
     # date.min: whether a time is in the past is decided per issue below, because re-running
     # schedule on a series that has started must not trip over the issues already sent.
     rendered = check_for_sending(campaign_path, today=date.min)
-    _refuse_failed_checks(campaign_path, rendered.issues)
+    return schedule_rendered(
+        engine,
+        rendered,
+        source=str(campaign_path.resolve()),
+        approved_by=approved_by,
+        policy=policy,
+        now=now,
+        times=times,
+        name=name,
+    )
+
+
+def schedule_rendered(
+    engine: Engine,
+    rendered: CampaignRender,
+    *,
+    source: str,
+    approved_by: str,
+    policy: LatePolicy,
+    now: datetime | None = None,
+    times: Mapping[int, datetime] | None = None,
+    name: str | None = None,
+) -> ScheduleResult:
+    """The same for a campaign rendered from text in hand (the console's approval): render it
+    with `render_campaign(..., today=date.min)`; `source` (where the plan came from) is stored."""
+    if not approved_by.strip():
+        raise ScheduleError("--approved-by needs the name of the person who approved the campaign")
+    now = now or datetime.now(UTC)
+    _refuse_failed_checks(source, rendered.issues)
     campaign = rendered.campaign
     if name:
         campaign = replace(campaign, name=name)
@@ -82,13 +108,13 @@ def schedule_campaign(
         for issue in rendered.issues
     }
     with write(engine) as conn:
-        _refuse_missing_lists(conn, campaign_path, rendered.campaign)
+        _refuse_missing_lists(conn, source, rendered.campaign)
         existing = store.find_campaign(conn, campaign.name)
         campaign_id = store.save_campaign(
             conn,
             name=campaign.name,
             title=campaign.title,
-            source_path=str(campaign_path.resolve()),
+            source_path=source,
             approved_by=approved_by.strip(),
             approved_at=now,
             plan=campaign_snapshot(campaign),
@@ -111,7 +137,7 @@ def schedule_campaign(
     )
 
 
-def _refuse_missing_lists(conn: Connection, campaign_path: Path, campaign: Campaign) -> None:
+def _refuse_missing_lists(conn: Connection, source: str, campaign: Campaign) -> None:
     """Every list the campaign names must exist now: the send path cannot resolve the audience
     otherwise, and would fail only when the issue is due."""
     from briefcast.campaigns.plan import missing_list_problems, named_lists
@@ -121,10 +147,10 @@ def _refuse_missing_lists(conn: Connection, campaign_path: Path, campaign: Campa
     slugs = list(dict.fromkeys(slug for slug, _ in named_lists(campaign)))
     problems = missing_list_problems(campaign, missing_lists(conn, slugs), "error")
     if problems:
-        raise CampaignProblemsError(campaign_path, tuple(problems))
+        raise CampaignProblemsError(Path(source), tuple(problems))
 
 
-def _refuse_failed_checks(campaign_path: Path, issues: tuple[RenderedIssue, ...]) -> None:
+def _refuse_failed_checks(campaign_path: str, issues: tuple[RenderedIssue, ...]) -> None:
     failed = [issue for issue in issues if not issue.ok]
     if failed:
         first = failed[0]

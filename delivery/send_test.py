@@ -31,16 +31,23 @@ def send_test_message(
     engine: Engine, settings: Settings, campaign: str, number: int, address: str
 ) -> str:
     """Send the stored issue to `address`; returns the address as normalised."""
-    try:
-        to = normalise_address(address)
-    except InvalidAddress as error:
-        raise BriefcastError(f"--to {address!r} is not an email address: {error}") from None
     with read(engine) as conn:
         issue = find_issue(conn, find_campaign(conn, campaign), number)
         content = store.issue_content(conn, issue.id)
     digest = digest_from_snapshot(content.digest)
-    digest = replace(digest, subject=TEST_PREFIX + digest.subject)
-    rendered = RenderedIssue(digest=digest, html=content.html, text=content.text)
+    return send_test_issue(
+        settings, RenderedIssue(digest=digest, html=content.html, text=content.text), address
+    )
+
+
+def send_test_issue(settings: Settings, issue: RenderedIssue, address: str) -> str:
+    """The same for an issue rendered but not stored (the console's draft, before approval)."""
+    try:
+        to = normalise_address(address)
+    except InvalidAddress as error:
+        raise BriefcastError(f"--to {address!r} is not an email address: {error}") from None
+    digest = replace(issue.digest, subject=TEST_PREFIX + issue.digest.subject)
+    rendered = RenderedIssue(digest=digest, html=issue.html, text=issue.text)
     message = sample_message(rendered, to=to, base_url=settings.base_url, name=TEST_NAME)
     sender = parse_address(digest.sender, "sender")
     with open_transport(settings) as transport:

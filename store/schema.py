@@ -345,3 +345,39 @@ sign_in_throttle = Table(
     Column("last_failure_at", DateTime(timezone=True), nullable=False),
     Column("locked_until", DateTime(timezone=True)),
 )
+
+
+# -- the console's campaign drafts (workflow/) -------------------------------------------------
+
+
+class DraftState(StrEnum):
+    DRAFT = "draft"  # being edited by its authors
+    SUBMITTED = "submitted"  # waiting for an approver; an edit takes it back to draft
+    APPROVED = "approved"  # scheduled as it stands (campaign_id says which campaign)
+    REJECTED = "rejected"  # sent back with a note; an edit takes it back to draft
+
+
+# A series planned in the console, before and after approval: the briefing as given, the author's
+# edits to how it was read (an overlay, so reading it again gives the same result) and the plan as
+# a campaign file. What was last approved is kept beside it, to show an approver what changed.
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),  # the campaign's name once scheduled
+    Column("title", String(300), nullable=False),
+    Column("state", String(20), nullable=False, default=DraftState.DRAFT.value),
+    Column("revision", Integer, nullable=False, default=1),  # +1 per edit: approve what you saw
+    Column("briefing_source", String(300), nullable=False),  # the file name, or "pasted text"
+    Column("briefing_text", Text, nullable=False),
+    Column("overlay", JSON, nullable=False),
+    Column("plan", Text, nullable=False),  # the campaign file (YAML)
+    Column("approved_plan", Text),
+    Column("approved_overlay", JSON),
+    Column("note", Text),  # the approver's note with a rejection
+    Column("campaign_id", Id, ForeignKey("campaigns.id", ondelete="SET NULL")),
+    Column("created_by", String(200), nullable=False),
+    _created_at(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow),
+    _enum_check("state", DraftState, "state"),
+)

@@ -1,0 +1,157 @@
+"""Step 7: the campaign page (live status per issue, expected finish, reasons; *Pause*, *Resume*,
+*Cancel*, *Reschedule* for approvers), the dissemination report and its CSV, the audit trail,
+and the campaign file to download."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from briefcast.console.campaign_helpers import load_draft, local, one_line, page_context, text
+from briefcast.console.pages import actor, form, get_engine, get_settings, redirect, render, require
+from briefcast.errors import BriefcastError
+from briefcast.reports.build import Report, build_report
+from briefcast.reports.render import render_csv
+from briefcast.store.schema import IssueState
+from briefcast.workflow.approval import APPROVED, trail
+from briefcast.workflow.drafts import Draft
+from briefcast.workflow.follow import series_status, steer
+
+REFRESH_SECONDS = 10  # how often the status refreshes itself (console/static/refresh.js)
+LIVE = (IssueState.SCHEDULED, IssueState.SENDING, IssueState.PAUSED, IssueState.MISSED)
+STEERING = {"pause": "Pause", "resume": "Resume", "cancel": "Cancel", "reschedule": "Reschedule"}
+
+
+def campaign_page(request: Request, errors: dict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    person = require(request)
+    draft = load_draft(request)
+    context = page_context(draft, "")
+    issues, report, live = [], None, False
+    if draft.record.campaign_id is not None:
+        engine, settings = get_engine(request), get_settings(request)
+        found = series_status(engine, settings, draft.record.name)
+        zone = found.timezone
+        issues = [
+            {
+                "status": issue,
+                "planned_at": local(issue.planned_at, zone),
+                "expected_finish": local(issue.expected_finish, zone),
+            }
+            for issue in found.issues
+        ]
+        live = any(issue.state in LIVE for issue in found.issues)
+        report = build_report(engine, draft.record.name)
+    return render(
+        request,
+        "campaigns/campaign.html",
+        status=status,
+        title=draft.record.title,
+        errors=errors or {},
+        issues=issues,
+        report=report,
+        refresh=REFRESH_SECONDS if live else None,
+        may_steer=person.has_role("approver") and draft.record.campaign_id is not None,
+        may_submit=person.has_role("author") and draft.record.state.value in ("draft", "rejected"),
+        one_person=_one_person(request, draft.id),
+        **context,
+    )
+
+
+async def steer_campaign(request: Request) -> Response:
+    data = await form(request)
+    require(request, "approver")
+    draft = load_draft(request)
+    action = text(data, "action")
+    number = int(text(data, "number")) if text(data, "number").isdigit() else None
+    try:
+        outcomes = steer(
+            get_engine(request),
+            get_settings(request),
+            draft.id,
+            action,
+            actor(request),
+            number=number,
+            when=text(data, f"when-{number}").replace("T", " ") if number else None,
+        )
+    except BriefcastError as error:
+        field = f"when-{number}" if action == "reschedule" else "steer"
+        return campaign_page(request, {field: one_line(error)}, 400)
+    done = "; ".join(f"issue {o.number}: {o.message}" for o in outcomes)
+    return redirect(request, f"/campaigns/{draft.id}", flash=done[:1].upper() + done[1:])
+
+
+def report_page(request: Request) -> Response:
+    require(request)
+    draft = load_draft(request)
+    report = _report(request, draft)
+    return render(
+        request,
+        "campaigns/report.html",
+        title="Dissemination report",
+        report=report,
+        one_person=_one_person(request, draft.id),
+        **page_context(draft, "/report"),
+    )
+
+
+def report_csv(request: Request) -> Response:
+    require(request)
+    draft = load_draft(request)
+    return Response(
+        render_csv(_report(request, draft)),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{draft.record.name}-report.csv"'},
+    )
+
+
+def audit_page(request: Request) -> Response:
+    require(request)
+    draft = load_draft(request)
+    zone = draft.campaign.schedule.timezone
+    entries = [(entry, local(entry.at, zone)) for entry in trail(get_engine(request), draft.id)]
+    return render(
+        request,
+        "campaigns/audit.html",
+        title="Audit trail",
+        entries=entries,
+        **page_context(draft, "/audit"),
+    )
+
+
+def campaign_file(request: Request) -> Response:
+    require(request)
+    draft = load_draft(request)
+    return Response(
+        draft.record.plan,
+        media_type="application/yaml; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{draft.record.name}.yaml"'},
+    )
+
+
+def _report(request: Request, draft: Draft) -> Report:
+    if draft.record.campaign_id is None:
+        raise HTTPException(404)
+    try:
+        return build_report(get_engine(request), draft.record.name)
+    except BriefcastError:
+        raise HTTPException(404) from None
+
+
+def _one_person(request: Request, draft_id: int) -> str | None:
+    """Who approved alone (four eyes off) most recently, for the campaign page and report."""
+    approvals = [e for e in trail(get_engine(request), draft_id) if e.action == APPROVED]
+    if approvals and approvals[-1].details and approvals[-1].details.get("one_person"):
+        return approvals[-1].actor.name
+    return None
+
+
+routes = [
+    Route("/campaigns/{draft_id:int}", campaign_page, methods=["GET"]),
+    Route("/campaigns/{draft_id:int}/steer", steer_campaign, methods=["POST"]),
+    Route("/campaigns/{draft_id:int}/report", report_page, methods=["GET"]),
+    Route("/campaigns/{draft_id:int}/report.csv", report_csv, methods=["GET"]),
+    Route("/campaigns/{draft_id:int}/audit", audit_page, methods=["GET"]),
+    Route("/campaigns/{draft_id:int}/campaign.yaml", campaign_file, methods=["GET"]),
+]

@@ -1,0 +1,135 @@
+"""A console draft: the briefing stored as given, the overlay, the plan, every edit audited."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from seed import SEED, SEED_THEMES
+
+from briefcast.campaigns.campaign_writer import move_theme
+from briefcast.campaigns.overlay import Edit
+from briefcast.errors import BriefcastError
+from briefcast.store.audit import Actor, history
+from briefcast.store.engine import read
+from briefcast.workflow.drafts import DraftError, create_draft, edit_briefing, edit_plan, open_draft
+
+AUTHOR = Actor.person("Ada Author", user_id=1)
+TODAY = date(2031, 2, 25)
+
+
+@pytest.fixture
+def draft_id(engine):
+    text = SEED.read_text(encoding="utf-8")
+    return create_draft(engine, text=text, source="briefing.txt", actor=AUTHOR, today=TODAY)
+
+
+def test_a_new_draft_has_the_briefings_themes_and_a_plan_for_every_one(engine, draft_id):
+    draft = open_draft(engine, draft_id)
+    assert [theme.title for theme in draft.briefing.themes] == SEED_THEMES
+    planned = [slug for issue in draft.campaign.issues for slug in issue.themes]
+    assert sorted(planned) == sorted(theme.slug for theme in draft.briefing.themes)
+    assert draft.campaign.schedule.start == date(2031, 3, 4)
+    assert draft.record.name == "ncscp-briefing-note-national-panel-annual-report"
+    assert draft.record.state.value == "draft"
+
+
+def test_creating_it_is_in_the_audit_trail_with_the_author(engine, draft_id):
+    with read(engine) as conn:
+        (entry,) = history(conn, action_prefix="draft.")
+    assert (entry.action, entry.actor, entry.details["draft_id"]) == (
+        "draft.created",
+        AUTHOR,
+        draft_id,
+    )
+
+
+def test_a_second_draft_of_the_same_briefing_gets_its_own_name(engine, draft_id):
+    other = create_draft(
+        engine, text=SEED.read_text(encoding="utf-8"), source="b.txt", actor=AUTHOR, today=TODAY
+    )
+    assert open_draft(engine, other).record.name == (
+        open_draft(engine, draft_id).record.name + "-2"
+    )
+
+
+def test_a_rename_is_kept_as_an_overlay_and_the_stored_briefing_is_untouched(engine, draft_id):
+    before = open_draft(engine, draft_id)
+    edit = Edit("rename", "domestic-abuse", "Domestic abuse and coercive control")
+    edit_briefing(engine, draft_id, before.record.revision, edit, AUTHOR)
+    after = open_draft(engine, draft_id)
+    assert after.briefing.theme("domestic-abuse").title == "Domestic abuse and coercive control"
+    assert after.record.briefing_text == before.record.briefing_text
+    assert after.record.revision == before.record.revision + 1
+    assert open_draft(engine, draft_id).briefing == after.briefing  # read again: the same
+
+
+def test_merging_takes_the_merged_theme_out_of_the_plan(engine, draft_id):
+    draft = open_draft(engine, draft_id)
+    edit_briefing(engine, draft_id, draft.record.revision, Edit("merge", "including-men"), AUTHOR)
+    after = open_draft(engine, draft_id)
+    planned = [slug for issue in after.campaign.issues for slug in issue.themes]
+    assert "health-plans-for-children" not in planned
+    assert len(after.briefing.themes) == len(SEED_THEMES) - 1
+
+
+def test_a_plan_edit_is_audited_with_what_it_was(engine, draft_id):
+    draft = open_draft(engine, draft_id)
+    slug = draft.campaign.issues[1].themes[0]
+    edit_plan(
+        engine,
+        draft_id,
+        draft.record.revision,
+        lambda c: move_theme(c, slug, 3),
+        AUTHOR,
+        f"moved {slug} to issue 3",
+    )
+    assert slug in open_draft(engine, draft_id).campaign.issues[2].themes
+    with read(engine) as conn:
+        entry = history(conn, action_prefix="draft.edited")[-1]
+    assert (entry.actor, entry.reason) == (AUTHOR, f"moved {slug} to issue 3")
+
+
+def test_an_edit_to_a_revision_someone_else_changed_is_refused(engine, draft_id):
+    revision = open_draft(engine, draft_id).record.revision
+    edit_briefing(engine, draft_id, revision, Edit("rename", "including-men", "Men"), AUTHOR)
+    with pytest.raises(DraftError, match="someone else changed this campaign"):
+        edit_briefing(
+            engine, draft_id, revision, Edit("rename", "including-men", "Fathers"), AUTHOR
+        )
+    assert open_draft(engine, draft_id).briefing.theme("including-men").title == "Men"
+
+
+def test_an_impossible_briefing_edit_is_one_line_and_stores_nothing(engine, draft_id):
+    draft = open_draft(engine, draft_id)
+    last = draft.briefing.themes[-1].slug
+    with pytest.raises(DraftError, match="is the last theme"):
+        edit_briefing(engine, draft_id, draft.record.revision, Edit("merge", last), AUTHOR)
+    assert open_draft(engine, draft_id).record.revision == draft.record.revision
+
+
+def test_an_empty_briefing_is_refused_naming_it(engine):
+    with pytest.raises(DraftError, match=r"^notes\.txt: the briefing is empty$"):
+        create_draft(engine, text="  \n", source="notes.txt", actor=AUTHOR, today=TODAY)
+
+
+def test_a_briefing_without_themes_is_refused_naming_it(engine):
+    with pytest.raises(BriefcastError, match=r"^pasted-briefing\.txt: found no themes"):
+        create_draft(engine, text="Just one line.\n", source="", actor=AUTHOR, today=TODAY)
+
+
+def test_a_draft_from_an_uploaded_campaign_file_keeps_its_plan(engine, draft_id):
+    plan = open_draft(engine, draft_id).record.plan.replace(
+        "name: ncscp-briefing-note-national-panel-annual-report", "name: spring-series"
+    )
+    uploaded = create_draft(
+        engine,
+        text=SEED.read_text(encoding="utf-8"),
+        source="briefing.txt",
+        actor=AUTHOR,
+        today=TODAY,
+        plan=plan,
+    )
+    draft = open_draft(engine, uploaded)
+    assert draft.record.name == "spring-series"
+    assert draft.campaign.issues == open_draft(engine, draft_id).campaign.issues

@@ -1,0 +1,89 @@
+"""Following a series: the Campaigns list, steering with the person recorded, Send me a test."""
+
+from __future__ import annotations
+
+import mailbox
+from datetime import UTC, date, datetime
+
+import pytest
+from scheduling import outbox_settings
+from seed import SEED
+
+from briefcast.store.audit import Actor
+from briefcast.store.schema import IssueState
+from briefcast.workflow.approval import approve, submit, trail
+from briefcast.workflow.drafts import DraftError, create_draft, open_draft, send_test
+from briefcast.workflow.follow import campaign_list, series_status, steer
+
+AUTHOR = Actor.person("Ada Author", user_id=1)
+APPROVER = Actor.person("Abe Approver", user_id=2)
+TODAY = date(2031, 2, 25)
+NOW = datetime(2031, 2, 25, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def settings(database_url, tmp_path):
+    return outbox_settings(database_url, tmp_path)
+
+
+@pytest.fixture
+def draft_id(engine):
+    text = SEED.read_text(encoding="utf-8")
+    return create_draft(engine, text=text, source="briefing.txt", actor=AUTHOR, today=TODAY)
+
+
+def _approved(engine, settings, draft_id):
+    submit(engine, draft_id, open_draft(engine, draft_id).record.revision, AUTHOR)
+    revision = open_draft(engine, draft_id).record.revision
+    approve(engine, settings, draft_id, revision, APPROVER, now=NOW)
+
+
+def test_the_list_shows_drafts_and_their_progress(engine, settings, draft_id):
+    (line,) = campaign_list(engine, settings)
+    planned = len(open_draft(engine, draft_id).campaign.issues)
+    assert (line.draft_id, line.state, line.sent, line.total, line.next_send) == (
+        draft_id,
+        "draft",
+        0,
+        planned,
+        None,
+    )
+    _approved(engine, settings, draft_id)
+    (line,) = campaign_list(engine, settings)
+    assert line.state == "approved" and line.total == planned
+    assert line.next_send == datetime(2031, 3, 4, 9, 30, tzinfo=UTC)
+
+
+def test_steering_moves_the_issues_and_records_the_person(engine, settings, draft_id):
+    _approved(engine, settings, draft_id)
+    outcomes = steer(engine, settings, draft_id, "pause", APPROVER)
+    assert all(outcome.changed for outcome in outcomes)
+    name = open_draft(engine, draft_id).record.name
+    assert {i.state for i in series_status(engine, settings, name).issues} == {IssueState.PAUSED}
+    paused = [e for e in trail(engine, draft_id) if e.action.endswith("paused")]
+    assert paused and all(entry.actor == APPROVER for entry in paused)
+
+
+def test_a_draft_not_yet_approved_cannot_be_steered(engine, settings, draft_id):
+    with pytest.raises(DraftError, match="is not scheduled yet: approve it first"):
+        steer(engine, settings, draft_id, "pause", APPROVER)
+
+
+def test_reschedule_needs_an_issue_and_a_time(engine, settings, draft_id):
+    _approved(engine, settings, draft_id)
+    with pytest.raises(DraftError, match="needs the issue's number"):
+        steer(engine, settings, draft_id, "reschedule", APPROVER, number=1, when=" ")
+
+
+def test_send_me_a_test_reaches_the_outbox_and_the_audit_trail(engine, settings, draft_id):
+    to = send_test(engine, settings, draft_id, 1, "Ada.Author@Example.org", AUTHOR)
+    assert to == "ada.author@example.org"
+    (message,) = mailbox.Maildir(settings.outbox, create=False)
+    assert message["Subject"].startswith("[TEST] Part 1 of ")
+    (entry,) = [e for e in trail(engine, draft_id) if e.action == "draft.test_sent"]
+    assert (entry.actor, entry.details["to"]) == (AUTHOR, "ada.author@example.org")
+
+
+def test_a_test_of_an_issue_the_series_lacks_is_refused(engine, settings, draft_id):
+    with pytest.raises(DraftError, match="has no issue 99"):
+        send_test(engine, settings, draft_id, 99, "ada@example.org", AUTHOR)

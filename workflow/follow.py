@@ -1,0 +1,163 @@
+"""Following a series once planned: the list of campaigns, and steering a scheduled one.
+
+    campaign_list(engine, settings) -> [SeriesLine, ...]   (drafts, and campaigns scheduled by CLI)
+    steer(engine, settings, draft_id, "pause", actor, number=None) -> [Outcome, ...]
+
+Steering is delivery/control.py's pause, resume, cancel and reschedule, then the job store synced,
+exactly as the CLI commands do.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from briefcast.campaigns.campaign_file import load_campaign_text
+from briefcast.delivery import control
+from briefcast.delivery.control import Outcome
+from briefcast.delivery.status import CampaignStatus, campaign_status
+from briefcast.errors import BriefcastError
+from briefcast.settings import Settings
+from briefcast.store import drafts as store
+from briefcast.store.audit import Actor, record
+from briefcast.store.engine import read, write
+from briefcast.store.schema import IssueState
+from briefcast.workflow.drafts import DraftError, find_draft
+
+STEERING: dict[str, Callable[..., object]] = {
+    "pause": control.pause,
+    "resume": control.resume,
+    "cancel": control.cancel,
+    "reschedule": control.reschedule,
+}
+
+DONE = {
+    "pause": "campaign.paused",
+    "resume": "campaign.resumed",
+    "cancel": "campaign.cancelled",
+    "reschedule": "campaign.rescheduled",
+}
+
+
+@dataclass(frozen=True)
+class SeriesLine:
+    """One line of the Campaigns page."""
+
+    name: str
+    title: str
+    state: str  # the draft's state, or "scheduled" for a campaign from a campaign file
+    draft_id: int | None  # None: scheduled from a campaign file, followed with the CLI
+    next_send: datetime | None
+    sent: int  # issues sent
+    total: int  # issues planned
+    timezone: str = "Europe/London"  # where next_send is shown
+
+
+def campaign_list(engine: Engine, settings: Settings) -> list[SeriesLine]:
+    """Every draft (newest edit first), then every campaign scheduled without the console."""
+    with read(engine) as conn:
+        drafts = store.all_drafts(conn)
+    statuses = {status.name: status for status in campaign_status(engine, settings.limits)}
+    lines = []
+    for draft in drafts:
+        status = statuses.pop(draft.name, None) if draft.campaign_id else None
+        line = _line(draft.name, draft.title, draft.state.value, draft.id, status)
+        if status is None:
+            line = replace(line, total=_planned_issues(draft.plan, draft.name))
+        lines.append(line)
+    for status in statuses.values():
+        lines.append(_line(status.name, status.title, "scheduled", None, status))
+    return lines
+
+
+def series_status(engine: Engine, settings: Settings, name: str) -> CampaignStatus:
+    (status,) = campaign_status(engine, settings.limits, name)
+    return status
+
+
+def steer(
+    engine: Engine,
+    settings: Settings,
+    draft_id: int,
+    action: str,
+    actor: Actor,
+    *,
+    number: int | None = None,
+    when: str | None = None,
+    now: datetime | None = None,
+) -> list[Outcome]:
+    """Pause, resume, cancel or reschedule the series' issues (all, or issue `number`)."""
+    from briefcast.scheduler import sync_jobs
+
+    if action not in STEERING:
+        raise DraftError(f"unknown action {action!r}: {', '.join(STEERING)}")
+    with read(engine) as conn:
+        draft = find_draft(conn, draft_id)
+    if draft.campaign_id is None:
+        raise DraftError(f"{draft.name} is not scheduled yet: approve it first")
+    function = STEERING[action]
+    arguments: dict[str, object] = {}
+    if action in ("resume", "reschedule"):
+        arguments["now"] = now or datetime.now(UTC)
+    if action == "reschedule":
+        if number is None or not (when or "").strip():
+            raise DraftError("reschedule needs the issue's number and its new date and time")
+        outcomes = [_call(function, engine, draft.name, number, when, actor=actor, **arguments)]
+    else:
+        outcomes = _call(function, engine, draft.name, number, actor=actor, **arguments)
+    if not _takes_actor(function):
+        # Until control.py records each move with its actor itself (the issue state machine),
+        # the person's action is recorded here, once, with what it did.
+        with write(engine) as conn:
+            record(
+                conn,
+                actor,
+                DONE[action],
+                campaign_id=draft.campaign_id,
+                subject=draft.name + (f" #{number}" if number else ""),
+                details={
+                    "draft_id": draft_id,
+                    "outcomes": [f"issue {o.number}: {o.message}" for o in outcomes],
+                },
+            )
+    sync_jobs(engine, settings)
+    return outcomes
+
+
+def _call(function: Callable[..., object], *args: object, actor: Actor, **kwargs: object):  # type: ignore[no-untyped-def]
+    if _takes_actor(function):
+        kwargs["actor"] = actor
+    return function(*args, **kwargs)
+
+
+def _takes_actor(function: Callable[..., object]) -> bool:
+    return "actor" in inspect.signature(function).parameters
+
+
+def _planned_issues(plan: str, name: str) -> int:
+    try:
+        return len(load_campaign_text(plan, Path(f"{name}.yaml")).issues)
+    except BriefcastError:  # an uploaded plan with a mistake: its page says which
+        return 0
+
+
+def _line(
+    name: str, title: str, state: str, draft_id: int | None, status: CampaignStatus | None
+) -> SeriesLine:
+    if status is None:
+        return SeriesLine(name, title, state, draft_id, None, 0, 0)
+    waiting = [
+        issue.planned_at
+        for issue in status.issues
+        if issue.state in (IssueState.SCHEDULED, IssueState.PAUSED, IssueState.MISSED)
+    ]
+    sent = sum(issue.state is IssueState.SENT for issue in status.issues)
+    next_send = min(waiting, default=None)
+    return SeriesLine(
+        name, title, state, draft_id, next_send, sent, len(status.issues), status.timezone
+    )
