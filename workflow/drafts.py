@@ -25,6 +25,7 @@ from briefcast.campaigns.draft import draft_campaign
 from briefcast.campaigns.model import Briefing, Campaign, slugify
 from briefcast.campaigns.overlay import Edit, Overlay, apply_overlay, check_edit
 from briefcast.campaigns.preview import CampaignRender, render_campaign
+from briefcast.delivery.preview import unsendable_problems
 from briefcast.errors import BriefcastError
 from briefcast.settings import Settings
 from briefcast.store import drafts as store

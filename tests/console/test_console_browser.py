@@ -17,7 +17,7 @@ from briefcast.console import accounts, create_app
 from briefcast.store import open_database
 from briefcast.web import BackgroundServer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
