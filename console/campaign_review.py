@@ -9,7 +9,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from briefcast.campaigns.plan import assemble
-from briefcast.campaigns.preview import CampaignProblemsError, sample_fields
+from briefcast.campaigns.preview import CampaignProblemsError
 from briefcast.campaigns.render import render_digest
 from briefcast.console.campaign_helpers import (
     load_draft,
@@ -28,6 +28,7 @@ from briefcast.console.pages import (
     render,
     require,
 )
+from briefcast.delivery.preview import digest_sample_fields as sample_fields
 from briefcast.errors import BriefcastError
 from briefcast.web.middleware import ISSUE_POLICY
 from briefcast.workflow.approval import (

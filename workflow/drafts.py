@@ -10,7 +10,6 @@ each other silently, and takes a submitted, approved or rejected draft back to d
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -18,7 +17,7 @@ from pathlib import Path, PurePath
 
 from sqlalchemy import Connection, Engine
 
-from briefcast.campaigns.briefing import read_briefing
+from briefcast.campaigns.briefing import read_briefing_text
 from briefcast.campaigns.campaign_file import load_campaign_text
 from briefcast.campaigns.campaign_writer import campaign_text, keep_themes
 from briefcast.campaigns.draft import draft_campaign
@@ -63,22 +62,8 @@ class Draft:
 
 
 def read_stored_briefing(text: str, source: str) -> Briefing:
-    """The briefing read from its stored text. An adapter until `read_briefing_text(text,
-    source)` reaches main (branch briefing-text): then this becomes that one call."""
-    try:
-        from briefcast.campaigns.briefing import read_briefing_text  # type: ignore[attr-defined]
-    except ImportError:
-        pass
-    else:
-        return read_briefing_text(text, source)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / PurePath(source).name
-        path.write_text(text, encoding="utf-8")
-        try:
-            briefing = read_briefing(path)
-        except BriefcastError as error:  # name the briefing as the author knows it
-            raise type(error)(str(error).replace(str(path), source)) from None
-    return replace(briefing, source=Path(source))
+    """The briefing read from its stored text, named as the author knows it."""
+    return read_briefing_text(text, source)
 
 
 def create_draft(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from drafting import write_everything
 from scheduling import outbox_settings
 from seed import SEED
 
@@ -42,6 +43,7 @@ def settings(database_url, tmp_path):
 def submitted(engine):
     text = SEED.read_text(encoding="utf-8")
     draft_id = create_draft(engine, text=text, source="briefing.txt", actor=AUTHOR, today=TODAY)
+    write_everything(engine, draft_id, AUTHOR)
     submit(engine, draft_id, _revision(engine, draft_id), AUTHOR)
     return draft_id
 
@@ -205,6 +207,7 @@ def test_what_changed_since_the_last_approval_is_shown(engine, settings, submitt
 def test_submitting_a_plan_with_errors_is_refused_in_one_line(engine):
     text = SEED.read_text(encoding="utf-8")
     draft_id = create_draft(engine, text=text, source="briefing.txt", actor=AUTHOR, today=TODAY)
+    write_everything(engine, draft_id, AUTHOR)
     draft = open_draft(engine, draft_id)
     from dataclasses import replace
 

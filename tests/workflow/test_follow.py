@@ -6,6 +6,7 @@ import mailbox
 from datetime import UTC, date, datetime
 
 import pytest
+from drafting import write_everything
 from scheduling import outbox_settings
 from seed import SEED
 
@@ -33,6 +34,7 @@ def draft_id(engine):
 
 
 def _approved(engine, settings, draft_id):
+    write_everything(engine, draft_id, AUTHOR)
     submit(engine, draft_id, open_draft(engine, draft_id).record.revision, AUTHOR)
     revision = open_draft(engine, draft_id).record.revision
     approve(engine, settings, draft_id, revision, APPROVER, now=NOW)
