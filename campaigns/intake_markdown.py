@@ -1,4 +1,4 @@
-"""Blocks read from a Word or PDF document, written as the Markdown-like text briefings are read from.
+"""Blocks read from a Word or PDF document, written as the Markdown-like text briefings are in.
 
 intake_docx.py and intake_pdf.py find *what* each piece of a document is (a heading and its level,
 a paragraph, a list item); this module is the one place that decides how that is written down:

@@ -1,0 +1,393 @@
+"""Read an untagged PDF by its layout: `layout_blocks(pages, join) -> list[Block]`.
+
+In order:
+1. Words become line pieces: words on one row, split where a wide gap (a column gutter) or a box
+   edge falls between them.
+2. Page furniture is dropped: a piece in the top or bottom tenth of a page that comes back on
+   another page (digits aside: "Page 2 of 4", "Learning brief | 3"), or is only a page number.
+3. Boxes (drawn rectangles, rounded or not) are read one at a time; other text is read down the
+   left column, then the right, where the page has two columns (a gutter no line crosses), and
+   text spanning both columns separates bands of columns.
+4. Boxes that start with a number (the seven boxes of a 7-minute briefing, wherever the design
+   puts them) are read in the order of their numbers.
+5. Headings are lines in a bigger font than the body text, or all bold; a wrapped heading is one
+   heading. Their levels follow their looks, biggest first. The headings that open the document
+   in a style not used again are its title.
+6. Paragraphs end at a gap bigger than the line spacing, a change of look, a bullet or a box;
+   a paragraph that runs on from one column or page to the next is kept whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from briefcast.campaigns.intake_markdown import Block, BlockKind
+
+__all__ = ["layout_blocks"]
+
+_MARGIN = 0.1  # the top and bottom tenth of a page is where running headers and footers live
+_PAGE_NUMBER = re.compile(r"(page\s*)?#(\s*(of|/)\s*#)?|#\s*\|\s*page|page\s*\|\s*#", re.I)
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+_BULLET = re.compile(r"[•●▪■◦‣–\-\uf0b7\uf0a7]\s+")
+_NUMBERED = re.compile(r"\d{1,2}[.)]\s+")
+_BOX_NUMBER = re.compile(r"(\d{1,2})[.)]?")
+_NUMBERED_TITLE = re.compile(r"(\d{1,2})[.)]?\s+(?=[^\W\d_])")
+_SENTENCE_END = (".", "!", "?", ":", "”", '"', ")")
+_MAX_HEADING_WORDS = 14
+_BIGGER = 1.15  # a heading's font is at least this much bigger than the body text's
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A piece of one row of text: a whole line, or one column's or one box's part of it."""
+
+    page: int
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+
+
+@dataclass
+class _Region:
+    """Text read as one run: a box, or a stretch of one column."""
+
+    lines: list[_Line]
+    boxed: bool
+    column: str = ""  # "left", "right" or "" (spanning, or a page with one column)
+    number: int | None = None  # a box's number, from a number that starts it
+
+
+def layout_blocks(pages: Iterable[Any], join: Callable[[list[str]], str]) -> list[Block]:
+    """The blocks of untagged pages (pdfplumber pages) in reading order; `join` makes one
+    paragraph of its lines."""
+    pages = list(pages)
+    page_pieces = [(page, _pieces(page)) for page in pages]
+    furniture = _furniture(page_pieces)
+    regions: list[_Region] = []
+    for page, (boxes, pieces) in page_pieces:
+        kept = [piece for piece in pieces if (piece[1].page, piece[1].text) not in furniture]
+        regions += _regions(kept, boxes, float(page.width))
+    return _blocks(_numbered_boxes_in_order(regions), join)
+
+
+# -- words to line pieces ------------------------------------------------------------------------
+
+_Box = tuple[float, float, float, float]  # x0, top, x1, bottom
+
+
+def _boxes(page: Any) -> list[_Box]:
+    """Drawn rectangles big enough to hold text, smallest first; not the page's background."""
+    page_area = float(page.width) * float(page.height)
+    boxes = {
+        (round(shape["x0"]), round(shape["top"]), round(shape["x1"]), round(shape["bottom"]))
+        for shape in [*page.rects, *page.curves]
+        if shape["x1"] - shape["x0"] >= 50
+        and shape["bottom"] - shape["top"] >= 25
+        and (shape["x1"] - shape["x0"]) * (shape["bottom"] - shape["top"]) < 0.5 * page_area
+    }
+    return sorted(boxes, key=lambda box: (box[2] - box[0]) * (box[3] - box[1]))
+
+
+def _box_of(word: dict, boxes: list[_Box]) -> int | None:
+    x, y = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
+    return next(
+        (
+            i
+            for i, (x0, top, x1, bottom) in enumerate(boxes)
+            if x0 <= x <= x1 and top <= y <= bottom
+        ),
+        None,
+    )
+
+
+def _pieces(page: Any) -> tuple[list[_Box], list[tuple[int | None, _Line]]]:
+    """The page's boxes, and its line pieces with the box each is in (None: not in a box)."""
+    boxes = _boxes(page)
+    words = page.extract_words(extra_attrs=["size", "fontname"], x_tolerance=1.5, y_tolerance=2)
+    by_box: dict[int | None, list[dict]] = {}
+    for word in words:
+        by_box.setdefault(_box_of(word, boxes), []).append(word)
+    pieces: list[tuple[int | None, _Line]] = []
+    for box, box_words in by_box.items():
+        for row in _rows(box_words):
+            pieces += [(box, _line(page.page_number, piece)) for piece in _split_row(row)]
+    return boxes, pieces
+
+
+def _rows(words: list[dict]) -> list[list[dict]]:
+    rows: list[list[dict]] = []
+    for word in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        if rows and abs(word["top"] - rows[-1][0]["top"]) <= 0.3 * word["size"]:
+            rows[-1].append(word)
+        else:
+            rows.append([word])
+    return [sorted(row, key=lambda w: w["x0"]) for row in rows]
+
+
+def _split_row(row: list[dict]) -> list[list[dict]]:
+    """A row cut where the gap between two words is wider than a justified line would leave,
+    except after a bullet or list number (often followed by a tab)."""
+    pieces = [[row[0]]]
+    for word in row[1:]:
+        previous = pieces[-1][-1]
+        gap = word["x0"] - previous["x1"]
+        marker_only = len(pieces[-1]) == 1 and not any(c.isalpha() for c in previous["text"])
+        if gap > max(2 * word["size"], 14) and not (marker_only and gap < 40):
+            pieces.append([word])
+        else:
+            pieces[-1].append(word)
+    return pieces
+
+
+def _line(page: int, words: list[dict]) -> _Line:
+    sizes = Counter[float]()
+    for word in words:
+        sizes[round(word["size"] * 2) / 2] += len(word["text"])
+    lettered = [word for word in words if any(char.isalpha() for char in word["text"])]
+    return _Line(
+        page=page,
+        text=" ".join(word["text"] for word in words),
+        x0=min(word["x0"] for word in words),
+        x1=max(word["x1"] for word in words),
+        top=min(word["top"] for word in words),
+        bottom=max(word["bottom"] for word in words),
+        size=sizes.most_common(1)[0][0],
+        bold=bool(lettered) and all(_BOLD_FONT.search(word["fontname"]) for word in lettered),
+    )
+
+
+# -- page furniture ------------------------------------------------------------------------------
+
+
+def _furniture(page_pieces: list[tuple[Any, tuple[list[_Box], list]]]) -> set[tuple[int, str]]:
+    """(page, text) of each running header, footer and page number."""
+    in_margin: list[tuple[int, str, str]] = []
+    for page, (_, pieces) in page_pieces:
+        height = float(page.height)
+        for _, line in pieces:
+            if line.top < _MARGIN * height or line.bottom > (1 - _MARGIN) * height:
+                in_margin.append((line.page, line.text, re.sub(r"\d+", "#", line.text.lower())))
+    pages_with = Counter(key for _, key in {(page, key) for page, _, key in in_margin})
+    return {
+        (page, text)
+        for page, text, key in in_margin
+        if pages_with[key] >= 2 or _PAGE_NUMBER.fullmatch(key.strip(" -–—"))
+    }
+
+
+# -- reading order -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Item:
+    """What the page is read in terms of: a box with its lines, or one line outside any box."""
+
+    x0: float
+    x1: float
+    top: float
+    lines: list[_Line] = field(default_factory=list)
+    boxed: bool = False
+
+
+def _regions(
+    pieces: list[tuple[int | None, _Line]], boxes: list[_Box], width: float
+) -> list[_Region]:
+    items: list[_Item] = []
+    in_box: dict[int, _Item] = {}
+    for box, line in pieces:
+        if box is None:
+            items.append(_Item(line.x0, line.x1, line.top, [line]))
+        else:
+            if box not in in_box:
+                x0, top, x1, _ = boxes[box]
+                in_box[box] = _Item(x0, x1, top, boxed=True)
+                items.append(in_box[box])
+            in_box[box].lines.append(line)
+    gutter = _gutter(items, width)
+    regions: list[_Region] = []
+    for item in _reading_order(items, gutter):
+        column = "" if gutter is None else _column(item, gutter)
+        if item.boxed:
+            lines = sorted(item.lines, key=lambda line: (line.top, line.x0))
+            regions.append(_box_region(lines))
+        elif regions and not regions[-1].boxed and regions[-1].column == column:
+            regions[-1].lines += item.lines
+        else:
+            regions.append(_Region(list(item.lines), boxed=False, column=column))
+    return regions
+
+
+def _column(item: _Item, gutter: float) -> str:
+    return "left" if item.x1 <= gutter else "right" if item.x0 >= gutter else ""
+
+
+def _gutter(items: list[_Item], width: float) -> float | None:
+    """The x of the gap between two columns: crossed by few items, with text on both sides."""
+    candidates: list[tuple[int, float]] = []
+    for x in range(int(width * 0.3), int(width * 0.7) + 1, 2):
+        left = sum(1 for item in items if item.x1 <= x)
+        right = sum(1 for item in items if item.x0 >= x)
+        crossing = len(items) - left - right
+        if left >= 3 and right >= 3 and crossing <= (left + right) / 4:
+            candidates.append((crossing, x))
+    if not candidates:
+        return None
+    fewest = min(crossing for crossing, _ in candidates)
+    xs = [x for crossing, x in candidates if crossing == fewest]
+    return xs[len(xs) // 2]  # the middle of the clear stretch
+
+
+def _reading_order(items: list[_Item], gutter: float | None) -> list[_Item]:
+    ordered = sorted(items, key=lambda item: (item.top, item.x0))
+    if gutter is None:
+        return ordered
+    result: list[_Item] = []
+    left: list[_Item] = []
+    right: list[_Item] = []
+    for item in ordered:
+        column = _column(item, gutter)
+        if column == "left":
+            left.append(item)
+        elif column == "right":
+            right.append(item)
+        else:  # spanning both columns: what is above it in the columns is read first
+            result += [*left, *right, item]
+            left, right = [], []
+    return result + left + right
+
+
+def _box_region(lines: list[_Line]) -> _Region:
+    """A box; a number that starts it (on its own, or before its heading) gives its order."""
+    region = _Region(lines, boxed=True)
+    if lines and (lone := _BOX_NUMBER.fullmatch(lines[0].text)):
+        region.number = int(lone[1])
+        region.lines = lines[1:]
+    elif lines and (numbered := _NUMBERED_TITLE.match(lines[0].text)):
+        region.number = int(numbered[1])
+        first = lines[0]
+        region.lines = [replace(first, text=first.text[numbered.end() :]), *lines[1:]]
+    return region
+
+
+def _numbered_boxes_in_order(regions: list[_Region]) -> list[_Region]:
+    slots = [i for i, region in enumerate(regions) if region.boxed and region.number is not None]
+    numbers = [regions[i].number for i in slots]
+    if len(slots) < 3 or len(set(numbers)) != len(numbers):
+        return regions
+    ordered = sorted((regions[i] for i in slots), key=lambda region: region.number or 0)
+    result = list(regions)
+    for slot, region in zip(slots, ordered, strict=True):
+        result[slot] = region
+    return result
+
+
+# -- lines to blocks -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Raw:
+    role: str  # "heading", "paragraph", "bullet"
+    lines: list[_Line]
+    style: tuple[float, bool] = (0.0, False)
+
+
+def _blocks(regions: list[_Region], join: Callable[[list[str]], str]) -> list[Block]:
+    sizes = Counter[float]()
+    for region in regions:
+        for line in region.lines:
+            sizes[line.size] += len(line.text)
+    if not sizes:
+        return []
+    body_size = sizes.most_common(1)[0][0]
+    raws = _raw_blocks(regions, body_size)
+    return _with_titles_and_levels(raws, join)
+
+
+def _role(line: _Line, body_size: float) -> str:
+    words = line.text.split()
+    if _BULLET.match(line.text):
+        return "bullet"
+    heading_like = (
+        len(words) <= _MAX_HEADING_WORDS
+        and any(char.isalpha() for char in line.text)
+        and not _BULLET.match(line.text)
+    )
+    if heading_like and line.size >= body_size * _BIGGER:
+        return "heading"
+    if heading_like and line.bold and line.size >= body_size * 0.9:
+        return "heading" if not line.text.endswith((".", ",", ";")) else "paragraph"
+    return "paragraph"
+
+
+def _raw_blocks(regions: list[_Region], body_size: float) -> list[_Raw]:
+    raws: list[_Raw] = []
+    previous_region: _Region | None = None
+    for region in regions:
+        for index, line in enumerate(region.lines):
+            role = _role(line, body_size)
+            style = (line.size, line.bold)
+            last = raws[-1] if raws else None
+            previous = last.lines[-1] if last else None
+            if index == 0:
+                runs_on = (
+                    last is not None
+                    and previous is not None
+                    and not region.boxed
+                    and previous_region is not None
+                    and not previous_region.boxed
+                    and role == "paragraph"
+                    and last.role == "paragraph"
+                    and not previous.text.endswith(_SENTENCE_END)
+                    and line.text[:1].islower()
+                )
+                new = not runs_on
+            else:
+                assert previous is not None and last is not None
+                gap = line.top - previous.bottom
+                new = (
+                    role == "bullet"
+                    or bool(_NUMBERED.match(line.text))
+                    or gap > 0.45 * previous.size
+                    or (role == "heading") != (last.role == "heading")
+                    or (role == "heading" and style != last.style)
+                )
+                if last.role == "bullet" and role == "paragraph" and not new:
+                    new = line.x0 < last.lines[0].x0 + 3  # a bullet's text wraps indented
+            if new or last is None:
+                raws.append(_Raw(role, [line], style))
+            else:
+                last.lines.append(line)
+        previous_region = region
+    return raws
+
+
+def _with_titles_and_levels(raws: list[_Raw], join: Callable[[list[str]], str]) -> list[Block]:
+    opening = 0
+    while opening < len(raws) and raws[opening].role == "heading":
+        opening += 1
+    later_styles = {raw.style for raw in raws[opening:] if raw.role == "heading"}
+    # The opening headings in a style used again (the first box's "Background") are headings.
+    while opening and raws[opening - 1].style in later_styles:
+        opening -= 1
+    styles = sorted(later_styles, key=lambda style: (-style[0], not style[1]))
+    blocks: list[Block] = []
+    for index, raw in enumerate(raws):
+        text = join([line.text for line in raw.lines])
+        if index < opening:
+            kind = BlockKind.TITLE if opening == 1 else BlockKind.OPENING
+            blocks.append(Block(kind, text))
+        elif raw.role == "heading":
+            blocks.append(Block(BlockKind.HEADING, text, level=styles.index(raw.style) + 1))
+        elif raw.role == "bullet":
+            blocks.append(Block(BlockKind.BULLET, _BULLET.sub("", text, count=1)))
+        else:
+            blocks.append(Block(BlockKind.PARAGRAPH, text))
+    return blocks
