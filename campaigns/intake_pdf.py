@@ -34,7 +34,7 @@ from pdfplumber.utils.text import extract_text
 
 from briefcast.campaigns.briefing import BriefingError
 from briefcast.campaigns.intake_markdown import Block, BlockKind, blocks_to_markdown
-from briefcast.campaigns.intake_pdf_layout import layout_blocks
+from briefcast.campaigns.intake_pdf_layout import layout_blocks, mend_unmapped
 
 __all__ = ["join_lines", "pdf_to_markdown"]
 
@@ -46,7 +46,7 @@ _PASTE = "or paste the briefing's text into a .txt file"
 
 
 def pdf_to_markdown(data: bytes, source: str) -> str:
-    """The briefing in a PDF as Markdown-like text; BriefingError (one line) if it cannot be read."""
+    """The briefing in a PDF as Markdown-like text; BriefingError (one line) if unreadable."""
     if not data.strip():
         raise BriefingError(f"{source}: is empty: export the briefing as PDF again, {_PASTE}")
     if b"%PDF-" not in data[:1024]:
@@ -161,7 +161,8 @@ def _tagged_blocks(pdf: pdfplumber.PDF, vocabulary: set[str]) -> list[Block] | N
             # An element without a page (/Pg) is on the only page there is.
             for char in marked.get((page_number or (1 if page_count == 1 else None), mcid), [])
         ]
-        lines = extract_text(chars, x_tolerance=1.5).splitlines() if chars else []
+        text = extract_text(chars, x_tolerance=1.5) if chars else ""
+        lines = [mend_unmapped(line) for line in text.splitlines()]
         return join_lines(lines, vocabulary)
 
     blocks = list(_element_blocks(tree.children, text_of))

@@ -27,7 +27,7 @@ from typing import Any
 
 from briefcast.campaigns.intake_markdown import Block, BlockKind
 
-__all__ = ["layout_blocks"]
+__all__ = ["layout_blocks", "mend_unmapped"]
 
 _MARGIN = 0.1  # the top and bottom tenth of a page is where running headers and footers live
 _PAGE_NUMBER = re.compile(r"(page\s*)?#(\s*(of|/)\s*#)?|#\s*\|\s*page|page\s*\|\s*#", re.I)
@@ -39,6 +39,16 @@ _NUMBERED_TITLE = re.compile(r"(\d{1,2})[.)]?\s+(?=[^\W\d_])")
 _SENTENCE_END = (".", "!", "?", ":", "”", '"', ")")
 _MAX_HEADING_WORDS = 14
 _BIGGER = 1.15  # a heading's font is at least this much bigger than the body text's
+
+
+# A glyph without a Unicode mapping comes out of pdfminer as "(cid:127)": at the start of a line it
+# is a bullet from a symbol font (the usual case); anywhere else it cannot be read and is left out.
+_UNMAPPED = re.compile(r"\(cid:\d+\)")
+
+
+def mend_unmapped(text: str) -> str:
+    text = _UNMAPPED.sub("•", text, count=1) if _UNMAPPED.match(text.lstrip()) else text
+    return " ".join(_UNMAPPED.sub("", text).split())
 
 
 @dataclass(frozen=True)
@@ -154,7 +164,7 @@ def _line(page: int, words: list[dict]) -> _Line:
     lettered = [word for word in words if any(char.isalpha() for char in word["text"])]
     return _Line(
         page=page,
-        text=" ".join(word["text"] for word in words),
+        text=mend_unmapped(" ".join(word["text"] for word in words)),
         x0=min(word["x0"] for word in words),
         x1=max(word["x1"] for word in words),
         top=min(word["top"] for word in words),
@@ -230,13 +240,15 @@ def _column(item: _Item, gutter: float) -> str:
 
 
 def _gutter(items: list[_Item], width: float) -> float | None:
-    """The x of the gap between two columns: crossed by few items, with text on both sides."""
+    """The x of the gap between two columns: crossed by few items, with text side by side on
+    both sides of it at least twice."""
     candidates: list[tuple[int, float]] = []
     for x in range(int(width * 0.3), int(width * 0.7) + 1, 2):
-        left = sum(1 for item in items if item.x1 <= x)
-        right = sum(1 for item in items if item.x0 >= x)
-        crossing = len(items) - left - right
-        if left >= 3 and right >= 3 and crossing <= (left + right) / 4:
+        left = [item for item in items if item.x1 <= x]
+        right = [item for item in items if item.x0 >= x]
+        crossing = len(items) - len(left) - len(right)
+        side_by_side = sum(1 for a in left if any(abs(a.top - b.top) < 40 for b in right))
+        if side_by_side >= 2 and crossing <= (len(left) + len(right)) / 4:
             candidates.append((crossing, x))
     if not candidates:
         return None
@@ -278,15 +290,15 @@ def _box_region(lines: list[_Line]) -> _Region:
 
 
 def _numbered_boxes_in_order(regions: list[_Region]) -> list[_Region]:
+    """Numbered boxes (three or more, each number once) read 1, 2, 3... together, where the
+    first of them is; text outside them keeps its order around them."""
     slots = [i for i, region in enumerate(regions) if region.boxed and region.number is not None]
     numbers = [regions[i].number for i in slots]
     if len(slots) < 3 or len(set(numbers)) != len(numbers):
         return regions
-    ordered = sorted((regions[i] for i in slots), key=lambda region: region.number or 0)
-    result = list(regions)
-    for slot, region in zip(slots, ordered, strict=True):
-        result[slot] = region
-    return result
+    in_order = sorted((regions[i] for i in slots), key=lambda region: region.number or 0)
+    after = [region for i, region in enumerate(regions) if i > slots[0] and i not in slots]
+    return [*regions[: slots[0]], *in_order, *after]
 
 
 # -- lines to blocks -----------------------------------------------------------------------------
@@ -343,10 +355,18 @@ def _raw_blocks(regions: list[_Region], body_size: float) -> list[_Raw]:
                     and not region.boxed
                     and previous_region is not None
                     and not previous_region.boxed
-                    and role == "paragraph"
-                    and last.role == "paragraph"
-                    and not previous.text.endswith(_SENTENCE_END)
-                    and line.text[:1].islower()
+                    and role == last.role
+                    and (
+                        # a paragraph in mid-sentence, or a heading wrapped onto the next page
+                        (
+                            role == "paragraph"
+                            and not previous.text.endswith(_SENTENCE_END)
+                            and line.text[:1].islower()
+                        )
+                        or (
+                            role == "heading" and style == last.style and line.page != previous.page
+                        )
+                    )
                 )
                 new = not runs_on
             else:
