@@ -1,24 +1,15 @@
-"""Text-level rules for reading a briefing: decoding, page clean-up, re-flowing, figures, quotes.
+"""Text-level rules for reading a briefing: decoding, re-flowing, repairs, figures, quotes.
 
-campaigns/briefing.py finds the structure (title, headings, themes); this module deals with
-what lies below it. Each rule is here because PDF or Word extraction produces the problem it fixes.
+campaigns/briefing.py finds the structure (title, headings, themes) and campaigns/furniture.py
+takes out page furniture and screen chrome; this module deals with what lies below them. Each
+rule is here because PDF or Word extraction produces the problem it fixes.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from typing import NamedTuple
 
 from briefcast.campaigns.model import Figure
-
-
-class Line(NamedTuple):
-    """One line of a briefing, tidied, with its 1-based number in the file for warnings."""
-
-    number: int
-    text: str
-
 
 # -- bytes to text -----------------------------------------------------------------------------
 
@@ -54,101 +45,6 @@ def _has_binary_characters(text: str) -> bool:
     # Text has no control characters beyond line and page breaks; a binary file is full of them.
     controls = sum(1 for char in text if char < " " and char not in "\t\n\r\f\v")
     return "\x00" in text or controls > len(text) / 100
-
-
-# -- page clean-up ------------------------------------------------------------------------------
-
-# Invisible characters that only get in the way: soft hyphen, zero-width spaces and joiners, BOM.
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
-
-# Page furniture printed by Word or a PDF tool, matched against a whole (stripped) line.
-_PAGE_MARKERS = (
-    re.compile(r"page\s+\d+(\s+of\s+\d+)?", re.I),  # "Page 2", "Page 2 of 4"
-    re.compile(r"\d+\s*\|\s*page|page\s*\|\s*\d+", re.I),  # Word footers: "2 | Page", "Page | 2"
-    re.compile(r"[-–—]?\s*\d{1,3}\s*[-–—]?"),  # a lone page number, perhaps "- 2 -"
-    re.compile(r"\d{1,3}\s*/\s*\d{1,3}"),  # "2/4"
-)
-
-# A running header or footer is a short line repeated on every page; three sightings is a pattern.
-_RUNNING_HEADER_REPEATS = 3
-_RUNNING_HEADER_MAX_WORDS = 12
-
-
-# PDF extraction often puts a bullet on a line of its own and its text on the next line.
-_LONE_BULLET = re.compile(r"[•●◦▪■‣⁃∙·*–—\-\uf0b7\uf0a7o]")
-
-
-class CleanedText(NamedTuple):
-    lines: list[Line]
-    running_headers: list[str]  # the repeated lines dropped, for a warning: a guess can be wrong
-
-
-def clean_lines(text: str) -> CleanedText:
-    """Split text into tidied, numbered lines without page markers or a running header/footer.
-
-    Blank lines are kept (as "") because they separate paragraphs.
-    """
-    lines = _attach_lone_bullets(
-        [Line(number, _tidy(raw)) for number, raw in enumerate(text.splitlines(), 1)]
-    )
-    # A line with no letter or digit (a rule "-----", a stray quote mark) counts as blank.
-    lines = [
-        line if any(c.isalnum() for c in line.text) else Line(line.number, "") for line in lines
-    ]
-    repeated = _running_headers(lines)
-    kept = [
-        line
-        for line in lines
-        if not _is_page_marker(line.text) and _header_key(line.text) not in repeated
-    ]
-    return CleanedText(kept, list(repeated.values()))
-
-
-def _tidy(raw: str) -> str:
-    """One space between words: tabs, no-break and doubled spaces are extraction noise."""
-    return " ".join(_INVISIBLE.sub("", raw).split())
-
-
-def _attach_lone_bullets(lines: list[Line]) -> list[Line]:
-    """Join a bullet on a line of its own to its text: "•" / "Title-body" -> "• Title-body"."""
-    attached: list[Line] = []
-    bullet = ""
-    for line in lines:
-        if _LONE_BULLET.fullmatch(line.text):
-            bullet = line.text
-        elif bullet and line.text:
-            attached.append(Line(line.number, f"{bullet} {line.text}"))
-            bullet = ""
-        else:
-            attached.append(line)
-    return attached
-
-
-def _is_page_marker(text: str) -> bool:
-    return any(pattern.fullmatch(text) for pattern in _PAGE_MARKERS)
-
-
-def _header_key(text: str) -> str:
-    # Digits are blanked so "Briefing note | 2" and "Briefing note | 3" count as the same line.
-    return re.sub(r"\d+", "#", text)
-
-
-def _running_headers(lines: list[Line]) -> dict[str, str]:
-    """Short lines seen three times or more: {key: the line as first seen}."""
-    candidates = [
-        line.text
-        for line in lines
-        # Lower-case starts are excluded: a wrapped paragraph can end in the same "children." twice.
-        if line.text
-        and not _is_page_marker(line.text)
-        and not line.text[0].islower()
-        and len(line.text.split()) <= _RUNNING_HEADER_MAX_WORDS
-    ]
-    counts = Counter(_header_key(text) for text in candidates)
-    first_seen = {_header_key(text): text for text in reversed(candidates)}
-    return {
-        key: first_seen[key] for key, count in counts.items() if count >= _RUNNING_HEADER_REPEATS
-    }
 
 
 # -- Markdown inline marks ----------------------------------------------------------------------

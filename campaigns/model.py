@@ -59,6 +59,17 @@ class Theme:
 
 
 @dataclass(frozen=True)
+class HeadingNote:
+    """How the reader took one heading and how sure it is: shown by `briefcast briefing`."""
+
+    line: int  # in the briefing file, from 1
+    title: str
+    role: str  # "theme", "section" or "left out"
+    confidence: str  # "high", "medium" or "low"
+    reason: str  # "Markdown heading", "numbered like 4 others", "question heading", ...
+
+
+@dataclass(frozen=True)
 class Briefing:
     """A briefing as read: its title, its non-theme sections and its themes, in document order."""
 
@@ -67,6 +78,7 @@ class Briefing:
     themes: tuple[Theme, ...]
     warnings: tuple[str, ...] = ()
     source: Path | None = None
+    headings: tuple[HeadingNote, ...] = ()  # why each heading was read as it was
 
     def theme(self, slug: str) -> Theme:
         for theme in self.themes:

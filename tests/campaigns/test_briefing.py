@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from seed import SEED, SEED_THEMES
 
-from briefcast.campaigns.briefing import BriefingError, read_briefing
+from briefcast.campaigns.briefing import BriefingError, read_briefing, read_briefing_text
 from briefcast.campaigns.model import Briefing, Theme, slugify
 from briefcast.cli import app
 
@@ -233,6 +233,23 @@ def test_markdown_headings_in_a_txt_file_with_a_utf8_bom(tmp_path):
     assert titles(briefing) == ["Neglect", "Exploitation"]
     assert briefing.title == "Pasted"  # no title block: the file name, with a warning
     assert any("title" in warning for warning in briefing.warnings)
+
+
+def test_text_already_decoded_reads_like_the_file(tmp_path):
+    # Readers of other formats (.docx, .pdf) hand their text to read_briefing_text.
+    path = tmp_path / "pasted.md"
+    text = "# Learning brief\n\n## Neglect\nChildren were **left** alone.\n"
+    path.write_text(text, encoding="utf-8")
+    from_text, from_file = read_briefing_text(text, "pasted.md"), read_briefing(path)
+    assert (from_text.title, from_text.sections, from_text.themes, from_text.warnings) == (
+        from_file.title,
+        from_file.sections,
+        from_file.themes,
+        from_file.warnings,
+    )
+    assert from_text.theme("neglect").paragraphs == ("Children were left alone.",)
+    with pytest.raises(BriefingError, match=r"^notes\.docx: is empty"):
+        read_briefing_text("\n\n", "notes.docx")
 
 
 def test_utf16_with_a_bom(tmp_path):

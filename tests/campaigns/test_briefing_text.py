@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from briefcast.campaigns.briefing import BriefingError, read_briefing
-from briefcast.campaigns.briefing_text import clean_lines, find_figures, find_quotes, reflow
+from briefcast.campaigns.briefing_text import find_figures, find_quotes, reflow
+from briefcast.campaigns.furniture import clean_lines
 
 
 @pytest.mark.parametrize(
@@ -18,17 +19,17 @@ from briefcast.campaigns.briefing_text import clean_lines, find_figures, find_qu
     ["Page 2", "Page 2 of 4", "page 10 of 12", "2 | Page", "Page | 2", "7", "- 3 -", "2/4"],
 )
 def test_page_markers_are_dropped(marker):
-    lines, _ = clean_lines(f"Before\n{marker}\nAfter")
+    lines, *_ = clean_lines(f"Before\n{marker}\nAfter")
     assert [line.text for line in lines] == ["Before", "After"]
 
 
 def test_line_numbers_survive_clean_up():
-    lines, _ = clean_lines("One\nPage 1 of 2\n\tTwo  words\u00a0here ")
+    lines, *_ = clean_lines("One\nPage 1 of 2\n\tTwo  words\u00a0here ")
     assert [(line.number, line.text) for line in lines] == [(1, "One"), (3, "Two words here")]
 
 
 def test_a_repeated_lower_case_line_is_not_a_running_header():
-    lines, headers = clean_lines("children.\n\nchildren.\n\nchildren.\n")
+    lines, headers, *_ = clean_lines("children.\n\nchildren.\n\nchildren.\n")
     assert headers == [] and [line.text for line in lines if line.text] == ["children."] * 3
 
 

@@ -1,0 +1,257 @@
+"""What a PDF, a web page or an email adds around a briefing, found and taken out of its lines.
+
+`clean_lines()` splits decoded text into numbered, tidied lines and takes out what nobody wrote
+as learning: page markers, a running header or footer, the links and buttons of an email or web
+page ("View this email in your browser", "Back to top"), and a table of contents that repeats
+the headings. Everything taken out except page numbers is reported, quoted, for a warning: a
+guess can be wrong, and a reader must never lose text silently. Text pasted from a web page,
+one paragraph per line with no blank lines, gets a blank line after each paragraph, so the
+reader downstream sees paragraphs the same way whatever the source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import NamedTuple
+
+
+class Line(NamedTuple):
+    """One line of a briefing, tidied, with its 1-based number in the file for warnings."""
+
+    number: int
+    text: str
+
+
+class CleanedText(NamedTuple):
+    lines: list[Line]
+    left_out: list[str]  # one warning per thing taken out, quoting it
+    one_per_line: bool  # pasted from a web page: every line was a paragraph of its own
+    top_header: str  # a running header that was also the first line: the title, if none other
+
+
+def clean_lines(text: str) -> CleanedText:
+    """Split text into tidied, numbered lines without page furniture or screen chrome.
+
+    Blank lines are kept (as "") because they separate paragraphs.
+    """
+    has_pages = "\f" in text
+    lines = _attach_lone_bullets(
+        [Line(number, _tidy(raw)) for number, raw in enumerate(text.splitlines(), 1)]
+    )
+    # A line with no letter or digit (a rule "-----", a stray quote mark) counts as blank.
+    lines = [
+        line if any(c.isalnum() for c in line.text) else Line(line.number, "") for line in lines
+    ]
+    has_pages = has_pages or any(_is_page_marker(line.text) for line in lines)
+    lines = [line for line in lines if not _is_page_marker(line.text)]
+
+    left_out: list[str] = []
+    headers = _running_headers(lines, has_pages)
+    left_out += [f"dropped {header!r} as a running header or footer" for header in headers.values()]
+    first_line = next((line.text for line in lines if line.text), "")
+    kept = []
+    for line in lines:
+        if _header_key(line.text) in headers:
+            continue
+        if line.text and _is_chrome(line.text):
+            left_out.append(f"line {line.number}: left out {line.text!r} ({_CHROME})")
+            continue
+        kept.append(line)
+    kept, contents = _without_contents(kept)
+    if contents:
+        entries = ", ".join(repr(entry) for entry in contents)
+        left_out.append(f"left out a table of contents repeating the headings: {entries}")
+    one_per_line = _one_paragraph_per_line(kept)
+    # A running header that repeats the title takes the title's line too: say what it was.
+    top_header = first_line if _header_key(first_line) in headers else ""
+    lines = _separate_paragraphs(kept) if one_per_line else kept
+    return CleanedText(lines, left_out, one_per_line, top_header)
+
+
+# -- tidying ------------------------------------------------------------------------------------
+
+# Invisible characters that only get in the way: soft hyphen, zero-width spaces and joiners, BOM.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+
+# PDF extraction often puts a bullet on a line of its own and its text on the next line.
+_LONE_BULLET = re.compile(r"[•●◦▪■‣⁃∙·*–—\-\uf0b7\uf0a7o]")
+
+
+def _tidy(raw: str) -> str:
+    """One space between words: tabs, no-break and doubled spaces are extraction noise."""
+    return " ".join(_INVISIBLE.sub("", raw).split())
+
+
+def _attach_lone_bullets(lines: list[Line]) -> list[Line]:
+    """Join a bullet on a line of its own to its text: "•" / "Title-body" -> "• Title-body"."""
+    attached: list[Line] = []
+    bullet = ""
+    for line in lines:
+        if _LONE_BULLET.fullmatch(line.text):
+            bullet = line.text
+        elif bullet and line.text:
+            attached.append(Line(line.number, f"{bullet} {line.text}"))
+            bullet = ""
+        else:
+            attached.append(line)
+    return attached
+
+
+# -- pages --------------------------------------------------------------------------------------
+
+# Page furniture printed by Word or a PDF tool, matched against a whole (stripped) line.
+_PAGE_MARKERS = (
+    re.compile(r"page\s+\d+(\s+of\s+\d+)?", re.I),  # "Page 2", "Page 2 of 4"
+    re.compile(r"\d+\s*\|\s*page|page\s*\|\s*\d+", re.I),  # Word footers: "2 | Page", "Page | 2"
+    re.compile(r"[-–—]?\s*\d{1,3}\s*[-–—]?"),  # a lone page number, perhaps "- 2 -"
+    re.compile(r"\d{1,3}\s*/\s*\d{1,3}"),  # "2/4"
+)
+
+# A running header or footer is a short line repeated on every page; three sightings is a pattern.
+_RUNNING_HEADER_REPEATS = 3
+_RUNNING_HEADER_MAX_WORDS = 12
+_MARKDOWN_OR_LIST = re.compile(r"#{1,6}\s|\d{1,2}[.)]\s|[•●◦▪■‣⁃∙·*–—\-]\s")
+
+
+def _is_page_marker(text: str) -> bool:
+    return any(pattern.fullmatch(text) for pattern in _PAGE_MARKERS)
+
+
+def _header_key(text: str) -> str:
+    # Digits are blanked so "Briefing note | 2" and "Briefing note | 3" count as the same line.
+    return re.sub(r"\d+", "#", text)
+
+
+def _running_headers(lines: list[Line], has_pages: bool) -> dict[str, str]:
+    """Short lines repeated on every page: {key: the line as first seen}.
+
+    Only a document with pages (page numbers or form feeds) has running headers: in web, email
+    and Markdown text a repeated line is a repeated heading ("What we learned" under each case).
+    A heading someone typed as Markdown or a list item is never one, so "## Theme 1", "## Theme 2"
+    and "## Theme 3" stay headings. The one exception needs no pages: a line repeating the title.
+    """
+    candidates = [
+        line.text
+        for line in lines
+        # Lower-case starts are excluded: a wrapped paragraph can end in the same "children." twice.
+        if line.text
+        and not line.text[0].islower()
+        and not _MARKDOWN_OR_LIST.match(line.text)
+        and len(line.text.split()) <= _RUNNING_HEADER_MAX_WORDS
+    ]
+    first_line = next((line.text for line in lines if line.text), "")
+    by_key: defaultdict[str, list[str]] = defaultdict(list)
+    for text in candidates:
+        by_key[_header_key(text)].append(text)
+    headers = {}
+    for key, texts in by_key.items():
+        if len(texts) < _RUNNING_HEADER_REPEATS:
+            continue
+        # Without pages only the title repeats; "Theme 1", "Theme 2"... differ, so are headings.
+        if has_pages or (len(set(texts)) == 1 and texts[0] == first_line):
+            headers[key] = texts[0]
+    return headers
+
+
+# -- email and web chrome -----------------------------------------------------------------------
+
+# The words of a button or link that a web page or email adds around its text. A line made only
+# of these words, with at least one that names an action or a place on screen, is chrome:
+# "View this email in your browser", "Skip to main content", "Back to top", "Share on LinkedIn".
+_SCREEN_ACTIONS = frozenset({
+    "click", "tap", "view", "viewing", "browser", "skip", "share", "tweet", "facebook", "twitter",
+    "linkedin", "whatsapp", "instagram", "youtube", "print", "subscribe", "unsubscribe",
+    "preferences", "friend", "top", "menu", "cookies", "contents", "navigation", "download",
+    "online", "here", "copy", "link", "email", "read", "home", "search", "previous", "next",
+})  # fmt: skip
+_SCREEN_WORDS = _SCREEN_ACTIONS | frozenset({
+    "this", "that", "in", "your", "to", "the", "a", "an", "of", "on", "via", "page", "version",
+    "our", "us", "follow", "forward", "and", "or", "back", "more", "with", "x", "content", "main",
+    "manage", "update", "full", "article", "newsletter", "web", "website", "it", "is", "having",
+    "trouble", "for", "as", "pdf", "table", "go", "return", "links", "post", "story", "all",
+})  # fmt: skip
+# Sentences about the mailing itself, which email services add to every message's footer.
+_MAILING = re.compile(r"\b(un)?subscri(be|bed|ber|ption|ptions)\b|\bthis email was sent\b", re.I)
+_CHROME = "a link or button of an email or web page"
+_CHROME_MAX_WORDS = 10
+_MAILING_MAX_WORDS = 45
+
+
+def _is_chrome(text: str) -> bool:
+    words = re.sub(r"[^\w\s]", " ", text.lower()).split()
+    if not words:
+        return False
+    if len(words) <= _CHROME_MAX_WORDS and set(words) <= _SCREEN_WORDS:
+        return bool(set(words) & _SCREEN_ACTIONS)
+    return len(words) <= _MAILING_MAX_WORDS and bool(_MAILING.search(text))
+
+
+# -- a table of contents ------------------------------------------------------------------------
+
+_LEADER = re.compile(r"[\s.·…_]*\d{0,3}$")  # "Background ........ 3", "Background 3"
+_MIN_CONTENTS_ENTRIES = 2
+
+
+def _without_contents(lines: list[Line]) -> tuple[list[Line], list[str]]:
+    """Drop a run of short lines near the top that each come again later as a line of their own:
+    a table of contents. A heading is never dropped, only its earlier copy."""
+    texts = [line.text for line in lines]
+    later = Counter(texts)
+    run: list[int] = []
+    found: list[int] = []
+    for index, text in enumerate(texts):
+        if not text:
+            continue
+        entry = _LEADER.sub("", text)
+        later[text] -= 1
+        if entry and len(entry.split()) <= _RUNNING_HEADER_MAX_WORDS and later[entry] > 0:
+            run.append(index)
+            continue
+        if len(run) >= _MIN_CONTENTS_ENTRIES:
+            found = run
+            break
+        run = []
+    drop = set(found)
+    return [line for i, line in enumerate(lines) if i not in drop], [texts[i] for i in found]
+
+
+# -- one paragraph per line ---------------------------------------------------------------------
+
+_UNWRAPPED_CHARS = 110  # longer than any hard-wrapped line (PDF, email, Notepad wrap at 60-90)
+_SENTENCE_END = (".", "!", "?", ":", "”", '"', ")", "’")
+
+
+def _one_paragraph_per_line(lines: list[Line]) -> bool:
+    """Whether each line is a paragraph, as in text copied from a web page: most long lines are
+    longer than any hard-wrapped line, or no line is blank and most long lines end a sentence."""
+    texts = [line.text for line in lines if line.text]
+    long_lines = [text for text in texts if len(text.split()) >= 8]
+    if len(texts) < 4 or not long_lines:
+        return False
+    if sum(len(text) > _UNWRAPPED_CHARS for text in long_lines) * 2 >= len(long_lines):
+        return True
+    inner = lines[next(i for i, line in enumerate(lines) if line.text) :]
+    no_blank_lines = all(line.text for line in inner[: len(inner) - _trailing_blanks(inner)])
+    ends_sentence = sum(text.endswith(_SENTENCE_END) for text in long_lines)
+    return no_blank_lines and ends_sentence * 3 >= len(long_lines) * 2
+
+
+def _trailing_blanks(lines: list[Line]) -> int:
+    count = 0
+    for line in reversed(lines):
+        if line.text:
+            break
+        count += 1
+    return count
+
+
+def _separate_paragraphs(lines: list[Line]) -> list[Line]:
+    """A blank line after each line, except before a lower-case start: that is a wrapped line."""
+    separated: list[Line] = []
+    for line, following in zip(lines, [*lines[1:], None], strict=True):
+        separated.append(line)
+        continues = following is not None and following.text[:1].islower()
+        if line.text and following is not None and following.text and not continues:
+            separated.append(Line(line.number, ""))
+    return separated

@@ -1,0 +1,244 @@
+"""Which lines of a briefing are headings, of what kind, and how sure the reader is of each.
+
+Four kinds of heading, strongest first:
+  Markdown   `## Domestic abuse` (`#` after the title too; `###` stays in the text)
+  numbered   `3. Domestic abuse`, or "3. Domestic abuse – text…"
+  bulleted   "• Domestic abuse-text…", "- Title: text", "* Title – text", "o Title. Text"
+             (bullets • - – * o and the like, any indent; the title is at most ten words)
+  bare line  a short line after a blank line, no final punctuation, not followed by a
+             lower-case continuation; a question ("What did we learn?") when text that is not
+             another question follows it.
+A numbered or bulleted item that is only a short title counts unless the next line is the next
+item of the same list. The themes are the headings of the strongest kind the briefing uses
+(numbered and bulleted from two on: a single one is more likely a list item), except frame
+headings (Foreword, Introduction, Questions to consider, …), which are sections.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from briefcast.campaigns.furniture import Line
+from briefcast.campaigns.model import HeadingNote
+
+
+class Kind(Enum):
+    """The kinds of heading, strongest first: the strongest one present gives the themes."""
+
+    MARKDOWN = "Markdown heading"
+    NUMBERED = "numbered heading"
+    BULLETED = "bulleted theme"
+    BARE = "one-line heading"
+
+
+# How many headings of a kind (not counting frame headings) make them the themes.
+_THEMES_NEEDED = {Kind.MARKDOWN: 1, Kind.NUMBERED: 2, Kind.BULLETED: 2, Kind.BARE: 1}
+
+
+@dataclass(frozen=True)
+class Heading:
+    kind: Kind
+    title: str
+    body: str  # text on the same line after the title: "Title – body…"
+    line: int
+
+
+MARKDOWN_HEADING = re.compile(r"(#{1,6})\s+(.+?)(?:\s+#+)?")  # "## Title", "## Title ##"
+NUMBERED = re.compile(r"\d{1,2}[.)]\s+(.+)")  # "3. Title", "3) Title"
+# Bullets as Word, PDF tools and people type them: • ● ◦ ▪ ■ ‣ ⁃ ∙ · * – — - and Word's Symbol-font
+# bullets (U+F0B7, U+F0A7), or a letter "o" (Word's second-level bullet) followed by a space.
+BULLET = re.compile(r"(?:[•●◦▪■‣⁃∙·*–—\-\uf0b7\uf0a7]|o(?=\s))\s+(.+)")
+
+# Between a bulleted or numbered title and its text. The first one that leaves a title-like text
+# on its left wins; a hyphen that makes a compound word ("Self-harm") is passed over.
+_TITLE_SEPARATOR = re.compile(
+    r"""
+      \s*[–—]\s*              # "Title – text", "Title—text"
+    | :\s+                    # "Title: text"
+    | \.\s+(?=[A-Z0-9‘“"'])   # "Title. Text": a new sentence follows (so not "e.g. the")
+    | \s+-\s* | -\s+          # "Title - text", "Title -text", "Title- text"
+    | (?<=[^\W\d_])-(?=\w)     # "Title-text": a letter, a hyphen, then a word
+    """,
+    re.VERBOSE,
+)
+_COMPOUND_PREFIXES = frozenset({
+    "self", "non", "multi", "inter", "intra", "co", "pre", "post", "anti", "cross", "sub", "ex",
+    "semi", "well", "step", "over", "under", "child", "cyber", "covid", "e",
+})  # fmt: skip
+MAX_HEADING_WORDS = 10
+_MAX_HEADING_CHARS = 90
+_FINAL_PUNCTUATION = (".", ",", ";", ":", "?", "!")
+
+# Frame headings open or close a briefing rather than carry practice learning: matched against
+# a heading's first words, so "Contextual safeguarding" is not mistaken for "Context".
+_FRAME_OPENINGS = (
+    "foreword", "forward", "preface", "introduction", "background", "summary", "executive summary",
+    "overview", "context", "purpose", "about", "contents", "questions", "question",
+    "reflective questions", "further", "useful", "resources", "references", "contacts",
+    "contact details", "acknowledgements", "appendix", "glossary", "next steps",
+    "who should read", "who is this for", "who this is for", "audience",
+)  # fmt: skip
+
+
+def is_frame_title(title: str) -> bool:
+    words = re.sub(r"[^\w\s]", " ", title.lower()).split()
+    return any(words[: len(opening.split())] == opening.split() for opening in _FRAME_OPENINGS)
+
+
+def is_question(text: str) -> bool:
+    return text.endswith("?")
+
+
+def looks_like_title(text: str, *, question: bool = False) -> bool:
+    """A short line with a capital and no final punctuation; with `question`, "…?" too."""
+    ending_ok = not text.endswith(_FINAL_PUNCTUATION) or (question and is_question(text))
+    return (
+        0 < len(text.split()) <= MAX_HEADING_WORDS
+        and len(text) <= _MAX_HEADING_CHARS
+        and (text[0].isupper() or text[0].isdigit())
+        and any(char.isalpha() for char in text)
+        and ending_ok
+    )
+
+
+def list_marker(text: str) -> re.Match[str] | None:
+    """A numbered or bulleted line; group 1 is the text after the marker."""
+    return NUMBERED.fullmatch(text) or BULLET.fullmatch(text)
+
+
+def _split_title(text: str) -> tuple[str, str] | None:
+    """("Title", "text…") when an item reads "Title<separator>text…", else None."""
+    for separator in _TITLE_SEPARATOR.finditer(text):
+        title, body = text[: separator.start()], text[separator.end() :]
+        if len(title.split()) > MAX_HEADING_WORDS:
+            return None
+        if separator.group() == "-" and title.split()[-1].lower() in _COMPOUND_PREFIXES:
+            continue
+        if body and looks_like_title(title):
+            return title, body
+    return None
+
+
+def _capitalise(body: str) -> str:
+    """Upper-case the first word: in "Domestic Abuse-this was…" the text starts a paragraph."""
+    first_word = body.split()[0]
+    return body[0].upper() + body[1:] if first_word.isalpha() and first_word.islower() else body
+
+
+def find_headings(lines: list[Line]) -> dict[int, Heading]:
+    """Every line that could be a heading, by index into `lines`."""
+    return {index: heading for index in range(len(lines)) if (heading := _heading_at(lines, index))}
+
+
+def _heading_at(lines: list[Line], index: int) -> Heading | None:
+    text, number = lines[index].text, lines[index].number
+    if not text:
+        return None
+    if markdown := MARKDOWN_HEADING.fullmatch(text):
+        level_one_or_two = len(markdown[1]) <= 2
+        return Heading(Kind.MARKDOWN, markdown[2], "", number) if level_one_or_two else None
+    following = _text_after(lines, index)
+    # A question is a heading only when an answer follows, not the next question of a list.
+    answered = following is not None and not is_question(following)
+    if item := list_marker(text):
+        kind = Kind.NUMBERED if NUMBERED.fullmatch(text) else Kind.BULLETED
+        if split := _split_title(item[1]):
+            return Heading(kind, split[0], _capitalise(split[1]), number)
+        # A lone "• Title" is a heading only if something other than the next item of the same
+        # list follows it; "• Police" / "• Health" is a list.
+        title = item[1].removesuffix(":")
+        same_list = following and (NUMBERED if kind is Kind.NUMBERED else BULLET).fullmatch(
+            following
+        )
+        question_ok = kind is Kind.NUMBERED and answered
+        if looks_like_title(title, question=question_ok) and following and not same_list:
+            return Heading(kind, title, "", number)
+        return None
+    follows_blank = index == 0 or not lines[index - 1].text
+    if not (follows_blank and following):
+        return None
+    if looks_like_title(text) or (
+        answered and looks_like_title(text, question=True) and not looks_like_title(following)
+    ):
+        return Heading(Kind.BARE, text, "", number)
+    return None
+
+
+def _text_after(lines: list[Line], index: int) -> str | None:
+    """The next non-blank line, or None at the end or when the line continues into the next one
+    (a lower-case start means a hard-wrapped sentence, not a heading and its text)."""
+    if index + 1 < len(lines) and lines[index + 1].text[:1].islower():
+        return None
+    return next((line.text for line in lines[index + 1 :] if line.text), None)
+
+
+def theme_kind(headings: Iterable[Heading]) -> Kind | None:
+    """The strongest kind of heading with enough non-frame headings to be the themes."""
+    candidates = [heading.kind for heading in headings if not is_frame_title(heading.title)]
+    return next((kind for kind in Kind if candidates.count(kind) >= _THEMES_NEEDED[kind]), None)
+
+
+# -- how sure the reader is ---------------------------------------------------------------------
+
+
+def theme_notes(headings: Sequence[Heading], one_per_line: bool) -> list[HeadingNote]:
+    """A note for each theme heading: high, medium or low, and the reason, for `briefcast
+    briefing`. Markdown was typed as a heading; a numbered run or a series ("Case A", "Case B")
+    is a pattern; a bare short line is a guess, weaker with no blank lines around it."""
+    count = len(headings)
+    series = _series(heading.title for heading in headings)
+    notes = []
+    for heading in headings:
+        others = f"like {count - 1} other{'s' if count != 2 else ''}" if count > 1 else "alone"
+        if heading.kind is Kind.MARKDOWN:
+            level, reason = "high", "Markdown heading"
+        elif heading.title in series:
+            level, reason = "high", f"one of a series: {series[heading.title]}"
+        elif heading.kind is Kind.NUMBERED:
+            level, reason = ("high" if count >= 3 else "medium"), f"numbered {others}"
+        elif heading.kind is Kind.BULLETED:
+            level = "medium" if count >= 3 else "low"
+            reason = f"bulleted title before its text, {others}"
+        elif is_question(heading.title):
+            level, reason = ("medium" if count >= 2 else "low"), "question heading"
+        elif one_per_line:
+            level, reason = "low", "short line followed by a paragraph, in text without blank lines"
+        else:
+            level, reason = (
+                ("medium" if count >= 2 else "low"),
+                "short line followed by a paragraph",
+            )
+        notes.append(HeadingNote(heading.line, heading.title, "theme", level, reason))
+    return notes
+
+
+def section_note(heading: Heading, theme_kind: Kind, *, left_out: str = "") -> HeadingNote:
+    """Why a heading was not taken as a theme."""
+    if left_out:
+        return HeadingNote(heading.line, heading.title, "left out", "medium", left_out)
+    if is_frame_title(heading.title):
+        reason = "opens or closes the briefing (introduction, questions, further information…)"
+        return HeadingNote(heading.line, heading.title, "section", "high", reason)
+    reason = f"a {heading.kind.value}, weaker than the themes' {theme_kind.value}s"
+    return HeadingNote(heading.line, heading.title, "section", "medium", reason)
+
+
+def _series(titles: Iterable[str]) -> dict[str, str]:
+    """Titles that differ only in a last letter or number: {"Case A": "Case A, Case B, Case C"}."""
+    groups: dict[str, list[str]] = {}
+    for title in titles:
+        stem, _, last = title.rpartition(" ")
+        if stem and (last.isdigit() or (len(last) == 1 and last.isupper())):
+            groups.setdefault(stem, []).append(title)
+    named = Counter[str]()
+    result = {}
+    for members in groups.values():
+        if len(members) >= 2:
+            for title in members:
+                named[title] += 1
+                result[title] = ", ".join(members)
+    return result
