@@ -114,7 +114,9 @@ def join_lines(lines: Iterable[str], vocabulary: set[str]) -> str:
         if not line:
             continue
         broken = text[-1:] in _HYPHENS and len(text) > 1 and text[-2].isalpha()
-        if broken and line[:1].islower():
+        if broken and line[:1].isupper() and text[-1] != "\u00ad":
+            text += line  # "Non-" / "Mobile": a compound with a capital after its hyphen
+        elif broken and line[:1].islower():
             head = re.search(r"[^\W\d_]+$", text[:-1])
             tail = re.match(r"[^\W\d_]+", line)
             whole = (head[0] if head else "") + (tail[0] if tail else "")

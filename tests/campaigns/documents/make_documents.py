@@ -16,6 +16,7 @@ below, because no library in reach writes tagged PDF.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -240,8 +241,12 @@ BODY = "Helvetica"
 BOLD = "Helvetica-Bold"
 
 
+BROKEN: list[str] = []  # the words wrap() broke at a line end, printed for the manifest's author
+
+
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Lines of at most `width`; a word written "safe|guarding" may break there, hyphenated."""
+    """Lines of at most `width`. A word may break after a hyphen of its own ("multi-agency") or
+    where it is written "safe|guarding", printed as "safe-" at the end of the line."""
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -250,12 +255,14 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
         if stringWidth(trial, font, size) <= width:
             line = trial
             continue
-        pieces = word.split("|")
+        pieces = re.split(r"(?<=-)|\|", word)
         for cut in range(len(pieces) - 1, 0, -1):
-            head = "".join(pieces[:cut]) + "-"
+            head = "".join(pieces[:cut])
+            head += "" if head.endswith("-") else "-"
             if stringWidth(f"{line} {head}".strip(), font, size) <= width:
                 lines.append(f"{line} {head}".strip())
                 line = "".join(pieces[cut:])
+                BROKEN.append(f"{head}{line}")
                 break
         else:
             lines.append(line)
@@ -426,7 +433,7 @@ def seven_boxes(path: Path) -> None:
 
 
 def paged(path: Path) -> None:
-    """Three pages with a running header, "Page n of 3" and words hyphenated at line ends."""
+    """Two pages with a running header, "Page n of 2" and words hyphenated at line ends."""
     c = Canvas(str(path), pagesize=A4, invariant=1)
     width, height = A4
     pages = [1]
@@ -434,7 +441,7 @@ def paged(path: Path) -> None:
     def furniture() -> None:
         c.setFont(BODY, 8)
         c.drawString(64, height - 40, "Northfield Safeguarding Adults Board – Learning Brief")
-        c.drawCentredString(width / 2, 36, f"Page {pages[-1]} of 3")
+        c.drawCentredString(width / 2, 36, f"Page {pages[-1]} of 2")
         pages.append(pages[-1] + 1)
 
     furniture()
@@ -442,28 +449,31 @@ def paged(path: Path) -> None:
     f.on_new_page = furniture
     f.text("Safeguarding Adults Review: Ms T", BOLD, 18, after=8)
     f.text("Self-neglect", BOLD, 14, after=4)
-    text = ("Ms T lived alone and declined most support. Her safe|guarding needs were "
-            "discussed at four multi-agency meetings, yet the actions were not followed "
-            "up. Practi|tioners described her home as unsafe but nobody recorded a plan. "
-            "The review found that self-neglect is safeguarding and calls for a co-ordinated "
-            "response from every agency involved in the person’s care.")
-    for _ in range(2):
-        f.text(text, size=11)
+    f.text("Ms T lived alone and declined most support for many years. Her safe|guarding needs "
+           "were discussed at four multi-agency meetings, yet the actions agreed were not "
+           "followed up by anyone. Practi|tioners described her home as unsafe but nobody "
+           "recorded a plan.", size=11)
+    f.text("The review found that self-neglect is a safe|guarding matter and calls for a "
+           "co-ordinated response from every agency involved in the person’s care, including "
+           "the GP, the housing provider, the fire service and adult social care, who each "
+           "held a part of the picture of Ms T’s life and of the risks she faced at home.",
+           size=11)
     f.text("Mental capacity and executive function", BOLD, 14, after=4)
     f.text("Ms T could explain the risks of her situation but could not act on them. The "
-           "assessments looked at her decision in the moment and not at whether she could "
+           "assess|ments looked at her decision in the moment and not at whether she could "
            "carry it out. Practitioners should consider executive function when someone "
            "repeatedly says one thing and does another.", size=11)
     f.text("Carers’ assessments", BOLD, 14, after=4)
     f.text("Her neighbour did her shopping for eight years and was never offered a carer’s "
            "assessment. Carers are often the first to see when things change, and their "
-           "observations are a source of infor|mation for practitioners.", size=11)
+           "observations are valuable infor|mation for the multi-agency network.", size=11)
     f.text("Working with housing providers", BOLD, 14, after=4)
     f.text("The housing provider knew that Ms T’s gas had been capped for 9 months. Housing "
            "officers are part of the multi-agency network and should be invited to "
            "safeguarding meetings.", size=11)
-    f.text("Working with housing providers helps everyone to keep the person at the centre "
-           "of what we do.", size=11)
+    f.text("Further information", BOLD, 14, after=4)
+    f.text("Self-neglect guidance for practitioners: https://www.example.org/self-neglect",
+           size=11)
     c.save()
 
 
@@ -665,6 +675,7 @@ def main() -> None:
         "bad-zip-not-word.docx": zip_of_something_else,
     }.items():
         write(HERE / name)
+    print("words broken at a line end:", ", ".join(BROKEN))
     (HERE / "bad-empty.pdf").write_bytes(b"")
     (HERE / "bad-empty.docx").write_bytes(b"")
 
