@@ -52,7 +52,9 @@ def heading_styles() -> docx.Document:
         "returned to it when the family moved to a one-bedroom flat with no cot."
     )
     d.add_heading("What to do", 2)
-    d.add_paragraph("Ask where the baby sleeps at every contact, day and night.", style="List Bullet")
+    d.add_paragraph(
+        "Ask where the baby sleeps at every contact, day and night.", style="List Bullet"
+    )
     d.add_paragraph("Look at the sleeping space yourself.", style="List Bullet")
     d.add_heading("Working with fathers and male carers", 1)
     d.add_paragraph(
@@ -118,17 +120,32 @@ def numbered_headings() -> docx.Document:
     d.add_paragraph("7 Minute Briefing", style="Title")
     d.add_paragraph("Child exploitation", style="Subtitle")
     parts = [
-        ("Background", "This briefing draws on two local reviews of teenagers who were "
-         "exploited through county lines between 2024 and 2025."),
-        ("Why it matters", "Exploitation is often first seen as a young person going missing, "
-         "being excluded or carrying cash. 3 in 5 of the young people in the reviews had been "
-         "missing before anyone named exploitation."),
-        ("Information", "Both young people were treated as offenders when they were found "
-         "with drugs, rather than as victims of criminal exploitation."),
-        ("What we learned", "Language matters: phrases such as “putting himself at risk” "
-         "placed the responsibility on the child."),
-        ("What you should do", "Complete the exploitation screening tool and share it with "
-         "the exploitation hub the same day."),
+        (
+            "Background",
+            "This briefing draws on two local reviews of teenagers who were "
+            "exploited through county lines between 2024 and 2025.",
+        ),
+        (
+            "Why it matters",
+            "Exploitation is often first seen as a young person going missing, "
+            "being excluded or carrying cash. 3 in 5 of the young people in the reviews had been "
+            "missing before anyone named exploitation.",
+        ),
+        (
+            "Information",
+            "Both young people were treated as offenders when they were found "
+            "with drugs, rather than as victims of criminal exploitation.",
+        ),
+        (
+            "What we learned",
+            "Language matters: phrases such as “putting himself at risk” "
+            "placed the responsibility on the child.",
+        ),
+        (
+            "What you should do",
+            "Complete the exploitation screening tool and share it with "
+            "the exploitation hub the same day.",
+        ),
         ("Questions to consider", "How would you recognise a child being groomed online?"),
         ("Further information", "Exploitation hub: exploitation.hub@example.org"),
     ]
@@ -151,14 +168,26 @@ def theme_table() -> docx.Document:
     d.add_heading("Key learning", 1)
     rows = [
         ("Theme", "What we found", "What this means for practice"),
-        ("Voice of the child", "The brothers were seen together and never on their own.",
-         "See each child alone and record what they say in their own words."),
-        ("Domestic abuse", "Police attended 11 incidents; schools were told of 2.",
-         "Use Operation Encompass so the school knows by the next morning."),
-        ("Neglect", "Each visit was judged on the day, without a chronology.",
-         "Keep a shared chronology and use the neglect toolkit."),
-        ("Escalation", "Professionals disagreed about thresholds but did not escalate.",
-         "Use the resolving professional differences protocol."),
+        (
+            "Voice of the child",
+            "The brothers were seen together and never on their own.",
+            "See each child alone and record what they say in their own words.",
+        ),
+        (
+            "Domestic abuse",
+            "Police attended 11 incidents; schools were told of 2.",
+            "Use Operation Encompass so the school knows by the next morning.",
+        ),
+        (
+            "Neglect",
+            "Each visit was judged on the day, without a chronology.",
+            "Keep a shared chronology and use the neglect toolkit.",
+        ),
+        (
+            "Escalation",
+            "Professionals disagreed about thresholds but did not escalate.",
+            "Use the resolving professional differences protocol.",
+        ),
     ]
     table = d.add_table(rows=len(rows), cols=3)
     table.style = "Table Grid"
@@ -177,16 +206,38 @@ def text_boxes() -> docx.Document:
     _bold(d, "7 Minute Briefing – Professional curiosity", size=20)
     anchor = d.add_paragraph()
     boxes = [
-        ("1. Background", ["Professional curiosity means exploring and understanding what is "
-                           "happening in a family rather than taking it at face value."]),
-        ("2. Why it matters", ["Reviews keep finding that practitioners accepted explanations "
-                               "that, looked at together, did not add up."]),
-        ("3. Information", ["Disguised compliance is when a parent appears to co-operate "
-                            "to stop professionals looking too closely."]),
-        ("4. Barriers", ["Heavy caseloads, fear of conflict and wanting to keep a good "
-                         "relationship with the family."]),
-        ("5. What you can do", ["Think the unthinkable.", "Check what you are told "
-                                "against what you see."]),
+        (
+            "1. Background",
+            [
+                "Professional curiosity means exploring and understanding what is "
+                "happening in a family rather than taking it at face value."
+            ],
+        ),
+        (
+            "2. Why it matters",
+            [
+                "Reviews keep finding that practitioners accepted explanations "
+                "that, looked at together, did not add up."
+            ],
+        ),
+        (
+            "3. Information",
+            [
+                "Disguised compliance is when a parent appears to co-operate "
+                "to stop professionals looking too closely."
+            ],
+        ),
+        (
+            "4. Barriers",
+            [
+                "Heavy caseloads, fear of conflict and wanting to keep a good "
+                "relationship with the family."
+            ],
+        ),
+        (
+            "5. What you can do",
+            ["Think the unthinkable.", "Check what you are told against what you see."],
+        ),
         ("6. Questions to consider", ["When did you last question an explanation?"]),
         ("7. Further information", ["Training: https://www.example.org/curiosity"]),
     ]
@@ -226,7 +277,9 @@ _V = "urn:schemas-microsoft-com:vml"
 def _text_box(title: str, paragraphs: list[str]):
     """A VML text box run (what Word writes as the fallback of every text box)."""
     body = f'<w:p><w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{title}</w:t></w:r></w:p>'
-    body += "".join(f'<w:p><w:r><w:t xml:space="preserve">{p}</w:t></w:r></w:p>' for p in paragraphs)
+    body += "".join(
+        f'<w:p><w:r><w:t xml:space="preserve">{p}</w:t></w:r></w:p>' for p in paragraphs
+    )
     return parse_xml(
         f'<w:r xmlns:w="{_W}" xmlns:v="{_V}"><w:pict>'
         '<v:shape type="#_x0000_t202" style="width:230pt;height:150pt">'
@@ -278,8 +331,16 @@ class Flow:
         self.y = top
         self.on_new_page = lambda: None
 
-    def text(self, text: str, font: str = BODY, size: float = 10.5, after: float = 8,
-             indent: float = 0, bullet: str = "", color=None) -> None:
+    def text(
+        self,
+        text: str,
+        font: str = BODY,
+        size: float = 10.5,
+        after: float = 8,
+        indent: float = 0,
+        bullet: str = "",
+        color=None,
+    ) -> None:
         leading = size * 1.3
         for index, line in enumerate(wrap(text, font, size, self.width - indent)):
             if self.y - leading < self.bottom:
@@ -304,22 +365,32 @@ def font_headings(path: Path) -> None:
     f.text("Rapid Review Learning Brief: Bruising in Non-Mobile Babies", BOLD, 20, after=6)
     f.text("Eastbrook Safeguarding Children Partnership · January 2026", BODY, 9, after=16)
     f.text("Summary", BOLD, 14, after=4)
-    f.text("This brief follows a rapid review about a five-month-old baby who was seen by three "
-           "services with a small bruise to the ear before a serious injury was found.")
+    f.text(
+        "This brief follows a rapid review about a five-month-old baby who was seen by three "
+        "services with a small bruise to the ear before a serious injury was found."
+    )
     f.text("Bruising in babies who are not yet mobile", BOLD, 14, after=4)
-    f.text("A baby who cannot crawl or cruise should not have bruises. Any bruise, however small, "
-           "needs a referral the same day, even when a parent offers an explanation.")
+    f.text(
+        "A baby who cannot crawl or cruise should not have bruises. Any bruise, however small, "
+        "needs a referral the same day, even when a parent offers an explanation."
+    )
     f.text("What the review found", BOLD, 10.5, after=3)
-    f.text("The bruise was recorded by the GP practice, the pharmacy and the health visitor, "
-           "and each thought another service had referred.")
+    f.text(
+        "The bruise was recorded by the GP practice, the pharmacy and the health visitor, "
+        "and each thought another service had referred."
+    )
     f.text("Explanations from parents and carers", BOLD, 14, after=4)
-    f.text("The parents said the baby had been caught by a toy. The explanation was accepted "
-           "without asking how a toy could cause a bruise behind the ear.")
+    f.text(
+        "The parents said the baby had been caught by a toy. The explanation was accepted "
+        "without asking how a toy could cause a bruise behind the ear."
+    )
     f.text("Be curious about how an injury happened.", indent=14, bullet="•", after=3)
     f.text("Record the explanation in the words used.", indent=14, bullet="•")
     f.text("Referral to children’s social care", BOLD, 14, after=4)
-    f.text("Follow the bruising protocol for non-mobile babies: 1 in 5 serious injuries in "
-           "babies reviewed nationally were preceded by a minor bruise.")
+    f.text(
+        "Follow the bruising protocol for non-mobile babies: 1 in 5 serious injuries in "
+        "babies reviewed nationally were preceded by a minor bruise."
+    )
     f.text("Questions to consider", BOLD, 14, after=4)
     f.text("Do you know where to find the bruising protocol?", indent=14, bullet="•")
     c.save()
@@ -334,8 +405,11 @@ def two_columns(path: Path) -> None:
 
     def furniture(page: int) -> None:
         c.setFont(BODY, 8)
-        c.drawString(margin, 30, "Wellmoor Safeguarding Partnership | Learning brief | "
-                                 "www.example.org/learning")
+        c.drawString(
+            margin,
+            30,
+            "Wellmoor Safeguarding Partnership | Learning brief | www.example.org/learning",
+        )
         c.drawRightString(width - margin, 30, str(page))
 
     c.setFillColor(HexColor("#1d4f73"))
@@ -347,38 +421,52 @@ def two_columns(path: Path) -> None:
     c.drawString(margin + 16, height - 110, "Child safeguarding practice review, 2026")
     c.setFillColorRGB(0, 0, 0)
     intro = Flow(c, margin, height - 132, width - 2 * margin)
-    intro.text("Child Q was 14 when she was admitted to hospital after taking an overdose. She "
-               "was known to her school, the school nurse and the youth service. This brief "
-               "sets out what the review asks every practitioner to take away.", BODY, 11,
-               after=10)
+    intro.text(
+        "Child Q was 14 when she was admitted to hospital after taking an overdose. She "
+        "was known to her school, the school nurse and the youth service. This brief "
+        "sets out what the review asks every practitioner to take away.",
+        BODY,
+        11,
+        after=10,
+    )
     top = intro.y
     left = Flow(c, margin, top, column)
     right = Flow(c, margin + column + gutter, top, column)
     left.text("Hearing the child", BOLD, 13, after=4)
-    left.text("Child Q told a teaching assistant that she was “tired of being the adult at "
-              "home”. The comment was passed on but nobody asked her what she meant by it.",
-              size=10)
+    left.text(
+        "Child Q told a teaching assistant that she was “tired of being the adult at "
+        "home”. The comment was passed on but nobody asked her what she meant by it.",
+        size=10,
+    )
     left.text("Young carers", BOLD, 13, after=4)
-    left.text("Child Q looked after her mother, who has multiple sclerosis, and her two younger "
-              "brothers. Her school attendance fell to 71% in the autumn term, and the young "
-              "carers service was never told about her. Young carers often hide what they "
-              "do at home because they worry about", size=10, after=0)
+    left.text(
+        "Child Q looked after her mother, who has multiple sclerosis, and her two younger "
+        "brothers. Her school attendance fell to 71% in the autumn term, and the young "
+        "carers service was never told about her. Young carers often hide what they "
+        "do at home because they worry about",
+        size=10,
+        after=0,
+    )
     left.y = left.bottom  # the column is full: the sentence runs on at the top of the next one
     right.text("what will happen to their family if anyone finds out.", size=10)
     right.text("Self-harm", BOLD, 13, after=4)
-    right.text("The school nurse saw healed cuts on Child Q’s arm in March. The self-harm "
-               "pathway was started but closed when she did not attend two appointments.",
-               size=10)
+    right.text(
+        "The school nurse saw healed cuts on Child Q’s arm in March. The self-harm "
+        "pathway was started but closed when she did not attend two appointments.",
+        size=10,
+    )
     right.text("Transition between services", BOLD, 13, after=4)
-    right.text("When Child Q moved from the youth service to CAMHS, the referral carried "
-               "her diagnosis but not her caring role.", size=10)
+    right.text(
+        "When Child Q moved from the youth service to CAMHS, the referral carried "
+        "her diagnosis but not her caring role.",
+        size=10,
+    )
     furniture(1)
     c.showPage()
     left = Flow(c, margin, height - 60, column)
     right = Flow(c, margin + column + gutter, height - 60, column)
     left.text("Questions to consider", BOLD, 13, after=4)
-    left.text("How do you ask a young person what they do at home?", size=10, indent=12,
-              bullet="•")
+    left.text("How do you ask a young person what they do at home?", size=10, indent=12, bullet="•")
     right.text("Further information", BOLD, 13, after=4)
     right.text("Young carers service: youngcarers@example.org", size=10)
     furniture(2)
@@ -394,26 +482,60 @@ def seven_boxes(path: Path) -> None:
     c.setFont(BOLD, 24)
     c.drawCentredString(width / 2, height - 68, "Hidden men in the lives of babies")
     boxes = {
-        1: ("Background", ["Men in a baby’s life are often invisible to services: a new "
-                           "partner, a visiting father, an uncle who babysits."]),
-        2: ("Why it matters", ["Most serious injuries to babies in local reviews were caused "
-                               "by a male carer who was not known to services."]),
-        3: ("Information", ["In 6 of the 8 reviews the man had his own history of violence "
-                            "or substance use that no agency had asked about."]),
-        4: ("What we found", ["Assessments described the mother and baby well but recorded "
-                              "men as “dad” or “partner”, with no name."]),
-        5: ("What you should do", ["Ask who lives in or visits the home.",
-                                   "Invite fathers to appointments in their own right."]),
-        6: ("Questions to consider", ["What do you know about the men in the babies’ lives "
-                                      "on your caseload?"]),
+        1: (
+            "Background",
+            [
+                "Men in a baby’s life are often invisible to services: a new "
+                "partner, a visiting father, an uncle who babysits."
+            ],
+        ),
+        2: (
+            "Why it matters",
+            [
+                "Most serious injuries to babies in local reviews were caused "
+                "by a male carer who was not known to services."
+            ],
+        ),
+        3: (
+            "Information",
+            [
+                "In 6 of the 8 reviews the man had his own history of violence "
+                "or substance use that no agency had asked about."
+            ],
+        ),
+        4: (
+            "What we found",
+            [
+                "Assessments described the mother and baby well but recorded "
+                "men as “dad” or “partner”, with no name."
+            ],
+        ),
+        5: (
+            "What you should do",
+            [
+                "Ask who lives in or visits the home.",
+                "Invite fathers to appointments in their own right.",
+            ],
+        ),
+        6: (
+            "Questions to consider",
+            ["What do you know about the men in the babies’ lives on your caseload?"],
+        ),
         7: ("Further information", ["Guidance: https://www.example.org/hidden-men"]),
     }
     w, h, gap = 180, 190, 18
     x0 = (width - 4 * w - 3 * gap) / 2
     top_row, bottom_row = height - 100, height - 100 - h - gap
     # Clockwise from the top left: 1 2 3 4 along the top, then 5 6 7 back along the bottom.
-    positions = {1: (0, top_row), 2: (1, top_row), 3: (2, top_row), 4: (3, top_row),
-                 5: (3, bottom_row), 6: (2, bottom_row), 7: (1, bottom_row)}
+    positions = {
+        1: (0, top_row),
+        2: (1, top_row),
+        3: (2, top_row),
+        4: (3, top_row),
+        5: (3, bottom_row),
+        6: (2, bottom_row),
+        7: (1, bottom_row),
+    }
     for number, (title, paragraphs) in boxes.items():
         column, top = positions[number]
         x = x0 + column * (w + gap)
@@ -449,31 +571,44 @@ def paged(path: Path) -> None:
     f.on_new_page = furniture
     f.text("Safeguarding Adults Review: Ms T", BOLD, 18, after=8)
     f.text("Self-neglect", BOLD, 14, after=4)
-    f.text("Ms T lived alone and declined most support for many years. Her safe|guarding needs "
-           "were discussed at four multi-agency meetings, yet the actions agreed were not "
-           "followed up by anyone. Practi|tioners described her home as unsafe but nobody "
-           "recorded a plan.", size=11)
-    f.text("The review found that self-neglect is a safe|guarding matter and calls for a "
-           "co-ordinated response from every agency involved in the person’s care, including "
-           "the GP, the housing provider, the fire service and adult social care, who each "
-           "held a part of the picture of Ms T’s life and of the risks she faced at home.",
-           size=11)
+    f.text(
+        "Ms T lived alone and declined most support for many years. Her safe|guarding needs "
+        "were discussed at four multi-agency meetings, yet the actions agreed were not "
+        "followed up by anyone. Practi|tioners described her home as unsafe but nobody "
+        "recorded a plan.",
+        size=11,
+    )
+    f.text(
+        "The review found that self-neglect is a safe|guarding matter and calls for a "
+        "co-ordinated response from every agency involved in the person’s care, including "
+        "the GP, the housing provider, the fire service and adult social care, who each "
+        "held a part of the picture of Ms T’s life and of the risks she faced at home.",
+        size=11,
+    )
     f.text("Mental capacity and executive function", BOLD, 14, after=4)
-    f.text("Ms T could explain the risks of her situation but could not act on them. The "
-           "assess|ments looked at her decision in the moment and not at whether she could "
-           "carry it out. Practitioners should consider executive function when someone "
-           "repeatedly says one thing and does another.", size=11)
+    f.text(
+        "Ms T could explain the risks of her situation but could not act on them. The "
+        "assess|ments looked at her decision in the moment and not at whether she could "
+        "carry it out. Practitioners should consider executive function when someone "
+        "repeatedly says one thing and does another.",
+        size=11,
+    )
     f.text("Carers’ assessments", BOLD, 14, after=4)
-    f.text("Her neighbour did her shopping for eight years and was never offered a carer’s "
-           "assessment. Carers are often the first to see when things change, and their "
-           "observations are valuable infor|mation for the multi-agency network.", size=11)
+    f.text(
+        "Her neighbour did her shopping for eight years and was never offered a carer’s "
+        "assessment. Carers are often the first to see when things change, and their "
+        "observations are valuable infor|mation for the multi-agency network.",
+        size=11,
+    )
     f.text("Working with housing providers", BOLD, 14, after=4)
-    f.text("The housing provider knew that Ms T’s gas had been capped for 9 months. Housing "
-           "officers are part of the multi-agency network and should be invited to "
-           "safeguarding meetings.", size=11)
+    f.text(
+        "The housing provider knew that Ms T’s gas had been capped for 9 months. Housing "
+        "officers are part of the multi-agency network and should be invited to "
+        "safeguarding meetings.",
+        size=11,
+    )
     f.text("Further information", BOLD, 14, after=4)
-    f.text("Self-neglect guidance for practitioners: https://www.example.org/self-neglect",
-           size=11)
+    f.text("Self-neglect guidance for practitioners: https://www.example.org/self-neglect", size=11)
     c.save()
 
 
@@ -493,7 +628,9 @@ def image_only(path: Path) -> None:
 
 def password_protected(path: Path) -> None:
     c = Canvas(
-        str(path), pagesize=A4, invariant=1,
+        str(path),
+        pagesize=A4,
+        invariant=1,
         encrypt=pdfencrypt.StandardEncryption("open sesame", ownerPassword="owner", strength=128),
     )
     c.setFont(BOLD, 18)
@@ -517,22 +654,42 @@ def tagged(path: Path) -> None:
     page_width, page_height = 595, 842
     content = [
         ("Heading1", "Learning Brief: Online Harm and Younger Children", BOLD, 18),
-        ("P", "Southgate Safeguarding Partnership published this brief after two reviews in "
-              "which children under 11 were harmed through contact that began online.", BODY, 11),
+        (
+            "P",
+            "Southgate Safeguarding Partnership published this brief after two reviews in "
+            "which children under 11 were harmed through contact that began online.",
+            BODY,
+            11,
+        ),
         ("Heading2", "Introduction", BOLD, 14),
-        ("P", "Both children were groomed through games with chat functions. Their parents "
-              "believed the games were safe because they were rated for their age.", BODY, 11),
+        (
+            "P",
+            "Both children were groomed through games with chat functions. Their parents "
+            "believed the games were safe because they were rated for their age.",
+            BODY,
+            11,
+        ),
         ("Heading2", "Gaming and chat", BOLD, 14),
-        ("P", "Practitioners rarely asked which games children played or who they talked to "
-              "while playing. 2 of the 3 schools involved had no record of online safety "
-              "conversations with the families.", BODY, 11),
+        (
+            "P",
+            "Practitioners rarely asked which games children played or who they talked to "
+            "while playing. 2 of the 3 schools involved had no record of online safety "
+            "conversations with the families.",
+            BODY,
+            11,
+        ),
         ("LI", "Ask children to show you the games they play.", BODY, 11),
         ("LI", "Ask who they talk to while playing.", BODY, 11),
         # Drawn as body text (no bold, no bigger size): only the tag makes it a heading.
         ("Heading2", "Supporting parents", BODY, 11),
-        ("P", "Parents said they did not know how to set up parental controls and felt "
-              "embarrassed to ask. The partnership’s online safety sessions are open to "
-              "parents and carers.", BODY, 11),
+        (
+            "P",
+            "Parents said they did not know how to set up parental controls and felt "
+            "embarrassed to ask. The partnership’s online safety sessions are open to "
+            "parents and carers.",
+            BODY,
+            11,
+        ),
         ("Heading2", "Questions to consider", BOLD, 14),
         ("P", "How would you start a conversation about a child’s online life?", BODY, 11),
     ]
@@ -548,8 +705,10 @@ def tagged(path: Path) -> None:
         objects.append(b"")
     stream: list[str] = []
     # The running header and the page number are artefacts: no structure, not read.
-    stream.append("/Artifact <</Type /Pagination>> BDC BT /F1 8 Tf 64 810 Td "
-                  "(Southgate Safeguarding Partnership - Learning Brief) Tj ET EMC")
+    stream.append(
+        "/Artifact <</Type /Pagination>> BDC BT /F1 8 Tf 64 810 Td "
+        "(Southgate Safeguarding Partnership - Learning Brief) Tj ET EMC"
+    )
     stream.append("/Artifact <</Type /Pagination>> BDC BT /F1 8 Tf 290 30 Td (1) Tj ET EMC")
     y = page_height - 72
     elements: list[tuple[str, list[int]]] = []  # (tag, mcids)
@@ -560,16 +719,20 @@ def tagged(path: Path) -> None:
         y -= size * 0.6 if tag.startswith("Heading") else 0
         mcids = []
         if tag == "LI":
-            stream.append(f"/Lbl <</MCID {mcid}>> BDC BT /F1 {size} Tf 64 {y - size * 1.3:.1f} "
-                          "Td (\\225) Tj ET EMC")
+            stream.append(
+                f"/Lbl <</MCID {mcid}>> BDC BT /F1 {size} Tf 64 {y - size * 1.3:.1f} "
+                "Td (\\225) Tj ET EMC"
+            )
             mcids.append(mcid)
             mcid += 1
         font_name = "/F2" if font == BOLD else "/F1"
         marked = "LBody" if tag == "LI" else tag
         for line in lines:
             y -= size * 1.3
-            stream.append(f"/{marked} <</MCID {mcid}>> BDC BT {font_name} {size} Tf "
-                          f"{64 + indent} {y:.1f} Td ({_pdf_string(line)}) Tj ET EMC")
+            stream.append(
+                f"/{marked} <</MCID {mcid}>> BDC BT {font_name} {size} Tf "
+                f"{64 + indent} {y:.1f} Td ({_pdf_string(line)}) Tj ET EMC"
+            )
             mcids.append(mcid)
             mcid += 1
         y -= 6
@@ -587,29 +750,39 @@ def tagged(path: Path) -> None:
                 kids.append(list_obj)
                 list_items: list[int] = []
             item = add("")
-            label = add(f"<< /Type /StructElem /S /Lbl /P {item} 0 R /Pg {page_obj} 0 R "
-                        f"/K {mcids[0]} >>")
-            body = add(f"<< /Type /StructElem /S /LBody /P {item} 0 R /Pg {page_obj} 0 R "
-                       f"/K [{' '.join(map(str, mcids[1:]))}] >>")
-            objects[item - 1] = (f"<< /Type /StructElem /S /LI /P {list_obj} 0 R "
-                                 f"/K [{label} 0 R {body} 0 R] >>").encode()
+            label = add(
+                f"<< /Type /StructElem /S /Lbl /P {item} 0 R /Pg {page_obj} 0 R /K {mcids[0]} >>"
+            )
+            body = add(
+                f"<< /Type /StructElem /S /LBody /P {item} 0 R /Pg {page_obj} 0 R "
+                f"/K [{' '.join(map(str, mcids[1:]))}] >>"
+            )
+            objects[item - 1] = (
+                f"<< /Type /StructElem /S /LI /P {list_obj} 0 R /K [{label} 0 R {body} 0 R] >>"
+            ).encode()
             list_items.append(item)
             parent_of_mcid[mcids[0]] = label
             for m in mcids[1:]:
                 parent_of_mcid[m] = body
-            objects[list_obj - 1] = (f"<< /Type /StructElem /S /L /P {document} 0 R /K ["
-                                     + " ".join(f"{i} 0 R" for i in list_items)
-                                     + "] >>").encode()
+            objects[list_obj - 1] = (
+                f"<< /Type /StructElem /S /L /P {document} 0 R /K ["
+                + " ".join(f"{i} 0 R" for i in list_items)
+                + "] >>"
+            ).encode()
             continue
         list_obj = None
-        element = add(f"<< /Type /StructElem /S /{tag} /P {document} 0 R /Pg {page_obj} 0 R "
-                      f"/K [{' '.join(map(str, mcids))}] >>")
+        element = add(
+            f"<< /Type /StructElem /S /{tag} /P {document} 0 R /Pg {page_obj} 0 R "
+            f"/K [{' '.join(map(str, mcids))}] >>"
+        )
         kids.append(element)
         for m in mcids:
             parent_of_mcid[m] = element
     parents = " ".join(f"{parent_of_mcid[m]} 0 R" for m in range(mcid))
-    objects[catalog - 1] = (f"<< /Type /Catalog /Pages {pages_obj} 0 R /MarkInfo << /Marked "
-                            f"true >> /StructTreeRoot {tree_root} 0 R /Lang (en-GB) >>").encode()
+    objects[catalog - 1] = (
+        f"<< /Type /Catalog /Pages {pages_obj} 0 R /MarkInfo << /Marked "
+        f"true >> /StructTreeRoot {tree_root} 0 R /Lang (en-GB) >>"
+    ).encode()
     objects[pages_obj - 1] = f"<< /Type /Pages /Kids [{page_obj} 0 R] /Count 1 >>".encode()
     objects[page_obj - 1] = (
         f"<< /Type /Page /Parent {pages_obj} 0 R /MediaBox [0 0 {page_width} {page_height}] "
@@ -617,14 +790,18 @@ def tagged(path: Path) -> None:
         f"/Contents {content_obj} 0 R /StructParents 0 /Tabs /S >>"
     ).encode()
     for number, name in ((font_regular, "Helvetica"), (font_bold, "Helvetica-Bold")):
-        objects[number - 1] = (f"<< /Type /Font /Subtype /Type1 /BaseFont /{name} "
-                               "/Encoding /WinAnsiEncoding >>").encode()
+        objects[number - 1] = (
+            f"<< /Type /Font /Subtype /Type1 /BaseFont /{name} /Encoding /WinAnsiEncoding >>"
+        ).encode()
     objects[tree_root - 1] = (
         f"<< /Type /StructTreeRoot /K [{document} 0 R] /ParentTree << /Nums [0 [{parents}]] >> "
         "/RoleMap << /Heading1 /H1 /Heading2 /H2 >> >>"
     ).encode()
-    objects[document - 1] = (f"<< /Type /StructElem /S /Document /P {tree_root} 0 R /K ["
-                             + " ".join(f"{k} 0 R" for k in kids) + "] >>").encode()
+    objects[document - 1] = (
+        f"<< /Type /StructElem /S /Document /P {tree_root} 0 R /K ["
+        + " ".join(f"{k} 0 R" for k in kids)
+        + "] >>"
+    ).encode()
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -634,7 +811,9 @@ def tagged(path: Path) -> None:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+        len(objects) + 1,
+        xref,
+    )
     path.write_bytes(bytes(out))
 
 
