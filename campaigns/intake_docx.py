@@ -187,6 +187,8 @@ class _HtmlReader(HTMLParser):
             self._end_link()
 
     def handle_data(self, data: str) -> None:
+        if self._link and self._link.startswith("#") and data.strip() == "↑":
+            return  # mammoth's link from a footnote back to its reference: not the author's text
         if self._current is None:
             if not data.strip():
                 return

@@ -163,12 +163,17 @@ def _tagged_blocks(pdf: pdfplumber.PDF, vocabulary: set[str]) -> list[Block] | N
             # An element without a page (/Pg) is on the only page there is.
             for char in marked.get((page_number or (1 if page_count == 1 else None), mcid), [])
         ]
-        text = extract_text(chars, x_tolerance=1.5) if chars else ""
+        text = extract_text(chars, x_tolerance_ratio=0.15) if chars else ""
         lines = [mend_unmapped(line) for line in text.splitlines()]
         return join_lines(lines, vocabulary)
 
     blocks = list(_element_blocks(tree.children, text_of))
-    return blocks if any(block.kind is BlockKind.HEADING for block in blocks) else None
+    # A tree is only trusted when it has headings and reaches most of the text: some tools tag
+    # every paragraph as P, or tag the first page and leave the rest untagged.
+    tagged = sum(1 for chars in marked.values() for char in chars if char["text"].strip())
+    shown = sum(1 for page in pdf.pages for char in page.chars if char["text"].strip())
+    has_headings = any(block.kind is BlockKind.HEADING and block.text for block in blocks)
+    return blocks if has_headings and tagged >= 0.8 * shown else None
 
 
 def _element_blocks(elements: Iterable[PDFStructElement], text_of) -> Iterator[Block]:

@@ -19,6 +19,7 @@ In order:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -121,7 +122,15 @@ def _box_of(word: dict, boxes: list[_Box]) -> int | None:
 def _pieces(page: Any) -> tuple[list[_Box], list[tuple[int | None, _Line]]]:
     """The page's boxes, and its line pieces with the box each is in (None: not in a box)."""
     boxes = _boxes(page)
-    words = page.extract_words(extra_attrs=["size", "fontname"], x_tolerance=1.5, y_tolerance=2)
+    # Sideways text (a label up the margin, a "DRAFT" watermark) is not part of the reading; a
+    # fake bold drawn twice, slightly apart, would double every letter.
+    text_page = page.filter(lambda obj: obj["object_type"] != "char" or obj.get("upright", True))
+    words = text_page.dedupe_chars().extract_words(
+        # Word gaps relative to the font: 1.5pt at 10pt, more in a big, letter-spaced heading.
+        extra_attrs=["size", "fontname"],
+        x_tolerance_ratio=0.15,
+        y_tolerance=2,
+    )
     by_box: dict[int | None, list[dict]] = {}
     for word in words:
         by_box.setdefault(_box_of(word, boxes), []).append(word)
@@ -247,14 +256,22 @@ def _gutter(items: list[_Item], width: float) -> float | None:
         left = [item for item in items if item.x1 <= x]
         right = [item for item in items if item.x0 >= x]
         crossing = len(items) - len(left) - len(right)
-        side_by_side = sum(1 for a in left if any(abs(a.top - b.top) < 40 for b in right))
-        if side_by_side >= 2 and crossing <= (len(left) + len(right)) / 4:
+        if len(left) < 2 or len(right) < 2 or crossing > (len(left) + len(right)) / 4:
+            continue
+        right_tops = sorted(item.top for item in right)
+        side_by_side = sum(1 for item in left if _has_near(right_tops, item.top, 40))
+        if side_by_side >= 2:
             candidates.append((crossing, x))
     if not candidates:
         return None
     fewest = min(crossing for crossing, _ in candidates)
     xs = [x for crossing, x in candidates if crossing == fewest]
     return xs[len(xs) // 2]  # the middle of the clear stretch
+
+
+def _has_near(sorted_values: list[float], value: float, distance: float) -> bool:
+    index = bisect.bisect_left(sorted_values, value - distance)
+    return index < len(sorted_values) and sorted_values[index] <= value + distance
 
 
 def _reading_order(items: list[_Item], gutter: float | None) -> list[_Item]:
