@@ -38,9 +38,10 @@ from briefcast.campaigns.intake_pdf_layout import layout_blocks, mend_unmapped
 
 __all__ = ["join_lines", "pdf_to_markdown"]
 
-# pdfminer logs what it finds odd in a PDF (a font without widths, an unknown attribute class)
-# as warnings; they would reach the user as lines on stderr about something they cannot act on.
+# pdfminer and pdfplumber log what they find odd in a PDF (a font without widths, an unknown
+# attribute class) as warnings: lines on stderr about something the user cannot act on.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
+logging.getLogger("pdfplumber").setLevel(logging.ERROR)
 
 _PASTE = "or paste the briefing's text into a .txt file"
 

@@ -26,10 +26,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pdfplumber.utils.text import extract_words
+
 from briefcast.campaigns.intake_markdown import Block, BlockKind
 
 __all__ = ["layout_blocks", "mend_unmapped"]
 
+_MAX_BOXES = 40  # more drawn boxes than this on a page are a table's cells
 _MARGIN = 0.1  # the top and bottom tenth of a page is where running headers and footers live
 _PAGE_NUMBER = re.compile(r"(page\s*)?#(\s*(of|/)\s*#)?|#\s*\|\s*page|page\s*\|\s*#", re.I)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
@@ -104,7 +107,24 @@ def _boxes(page: Any) -> list[_Box]:
         and shape["bottom"] - shape["top"] >= 25
         and (shape["x1"] - shape["x0"]) * (shape["bottom"] - shape["top"]) < 0.5 * page_area
     }
+    if len(boxes) > _MAX_BOXES:
+        return []  # the ruled cells of a table, not a designed page: read it as text
     return sorted(boxes, key=lambda box: (box[2] - box[0]) * (box[3] - box[1]))
+
+
+def _readable_chars(chars: list[dict]) -> list[dict]:
+    """The characters to read: sideways ones (a label up the margin, a "DRAFT" watermark) are
+    left out unless the page is turned, and a fake bold drawn twice keeps one copy."""
+    upright = [char for char in chars if char.get("upright", True)]
+    kept = upright if len(upright) * 2 >= len(chars) else chars
+    seen: set[tuple[str, int, int]] = set()
+    readable = []
+    for char in kept:
+        key = (char["text"], round(char["x0"]), round(char["top"]))
+        if key not in seen:
+            seen.add(key)
+            readable.append(char)
+    return readable
 
 
 def _box_of(word: dict, boxes: list[_Box]) -> int | None:
@@ -122,10 +142,8 @@ def _box_of(word: dict, boxes: list[_Box]) -> int | None:
 def _pieces(page: Any) -> tuple[list[_Box], list[tuple[int | None, _Line]]]:
     """The page's boxes, and its line pieces with the box each is in (None: not in a box)."""
     boxes = _boxes(page)
-    # Sideways text (a label up the margin, a "DRAFT" watermark) is not part of the reading; a
-    # fake bold drawn twice, slightly apart, would double every letter.
-    text_page = page.filter(lambda obj: obj["object_type"] != "char" or obj.get("upright", True))
-    words = text_page.dedupe_chars().extract_words(
+    words = extract_words(
+        _readable_chars(page.chars),
         # Word gaps relative to the font: 1.5pt at 10pt, more in a big, letter-spaced heading.
         extra_attrs=["size", "fontname"],
         x_tolerance_ratio=0.15,
