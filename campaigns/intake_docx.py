@@ -283,8 +283,12 @@ def _table_blocks(rows: list[list[list[_Piece]]], level: int) -> list[Block]:
         else None
     )
     body = rows[1:] if header else rows
-    is_theme_table = len(body) >= 2 and all(
-        len(row) >= 2 and _is_row_title(_cell_text(row[0])) for row in body
+    # The author marked the rows as titled: a header row over them, or each row's first cell bold.
+    titled = header is not None or all(row[0] and row[0][0].all_bold for row in body)
+    is_theme_table = (
+        titled
+        and len(body) >= 2
+        and all(len(row) >= 2 and _is_row_title(_cell_text(row[0])) for row in body)
     )
     blocks: list[Block] = []
     for row in body:

@@ -217,6 +217,29 @@ def test_word_table_that_is_not_a_list_of_themes_gives_a_paragraph_per_row():
     assert "Out of hours team, weekends and nights included. – 0300 555 0100\n" in text
 
 
+def test_word_table_of_short_cells_without_a_header_or_bold_titles_is_not_themes():
+    def build(d):
+        table = d.add_table(rows=2, cols=2)
+        for row, texts in enumerate((("Police", "Sergeant on duty"), ("Health", "Named nurse"))):
+            for column, text in enumerate(texts):
+                table.cell(row, column).text = text
+
+    assert docx_to_markdown(_docx(build), "x.docx") == (
+        "Police – Sergeant on duty\n\nHealth – Named nurse\n"
+    )
+
+    # The same rows with their first cells in bold are titled rows: a part each.
+    def build_bold(d):
+        table = d.add_table(rows=2, cols=2)
+        for row, texts in enumerate((("Police", "Sergeant on duty"), ("Health", "Named nurse"))):
+            table.cell(row, 0).paragraphs[0].add_run(texts[0]).bold = True
+            table.cell(row, 1).text = texts[1]
+
+    assert docx_to_markdown(_docx(build_bold), "x.docx") == (
+        "## Police\n\nSergeant on duty\n\n## Health\n\nNamed nurse\n"
+    )
+
+
 def test_word_document_with_only_a_picture_has_no_text():
     with pytest.raises(BriefingError, match=r"^x\.docx: this Word document has no text"):
         docx_to_markdown(_docx(lambda d: d.add_paragraph("   ")), "x.docx")
