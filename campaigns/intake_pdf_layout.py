@@ -19,7 +19,6 @@ In order:
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -230,6 +229,7 @@ class _Item:
     x0: float
     x1: float
     top: float
+    bottom: float
     lines: list[_Line] = field(default_factory=list)
     boxed: bool = False
 
@@ -241,11 +241,11 @@ def _regions(
     in_box: dict[int, _Item] = {}
     for box, line in pieces:
         if box is None:
-            items.append(_Item(line.x0, line.x1, line.top, [line]))
+            items.append(_Item(line.x0, line.x1, line.top, line.bottom, [line]))
         else:
             if box not in in_box:
-                x0, top, x1, _ = boxes[box]
-                in_box[box] = _Item(x0, x1, top, boxed=True)
+                x0, top, x1, bottom = boxes[box]
+                in_box[box] = _Item(x0, x1, top, bottom, boxed=True)
                 items.append(in_box[box])
             in_box[box].lines.append(line)
     gutter = _gutter(items, width)
@@ -267,17 +267,18 @@ def _column(item: _Item, gutter: float) -> str:
 
 
 def _gutter(items: list[_Item], width: float) -> float | None:
-    """The x of the gap between two columns: crossed by few items, with text side by side on
-    both sides of it at least twice."""
+    """The x of the gap between two columns: crossed by few items, with at least two items on
+    its left beside something on its right (a column of text, or one tall box: a sidebar)."""
     candidates: list[tuple[int, float]] = []
     for x in range(int(width * 0.3), int(width * 0.7) + 1, 2):
         left = [item for item in items if item.x1 <= x]
         right = [item for item in items if item.x0 >= x]
         crossing = len(items) - len(left) - len(right)
-        if len(left) < 2 or len(right) < 2 or crossing > (len(left) + len(right)) / 4:
+        if len(left) < 2 or not right or crossing > (len(left) + len(right)) / 4:
             continue
-        right_tops = sorted(item.top for item in right)
-        side_by_side = sum(1 for item in left if _has_near(right_tops, item.top, 40))
+        side_by_side = sum(
+            1 for a in left if any(a.top < b.bottom and b.top < a.bottom for b in right)
+        )
         if side_by_side >= 2:
             candidates.append((crossing, x))
     if not candidates:
@@ -285,11 +286,6 @@ def _gutter(items: list[_Item], width: float) -> float | None:
     fewest = min(crossing for crossing, _ in candidates)
     xs = [x for crossing, x in candidates if crossing == fewest]
     return xs[len(xs) // 2]  # the middle of the clear stretch
-
-
-def _has_near(sorted_values: list[float], value: float, distance: float) -> bool:
-    index = bisect.bisect_left(sorted_values, value - distance)
-    return index < len(sorted_values) and sorted_values[index] <= value + distance
 
 
 def _reading_order(items: list[_Item], gutter: float | None) -> list[_Item]:
@@ -344,6 +340,7 @@ class _Raw:
     role: str  # "heading", "paragraph", "bullet"
     lines: list[_Line]
     style: tuple[float, bool] = (0.0, False)
+    opens_box: bool = False  # the first block in a box: its heading names a part of its own
 
 
 def _blocks(regions: list[_Region], join: Callable[[list[str]], str]) -> list[Block]:
@@ -417,7 +414,7 @@ def _raw_blocks(regions: list[_Region], body_size: float) -> list[_Raw]:
                 if last.role == "bullet" and role == "paragraph" and not new:
                     new = line.x0 < last.lines[0].x0 + 3  # a bullet's text wraps indented
             if new or last is None:
-                raws.append(_Raw(role, [line], style))
+                raws.append(_Raw(role, [line], style, opens_box=region.boxed and index == 0))
             else:
                 last.lines.append(line)
         previous_region = region
@@ -440,7 +437,9 @@ def _with_titles_and_levels(raws: list[_Raw], join: Callable[[list[str]], str]) 
             kind = BlockKind.TITLE if opening == 1 else BlockKind.OPENING
             blocks.append(Block(kind, text))
         elif raw.role == "heading":
-            blocks.append(Block(BlockKind.HEADING, text, level=styles.index(raw.style) + 1))
+            # A box's heading ("Key messages" in a sidebar) heads a part, whatever its size.
+            level = 1 if raw.opens_box else styles.index(raw.style) + 1
+            blocks.append(Block(BlockKind.HEADING, text, level=level))
         elif raw.role == "bullet":
             blocks.append(Block(BlockKind.BULLET, _BULLET.sub("", text, count=1)))
         else:

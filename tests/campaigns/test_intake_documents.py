@@ -4,6 +4,7 @@ converters add (titles and heading levels, hyphenation, tables, links, tags, box
 from __future__ import annotations
 
 import io
+import json
 import tomllib
 import zipfile
 from pathlib import Path
@@ -73,6 +74,16 @@ def test_the_corpus_has_every_shape_the_issue_lists():
     }
     for name in [*MANIFEST["documents"], *MANIFEST["bad"]]:
         assert (DOCUMENTS / name).is_file(), name
+
+
+def test_briefing_command_reads_a_pdf_and_a_word_document():
+    for name in ("seven-boxes.pdf", "heading-styles.docx"):
+        result = CliRunner().invoke(app, ["briefing", str(DOCUMENTS / name), "--json"])
+        assert result.exit_code == 0, result.output
+        document = json.loads(result.stdout)
+        expected = MANIFEST["documents"][name]
+        assert document["title"] == expected["title"]
+        assert [theme["title"] for theme in document["themes"]] == expected["themes"]
 
 
 def test_a_tagged_heading_that_looks_like_body_text_is_found_only_by_its_tag():

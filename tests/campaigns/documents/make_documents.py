@@ -247,6 +247,32 @@ def text_boxes() -> docx.Document:
     return d
 
 
+def heading1_title() -> docx.Document:
+    """A partnership newsletter item: Heading 1 for the title, Heading 2 for the parts, a
+    nested list and a link."""
+    d = docx.Document()
+    d.add_heading("Practice Matters: Learning from Neglect Audits", 1)
+    d.add_paragraph(
+        "The partnership audited 30 cases of neglect across children’s social care, health "
+        "and schools in the autumn. This is what the audit found."
+    )
+    d.add_heading("Chronologies", 2)
+    d.add_paragraph(
+        "Only 9 of the 30 cases had a chronology that brought together what every agency knew."
+    )
+    d.add_heading("The child’s lived experience", 2)
+    d.add_paragraph("Records described what parents said more often than what children said.")
+    d.add_paragraph("Ask the child about a typical day:", style="List Bullet")
+    d.add_paragraph("what they eat and who makes it;", style="List Bullet 2")
+    d.add_paragraph("who takes them to school.", style="List Bullet 2")
+    d.add_heading("Using the neglect toolkit", 2)
+    paragraph = d.add_paragraph("The toolkit was used in 12 cases. ")
+    _hyperlink(paragraph, "Download the neglect toolkit", "https://www.example.org/toolkit")
+    d.add_heading("Contacts", 2)
+    d.add_paragraph("Partnership business unit: learning@example.org")
+    return d
+
+
 def _bold(d: docx.Document, text: str, size: int | None = None) -> None:
     run = d.add_paragraph().add_run(text)
     run.bold = True
@@ -612,6 +638,54 @@ def paged(path: Path) -> None:
     c.save()
 
 
+def sidebar(path: Path) -> None:
+    """A rapid review briefing with a shaded "Key messages" box down the right of the text."""
+    c = Canvas(str(path), pagesize=A4, invariant=1)
+    width, height = A4
+    c.setFont(BOLD, 20)
+    c.drawString(48, height - 70, "Rapid Review Briefing: Baby R")
+    c.setFont(BODY, 10)
+    c.drawString(48, height - 88, "Riverside Safeguarding Children Partnership")
+    main = Flow(c, 48, height - 110, 330)
+    main.text("Background", BOLD, 14, after=4)
+    main.text(
+        "Baby R, aged 4 months, was admitted to hospital with a head injury. His mother was 19 "
+        "and had been a looked-after child. The family had moved twice in six months.",
+        size=10.5,
+    )
+    main.text("Pre-birth assessment", BOLD, 14, after=4)
+    main.text(
+        "A pre-birth assessment was started at 30 weeks but not finished before the birth, "
+        "because the family moved to another area and the case was transferred.",
+        size=10.5,
+    )
+    main.text("Transfers between areas", BOLD, 14, after=4)
+    main.text(
+        "The receiving team got a closing summary, not the open assessment. 3 weeks passed "
+        "before the first visit in the new area.",
+        size=10.5,
+    )
+    main.text("Care leavers as parents", BOLD, 14, after=4)
+    main.text(
+        "Baby R’s mother had a personal adviser from the leaving care team who was not told "
+        "about the pregnancy by any other service.",
+        size=10.5,
+    )
+    box_x, box_top, box_w = 400, height - 110, 147
+    c.setFillColor(HexColor("#e8f0f7"))
+    c.rect(box_x, box_top - 260, box_w, 260, stroke=0, fill=1)
+    c.setFillColorRGB(0, 0, 0)
+    box = Flow(c, box_x + 10, box_top - 6, box_w - 20, bottom=box_top - 260)
+    box.text("Key messages", BOLD, 12, after=6)
+    for message in (
+        "Finish a pre-birth assessment before a case moves.",
+        "Send the open assessment, not only a summary.",
+        "Tell the personal adviser of a care leaver who is pregnant.",
+    ):
+        box.text(message, BODY, 9.5, indent=10, bullet="•", after=4)
+    c.save()
+
+
 def image_only(path: Path) -> None:
     """A scanned page: a picture of text and no text layer."""
     picture = Image.new("L", (600, 200), 255)
@@ -838,6 +912,7 @@ def main() -> None:
         "numbered-headings.docx": numbered_headings,
         "theme-table.docx": theme_table,
         "text-boxes.docx": text_boxes,
+        "heading1-title.docx": heading1_title,
     }
     for name, make in word.items():
         document = make()
@@ -849,6 +924,7 @@ def main() -> None:
         "two-columns.pdf": two_columns,
         "seven-boxes.pdf": seven_boxes,
         "paged-hyphenated.pdf": paged,
+        "sidebar.pdf": sidebar,
         "bad-image-only.pdf": image_only,
         "bad-password.pdf": password_protected,
         "bad-zip-not-word.docx": zip_of_something_else,
