@@ -641,7 +641,7 @@ def paged(path: Path) -> None:
 def sidebar(path: Path) -> None:
     """A rapid review briefing with a shaded "Key messages" box down the right of the text."""
     c = Canvas(str(path), pagesize=A4, invariant=1)
-    width, height = A4
+    height = A4[1]
     c.setFont(BOLD, 20)
     c.drawString(48, height - 70, "Rapid Review Briefing: Baby R")
     c.setFont(BODY, 10)
