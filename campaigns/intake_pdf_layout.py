@@ -408,17 +408,25 @@ def _raw_blocks(regions: list[_Region], body_size: float) -> list[_Raw]:
                     role == "bullet"
                     or bool(_NUMBERED.match(line.text))
                     or gap > 0.45 * previous.size
-                    or (role == "heading") != (last.role == "heading")
-                    or (role == "heading" and style != last.style)
+                    or style != last.style
                 )
+                if not new and role == "paragraph" and last.role == "heading":
+                    last.role = "paragraph"  # short bold lines, then a sentence: a bold paragraph
                 if last.role == "bullet" and role == "paragraph" and not new:
                     new = line.x0 < last.lines[0].x0 + 3  # a bullet's text wraps indented
+                elif role == "paragraph" and not new:
+                    # No space between paragraphs, but a first line set in: a new paragraph.
+                    new = line.x0 > previous.x0 + 8 and previous.text.endswith(_SENTENCE_END)
             if new or last is None:
                 raws.append(_Raw(role, [line], style, opens_box=region.boxed and index == 0))
             else:
                 last.lines.append(line)
         previous_region = region
     return raws
+
+
+def _is_prose(text: str) -> bool:
+    return len(text.split()) > 2 * _MAX_HEADING_WORDS or text.endswith((".", ";", ","))
 
 
 def _with_titles_and_levels(raws: list[_Raw], join: Callable[[list[str]], str]) -> list[Block]:
@@ -433,6 +441,8 @@ def _with_titles_and_levels(raws: list[_Raw], join: Callable[[list[str]], str]) 
     blocks: list[Block] = []
     for index, raw in enumerate(raws):
         text = join([line.text for line in raw.lines])
+        if raw.role == "heading" and index >= opening and _is_prose(text):
+            raw.role = "paragraph"  # a paragraph set in bold, line after short line
         if index < opening:
             kind = BlockKind.TITLE if opening == 1 else BlockKind.OPENING
             blocks.append(Block(kind, text))

@@ -276,3 +276,57 @@ def test_word_document_with_only_a_picture_has_no_text():
 )
 def test_join_lines(lines, vocabulary, joined):
     assert join_lines(lines, vocabulary) == joined
+
+
+# -- PDF layout rules, on PDFs drawn here --------------------------------------------------------
+
+
+def _pdf(draw) -> bytes:
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(595, 842), invariant=1)
+    draw(canvas)
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _lines(canvas, lines, *, top=760, size=11, font="Helvetica", step=14.3, x=72):
+    for index, (indent, text) in enumerate(lines):
+        canvas.setFont(font, size)
+        canvas.drawString(x + indent, top - index * step, text)
+
+
+def test_pdf_paragraphs_marked_by_a_first_line_indent_and_a_bold_paragraph_that_is_not_a_heading():
+    def draw(c):
+        c.setFont("Helvetica-Bold", 20)
+        c.drawString(72, 800, "Learning Brief: Missing Children")
+        _lines(
+            c,
+            [
+                (0, "This briefing is for everyone who works with children"),
+                (0, "who go missing from home or care, and for their"),
+                (0, "managers and the designated safeguarding leads."),
+            ],
+            font="Helvetica-Bold",
+            top=770,
+        )
+        c.setFont("Helvetica-Bold", 14)
+        c.drawString(72, 700, "Return home interviews")
+        _lines(c, [
+            (16, "Return home interviews were offered to 40 of the"),
+            (0, "52 children who went missing last year."),
+            (16, "Children said they wanted to talk to someone they"),
+            (0, "already knew."),
+        ], top=680)  # fmt: skip
+
+    markdown = pdf_to_markdown(_pdf(draw), "missing.pdf")
+    assert markdown == (
+        "# Learning Brief: Missing Children\n\n"
+        "This briefing is for everyone who works with children who go missing from home or "
+        "care, and for their managers and the designated safeguarding leads.\n\n"
+        "## Return home interviews\n\n"
+        "Return home interviews were offered to 40 of the 52 children who went missing last "
+        "year.\n\n"
+        "Children said they wanted to talk to someone they already knew.\n"
+    )
