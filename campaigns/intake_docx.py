@@ -33,10 +33,13 @@ from briefcast.campaigns.intake_markdown import Block, BlockKind, blocks_to_mark
 __all__ = ["docx_to_markdown"]
 
 # Title and Subtitle are not in mammoth's default map; the class marks them for the reader below.
-_STYLE_MAP = """
-p[style-name='Title'] => p.title:fresh
-p[style-name='Subtitle'] => p.title:fresh
-"""
+# Partnerships' templates add their own heading styles ("Heading 2 Numbered", "Heading 1 - Blue"):
+# a style named after a heading level is that level.
+_STYLE_MAP = "\n".join([
+    "p[style-name='Title'] => p.title:fresh",
+    "p[style-name='Subtitle'] => p.title:fresh",
+    *(f"p[style-name^='Heading {level}'] => h{level}:fresh" for level in range(1, 7)),
+])  # fmt: skip
 _BOLD_HEADING_LEVEL = 7  # below Heading 1-6: bold paragraphs are headings only where styles aren't
 _MAX_HEADING_WORDS = 12
 _MAX_HEADING_CHARS = 100

@@ -12,6 +12,7 @@ from pathlib import Path
 import docx
 import pytest
 from click.testing import CliRunner
+from docx.enum.style import WD_STYLE_TYPE
 
 from briefcast.campaigns.briefing import BriefingError, read_briefing
 from briefcast.campaigns.intake_docx import docx_to_markdown
@@ -212,6 +213,19 @@ def test_word_numbered_list_carries_on_across_paragraphs_and_restarts_after_a_he
     text = docx_to_markdown(_docx(build), "x.docx")
     assert "1. Background\n\nText about background.\n\n2. Why it matters\n" in text
     assert "## Actions\n\n1. Ask\n2. Record\n" in text
+
+
+def test_word_heading_styles_of_a_partnership_template_keep_their_level():
+    def build(d):
+        numbered = d.styles.add_style("Heading 2 Numbered", WD_STYLE_TYPE.PARAGRAPH)
+        numbered.base_style = d.styles["Heading 2"]
+        d.add_paragraph("Neglect audit findings", style="Title")
+        d.add_paragraph("Chronologies", style="Heading 2 Numbered")
+        d.add_paragraph("Only 9 of 30 cases had one.")
+
+    assert docx_to_markdown(_docx(build), "x.docx") == (
+        "# Neglect audit findings\n\n## Chronologies\n\nOnly 9 of 30 cases had one.\n"
+    )
 
 
 def test_word_table_that_is_not_a_list_of_themes_gives_a_paragraph_per_row():
