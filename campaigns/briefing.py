@@ -17,7 +17,7 @@ How a briefing is read
    heading gets a note: high, medium or low confidence, and why (`Briefing.headings`).
 5. A paragraph belongs to the heading above it until the next heading of any kind; text before
    the first heading becomes an "Introduction" section; an empty heading just before the
-   themes (e.g. "Key practice themes and messages") is left out, with a note saying so.
+   themes (e.g. "Key practice themes and messages") is left out, with a warning saying so.
    Hard-wrapped lines are re-flowed and PDF artefacts repaired ("self -harm", "..").
 6. Key figures are numbers with their sentence, except years, dates, ranges, durations and ages
    ("15 working days") and labels ("page 3", "Tier 4"). Quotes are quoted passages of five
@@ -47,6 +47,7 @@ from briefcast.campaigns.briefing_text import (
 from briefcast.campaigns.furniture import Line, clean_lines
 from briefcast.campaigns.headings import (
     BULLET,
+    INTRODUCES_THEMES,
     MARKDOWN_HEADING,
     NUMBERED,
     Heading,
@@ -62,7 +63,13 @@ from briefcast.campaigns.headings import (
 from briefcast.campaigns.model import Briefing, HeadingNote, Section, Theme, slugify
 from briefcast.errors import BriefcastError
 
-__all__ = ["BriefingError", "read_briefing", "read_briefing_text"]
+__all__ = [
+    "STDIN_SOURCE",
+    "BriefingError",
+    "read_briefing",
+    "read_briefing_data",
+    "read_briefing_text",
+]
 
 
 class BriefingError(BriefcastError):
@@ -74,6 +81,7 @@ _EXPECTED = (
     "(Markdown '## Theme title' headings always work)"
 )
 _MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+STDIN_SOURCE = "<stdin>"  # how a briefing pasted on standard input is named in messages
 _LONG_THEME_WORDS = 450  # the planner fills an issue with about this much theme text
 
 
@@ -98,15 +106,16 @@ def read_briefing_text(text: str, source: str) -> Briefing:
         text = strip_markdown_inline(text)
     lines, warnings, one_per_line, top_header = clean_lines(text)
     if not any(line.text for line in lines):
-        raise BriefingError(f"{source}: is empty; {_EXPECTED}")
+        what = "has only page numbers or email and web links" if warnings else "is empty"
+        raise BriefingError(f"{source}: {what}; {_EXPECTED}")
 
-    title, lines = _take_title(lines, one_per_line)
-    if title is None and top_header:
-        title = top_header  # the title, repeated on every page as a running header
+    title, lines = _take_title(lines, one_per_line, top_header)
     if title is None:
-        stem = Path(source).stem
+        # The file's name is the next best thing; pasted text ("<stdin>") has none.
+        stem = Path(source).stem if source != STDIN_SOURCE else ""
         title = stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Briefing"
-        warnings.append(f"no title found at the top; used the file name: {title!r}")
+        used = "used the file name" if stem else "put the title on the first line; used"
+        warnings.append(f"no title found at the top; {used}: {title!r}")
 
     headings = find_headings(lines)
     kind = theme_kind(headings.values())
@@ -127,12 +136,17 @@ def read_briefing_text(text: str, source: str) -> Briefing:
 _MARKDOWN_LINE = re.compile(r"^#{1,6} \S", re.M)
 
 
-def _read_text_file(path: Path) -> Briefing:
+def read_briefing_data(data: bytes, source: str) -> Briefing:
+    """Read a text briefing's bytes (a file's, or pasted on standard input): decoded, then read."""
     try:
-        text = decode(_read_bytes(path))
+        text = decode(data)
     except NotText as error:
-        raise BriefingError(f"{path}: {error}; {_EXPECTED}") from None
-    return read_briefing_text(text, str(path))
+        raise BriefingError(f"{source}: {error}; {_EXPECTED}") from None
+    return read_briefing_text(text, source)
+
+
+def _read_text_file(path: Path) -> Briefing:
+    return read_briefing_data(_read_bytes(path), str(path))
 
 
 # Readers by file suffix (lower case). Each takes the path and returns a Briefing; a reader of a
@@ -168,7 +182,9 @@ _MAX_TITLE_WORDS = 25
 _JOINING_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())  # noqa: SIM905
 
 
-def _take_title(lines: list[Line], one_per_line: bool) -> tuple[str | None, list[Line]]:
+def _take_title(
+    lines: list[Line], one_per_line: bool, top_header: str = ""
+) -> tuple[str | None, list[Line]]:
     """The title and the lines after it; (None, lines) when the top does not look like a title.
 
     The title is the masthead: the short lines at the top before any text, in blocks separated
@@ -194,7 +210,7 @@ def _take_title(lines: list[Line], one_per_line: bool) -> tuple[str | None, list
             index + 1 < len(lines)
             and lines[index + 1].text
             and len(block) < _MAX_BLOCK_LINES
-            and _is_title_line(lines[index + 1].text, first=not blocks)
+            and _continues_title(lines[index + 1].text, first=not blocks)
         ):
             index += 1
             block.append(index)
@@ -202,17 +218,18 @@ def _take_title(lines: list[Line], one_per_line: bool) -> tuple[str | None, list
         index += 1
     rest = next((i for i in range(index, len(lines)) if lines[i].text), None)
     if not blocks or rest is None:
-        return None, lines
-    # Numbered boxes or Markdown headings follow a title; text or bullets follow a heading.
-    boxes_follow = NUMBERED.fullmatch(lines[rest].text) or MARKDOWN_HEADING.fullmatch(
-        lines[rest].text
-    )
-    if len(blocks) == 2 and not boxes_follow and not one_per_line:
-        blocks.pop()  # "Title" / "Early help" / text…: the briefing's first heading
+        return top_header or None, lines
+    last = blocks[-1]
+    if top_header and len(blocks) == 1 and len(last) == 1 and _first_heading(lines, last[0], rest):
+        # The title was the first line, repeated on every page as a running header (and so
+        # taken out): what now comes first is the first heading.
+        return top_header, lines
+    if len(blocks) == 2 and len(last) == 1 and not one_per_line:
+        blocks = blocks[:1] if _first_heading(lines, last[0], rest) else blocks
     used = [i for block in blocks for i in block]
     texts = [lines[i].text for i in used]
     if len(" ".join(texts).split()) > _MAX_TITLE_WORDS:
-        return None, lines
+        return top_header or None, lines
     return repair(_join_title(texts)), lines[used[-1] + 1 :]
 
 
@@ -224,6 +241,33 @@ def _is_title_line(text: str, *, first: bool) -> bool:
     if first and text.endswith((":", "?")):
         return looks_like_title(text[:-1]) or looks_like_title(text, question=True)
     return looks_like_title(text) or (first and text.endswith((",", "–", "-")))
+
+
+def _continues_title(text: str, *, first: bool) -> bool:
+    """The next line of a title block: a title line, or the lower-case rest of a wrapped one."""
+    if text[:1].islower() and not list_marker(text):
+        return looks_like_title(text[0].upper() + text[1:])
+    return _is_title_line(text, first=first)
+
+
+def _first_heading(lines: list[Line], index: int, rest: int) -> bool:
+    """Whether the second line of a two-line masthead is the briefing's first heading rather
+    than a subtitle: bullets follow a heading, numbered boxes or Markdown follow a title; before
+    text, it is a heading when the briefing's other headings are short lines styled like it."""
+    following = lines[rest].text
+    if NUMBERED.fullmatch(following) or MARKDOWN_HEADING.fullmatch(following):
+        return False
+    if list_marker(following):
+        return True
+    later = [
+        heading
+        for at, heading in find_headings(lines).items()
+        if at > rest and not is_frame_title(heading.title)
+    ]
+    if theme_kind(later) not in (None, Kind.BARE):
+        return False  # the themes are numbered, bulleted or Markdown: this is a subtitle
+    bare = [heading.title.isupper() for heading in later if heading.kind is Kind.BARE]
+    return not bare or lines[index].text.isupper() == (sum(bare) * 2 >= len(bare))
 
 
 def _join_title(texts: list[str]) -> str:
@@ -298,6 +342,7 @@ def _sections_and_themes(
     sections: list[Section] = []
     themes: list[Theme] = []
     notes: list[HeadingNote] = []
+    theme_headings: list[Heading] = []
 
     def is_theme(part: _Part) -> bool:
         return (
@@ -306,28 +351,42 @@ def _sections_and_themes(
             and not is_frame_title(part.heading.title)
         )
 
+    def theme_next(index: int) -> bool:
+        return index + 1 < len(parts) and is_theme(parts[index + 1])
+
+    # An empty heading right before a theme introduces the themes ("Key learning", "# Part
+    # one" over "## Safe sleep"); a "## Title" or numbered one is a theme still to be written.
     for index, part in enumerate(parts):
         paragraphs = tuple(reflow(lines) for lines in part.paragraphs)
         heading = part.heading
         if heading is None:
             if paragraphs:  # the untitled opening under the title introduces the briefing
                 sections.append(Section("Introduction", paragraphs, find_figures(paragraphs)))
-        elif is_theme(part):
+        elif is_theme(part) and (
+            paragraphs or not _may_introduce(heading) or not theme_next(index)
+        ):
             themes.append(_theme(heading, paragraphs, themes, warnings))
+            theme_headings.append(heading)
         elif paragraphs:
             sections.append(Section(repair(heading.title), paragraphs, find_figures(paragraphs)))
             notes.append(section_note(heading, kind))
-        elif index + 1 < len(parts) and is_theme(parts[index + 1]):
-            # An empty heading right before the themes introduces them: noted, not a warning.
-            notes.append(section_note(heading, kind, left_out="introduces the themes; no text"))
+        elif theme_next(index):
+            warnings.append(
+                f"line {heading.line}: left out the heading {heading.title!r}: it introduces the "
+                "themes and has no text of its own"
+            )
+            notes.append(section_note(heading, kind, left_out=INTRODUCES_THEMES))
         else:
             warnings.append(
                 f"line {heading.line}: heading {heading.title!r} has no text under it; left out"
             )
             notes.append(section_note(heading, kind, left_out="no text under it"))
-    theme_headings = [part.heading for part in parts if part.heading and is_theme(part)]
     notes += theme_notes(theme_headings, one_per_line)
     return sections, themes, notes
+
+
+def _may_introduce(heading: Heading) -> bool:
+    return heading.kind is Kind.BARE or heading.level == 1
 
 
 def _theme(

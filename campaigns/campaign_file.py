@@ -24,6 +24,37 @@ class CampaignFileError(BriefcastError):
     """A campaign file that cannot be used as written: "FILE:LINE: what is wrong"."""
 
 
+# Text a person must still write is marked "TODO: write …" (by `briefcast plan`, or by hand).
+# The file loads, so it can be previewed and edited, but `check_campaign` reports every one as an
+# error with its line, so nothing unwritten is checked clean, scheduled or sent.
+UNWRITTEN_MARK = "TODO:"
+
+
+def unwritten(what: str) -> str:
+    """The marker for text still to write: unwritten("a question") -> "TODO: write a question"."""
+    return f"{UNWRITTEN_MARK} write {what}"
+
+
+def is_unwritten(text: str) -> bool:
+    return text.lstrip().upper().startswith(UNWRITTEN_MARK)
+
+
+PREHEADER_MAX_CHARS = 90
+_SENTENCE_END = re.compile(r"[.!?][’”\"')]?$")
+
+
+def preheader_problem(text: str) -> str | None:
+    """Why `text` cannot be an issue's preheader (one sentence an inbox shows whole), or None."""
+    if len(text) > PREHEADER_MAX_CHARS:
+        return (
+            f"{len(text)} characters; at most {PREHEADER_MAX_CHARS} show in an inbox, "
+            "so write one short sentence"
+        )
+    if not _SENTENCE_END.search(text):
+        return "write a whole sentence, ending with . ! or ?"
+    return None
+
+
 # The keys each part of the file may hold, and whether it must. A misspelt key is an error,
 # never silently ignored: "skip_weekend: false" must not leave weekends switched on.
 TOP_KEYS = {
@@ -53,6 +84,7 @@ ISSUE_KEYS = {
     "title": False,
     "subject": False,
     "intro": False,
+    "preheader": False,
     "questions": False,
     "include_introduction": False,
     "extra_lists": False,
@@ -210,6 +242,7 @@ class _Reader:
             title=self.optional_text(keys.get("title"), f"{where}.title"),
             subject=self.optional_text(keys.get("subject"), f"{where}.subject"),
             intro=self.optional_text(keys.get("intro"), f"{where}.intro"),
+            preheader=self.preheader(keys.get("preheader"), f"{where}.preheader"),
             questions=self.texts(keys.get("questions"), f"{where}.questions"),
             include_introduction=self.flag(
                 keys.get("include_introduction"), f"{where}.include_introduction", False
@@ -271,6 +304,15 @@ class _Reader:
 
     def optional_text(self, node: yaml.Node | None, where: str) -> str | None:
         return None if node is None else self.text(node, where)
+
+    def preheader(self, node: yaml.Node | None, where: str) -> str | None:
+        """At most 90 characters and a whole sentence: inbox previews cut the rest mid-word."""
+        text = self.optional_text(node, where)
+        if text is None or is_unwritten(text):
+            return text  # an unwritten one is reported by the check, with the others
+        if problem := preheader_problem(text):
+            self.fail(node, f"{where}: {problem}")
+        return text
 
     def texts(self, node: yaml.Node | None, where: str) -> tuple[str, ...]:
         if isinstance(node, yaml.ScalarNode):  # a single value where a list was meant is fine

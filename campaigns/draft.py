@@ -1,4 +1,9 @@
-"""Drafting a campaign file: an opening issue, then themes grouped by reading time."""
+"""Drafting a campaign file: an opening issue, then related themes grouped by reading time.
+
+Nothing in a draft is invented: subjects are the themes' own titles, shortened; the preview line
+is a sentence of the issue's first theme; questions are the briefing's own. What only a person
+can write is marked unwritten (`campaign_file.unwritten`), and `briefcast check` refuses it.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,26 @@ from pathlib import Path
 
 import yaml
 
+from briefcast.campaigns.briefing_text import split_sentences
 from briefcast.campaigns.calendar import describe_cadence, send_dates
-from briefcast.campaigns.campaign_file import CampaignFileError
+from briefcast.campaigns.campaign_file import (
+    PREHEADER_MAX_CHARS,
+    UNWRITTEN_MARK,
+    CampaignFileError,
+    preheader_problem,
+    unwritten,
+)
+from briefcast.campaigns.grouping import (
+    READING_WORDS,
+    assign_questions,
+    briefing_parts,
+    briefing_questions,
+    group_themes,
+)
 from briefcast.campaigns.model import Briefing, Schedule, Theme
-from briefcast.campaigns.titles import issue_title, sentence_case
+from briefcast.campaigns.titles import issue_subject
 
-READING_WORDS = 450  # theme text per drafted issue: two to three minutes at ~200 words a minute
+__all__ = ["READING_WORDS", "draft_campaign", "group_themes"]
 
 
 def draft_campaign(
@@ -27,7 +46,8 @@ def draft_campaign(
     name: str | None = None,
 ) -> str:
     """The text of a campaign file for comms staff to edit: the introduction and first theme,
-    then the other themes in document order, a few minutes' reading per issue.
+    then the other themes in document order, related ones together, a few minutes' reading per
+    issue, each with a subject, a preview line and the briefing's own questions.
 
     `briefing_path` is written as given, so make it relative to where the file will be saved.
     """
@@ -35,13 +55,15 @@ def draft_campaign(
         raise CampaignFileError(
             f"{briefing_path}: the briefing has no themes to plan a series from"
         )
-    groups = [[briefing.themes[0]], *group_themes(briefing.themes[1:])]
+    parts = briefing_parts(briefing)[1:]
+    groups = [[briefing.themes[0]], *group_themes(briefing.themes[1:], parts=parts)]
     schedule = Schedule(start=start, every_days=every_days)
     moments = send_dates(schedule, len(groups))
     lines = [
         f"# A draft series for {briefing.title!r}, written by `briefcast plan`.",
-        "# Regroup the themes, reword subjects, intros and questions, then run `briefcast check`",
-        "# on this file. Every key is explained in docs/campaign-file.md.",
+        "# Subjects, preview lines and questions are the briefing's own words. Write every",
+        f"# {UNWRITTEN_MARK!r} line (or delete it), regroup the themes if you like, then run",
+        "# `briefcast check` on this file. Every key is explained in docs/campaign-file.md.",
         "",
         *([f"name: {_yaml_text(name)}"] if name else []),
         f"title: {_yaml_text(briefing.title)}",
@@ -66,67 +88,59 @@ def draft_campaign(
         "",
         "issues:",
     ]
+    questions = assign_questions(briefing_questions(briefing), groups)
     for number, (themes, moment) in enumerate(zip(groups, moments, strict=True), 1):
-        lines += _draft_issue(number, len(groups), themes, moment, briefing)
+        lines += _draft_issue(number, len(groups), themes, moment, questions[number - 1])
     return "\n".join(lines) + "\n"
 
 
-def group_themes(themes: Sequence[Theme], limit: int = READING_WORDS) -> list[list[Theme]]:
-    """Consecutive themes in groups of at most `limit` words (a longer theme stands alone)."""
-    groups: list[list[Theme]] = []
-    for theme in themes:
-        if groups and sum(t.word_count for t in groups[-1]) + theme.word_count <= limit:
-            groups[-1].append(theme)
-        else:
-            groups.append([theme])
-    return groups
+_UNWRITTEN_INTRO = unwritten("a sentence or two opening the series")
+_UNWRITTEN_PREHEADER = unwritten(
+    f"one sentence for the inbox preview, at most {PREHEADER_MAX_CHARS} characters"
+)
+_UNWRITTEN_QUESTION = unwritten("a question for team discussion, or delete this line")
 
 
 def _draft_issue(
-    number: int, total: int, themes: list[Theme], moment: datetime, briefing: Briefing
+    number: int, total: int, themes: list[Theme], moment: datetime, questions: list[str]
 ) -> list[str]:
     words = sum(theme.word_count for theme in themes)
-    title = _draft_title(themes)
+    subject = issue_subject(number, total, [theme.title for theme in themes])
     lines = [
         "",
         f"  # Part {number}: {moment:%A} {moment.day} {moment:%B %Y at %H:%M}, {words} words",
         "  - themes:",
         *(f"      - {theme.slug}  # {theme.title}, {theme.word_count} words" for theme in themes),
+        f"    subject: {_yaml_text(subject)}",
+        f"    preheader: {_yaml_text(_preview_sentence(themes) or _UNWRITTEN_PREHEADER)}",
     ]
-    if title != issue_title(theme.title for theme in themes):
-        lines.append(f"    title: {_yaml_text(title)}")
-    lines.append(f"    subject: {_yaml_text(f'Part {number} of {total}: {title}')}")
     if number == 1:
         lines += [
             "    include_introduction: true  # the briefing's introduction and its key figures",
-            f"    intro: {_yaml_text(_opening_intro(total, briefing))}",
+            f"    intro: {_yaml_text(_UNWRITTEN_INTRO)}",
         ]
-    lines.append("    questions:")
-    lines += [f"      - {_yaml_text(question)}" for question in _draft_questions(number, themes)]
+    if questions:
+        lines.append("    questions:  # the briefing's own")
+    else:
+        lines.append("    questions:  # the briefing has none for these themes")
+    lines += [f"      - {_yaml_text(question)}" for question in questions or [_UNWRITTEN_QUESTION]]
     return lines
 
 
-def _draft_title(themes: list[Theme], limit: int = 60) -> str:
-    """The themes' titles joined, or for a long join the first title "and other themes"."""
-    title = issue_title(theme.title for theme in themes)
-    if len(title) <= limit or len(themes) == 1:
-        return title
-    return f"{issue_title([themes[0].title])} and other themes"
+_MIN_PREVIEW_WORDS = 5
 
 
-def _opening_intro(total: int, briefing: Briefing) -> str:
-    return f"The first of {total} short digests sharing the learning from {briefing.title}."
-
-
-def _draft_questions(number: int, themes: list[Theme]) -> list[str]:
-    first, last = sentence_case(themes[0].title), sentence_case(themes[-1].title)
-    opening = (
-        "Which figure in the introduction surprised you most, and why?"
-        if number == 1
-        else f"Where have you seen {first} in your team's current cases?"
-    )
-    closing = f"What is one thing your team will do differently about {last}?"
-    return [opening, closing]
+def _preview_sentence(themes: Sequence[Theme]) -> str | None:
+    """The first whole sentence of the issue's themes that fits an inbox preview, if one does."""
+    for paragraph in (paragraph for theme in themes for paragraph in theme.paragraphs):
+        for sentence in split_sentences(paragraph):
+            if (
+                (sentence[:1].isupper() or sentence[:1].isdigit())
+                and len(sentence.split()) >= _MIN_PREVIEW_WORDS
+                and preheader_problem(sentence) is None
+            ):
+                return sentence
+    return None
 
 
 def _yaml_text(text: str) -> str:
@@ -136,6 +150,4 @@ def _yaml_text(text: str) -> str:
             return text
     except yaml.YAMLError:
         pass
-    return json.dumps(
-        text, ensure_ascii=False
-    )  # a JSON string is a valid double-quoted YAML scalar
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid double-quoted scalar

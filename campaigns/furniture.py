@@ -43,28 +43,32 @@ def clean_lines(text: str) -> CleanedText:
     lines = [
         line if any(c.isalnum() for c in line.text) else Line(line.number, "") for line in lines
     ]
-    has_pages = has_pages or any(_is_page_marker(line.text) for line in lines)
-    lines = [line for line in lines if not _is_page_marker(line.text)]
+    has_pages = has_pages or any(
+        is_page_marker(line.text) or _NUMBERED_PAGE.search(line.text) for line in lines
+    )
+    lines = [line for line in lines if not is_page_marker(line.text)]
 
     left_out: list[str] = []
+    lines = _without_sign_off(_email_subject(lines, left_out), left_out)
     headers = _running_headers(lines, has_pages)
     left_out += [f"dropped {header!r} as a running header or footer" for header in headers.values()]
     first_line = next((line.text for line in lines if line.text), "")
+    lines, contents = _without_contents(
+        [line for line in lines if _header_key(line.text) not in headers]
+    )
+    if contents:
+        entries = ", ".join(repr(entry) for entry in contents)
+        left_out.append(f"left out a table of contents repeating the headings: {entries}")
     kept = []
     for line in lines:
-        if _header_key(line.text) in headers:
-            continue
         if line.text and _is_chrome(line.text):
             left_out.append(f"line {line.number}: left out {line.text!r} ({_CHROME})")
             continue
         kept.append(line)
-    kept, contents = _without_contents(kept)
-    if contents:
-        entries = ", ".join(repr(entry) for entry in contents)
-        left_out.append(f"left out a table of contents repeating the headings: {entries}")
     one_per_line = _one_paragraph_per_line(kept)
     # A running header that repeats the title takes the title's line too: say what it was.
     top_header = first_line if _header_key(first_line) in headers else ""
+    top_header = "" if _NUMBERED_PAGE.search(top_header) else top_header
     lines = _separate_paragraphs(kept) if one_per_line else kept
     return CleanedText(lines, left_out, one_per_line, top_header)
 
@@ -114,7 +118,11 @@ _RUNNING_HEADER_MAX_WORDS = 12
 _MARKDOWN_OR_LIST = re.compile(r"#{1,6}\s|\d{1,2}[.)]\s|[•●◦▪■‣⁃∙·*–—\-]\s")
 
 
-def _is_page_marker(text: str) -> bool:
+# A header or footer that numbers its page: page furniture however often it is seen.
+_NUMBERED_PAGE = re.compile(r"\bpage\s+\d+\s+of\s+\d+\b", re.I)
+
+
+def is_page_marker(text: str) -> bool:
     return any(pattern.fullmatch(text) for pattern in _PAGE_MARKERS)
 
 
@@ -130,6 +138,7 @@ def _running_headers(lines: list[Line], has_pages: bool) -> dict[str, str]:
     and Markdown text a repeated line is a repeated heading ("What we learned" under each case).
     A heading someone typed as Markdown or a list item is never one, so "## Theme 1", "## Theme 2"
     and "## Theme 3" stay headings. The one exception needs no pages: a line repeating the title.
+    A line numbering its page ("Riverside SCP – Briefing – Page 1 of 2") is one even if seen once.
     """
     candidates = [
         line.text
@@ -146,6 +155,9 @@ def _running_headers(lines: list[Line], has_pages: bool) -> dict[str, str]:
         by_key[_header_key(text)].append(text)
     headers = {}
     for key, texts in by_key.items():
+        if _NUMBERED_PAGE.search(texts[0]):
+            headers[key] = texts[0]  # "Riverside SCP – Briefing – Page 1 of 2", even seen once
+            continue
         if len(texts) < _RUNNING_HEADER_REPEATS:
             continue
         # Without pages only the title repeats; "Theme 1", "Theme 2"... differ, so are headings.
@@ -173,8 +185,8 @@ _SCREEN_WORDS = _SCREEN_ACTIONS | frozenset({
 })  # fmt: skip
 # Sentences about the mailing itself, which email services add to every message's footer.
 _MAILING = re.compile(r"\b(un)?subscri(be|bed|ber|ption|ptions)\b|\bthis email was sent\b", re.I)
-_CHROME = "a link or button of an email or web page"
-_CHROME_MAX_WORDS = 10
+_CHROME = "an email's or web page's links and footer, not learning"
+_CHROME_MAX_WORDS = 12
 _MAILING_MAX_WORDS = 45
 
 
@@ -191,15 +203,16 @@ def _is_chrome(text: str) -> bool:
 
 _LEADER = re.compile(r"[\s.·…_]*\d{0,3}$")  # "Background ........ 3", "Background 3"
 _MIN_CONTENTS_ENTRIES = 2
+_CONTENTS_HEADING_WORDS = 3  # "Contents", "In this issue", "On this page"
 
 
 def _without_contents(lines: list[Line]) -> tuple[list[Line], list[str]]:
-    """Drop a run of short lines near the top that each come again later as a line of their own:
-    a table of contents. A heading is never dropped, only its earlier copy."""
+    """Drop a run of short lines before the text that each come again later as a line of their
+    own: a table of contents, with its heading ("Contents", "On this page") if it has one. A
+    heading is never dropped, only its earlier copy."""
     texts = [line.text for line in lines]
     later = Counter(texts)
     run: list[int] = []
-    found: list[int] = []
     for index, text in enumerate(texts):
         if not text:
             continue
@@ -207,13 +220,63 @@ def _without_contents(lines: list[Line]) -> tuple[list[Line], list[str]]:
         later[text] -= 1
         if entry and len(entry.split()) <= _RUNNING_HEADER_MAX_WORDS and later[entry] > 0:
             run.append(index)
-            continue
-        if len(run) >= _MIN_CONTENTS_ENTRIES:
-            found = run
-            break
-        run = []
-    drop = set(found)
-    return [line for i, line in enumerate(lines) if i not in drop], [texts[i] for i in found]
+        elif len(run) >= _MIN_CONTENTS_ENTRIES or len(text.split()) > _RUNNING_HEADER_MAX_WORDS:
+            break  # the contents are over, or the text has begun without any
+        else:
+            run = []
+    if len(run) < _MIN_CONTENTS_ENTRIES:
+        return lines, []
+    before = next((i for i in range(run[0] - 1, -1, -1) if texts[i]), None)
+    if before is not None and len(texts[before].split()) <= _CONTENTS_HEADING_WORDS:
+        run.insert(0, before)
+    drop = set(run)
+    return [line for i, line in enumerate(lines) if i not in drop], [texts[i] for i in run]
+
+
+# -- an email's header lines --------------------------------------------------------------------
+
+_EMAIL_HEADER = re.compile(r"(from|sent|date|to|cc|bcc|subject|importance)\s*:\s*(.*)", re.I)
+
+
+def _email_subject(lines: list[Line], left_out: list[str]) -> list[Line]:
+    """An email pasted with its header lines ("From: …", "Sent: …", "Subject: …") at the top:
+    the subject is the briefing's title, the other header lines are left out."""
+    start = next((i for i, line in enumerate(lines) if line.text), 0)
+    end = start
+    while end < len(lines) and _EMAIL_HEADER.fullmatch(lines[end].text):
+        end += 1
+    headers = [_EMAIL_HEADER.fullmatch(line.text) for line in lines[start:end]]
+    subject = next((h for h in headers if h and h[1].lower() == "subject" and h[2]), None)
+    if subject is None or len(headers) < 2:
+        return lines
+    others = ", ".join(repr(h[0]) for h in headers if h is not subject)
+    left_out.append(f"took the title from the email's Subject line; left out {others}")
+    title = Line(lines[start + headers.index(subject)].number, subject[2])
+    return [*lines[:start], title, Line(title.number, ""), *lines[end:]]
+
+
+# -- a letter's sign-off ------------------------------------------------------------------------
+
+_SIGN_OFF_WORDS = 4  # "Kind regards,", "With best wishes,"
+_SIGNATURE_LINES = 4  # a name, a job title, a team, a telephone number
+
+
+def _without_sign_off(lines: list[Line], left_out: list[str]) -> list[Line]:
+    """An email's or letter's ending ("Kind regards," and a few short lines of name and job
+    title, to the end of the text) is a signature, not learning: left out, quoted."""
+    texts = [(i, line.text) for i, line in enumerate(lines) if line.text]
+    for position, (index, text) in enumerate(texts):
+        after = texts[position + 1 :]
+        if (
+            text.endswith(",")
+            and len(text.split()) <= _SIGN_OFF_WORDS
+            and 0 < len(after) <= _SIGNATURE_LINES
+            and all(len(t.split()) <= _SIGN_OFF_WORDS + 2 for _, t in after)
+        ):
+            signed = " / ".join(t for _, t in texts[position:])
+            left_out.append(f"line {lines[index].number}: left out the sign-off {signed!r}")
+            return lines[:index]
+    return lines
 
 
 # -- one paragraph per line ---------------------------------------------------------------------
@@ -246,12 +309,15 @@ def _trailing_blanks(lines: list[Line]) -> int:
     return count
 
 
+_CONTINUATION = re.compile(r"(?!o\s)[a-z]")  # a lower-case word, but not Word's "o " bullet
+
+
 def _separate_paragraphs(lines: list[Line]) -> list[Line]:
     """A blank line after each line, except before a lower-case start: that is a wrapped line."""
     separated: list[Line] = []
     for line, following in zip(lines, [*lines[1:], None], strict=True):
         separated.append(line)
-        continues = following is not None and following.text[:1].islower()
+        continues = following is not None and bool(_CONTINUATION.match(following.text))
         if line.text and following is not None and following.text and not continues:
             separated.append(Line(line.number, ""))
     return separated

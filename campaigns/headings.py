@@ -17,11 +17,11 @@ headings (Foreword, Introduction, Questions to consider, …), which are section
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from briefcast.campaigns.briefing_text import repair
 from briefcast.campaigns.furniture import Line
 from briefcast.campaigns.model import HeadingNote
 
@@ -45,6 +45,7 @@ class Heading:
     title: str
     body: str  # text on the same line after the title: "Title – body…"
     line: int
+    level: int = 0  # a Markdown heading's level: "# Part one" is 1, "## Safe sleep" is 2
 
 
 MARKDOWN_HEADING = re.compile(r"(#{1,6})\s+(.+?)(?:\s+#+)?")  # "## Title", "## Title ##"
@@ -79,8 +80,10 @@ _FRAME_OPENINGS = (
     "foreword", "forward", "preface", "introduction", "background", "summary", "executive summary",
     "overview", "context", "purpose", "about", "contents", "questions", "question",
     "reflective questions", "further", "useful", "resources", "references", "contacts",
-    "contact details", "acknowledgements", "appendix", "glossary", "next steps",
-    "who should read", "who is this for", "who this is for", "audience",
+    "contact us", "contact details", "acknowledgements", "appendix", "glossary", "next steps",
+    "what next", "what happens next", "who should read", "who is this for", "who this is for",
+    "audience", "welcome", "message from", "training dates", "upcoming training",
+    "dates for your diary",
 )  # fmt: skip
 
 
@@ -139,8 +142,10 @@ def _heading_at(lines: list[Line], index: int) -> Heading | None:
     if not text:
         return None
     if markdown := MARKDOWN_HEADING.fullmatch(text):
-        level_one_or_two = len(markdown[1]) <= 2
-        return Heading(Kind.MARKDOWN, markdown[2], "", number) if level_one_or_two else None
+        # "## 1. Background", as converted from a numbered box: the number is not the title.
+        title = numbered[1] if (numbered := NUMBERED.fullmatch(markdown[2])) else markdown[2]
+        level = len(markdown[1])
+        return Heading(Kind.MARKDOWN, title, "", number, level) if level <= 2 else None
     following = _text_after(lines, index)
     # A question is a heading only when an answer follows, not the next question of a list.
     answered = following is not None and not is_question(following)
@@ -164,16 +169,25 @@ def _heading_at(lines: list[Line], index: int) -> Heading | None:
     if looks_like_title(text) or (
         answered and looks_like_title(text, question=True) and not looks_like_title(following)
     ):
-        return Heading(Kind.BARE, text, "", number)
+        # "2.1 Information sharing": a report's section number is not part of the title.
+        return Heading(Kind.BARE, _SECTION_NUMBER.sub("", text) or text, "", number)
     return None
+
+
+_SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+")
 
 
 def _text_after(lines: list[Line], index: int) -> str | None:
     """The next non-blank line, or None at the end or when the line continues into the next one
     (a lower-case start means a hard-wrapped sentence, not a heading and its text)."""
-    if index + 1 < len(lines) and lines[index + 1].text[:1].islower():
+    after = lines[index + 1].text if index + 1 < len(lines) else ""
+    # "o Item" is Word's bullet; "learning@example.org" is an address, not a wrapped sentence.
+    if after[:1].islower() and not (BULLET.fullmatch(after) or _ADDRESS.match(after)):
         return None
     return next((line.text for line in lines[index + 1 :] if line.text), None)
+
+
+_ADDRESS = re.compile(r"\S+@\S+|https?://|www\.")
 
 
 def theme_kind(headings: Iterable[Heading]) -> Kind | None:
@@ -201,7 +215,7 @@ def theme_notes(headings: Sequence[Heading], one_per_line: bool) -> list[Heading
         elif heading.kind is Kind.NUMBERED:
             level, reason = ("high" if count >= 3 else "medium"), f"numbered {others}"
         elif heading.kind is Kind.BULLETED:
-            level = "medium" if count >= 3 else "low"
+            level = "high" if count >= 5 else "medium" if count >= 3 else "low"
             reason = f"bulleted title before its text, {others}"
         elif is_question(heading.title):
             level, reason = ("medium" if count >= 2 else "low"), "question heading"
@@ -212,33 +226,40 @@ def theme_notes(headings: Sequence[Heading], one_per_line: bool) -> list[Heading
                 ("medium" if count >= 2 else "low"),
                 "short line followed by a paragraph",
             )
-        notes.append(HeadingNote(heading.line, heading.title, "theme", level, reason))
+        notes.append(HeadingNote(heading.line, repair(heading.title), "theme", level, reason))
     return notes
+
+
+# The reason noted for a heading with no text of its own over themes ("# Babies" over "## Safe
+# sleep"): the briefing's own grouping, which the draft keeps together (campaigns/grouping.py).
+INTRODUCES_THEMES = "introduces the themes below it; no text of its own"
 
 
 def section_note(heading: Heading, theme_kind: Kind, *, left_out: str = "") -> HeadingNote:
     """Why a heading was not taken as a theme."""
+    title = repair(heading.title)  # as the section or theme is titled
     if left_out:
-        return HeadingNote(heading.line, heading.title, "left out", "medium", left_out)
+        return HeadingNote(heading.line, title, "left out", "medium", left_out)
     if is_frame_title(heading.title):
-        reason = "opens or closes the briefing (introduction, questions, further information…)"
-        return HeadingNote(heading.line, heading.title, "section", "high", reason)
+        reason = "a frame heading: opens or closes the briefing"
+        return HeadingNote(heading.line, title, "section", "high", reason)
     reason = f"a {heading.kind.value}, weaker than the themes' {theme_kind.value}s"
-    return HeadingNote(heading.line, heading.title, "section", "medium", reason)
+    return HeadingNote(heading.line, title, "section", "medium", reason)
+
+
+_SERIES = re.compile(r"(?P<stem>[^\d]+?)\s(?:\d{1,2}|[A-Z])(?=$|[\s:.–-])")
 
 
 def _series(titles: Iterable[str]) -> dict[str, str]:
-    """Titles that differ only in a last letter or number: {"Case A": "Case A, Case B, Case C"}."""
+    """Titles numbered or lettered after the same words: {"Case A": "Case A, Case B, Case C"},
+    {"Priority 1: Neglect": "Priority 1: Neglect, Priority 2: Exploitation"}."""
     groups: dict[str, list[str]] = {}
     for title in titles:
-        stem, _, last = title.rpartition(" ")
-        if stem and (last.isdigit() or (len(last) == 1 and last.isupper())):
-            groups.setdefault(stem, []).append(title)
-    named = Counter[str]()
-    result = {}
-    for members in groups.values():
-        if len(members) >= 2:
-            for title in members:
-                named[title] += 1
-                result[title] = ", ".join(members)
-    return result
+        if match := _SERIES.match(title):
+            groups.setdefault(match["stem"], []).append(title)
+    return {
+        title: ", ".join(members)
+        for members in groups.values()
+        if len(members) >= 2
+        for title in members
+    }

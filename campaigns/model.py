@@ -121,6 +121,7 @@ class IssuePlan:
     title: str | None = None  # the issue's title; by default its theme titles joined
     subject: str | None = None
     intro: str | None = None
+    preheader: str | None = None  # the inbox preview line; by default the intro's first sentence
     questions: tuple[str, ...] = ()
     include_introduction: bool = False  # carry the briefing's introduction and its key figures
     extra_lists: tuple[str, ...] = ()

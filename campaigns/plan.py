@@ -11,7 +11,7 @@ from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from briefcast.campaigns.calendar import send_dates
-from briefcast.campaigns.campaign_file import CampaignFileError, load_campaign
+from briefcast.campaigns.campaign_file import CampaignFileError, is_unwritten, load_campaign
 from briefcast.campaigns.model import (
     Briefing,
     Campaign,
@@ -66,6 +66,7 @@ def check_campaign(
         *_schedule_findings(campaign, today),
         *_length_findings(campaign, briefing),
         *_list_findings(campaign),
+        *_unwritten_findings(campaign),
     ]
     located = [(_line_of(campaign, f.key), f) for f in findings]
     located.sort(key=lambda pair: pair[0] or 0)  # stable: same-line findings keep their order
@@ -181,6 +182,22 @@ def _list_findings(campaign: Campaign) -> Iterator[_Finding]:
             )
 
 
+def _unwritten_findings(campaign: Campaign) -> Iterator[_Finding]:
+    """Every text still marked "TODO: write …": an error, so nothing unwritten goes out."""
+    for issue in campaign.issues:
+        where = f"issues[{issue.number}]"
+        texts = {
+            f"{where}.{key}": getattr(issue, key)
+            for key in ("title", "subject", "intro", "preheader")
+        }
+        texts |= {f"{where}.questions[{n}]": q for n, q in enumerate(issue.questions, 1)}
+        for key, text in texts.items():
+            if text and is_unwritten(text):
+                yield _Finding(
+                    "error", key, f"issue {issue.number}: {text!r} is still to be written"
+                )
+
+
 def _line_of(campaign: Campaign, key: str) -> int | None:
     """The line of `key` in the campaign file, or of the nearest entry containing it."""
     while key:
@@ -276,7 +293,10 @@ def _issue_lists(campaign: Campaign, issue: IssuePlan) -> tuple[str, ...]:
 
 
 def _preheader(issue: IssuePlan, themes: Sequence[Theme]) -> str:
-    """The inbox preview line: the issue's intro, else the opening sentence of its first theme."""
+    """The inbox preview line: the issue's own, else the first sentence of its intro or else of
+    its first theme."""
+    if issue.preheader:
+        return issue.preheader
     text = issue.intro or next((p for theme in themes for p in theme.paragraphs), "")
     sentence = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
     # Theme text often starts mid-sentence, after its title: "Domestic Abuse-this was ...".

@@ -1,16 +1,21 @@
-"""Issue titles from theme titles: "Domestic Abuse", "Written agreements" -> one phrase."""
+"""Issue titles and subjects from theme titles: "Domestic Abuse", "Written agreements" -> phrase."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 _SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())  # noqa: SIM905
+SUBJECT_CHARS = 60  # what an inbox shows of a subject line, on a phone too
 
 
 def issue_title(theme_titles: Iterable[str]) -> str:
     """Theme titles joined as a phrase: "Domestic Abuse", "Written agreements" ->
     "Domestic abuse and written agreements"."""
-    parts = [sentence_case(title) for title in theme_titles]
+    titles = list(theme_titles)
+    if all(title.endswith("?") for title in titles):
+        return " ".join(titles)  # "What happened? What did we learn?": questions as written
+    parts = [sentence_case(title) for title in titles]
     joined = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
     return joined[:1].upper() + joined[1:]
 
@@ -36,3 +41,44 @@ def _is_title_case(words: Sequence[str]) -> bool:
 
 def _is_acronym(word: str) -> bool:
     return sum(char.isupper() for char in word) >= 2
+
+
+def issue_subject(number: int, total: int, theme_titles: Sequence[str]) -> str:
+    """ "Part 2 of 4: " and the issue's themes in at most SUBJECT_CHARS characters, shortened
+    with the themes' own words: each theme's first phrase ("Information sharing, risk
+    assessment and decision making" -> "Information sharing"), then fewer themes "and more",
+    then the first phrase's leading words. Never a word cut in half.
+
+    "and more" is the one wording added: it says the issue carries more themes than named.
+    """
+    prefix = f"Part {number} of {total}: "
+    room = SUBJECT_CHARS - len(prefix)
+    titles = list(theme_titles)
+    short = [first_phrase(title) for title in titles]
+    candidates = [issue_title(titles), issue_title(short)]
+    fewer = range(len(titles) - 1, 0, -1)
+    candidates += [f"{issue_title(titles[:k])} and more" for k in fewer]
+    candidates += [f"{issue_title(short[:k])} and more" for k in fewer]
+    more = " and more" if len(titles) > 1 else ""
+    candidates.append(_leading_words(issue_title(short[:1]), room - len(more)) + more)
+    return prefix + next((text for text in candidates if len(text) <= room), candidates[-1])
+
+
+_PHRASE_BREAK = re.compile(r",\s|:\s|\s[–—-]\s|\sand\s|\s&\s|\(")
+
+
+def first_phrase(title: str) -> str:
+    """A title's first phrase, where a list, a colon or a dash starts: its short form."""
+    return _PHRASE_BREAK.split(title, maxsplit=1)[0].strip() or title
+
+
+def _leading_words(text: str, limit: int) -> str:
+    """As many whole words as fit in `limit`, not ending on a small word such as "of"."""
+    words: list[str] = []
+    for word in text.split():
+        if len(" ".join([*words, word])) > limit:
+            break
+        words.append(word)
+    while len(words) > 1 and words[-1].lower() in _SMALL_WORDS:
+        words.pop()
+    return " ".join(words) or text.split()[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from rich.markup import escape
 from briefcast.cli.app import app, console, print_json
 
 if TYPE_CHECKING:
+    from briefcast.campaigns.model import Briefing, HeadingNote
     from briefcast.campaigns.preview import CampaignRender
 
 
@@ -31,38 +33,65 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+STDIN = Path("-")  # `briefcast briefing -`: the briefing is pasted on standard input
+
+
+def read_briefing_argument(file: Path) -> Briefing:
+    """The briefing named on the command line, or pasted on standard input for "-"."""
+    from briefcast.campaigns.briefing import STDIN_SOURCE, read_briefing, read_briefing_data
+
+    if file == STDIN:
+        return read_briefing_data(sys.stdin.buffer.read(), STDIN_SOURCE)
+    return read_briefing(file)
+
+
 @app.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
 def briefing(file: Path, as_json: bool) -> None:
-    """Show how a briefing was understood: title, sections, themes with key figures, warnings.
+    """Show how a briefing was understood: title, sections, themes with key figures, how sure
+    the reader is of each heading and why, and warnings. FILE "-" reads pasted text from
+    standard input (end it with Ctrl-D, or Ctrl-Z then Enter on Windows).
 
     Example: briefcast briefing examples/national-panel-2020/briefing.txt
     """
-    from briefcast.campaigns.briefing import read_briefing
-
-    result = read_briefing(file)
+    result = read_briefing_argument(file)
     if as_json:
         print_json(jsonable(result))
         return
     # Briefing text is printed literally: "[Draft]" in a title is not rich markup.
-    console.print(f"[bold]{escape(result.title)}[/bold]  ({escape(str(file))})")
+    console.print(f"[bold]{escape(result.title)}[/bold]  ({escape(str(result.source))})")
+    notes = {(note.role, note.title): note for note in result.headings}
     for section in result.sections:
         console.print(
             f"  section  {escape(section.title)}  "
             f"({len(section.paragraphs)} paragraphs, {len(section.figures)} figures)"
         )
-    for number, theme in enumerate(result.themes, 1):
+        if note := notes.get(("section", section.title)):
+            console.print(f"           [dim]{escape(_confidence(note))}[/dim]")
+    theme_notes = [note for note in result.headings if note.role == "theme"]
+    for number, (theme, note) in enumerate(zip(result.themes, theme_notes, strict=True), 1):
         console.print(
             f"  theme {number:>2} [bold]{escape(theme.title)}[/bold]  [dim]{theme.slug}[/dim]  "
             f"{theme.word_count} words"
         )
+        console.print(f"           [dim]{escape(_confidence(note))}[/dim]")
         for figure in theme.figures:
             console.print(f"           [cyan]{escape(figure.value)}[/cyan]  {escape(figure.text)}")
         for quote in theme.quotes:
             console.print(f"           [italic]“{escape(quote)}”[/italic]")
+    for note in result.headings:
+        if note.role == "left out":
+            console.print(
+                f"  left out {escape(repr(note.title))}  [dim]{escape(_confidence(note))}[/dim]"
+            )
     for warning in result.warnings:
         console.print(f"  [yellow]warning[/yellow]  {escape(warning)}")
+
+
+def _confidence(note: HeadingNote) -> str:
+    """How sure the reader is of a heading: "high (line 12): Markdown heading"."""
+    return f"{note.confidence} (line {note.line}): {note.reason}"
 
 
 @app.command()
@@ -136,7 +165,9 @@ def _report_issues(result: CampaignRender) -> None:
 
 
 @app.command()
-@click.argument("briefing_file", metavar="BRIEFING", type=click.Path(path_type=Path))
+@click.argument(
+    "briefing_file", metavar="BRIEFING", type=click.Path(path_type=Path, allow_dash=True)
+)
 @click.option(
     "--start",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -168,12 +199,15 @@ def plan(
     """Draft a campaign file from a briefing, for comms staff to edit and check.
 
     The draft opens with the briefing's introduction and first theme, then carries the other
-    themes in document order, two or three minutes' reading per issue, each with a subject,
-    its send date and questions for team discussion.
+    themes in document order, related ones together, two or three minutes' reading per issue,
+    each with a subject of at most 60 characters, a preview line and the briefing's own
+    questions, all in the briefing's words. What a person must write is marked "TODO: write",
+    and `briefcast check` refuses the file until it is written. BRIEFING "-" reads a pasted
+    briefing from standard input; with --out it is saved beside the campaign file.
 
     Example: briefcast plan briefing.txt --start 2027-04-13 --out campaign.yaml
     """
-    from briefcast.campaigns.briefing import read_briefing
+    from briefcast.campaigns.briefing import STDIN_SOURCE, read_briefing, read_briefing_data
     from briefcast.campaigns.calendar import parse_cadence
     from briefcast.campaigns.draft import draft_campaign
     from briefcast.campaigns.plan import CampaignFileError, assemble, load_campaign
@@ -191,7 +225,12 @@ def plan(
         first_day = start.date()
     if out is not None and not out.parent.is_dir():
         raise CampaignFileError(f"{out}: the folder {out.parent} does not exist")
-    briefing = read_briefing(briefing_file)
+    if briefing_file == STDIN:
+        data = sys.stdin.buffer.read()
+        briefing = read_briefing_data(data, STDIN_SOURCE)
+        briefing_file = _save_pasted_briefing(data, out, force)
+    else:
+        briefing = read_briefing(briefing_file)
     # The campaign file finds its briefing relative to itself, so write the path that way
     # (unless the two share nothing but the root, when an absolute path reads better).
     source, base = briefing_file.resolve(), (out.resolve().parent if out else Path.cwd())
@@ -211,8 +250,33 @@ def plan(
     except OSError as error:
         raise CampaignFileError(f"{out}: cannot write the draft: {error.strerror}") from None
     digests = assemble(load_campaign(out), briefing)
+    if briefing.source == Path(STDIN_SOURCE):
+        click.echo(f"wrote {briefing_file}: the pasted briefing", err=True)
     click.echo(f"wrote {out}: {len(digests)} issues, every {every_days} days", err=True)
     for digest in digests:
         click.echo(
             f"  {digest.part_label}  {digest.send_at:%a %d %b %Y %H:%M}  {digest.title}", err=True
         )
+
+
+def _save_pasted_briefing(data: bytes, out: Path | None, force: bool) -> Path:
+    """Where a pasted briefing lives for the campaign file: beside --out, or to be saved."""
+    from briefcast.campaigns.plan import CampaignFileError
+
+    if out is None:
+        click.echo(
+            "note: the pasted briefing is not saved; save it as briefing.txt beside the "
+            "campaign file, or run again with --out",
+            err=True,
+        )
+        return Path("briefing.txt")
+    saved = out.with_name(f"{out.stem}.briefing.txt")
+    if saved.exists() and not force:
+        raise CampaignFileError(f"{saved}: already exists; use --force to replace it")
+    try:
+        saved.write_bytes(data)  # as pasted: the campaign file reads it back the same way
+    except OSError as error:
+        raise CampaignFileError(
+            f"{saved}: cannot save the pasted briefing: {error.strerror}"
+        ) from None
+    return saved

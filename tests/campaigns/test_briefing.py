@@ -35,7 +35,10 @@ def titles(briefing: Briefing) -> list[str]:
 def test_seed_has_the_eleven_themes_in_order(seed):
     assert titles(seed) == SEED_THEMES
     assert [theme.slug for theme in seed.themes] == [slugify(title) for title in SEED_THEMES]
-    assert seed.warnings == ()
+    assert seed.warnings == (
+        "line 40: left out the heading 'Key practice themes and messages': it introduces the "
+        "themes and has no text of its own",
+    )
 
 
 def test_seed_title_and_sections(seed):
@@ -330,6 +333,7 @@ def _cli_error(path: Path) -> str:
     "name, content, problem",
     [
         ("empty.txt", b"", "is empty"),
+        ("links.txt", b"View this email in your browser\n\nUnsubscribe\n", "only page numbers or"),
         ("blank.txt", b"  \r\n\r\n \t \r\nPage 1 of 1\r\n", "is empty"),
         ("image.txt", bytes(range(256)) * 4, "binary file"),
         ("report-saved-as.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF document"),
@@ -353,3 +357,86 @@ def test_unusable_files_give_one_line_errors(tmp_path, name, content, problem):
 def test_a_missing_file_and_a_folder(tmp_path):
     assert "no such file" in _cli_error(tmp_path / "missing.txt")
     assert "is a folder" in _cli_error(tmp_path)
+
+
+# -- how sure the reader is, and pasted text --------------------------------------------------
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def test_the_summary_says_how_sure_the_reader_is_of_each_heading_and_why():
+    result = CliRunner().invoke(app, ["briefing", str(CORPUS / "case-summaries.txt")])
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    case_a = lines.index(next(line for line in lines if line.startswith("theme  1 Case A")))
+    assert lines[case_a + 1] == "high (line 6): one of a series: Case A, Case B, Case C"
+    assert "medium (line 27): short line followed by a paragraph" in lines
+
+
+def test_the_json_carries_a_note_for_every_heading():
+    result = CliRunner().invoke(app, ["briefing", str(CORPUS / "themes-numbered.md"), "--json"])
+    assert result.exit_code == 0, result.output
+    notes = json.loads(result.stdout)["headings"]
+    assert notes[0] == {
+        "line": 6,
+        "title": "Theme 1",
+        "role": "theme",
+        "confidence": "high",
+        "reason": "Markdown heading",
+    }
+    assert [note["role"] for note in notes] == ["theme", "theme", "theme", "section"]
+
+
+def test_a_briefing_pasted_on_standard_input():
+    pasted = (CORPUS / "web-page-pasted.txt").read_bytes()
+    result = CliRunner().invoke(app, ["briefing", "-", "--json"], input=pasted)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["title"] == "Learning from local reviews: working with teenagers"
+    assert data["source"] == "<stdin>"
+    assert [theme["title"] for theme in data["themes"]] == [
+        "Listening to young people",
+        "Exploitation outside the home",
+        "Education and exclusion",
+    ]
+
+
+def test_nothing_pasted_is_one_line_naming_standard_input():
+    result = CliRunner().invoke(app, ["briefing", "-"], input=b"\n \n")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: <stdin>: is empty; ") and result.stderr.count("\n") == 1
+
+
+def test_numbered_boxes_as_markdown_headings_keep_their_titles_without_the_number():
+    # How a .docx or .pdf reader hands over a 7-minute briefing's numbered boxes.
+    text = (
+        "# 7 Minute Briefing: Neglect\n\n## 1. Background\nA review in 2024.\n\n"
+        "## 2. Why it matters\nNeglect harms slowly.\n\n## 3. Information\nFive agencies knew.\n"
+    )
+    briefing = read_briefing_text(text, "neglect.docx")
+    assert titles(briefing) == ["Why it matters", "Information"]
+    assert [section.title for section in briefing.sections] == ["Background"]
+
+
+def test_markdown_level_one_headings_over_level_two_themes_introduce_them():
+    text = (
+        "# Learning from reviews\n\n# Babies\n\n## Safe sleep\nEvery sleep in a cot.\n\n"
+        "## Bruising\nRefer any bruise.\n\n# Teenagers\n\n## Exploitation\nPlan for places.\n"
+    )
+    briefing = read_briefing_text(text, "groups.md")
+    assert titles(briefing) == ["Safe sleep", "Bruising", "Exploitation"]
+    assert [w.split(":")[1].strip() for w in briefing.warnings] == [
+        "left out the heading 'Babies'",
+        "left out the heading 'Teenagers'",
+    ]
+
+
+def test_report_section_numbers_are_not_part_of_a_bare_headings_title():
+    text = (
+        "Thematic review of neglect\n\n2.1 Background\n\nThe review began in May.\n\n"
+        "2.2 Information sharing\n\nRecords were not shared.\n\n"
+        "2.3 Supervision\n\nSupervision was infrequent.\n"
+    )
+    briefing = read_briefing_text(text, "review.txt")
+    assert titles(briefing) == ["Information sharing", "Supervision"]
+    assert [section.title for section in briefing.sections] == ["Background"]

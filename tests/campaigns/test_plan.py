@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -537,9 +538,26 @@ def drafted(tmp_path):
     return briefing, text, load_campaign(write(tmp_path, text, "draft.yaml"))
 
 
-def test_a_draft_loads_and_checks_clean(drafted):
-    briefing, _, campaign = drafted
-    assert check_campaign(campaign, briefing, today=TODAY) == []
+def test_a_draft_checks_clean_once_its_unwritten_lines_are_written(drafted, tmp_path):
+    briefing, text, campaign = drafted
+    found = check_campaign(campaign, briefing, today=TODAY)
+    unwritten = [
+        (n, match[1])
+        for n, line in enumerate(text.splitlines(), 1)
+        if (match := re.search(r'"(TODO: write [^"]*)"', line))
+    ]
+    assert unwritten  # make_briefing has no questions and no intro: a person writes them
+    assert [str(p) for p in found] == [
+        f"{campaign.source}:{n}: error: issue {_issue_at(text, n)}: {todo!r} is still to be written"
+        for n, todo in unwritten
+    ]
+    written = re.sub(r'"TODO: write [^"]*"', '"What will your team do next?"', text)
+    assert check_campaign(load_campaign(write(tmp_path, written)), briefing, today=TODAY) == []
+
+
+def _issue_at(text: str, line: int) -> int:
+    """The number of the issue a line of a drafted file belongs to."""
+    return sum(row.startswith("  - themes:") for row in text.splitlines()[:line])
 
 
 def test_a_draft_opens_with_the_introduction_and_the_first_theme(drafted):
@@ -598,13 +616,13 @@ def test_a_draft_quotes_awkward_text_and_keeps_the_name(tmp_path):
     assert yaml.safe_load(text)["title"] == campaign.title  # any YAML reader agrees
 
 
-def test_a_draft_without_lists_loads_and_only_warns(tmp_path):
+def test_a_draft_without_lists_loads_and_warns(tmp_path):
     briefing = make_briefing()
     text = draft_campaign(briefing, Path("briefing.txt"), start=date(2027, 4, 13))
     found = check_campaign(load_campaign(write(tmp_path, text)), briefing, today=TODAY)
-    assert found and all(
-        problem.level == "warning" and "no lists" in problem.message for problem in found
-    )
+    warnings = [problem for problem in found if problem.level == "warning"]
+    assert warnings and all("no lists" in problem.message for problem in warnings)
+    assert all("still to be written" in p.message for p in found if p.level == "error")
 
 
 def test_a_theme_longer_than_an_issue_gets_an_issue_of_its_own():
