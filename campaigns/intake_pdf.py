@@ -6,9 +6,9 @@ found. Two ways, best first:
 1. Tagged PDFs (Word's "Save as PDF", accessible designs) carry a structure tree: H1-H6, P, L/LI,
    Table, in reading order; page headers, footers and page numbers are untagged artefacts. The
    tree is followed and each element's text taken from its marked characters.
-2. Otherwise the layout is read (campaigns/intake_pdf_layout.py): headings by font size and
-   weight, two columns, boxes (a 7-minute briefing's seven numbered boxes become seven parts),
-   running headers, footers and page numbers dropped.
+2. Otherwise the layout is read (campaigns/intake_pdf_layout.py, then intake_pdf_blocks.py):
+   headings by font size and weight, two columns, boxes (a 7-minute briefing's seven numbered
+   boxes become seven parts), running headers, footers and page numbers dropped.
 
 Both join a paragraph's lines here, repairing hyphenation: "safe-" / "guarding" becomes
 "safeguarding" when the document writes that word elsewhere, and stays "safe-guarding" otherwise
@@ -34,7 +34,8 @@ from pdfplumber.utils.text import extract_text
 
 from briefcast.campaigns.briefing import BriefingError
 from briefcast.campaigns.intake_markdown import Block, BlockKind, blocks_to_markdown
-from briefcast.campaigns.intake_pdf_layout import layout_blocks, mend_unmapped
+from briefcast.campaigns.intake_pdf_blocks import regions_to_blocks
+from briefcast.campaigns.intake_pdf_layout import layout_regions, mend_unmapped
 
 __all__ = ["join_lines", "pdf_to_markdown"]
 
@@ -93,7 +94,9 @@ def _read(pdf: pdfplumber.PDF, source: str) -> str:
     vocabulary = _words("\n".join(page.extract_text() or "" for page in pdf.pages))
     blocks = _tagged_blocks(pdf, vocabulary)
     if blocks is None:
-        blocks = layout_blocks(pdf.pages, lambda lines: join_lines(lines, vocabulary))
+        blocks = regions_to_blocks(
+            layout_regions(pdf.pages), lambda lines: join_lines(lines, vocabulary)
+        )
     return blocks_to_markdown(blocks)
 
 

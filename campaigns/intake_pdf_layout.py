@@ -1,4 +1,4 @@
-"""Read an untagged PDF by its layout: `layout_blocks(pages, join) -> list[Block]`.
+"""An untagged PDF's layout: `layout_regions(pages) -> list[Region]`, its text in reading order.
 
 In order:
 1. Words become line pieces: words on one row, split where a wide gap (a column gutter) or a box
@@ -10,38 +10,28 @@ In order:
    text spanning both columns separates bands of columns.
 4. Boxes that start with a number (the seven boxes of a 7-minute briefing, wherever the design
    puts them) are read in the order of their numbers.
-5. Headings are lines in a bigger font than the body text, or all bold; a wrapped heading is one
-   heading. Their levels follow their looks, biggest first. The headings that open the document
-   in a style not used again are its title.
-6. Paragraphs end at a gap bigger than the line spacing, a change of look, a bullet or a box;
-   a paragraph that runs on from one column or page to the next is kept whole.
+
+campaigns/intake_pdf_blocks.py then finds the headings and paragraphs in the regions.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pdfplumber.utils.text import extract_words
 
-from briefcast.campaigns.intake_markdown import Block, BlockKind
-
-__all__ = ["layout_blocks", "mend_unmapped"]
+__all__ = ["Line", "Region", "layout_regions", "mend_unmapped"]
 
 _MAX_BOXES = 40  # more drawn boxes than this on a page are a table's cells
 _MARGIN = 0.1  # the top and bottom tenth of a page is where running headers and footers live
 _PAGE_NUMBER = re.compile(r"(page\s*)?#(\s*(of|/)\s*#)?|#\s*\|\s*page|page\s*\|\s*#", re.I)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
-_BULLET = re.compile(r"[•●▪■◦‣–\-\uf0b7\uf0a7]\s+")
-_NUMBERED = re.compile(r"\d{1,2}[.)]\s+")
 _BOX_NUMBER = re.compile(r"(\d{1,2})[.)]?")
 _NUMBERED_TITLE = re.compile(r"(\d{1,2})[.)]?\s+(?=[^\W\d_])")
-_SENTENCE_END = (".", "!", "?", ":", "”", '"', ")")
-_MAX_HEADING_WORDS = 14
-_BIGGER = 1.15  # a heading's font is at least this much bigger than the body text's
 
 
 # A glyph without a Unicode mapping comes out of pdfminer as "(cid:127)": at the start of a line it
@@ -55,7 +45,7 @@ def mend_unmapped(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Line:
+class Line:
     """A piece of one row of text: a whole line, or one column's or one box's part of it."""
 
     page: int
@@ -69,26 +59,26 @@ class _Line:
 
 
 @dataclass
-class _Region:
+class Region:
     """Text read as one run: a box, or a stretch of one column."""
 
-    lines: list[_Line]
+    lines: list[Line]
     boxed: bool
     column: str = ""  # "left", "right" or "" (spanning, or a page with one column)
     number: int | None = None  # a box's number, from a number that starts it
 
 
-def layout_blocks(pages: Iterable[Any], join: Callable[[list[str]], str]) -> list[Block]:
-    """The blocks of untagged pages (pdfplumber pages) in reading order; `join` makes one
-    paragraph of its lines."""
+def layout_regions(pages: Iterable[Any]) -> list[Region]:
+    """The text of untagged pages (pdfplumber pages) in reading order, box by box and column by
+    column, without page furniture."""
     pages = list(pages)
     page_pieces = [(page, _pieces(page)) for page in pages]
     furniture = _furniture(page_pieces)
-    regions: list[_Region] = []
+    regions: list[Region] = []
     for page, (boxes, pieces) in page_pieces:
         kept = [piece for piece in pieces if (piece[1].page, piece[1].text) not in furniture]
         regions += _regions(kept, boxes, float(page.width))
-    return _blocks(_numbered_boxes_in_order(regions), join)
+    return _numbered_boxes_in_order(regions)
 
 
 # -- words to line pieces ------------------------------------------------------------------------
@@ -138,7 +128,7 @@ def _box_of(word: dict, boxes: list[_Box]) -> int | None:
     )
 
 
-def _pieces(page: Any) -> tuple[list[_Box], list[tuple[int | None, _Line]]]:
+def _pieces(page: Any) -> tuple[list[_Box], list[tuple[int | None, Line]]]:
     """The page's boxes, and its line pieces with the box each is in (None: not in a box)."""
     boxes = _boxes(page)
     words = extract_words(
@@ -151,7 +141,7 @@ def _pieces(page: Any) -> tuple[list[_Box], list[tuple[int | None, _Line]]]:
     by_box: dict[int | None, list[dict]] = {}
     for word in words:
         by_box.setdefault(_box_of(word, boxes), []).append(word)
-    pieces: list[tuple[int | None, _Line]] = []
+    pieces: list[tuple[int | None, Line]] = []
     for box, box_words in by_box.items():
         for row in _rows(box_words):
             pieces += [(box, _line(page.page_number, piece)) for piece in _split_row(row)]
@@ -183,12 +173,12 @@ def _split_row(row: list[dict]) -> list[list[dict]]:
     return pieces
 
 
-def _line(page: int, words: list[dict]) -> _Line:
+def _line(page: int, words: list[dict]) -> Line:
     sizes = Counter[float]()
     for word in words:
         sizes[round(word["size"] * 2) / 2] += len(word["text"])
     lettered = [word for word in words if any(char.isalpha() for char in word["text"])]
-    return _Line(
+    return Line(
         page=page,
         text=mend_unmapped(" ".join(word["text"] for word in words)),
         x0=min(word["x0"] for word in words),
@@ -230,13 +220,13 @@ class _Item:
     x1: float
     top: float
     bottom: float
-    lines: list[_Line] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
     boxed: bool = False
 
 
 def _regions(
-    pieces: list[tuple[int | None, _Line]], boxes: list[_Box], width: float
-) -> list[_Region]:
+    pieces: list[tuple[int | None, Line]], boxes: list[_Box], width: float
+) -> list[Region]:
     items: list[_Item] = []
     in_box: dict[int, _Item] = {}
     for box, line in pieces:
@@ -249,7 +239,7 @@ def _regions(
                 items.append(in_box[box])
             in_box[box].lines.append(line)
     gutter = _gutter(items, width)
-    regions: list[_Region] = []
+    regions: list[Region] = []
     for item in _reading_order(items, gutter):
         column = "" if gutter is None else _column(item, gutter)
         if item.boxed:
@@ -258,7 +248,7 @@ def _regions(
         elif regions and not regions[-1].boxed and regions[-1].column == column:
             regions[-1].lines += item.lines
         else:
-            regions.append(_Region(list(item.lines), boxed=False, column=column))
+            regions.append(Region(list(item.lines), boxed=False, column=column))
     return regions
 
 
@@ -307,9 +297,9 @@ def _reading_order(items: list[_Item], gutter: float | None) -> list[_Item]:
     return result + left + right
 
 
-def _box_region(lines: list[_Line]) -> _Region:
+def _box_region(lines: list[Line]) -> Region:
     """A box; a number that starts it (on its own, or before its heading) gives its order."""
-    region = _Region(lines, boxed=True)
+    region = Region(lines, boxed=True)
     if lines and (lone := _BOX_NUMBER.fullmatch(lines[0].text)):
         region.number = int(lone[1])
         region.lines = lines[1:]
@@ -320,7 +310,7 @@ def _box_region(lines: list[_Line]) -> _Region:
     return region
 
 
-def _numbered_boxes_in_order(regions: list[_Region]) -> list[_Region]:
+def _numbered_boxes_in_order(regions: list[Region]) -> list[Region]:
     """Numbered boxes (three or more, each number once) read 1, 2, 3... together, where the
     first of them is; text outside them keeps its order around them."""
     slots = [i for i, region in enumerate(regions) if region.boxed and region.number is not None]
@@ -330,128 +320,3 @@ def _numbered_boxes_in_order(regions: list[_Region]) -> list[_Region]:
     in_order = sorted((regions[i] for i in slots), key=lambda region: region.number or 0)
     after = [region for i, region in enumerate(regions) if i > slots[0] and i not in slots]
     return [*regions[: slots[0]], *in_order, *after]
-
-
-# -- lines to blocks -----------------------------------------------------------------------------
-
-
-@dataclass
-class _Raw:
-    role: str  # "heading", "paragraph", "bullet"
-    lines: list[_Line]
-    style: tuple[float, bool] = (0.0, False)
-    opens_box: bool = False  # the first block in a box: its heading names a part of its own
-
-
-def _blocks(regions: list[_Region], join: Callable[[list[str]], str]) -> list[Block]:
-    sizes = Counter[float]()
-    for region in regions:
-        for line in region.lines:
-            sizes[line.size] += len(line.text)
-    if not sizes:
-        return []
-    body_size = sizes.most_common(1)[0][0]
-    raws = _raw_blocks(regions, body_size)
-    return _with_titles_and_levels(raws, join)
-
-
-def _role(line: _Line, body_size: float) -> str:
-    words = line.text.split()
-    if _BULLET.match(line.text):
-        return "bullet"
-    heading_like = (
-        len(words) <= _MAX_HEADING_WORDS
-        and any(char.isalpha() for char in line.text)
-        and not _BULLET.match(line.text)
-    )
-    if heading_like and line.size >= body_size * _BIGGER:
-        return "heading"
-    if heading_like and line.bold and line.size >= body_size * 0.9:
-        return "heading" if not line.text.endswith((".", ",", ";")) else "paragraph"
-    return "paragraph"
-
-
-def _raw_blocks(regions: list[_Region], body_size: float) -> list[_Raw]:
-    raws: list[_Raw] = []
-    previous_region: _Region | None = None
-    for region in regions:
-        for index, line in enumerate(region.lines):
-            role = _role(line, body_size)
-            style = (line.size, line.bold)
-            last = raws[-1] if raws else None
-            previous = last.lines[-1] if last else None
-            if index == 0:
-                runs_on = (
-                    last is not None
-                    and previous is not None
-                    and not region.boxed
-                    and previous_region is not None
-                    and not previous_region.boxed
-                    and role == last.role
-                    and (
-                        # a paragraph in mid-sentence, or a heading wrapped onto the next page
-                        (
-                            role == "paragraph"
-                            and not previous.text.endswith(_SENTENCE_END)
-                            and line.text[:1].islower()
-                        )
-                        or (
-                            role == "heading" and style == last.style and line.page != previous.page
-                        )
-                    )
-                )
-                new = not runs_on
-            else:
-                assert previous is not None and last is not None
-                gap = line.top - previous.bottom
-                new = (
-                    role == "bullet"
-                    or bool(_NUMBERED.match(line.text))
-                    or gap > 0.45 * previous.size
-                    or style != last.style
-                )
-                if not new and role == "paragraph" and last.role == "heading":
-                    last.role = "paragraph"  # short bold lines, then a sentence: a bold paragraph
-                if last.role == "bullet" and role == "paragraph" and not new:
-                    new = line.x0 < last.lines[0].x0 + 3  # a bullet's text wraps indented
-                elif role == "paragraph" and not new:
-                    # No space between paragraphs, but a first line set in: a new paragraph.
-                    new = line.x0 > previous.x0 + 8 and previous.text.endswith(_SENTENCE_END)
-            if new or last is None:
-                raws.append(_Raw(role, [line], style, opens_box=region.boxed and index == 0))
-            else:
-                last.lines.append(line)
-        previous_region = region
-    return raws
-
-
-def _is_prose(text: str) -> bool:
-    return len(text.split()) > 2 * _MAX_HEADING_WORDS or text.endswith((".", ";", ","))
-
-
-def _with_titles_and_levels(raws: list[_Raw], join: Callable[[list[str]], str]) -> list[Block]:
-    opening = 0
-    while opening < len(raws) and raws[opening].role == "heading":
-        opening += 1
-    later_styles = {raw.style for raw in raws[opening:] if raw.role == "heading"}
-    # The opening headings in a style used again (the first box's "Background") are headings.
-    while opening and raws[opening - 1].style in later_styles:
-        opening -= 1
-    styles = sorted(later_styles, key=lambda style: (-style[0], not style[1]))
-    blocks: list[Block] = []
-    for index, raw in enumerate(raws):
-        text = join([line.text for line in raw.lines])
-        if raw.role == "heading" and index >= opening and _is_prose(text):
-            raw.role = "paragraph"  # a paragraph set in bold, line after short line
-        if index < opening:
-            kind = BlockKind.TITLE if opening == 1 else BlockKind.OPENING
-            blocks.append(Block(kind, text))
-        elif raw.role == "heading":
-            # A box's heading ("Key messages" in a sidebar) heads a part, whatever its size.
-            level = 1 if raw.opens_box else styles.index(raw.style) + 1
-            blocks.append(Block(BlockKind.HEADING, text, level=level))
-        elif raw.role == "bullet":
-            blocks.append(Block(BlockKind.BULLET, _BULLET.sub("", text, count=1)))
-        else:
-            blocks.append(Block(BlockKind.PARAGRAPH, text))
-    return blocks
