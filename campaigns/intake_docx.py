@@ -28,7 +28,13 @@ from html.parser import HTMLParser
 import mammoth
 
 from briefcast.campaigns.briefing import BriefingError
-from briefcast.campaigns.intake_markdown import Block, BlockKind, blocks_to_markdown
+from briefcast.campaigns.intake_markdown import (
+    Block,
+    BlockKind,
+    blocks_to_markdown,
+    heading_level_above,
+    table_blocks,
+)
 
 __all__ = ["docx_to_markdown"]
 
@@ -246,7 +252,7 @@ def _as_blocks(pieces: list[_Piece]) -> list[Block]:
     blocks: list[Block] = []
     for index, piece in enumerate(pieces):
         if piece.table is not None:
-            blocks += _table_blocks(piece.table, _heading_level_above(blocks))
+            blocks += _table_blocks(piece.table, heading_level_above(blocks, _BOLD_HEADING_LEVEL))
         elif _looks_like_heading(piece):
             text = " ".join(piece.text.split()).removesuffix(":")
             # Only the first: "Child H" / "Background" in bold at the top are a title and a heading
@@ -260,56 +266,17 @@ def _as_blocks(pieces: list[_Piece]) -> list[Block]:
     return blocks
 
 
-def _heading_level_above(blocks: list[Block]) -> int:
-    """A table's row headings sit beside the heading above the table ("Key themes" + a table of
-    themes): at its level, so the text reader can treat the rows as the parts they are."""
-    return next(
-        (block.level for block in reversed(blocks) if block.kind is BlockKind.HEADING),
-        _BOLD_HEADING_LEVEL,
-    )
-
-
 def _cell_text(cell: list[_Piece]) -> str:
     return " ".join(" ".join(piece.text.split()) for piece in cell if piece.table is None)
 
 
 def _table_blocks(rows: list[list[list[_Piece]]], level: int) -> list[Block]:
     rows = [row for row in rows if any(_cell_text(cell) for cell in row)]
-    if not rows:
-        return []
     # Boxes laid out as a grid: each cell has its own heading and text.
     if any(len(cell) >= 2 and _looks_like_heading(cell[0]) for row in rows for cell in row):
         return _as_blocks([piece for row in rows for cell in row for piece in cell])
-    header = (
-        [_cell_text(cell) for cell in rows[0]]
-        if all(_looks_like_heading(cell[0]) for cell in rows[0] if cell) and len(rows) > 2
-        else None
-    )
+    header = len(rows) > 2 and all(_looks_like_heading(cell[0]) for cell in rows[0] if cell)
     body = rows[1:] if header else rows
-    # The author marked the rows as titled: a header row over them, or each row's first cell bold.
-    titled = header is not None or all(row[0] and row[0][0].all_bold for row in body)
-    is_theme_table = (
-        titled
-        and len(body) >= 2
-        and all(len(row) >= 2 and _is_row_title(_cell_text(row[0])) for row in body)
-    )
-    blocks: list[Block] = []
-    for row in body:
-        cells = [_cell_text(cell) for cell in row]
-        if not is_theme_table:
-            blocks.append(Block(BlockKind.PARAGRAPH, " – ".join(text for text in cells if text)))
-            continue
-        blocks.append(Block(BlockKind.HEADING, cells[0], level=level))
-        for column, text in enumerate(cells[1:], start=1):
-            label = header[column] if header and column < len(header) else ""
-            if text:
-                blocks.append(Block(BlockKind.PARAGRAPH, f"{label}: {text}" if label else text))
-    return blocks
-
-
-def _is_row_title(text: str) -> bool:
-    return (
-        0 < len(text.split()) <= _MAX_HEADING_WORDS
-        and len(text) <= _MAX_HEADING_CHARS
-        and not text.endswith(_SENTENCE_END)
-    )
+    titled = all(row and row[0] and row[0][0].all_bold for row in body)
+    texts = [[_cell_text(cell) for cell in row] for row in rows]
+    return table_blocks(texts, header=header, titled=titled, level=level)

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Block", "BlockKind", "blocks_to_markdown"]
+__all__ = ["Block", "BlockKind", "blocks_to_markdown", "heading_level_above", "table_blocks"]
 
 
 class BlockKind(Enum):
@@ -102,3 +102,55 @@ def _split_title(blocks: list[Block]) -> tuple[list[str], list[Block]]:
         if blocks[0].level == top and len(at_top) == 1 and len(headings) > 1:
             return [f"# {blocks[0].text}"], blocks[1:]
     return [], blocks
+
+
+# -- tables ---------------------------------------------------------------------------------------
+
+_MAX_ROW_TITLE_WORDS = 12
+_MAX_ROW_TITLE_CHARS = 100
+
+
+def table_blocks(rows: list[list[str]], *, header: bool, titled: bool, level: int) -> list[Block]:
+    """A table's rows (cells' text) as blocks, for Word tables and tagged PDF tables alike.
+
+    Rows the author titled (`header`: a header row over them; `titled`: each row's first cell
+    marked, bold or a row header) whose first cells are short titles ("Theme | What we found |
+    What to do") are parts: a heading per row at `level` (beside the heading above the table),
+    each other cell a paragraph led by its column's header. Any other table is a paragraph per
+    row, its cells joined by " – ", the header row included.
+    """
+    rows = [cells for cells in ([" ".join(c.split()) for c in row] for row in rows) if any(cells)]
+    head, body = (rows[0], rows[1:]) if header and rows else ([], rows)
+    parts = (
+        (header or titled)
+        and len(body) >= 2
+        and all(len(row) >= 2 and _is_row_title(row[0]) for row in body)
+    )
+    if not parts:
+        return [
+            Block(BlockKind.PARAGRAPH, " – ".join(cell for cell in row if cell)) for row in rows
+        ]
+    blocks: list[Block] = []
+    for row in body:
+        blocks.append(Block(BlockKind.HEADING, row[0], level=level))
+        for column, text in enumerate(row[1:], start=1):
+            label = head[column] if column < len(head) else ""
+            if text:
+                blocks.append(Block(BlockKind.PARAGRAPH, f"{label}: {text}" if label else text))
+    return blocks
+
+
+def _is_row_title(text: str) -> bool:
+    return (
+        0 < len(text.split()) <= _MAX_ROW_TITLE_WORDS
+        and len(text) <= _MAX_ROW_TITLE_CHARS
+        and not text.endswith((".", ",", ";", "?", "!"))
+    )
+
+
+def heading_level_above(blocks: list[Block], default: int) -> int:
+    """A table's row headings sit beside the heading above the table ("Key themes" + a table of
+    themes): at its level, so the text reader can treat the rows as the parts they are."""
+    return next(
+        (block.level for block in reversed(blocks) if block.kind is BlockKind.HEADING), default
+    )

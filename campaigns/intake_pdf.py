@@ -24,7 +24,7 @@ import io
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
@@ -33,7 +33,13 @@ from pdfplumber.utils.exceptions import PdfminerException
 from pdfplumber.utils.text import extract_text
 
 from briefcast.campaigns.briefing import BriefingError
-from briefcast.campaigns.intake_markdown import Block, BlockKind, blocks_to_markdown
+from briefcast.campaigns.intake_markdown import (
+    Block,
+    BlockKind,
+    blocks_to_markdown,
+    heading_level_above,
+    table_blocks,
+)
 from briefcast.campaigns.intake_pdf_blocks import regions_to_blocks
 from briefcast.campaigns.intake_pdf_layout import layout_regions, mend_unmapped
 
@@ -141,7 +147,6 @@ def join_lines(lines: Iterable[str], vocabulary: set[str]) -> str:
 _HEADING_TAG = re.compile(r"H([1-6])?")
 _PARAGRAPH_TAGS = frozenset({"P", "Caption", "BlockQuote", "Quote", "Note", "Lbl", "Span"})
 _LIST_ITEM_TAGS = frozenset({"LI"})
-_ROW_TAGS = frozenset({"TR"})
 _SKIPPED_TAGS = frozenset({"Figure", "Formula", "Artifact", "TOC", "TOCI", "Index"})
 
 
@@ -171,7 +176,7 @@ def _tagged_blocks(pdf: pdfplumber.PDF, vocabulary: set[str]) -> list[Block] | N
         lines = [mend_unmapped(line) for line in text.splitlines()]
         return join_lines(lines, vocabulary)
 
-    blocks = list(_element_blocks(tree.children, text_of))
+    blocks = _element_blocks(tree.children, text_of)
     # A tree is only trusted when it has headings and reaches most of the text: some tools tag
     # every paragraph as P, or tag the first page and leave the rest untagged.
     tagged = sum(1 for chars in marked.values() for char in chars if char["text"].strip())
@@ -180,33 +185,55 @@ def _tagged_blocks(pdf: pdfplumber.PDF, vocabulary: set[str]) -> list[Block] | N
     return blocks if has_headings and tagged >= 0.8 * shown else None
 
 
-def _element_blocks(elements: Iterable[PDFStructElement], text_of) -> Iterator[Block]:
+def _element_blocks(elements: Iterable[PDFStructElement], text_of) -> list[Block]:
+    blocks: list[Block] = []
     for element in elements:
         tag = element.type
         heading = _HEADING_TAG.fullmatch(tag)
         if tag in _SKIPPED_TAGS:
             continue
         if tag == "Title":
-            yield Block(BlockKind.TITLE, text_of(element))
+            blocks.append(Block(BlockKind.TITLE, text_of(element)))
         elif heading:
-            yield Block(BlockKind.HEADING, text_of(element), level=int(heading[1] or 1))
+            blocks.append(Block(BlockKind.HEADING, text_of(element), level=int(heading[1] or 1)))
         elif tag in _LIST_ITEM_TAGS:
-            yield _list_item(element, text_of)
-        elif tag in _ROW_TAGS:
-            cells = [text_of(cell) for cell in element.children]
-            yield Block(BlockKind.PARAGRAPH, " – ".join(cell for cell in cells if cell))
+            blocks.append(_list_item(element, text_of))
+        elif tag == "Table":
+            blocks += _table(element, text_of, heading_level_above(blocks, default=2))
         elif tag in _PARAGRAPH_TAGS or not element.children:
-            yield Block(BlockKind.PARAGRAPH, text_of(element))
-        else:  # Document, Part, Sect, Div, Art, L, Table, TBody, ...: what they hold, in order
-            yield from _element_blocks(element.children, text_of)
+            blocks.append(Block(BlockKind.PARAGRAPH, text_of(element)))
+        else:  # Document, Part, Sect, Div, Art, L, ...: what they hold, in order
+            blocks += _element_blocks(element.children, text_of)
+    return blocks
+
+
+def _table(table: PDFStructElement, text_of, level: int) -> list[Block]:
+    """A Table's rows (TR, perhaps inside THead, TBody, TFoot); TH cells mark the header row
+    and row titles, as Word tags them."""
+    rows: list[PDFStructElement] = []
+    pending = list(table.children)
+    while pending:
+        element = pending.pop(0)
+        if element.type == "TR":
+            rows.append(element)
+        else:
+            pending[:0] = element.children
+    cells = [[cell for cell in row.children if cell.type in ("TH", "TD")] for row in rows]
+    cells = [row for row in cells if row]
+    header = bool(cells) and all(cell.type == "TH" for cell in cells[0])
+    titled = all(row[0].type == "TH" for row in cells[1 if header else 0 :])
+    texts = [[text_of(cell) for cell in row] for row in cells]
+    return table_blocks(texts, header=header, titled=titled, level=level)
 
 
 def _list_item(element: PDFStructElement, text_of) -> Block:
-    """An LI: its label (Lbl: "•", "3.") says bullet or number; its body (LBody) is the text."""
+    """An LI: a bullet or a numbered item, by its label; its body (LBody) is the text."""
     label = next((child for child in element.children if child.type == "Lbl"), None)
     bodies = [child for child in element.children if child.type != "Lbl"]
     text = " ".join(text_of(child) for child in bodies) if bodies else text_of(element)
-    number = re.fullmatch(r"\(?(\d{1,2})[.)]?", text_of(label)) if label else None
-    if number:
-        return Block(BlockKind.NUMBERED, text, number=int(number[1]))
+    # The label ("•", "3.") is tagged Lbl, or (Word 365) left in the body's text: read alike.
+    if label:
+        text = f"{text_of(label)} {text}"
+    if number := re.match(r"\(?(\d{1,2})[.)]\s+", text):
+        return Block(BlockKind.NUMBERED, text[number.end() :], number=int(number[1]))
     return Block(BlockKind.BULLET, re.sub(r"^[•●▪■◦‣\-–\uf0b7]\s*", "", text))
