@@ -150,7 +150,9 @@ def _is_row_title(text: str) -> bool:
 
 def heading_level_above(blocks: list[Block], default: int) -> int:
     """A table's row headings sit beside the heading above the table ("Key themes" + a table of
-    themes): at its level, so the text reader can treat the rows as the parts they are."""
-    return next(
-        (block.level for block in reversed(blocks) if block.kind is BlockKind.HEADING), default
-    )
+    themes): at its level, so the text reader can treat the rows as the parts they are. Below
+    it when that heading opens the document: it is the title."""
+    for index in range(len(blocks) - 1, -1, -1):
+        if blocks[index].kind is BlockKind.HEADING:
+            return blocks[index].level + (1 if index == 0 else 0)
+    return default

@@ -725,7 +725,6 @@ def tagged(path: Path) -> None:
     """A tagged PDF as Word's "Save as PDF" writes one: H1 title, H2 parts (under Word's style
     names, role-mapped), paragraphs and a list in a structure tree, header and page numbers
     as artefacts. One heading looks exactly like body text: only its tag says it is one."""
-    page_width, page_height = 595, 842
     content = [
         ("Heading1", "Learning Brief: Online Harm and Younger Children", BOLD, 18),
         (
@@ -767,6 +766,51 @@ def tagged(path: Path) -> None:
         ("Heading2", "Questions to consider", BOLD, 14),
         ("P", "How would you start a conversation about a child’s online life?", BODY, 11),
     ]
+    _tagged_pdf(path, content, "Southgate Safeguarding Partnership - Learning Brief")
+
+
+def tagged_table(path: Path) -> None:
+    """A Word briefing saved as tagged PDF whose findings are a table (TH header row)."""
+    content = [
+        ("Heading1", "Rapid Review Summary: Child S", BOLD, 18),
+        (
+            "P",
+            "Child S, aged 2, was admitted to hospital with a fractured arm. The review found "
+            "three themes for partners across Westvale.",
+            BODY,
+            11,
+        ),
+        (
+            "Table",
+            [
+                ["Theme", "Finding", "Action"],
+                [
+                    "Early help",
+                    "The family was offered early help twice but the offer was not followed up.",
+                    "Follow up an early help offer that is not taken up within 10 working days.",
+                ],
+                [
+                    "Fathers and partners",
+                    "The mother’s partner lived in the home but was not known to health.",
+                    "Ask who lives in the home at every health contact.",
+                ],
+                [
+                    "Injuries in young children",
+                    "A bruise seen at nursery was not shared with the health visitor.",
+                    "Share any injury to a child under 2 with the health visitor.",
+                ],
+            ],
+            BODY,
+            9.5,
+        ),
+        ("Heading2", "Further information", BOLD, 14),
+        ("P", "Westvale Safeguarding Partnership: www.example.org/westvale", BODY, 11),
+    ]
+    _tagged_pdf(path, content, "Westvale Safeguarding Partnership - Rapid Review")
+
+
+def _tagged_pdf(path: Path, content: list, header: str) -> None:
+    page_width, page_height = 595, 842
     objects: list[bytes] = []
 
     def add(body: str | bytes) -> int:
@@ -779,15 +823,36 @@ def tagged(path: Path) -> None:
         objects.append(b"")
     stream: list[str] = []
     # The running header and the page number are artefacts: no structure, not read.
-    stream.append(
-        "/Artifact <</Type /Pagination>> BDC BT /F1 8 Tf 64 810 Td "
-        "(Southgate Safeguarding Partnership - Learning Brief) Tj ET EMC"
-    )
+    stream.append(f"/Artifact <</Type /Pagination>> BDC BT /F1 8 Tf 64 810 Td ({header}) Tj ET EMC")
     stream.append("/Artifact <</Type /Pagination>> BDC BT /F1 8 Tf 290 30 Td (1) Tj ET EMC")
     y = page_height - 72
     elements: list[tuple[str, list[int]]] = []  # (tag, mcids)
     mcid = 0
     for tag, text, font, size in content:
+        if tag == "Table":
+            width = (page_width - 128) / len(text[0])
+            cells_of_rows = []
+            for row_index, row in enumerate(text):
+                cell_tag, cell_font = ("TH", "/F2") if row_index == 0 else ("TD", "/F1")
+                wrapped = [
+                    wrap(cell, BOLD if row_index == 0 else BODY, size, width - 8) for cell in row
+                ]
+                cells = []
+                for column, lines in enumerate(wrapped):
+                    cell_mcids = []
+                    for number, line in enumerate(lines):
+                        stream.append(
+                            f"/{cell_tag} <</MCID {mcid}>> BDC BT {cell_font} {size} Tf "
+                            f"{64 + column * width:.1f} {y - (number + 1) * size * 1.3:.1f} Td "
+                            f"({_pdf_string(line)}) Tj ET EMC"
+                        )
+                        cell_mcids.append(mcid)
+                        mcid += 1
+                    cells.append((cell_tag, cell_mcids))
+                y -= max(len(lines) for lines in wrapped) * size * 1.3 + 6
+                cells_of_rows.append(cells)
+            elements.append(("Table", cells_of_rows))
+            continue
         indent = 14 if tag == "LI" else 0
         lines = wrap(text, font, size, page_width - 128 - indent)
         y -= size * 0.6 if tag.startswith("Heading") else 0
@@ -818,6 +883,34 @@ def tagged(path: Path) -> None:
     parent_of_mcid: dict[int, int] = {}
     list_obj: int | None = None
     for tag, mcids in elements:
+        if tag == "Table":
+            list_obj = None
+            table_obj = add("")
+            kids.append(table_obj)
+            row_objs = []
+            for cells in mcids:
+                row_obj = add("")
+                cell_objs = []
+                for cell_tag, cell_mcids in cells:
+                    cell_obj = add(
+                        f"<< /Type /StructElem /S /{cell_tag} /P {row_obj} 0 R /Pg {page_obj} 0 R "
+                        f"/K [{' '.join(map(str, cell_mcids))}] >>"
+                    )
+                    cell_objs.append(cell_obj)
+                    for m in cell_mcids:
+                        parent_of_mcid[m] = cell_obj
+                objects[row_obj - 1] = (
+                    f"<< /Type /StructElem /S /TR /P {table_obj} 0 R /K ["
+                    + " ".join(f"{c} 0 R" for c in cell_objs)
+                    + "] >>"
+                ).encode()
+                row_objs.append(row_obj)
+            objects[table_obj - 1] = (
+                f"<< /Type /StructElem /S /Table /P {document} 0 R /K ["
+                + " ".join(f"{r} 0 R" for r in row_objs)
+                + "] >>"
+            ).encode()
+            continue
         if tag == "LI":
             if list_obj is None:
                 list_obj = add("")
@@ -920,6 +1013,7 @@ def main() -> None:
         document.save(HERE / name)
     for name, write in {
         "tagged.pdf": tagged,
+        "tagged-table.pdf": tagged_table,
         "font-headings.pdf": font_headings,
         "two-columns.pdf": two_columns,
         "seven-boxes.pdf": seven_boxes,
