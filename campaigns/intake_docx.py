@@ -6,12 +6,12 @@ mammoth turns the document into plain HTML that keeps what the author marked: he
 Word authors do instead of using styles:
 
 - a short paragraph that is all bold is a heading (below any styled heading);
-- bold paragraphs that open the document are its opening lines (the title, if the text reader
+- a bold paragraph that opens the document is its opening line (the title, if the text reader
   agrees);
-- a table whose rows start with a short title ("Theme | What we found | What to do") gives one
-  heading per row, each other cell a paragraph led by its column's header; a table whose cells
-  hold a heading and text (boxes laid out as a grid) is read cell by cell; any other table gives
-  one paragraph per row.
+- a table whose rows the author titled (a bold header row, or bold first cells) with short titles
+  ("Theme | What we found | What to do") gives a part per row (intake_markdown.table_blocks); a
+  table whose cells hold a heading and text (boxes laid out as a grid) is read cell by cell; any
+  other table gives one paragraph per row.
 
 Nothing is written that the document does not say: numbers come from the lists, column headers
 from the table.
@@ -49,6 +49,7 @@ _STYLE_MAP = "\n".join([
 _BOLD_HEADING_LEVEL = 7  # below Heading 1-6: bold paragraphs are headings only where styles aren't
 _MAX_HEADING_WORDS = 12
 _MAX_HEADING_CHARS = 100
+_MAX_DOCUMENT_XML = 50_000_000
 _SENTENCE_END = (".", ",", ";", "?", "!")
 
 
@@ -95,6 +96,12 @@ def _check_is_docx(data: bytes, source: str) -> None:
             raise BriefingError(
                 f"{source}: is a zip file but not a Word document (it has no word/document.xml): "
                 "save the briefing from Word as .docx, or paste its text into a .txt file"
+            )
+        # A briefing's text is well under a megabyte; this much is a zip bomb or not a briefing.
+        if archive.getinfo("word/document.xml").file_size > _MAX_DOCUMENT_XML:
+            raise BriefingError(
+                f"{source}: is far too big for a briefing (its text unpacks to over "
+                f"{_MAX_DOCUMENT_XML // 1_000_000} MB): paste the briefing's text into a .txt file"
             )
 
 

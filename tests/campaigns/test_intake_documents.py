@@ -138,6 +138,14 @@ def test_a_docx_that_is_not_one(data, says):
     assert says in str(error.value) and "\n" not in str(error.value)
 
 
+def test_a_docx_whose_text_would_unpack_to_a_huge_size_is_refused_before_unpacking():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b" " * 60_000_000)
+    with pytest.raises(BriefingError, match=r"^big\.docx: is far too big for a briefing"):
+        docx_to_markdown(buffer.getvalue(), "big.docx")
+
+
 def test_a_docx_with_a_broken_document_part():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
