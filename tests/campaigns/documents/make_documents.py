@@ -1,16 +1,19 @@
 """Write the Word and PDF test briefings in this folder (run it again after changing one).
 
-    /work/venvs/<yours>/bin/python tests/campaigns/documents/make_documents.py
+    python tests/campaigns/documents/make_documents.py   (with the project's [test] extras)
 
 Each document copies a shape partnerships publish: a learning brief with Word heading styles, one
-typed with bold lines for headings, a Word 7-minute briefing with a numbered list or text boxes,
-findings in a table; PDFs that are tagged (as Word's "Save as PDF" writes them), untagged with
-headings only by font, two columns, seven numbered boxes, running headers and page numbers with
-hyphenated lines. Partnerships, people and addresses are fictional (example.org).
+typed with bold lines for headings, a newsletter item with Heading 1 as its title, a Word
+7-minute briefing with a numbered list or text boxes, findings in a table; PDFs that are tagged
+(as Word's "Save as PDF" writes them, one with a table of themes), untagged with headings only by
+font, two columns, a sidebar box, seven numbered boxes, running headers and page numbers with
+hyphenated lines; and the documents that must be refused (a scan, a password, a zip that is not
+Word, empty files). Partnerships, people and addresses are fictional (example.org).
 
 What each should read as (title, themes) is written by hand in manifest.toml, not derived here.
-The writers (python-docx, reportlab) are test extras; the tagged PDF is written object by object
-below, because no library in reach writes tagged PDF.
+The writers (python-docx, reportlab) are test extras; the tagged PDFs are written object by
+object below, because no library in reach writes tagged PDF. Word files get new timestamps on
+each run, so only commit the ones whose content changed.
 """
 
 from __future__ import annotations
