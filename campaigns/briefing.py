@@ -151,7 +151,16 @@ def _read_text_file(path: Path) -> Briefing:
 
 # Readers by file suffix (lower case). Each takes the path and returns a Briefing; a reader of a
 # document format converts it to Markdown-like text and hands that to read_briefing_text.
-_READERS: dict[str, Callable[[Path], Briefing]] = {}
+def _read_document(path: Path) -> Briefing:
+    # Imported here, not at the top: the converters raise this module's BriefingError.
+    from briefcast.campaigns.intake_docx import docx_to_markdown
+    from briefcast.campaigns.intake_pdf import pdf_to_markdown
+
+    convert = {".docx": docx_to_markdown, ".pdf": pdf_to_markdown}[path.suffix.lower()]
+    return read_briefing_text(convert(_read_bytes(path), str(path)), str(path))
+
+
+_READERS: dict[str, Callable[[Path], Briefing]] = {".docx": _read_document, ".pdf": _read_document}
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -336,8 +336,8 @@ def _cli_error(path: Path) -> str:
         ("links.txt", b"View this email in your browser\n\nUnsubscribe\n", "only page numbers or"),
         ("blank.txt", b"  \r\n\r\n \t \r\nPage 1 of 1\r\n", "is empty"),
         ("image.txt", bytes(range(256)) * 4, "binary file"),
-        ("report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF document"),
-        ("briefing.docx", b"PK\x03\x04\x14\x00\x06\x00", "Word (.docx)"),
+        ("report-saved-as.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF document"),
+        ("briefing-saved-as.txt", b"PK\x03\x04\x14\x00\x06\x00", "Word (.docx)"),
         (
             "prose.txt",
             b"This is one long paragraph of prose that has no headings, no bullets and no\n"

@@ -1,0 +1,158 @@
+"""Blocks read from a Word or PDF document, written as the Markdown-like text briefings are in.
+
+intake_docx.py and intake_pdf.py find *what* each piece of a document is (a heading and its level,
+a paragraph, a list item); this module is the one place that decides how that is written down:
+
+    # Title                 the title the document marks (Title style, a lone top heading);
+                            lines that only look like one (bold, big) are plain adjacent
+                            lines, for the text reader's title rule ("7 Minute Briefing" /
+                            "Neglect" -> "7 Minute Briefing: Neglect")
+    ## Heading              the top level of heading below the title
+    ### Sub-heading         any deeper level (kept in the text, never a theme)
+    paragraph               one line each, a blank line between
+    - bullet / 1. item      list items, a list's items on adjacent lines
+
+so campaigns/briefing.py applies the same rules (themes, frame sections, figures) to every format.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+__all__ = ["Block", "BlockKind", "blocks_to_markdown", "heading_level_above", "table_blocks"]
+
+
+class BlockKind(Enum):
+    TITLE = "title"  # marked as the title by the document itself (Word's Title style, PDF's /Title)
+    # Lines that open the document where a title would be, told apart only by looks (bold, a big
+    # font): written as plain adjacent lines, so the text reader's title rule decides, as for a
+    # text file (a frame heading such as "Background" is not taken as the title).
+    OPENING = "opening"
+    HEADING = "heading"  # with a level: 1 is the biggest
+    PARAGRAPH = "paragraph"
+    BULLET = "bullet"
+    NUMBERED = "numbered"  # an item of a numbered list, `number` its number
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: BlockKind
+    text: str
+    level: int = 1  # headings only
+    number: int = 0  # numbered items only
+
+
+# "3. Background", "3) Background", "Step 3: Background": the number is the document's layout,
+# as with numbered headings in a text briefing, and the title is what follows it.
+_HEADING_NUMBER = re.compile(r"(?:\d{1,2}[.)]|step\s+\d{1,2}[.:)]?)\s+(?=\S)", re.I)
+
+
+def blocks_to_markdown(blocks: list[Block]) -> str:
+    """The blocks as Markdown-like text (see the module docstring); empty blocks are left out."""
+    blocks = [
+        Block(block.kind, text, block.level, block.number)
+        for block in blocks
+        if (text := " ".join(block.text.split()))
+    ]
+    title, body = _split_title(blocks)
+    top_level = min((b.level for b in body if b.kind is BlockKind.HEADING), default=1)
+    out: list[str] = [*title, ""] if title else []
+    previous: Block | None = None
+    for block in body:
+        if block.kind in (BlockKind.BULLET, BlockKind.NUMBERED):
+            in_same_list = previous is not None and previous.kind is block.kind
+            if out and out[-1] and not in_same_list:
+                out.append("")
+            marker = "-" if block.kind is BlockKind.BULLET else f"{block.number or 1}."
+            out.append(f"{marker} {block.text}")
+        else:
+            if out and out[-1]:
+                out.append("")
+            if block.kind is BlockKind.PARAGRAPH:
+                out.append(block.text)
+            else:
+                hashes = "##" if block.level <= top_level else "###"
+                out.append(f"{hashes} {_HEADING_NUMBER.sub('', block.text, count=1)}")
+        previous = block
+    return "\n".join(out).strip() + "\n" if out else ""
+
+
+def _split_title(blocks: list[Block]) -> tuple[list[str], list[Block]]:
+    """The title lines and the blocks after them.
+
+    The document's own title marks win, then opening lines; else a first heading that is the only
+    one at the top level ("Heading 1" used for the title, "Heading 2" for the parts) is the title.
+    Otherwise there is no title here and the text reader looks at the opening lines.
+    """
+    for kind in (BlockKind.TITLE, BlockKind.OPENING):
+        leading = 0
+        while leading < len(blocks) and blocks[leading].kind is kind:
+            leading += 1
+        if leading:
+            lines = [block.text for block in blocks[:leading]]
+            # One line marked as the title is certain; opening lines are the text reader's call.
+            certain = kind is BlockKind.TITLE and leading == 1
+            return ([f"# {lines[0]}"] if certain else lines), blocks[leading:]
+    headings = [block for block in blocks if block.kind is BlockKind.HEADING]
+    if blocks and blocks[0].kind is BlockKind.HEADING:
+        top = min(block.level for block in headings)
+        at_top = [block for block in headings if block.level == top]
+        if blocks[0].level == top and len(at_top) == 1 and len(headings) > 1:
+            return [f"# {blocks[0].text}"], blocks[1:]
+    return [], blocks
+
+
+# -- tables ---------------------------------------------------------------------------------------
+
+_MAX_ROW_TITLE_WORDS = 12
+_MAX_ROW_TITLE_CHARS = 100
+
+
+def table_blocks(rows: list[list[str]], *, header: bool, titled: bool, level: int) -> list[Block]:
+    """A table's rows (cells' text) as blocks, for Word tables and tagged PDF tables alike.
+
+    Rows the author titled (`header`: a header row over them; `titled`: each row's first cell
+    marked, bold or a row header) whose first cells are short titles ("Theme | What we found |
+    What to do") are parts: a heading per row at `level` (beside the heading above the table),
+    each other cell a paragraph led by its column's header. Any other table is a paragraph per
+    row, its cells joined by " – ", the header row included.
+    """
+    rows = [cells for cells in ([" ".join(c.split()) for c in row] for row in rows) if any(cells)]
+    head, body = (rows[0], rows[1:]) if header and rows else ([], rows)
+    parts = (
+        (header or titled)
+        and len(body) >= 2
+        and all(len(row) >= 2 and _is_row_title(row[0]) for row in body)
+    )
+    if not parts:
+        return [
+            Block(BlockKind.PARAGRAPH, " – ".join(cell for cell in row if cell)) for row in rows
+        ]
+    blocks: list[Block] = []
+    for row in body:
+        blocks.append(Block(BlockKind.HEADING, row[0], level=level))
+        for column, text in enumerate(row[1:], start=1):
+            label = head[column] if column < len(head) else ""
+            if text:
+                blocks.append(Block(BlockKind.PARAGRAPH, f"{label}: {text}" if label else text))
+    return blocks
+
+
+def _is_row_title(text: str) -> bool:
+    return (
+        0 < len(text.split()) <= _MAX_ROW_TITLE_WORDS
+        and len(text) <= _MAX_ROW_TITLE_CHARS
+        and not text.endswith((".", ",", ";", "?", "!"))
+    )
+
+
+def heading_level_above(blocks: list[Block], default: int) -> int:
+    """A table's row headings sit beside the heading above the table ("Key themes" + a table of
+    themes): at its level, so the text reader can treat the rows as the parts they are. Below
+    it when that heading opens the document: it is the title."""
+    for index in range(len(blocks) - 1, -1, -1):
+        if blocks[index].kind is BlockKind.HEADING:
+            return blocks[index].level + (1 if index == 0 else 0)
+    return default
