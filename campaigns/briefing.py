@@ -77,8 +77,8 @@ class BriefingError(BriefcastError):
 
 
 _EXPECTED = (
-    "expected a plain-text or Markdown briefing with a heading or bullet per theme "
-    "(Markdown '## Theme title' headings always work)"
+    "expected a briefing (Word, PDF, plain text or Markdown) with a heading or bullet per "
+    "theme (Markdown '## Theme title' headings always work)"
 )
 _MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 STDIN_SOURCE = "<stdin>"  # how a briefing pasted on standard input is named in messages
