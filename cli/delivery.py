@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import signal
 import threading
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from sqlalchemy import Engine
 from briefcast.cli.app import app, console, print_json
 from briefcast.delivery.control import SteeringError
 from briefcast.settings import Settings
+from briefcast.store.audit import Actor
 from briefcast.store.engine import read, write
 from briefcast.store.schema import IssueState
 
@@ -26,6 +28,11 @@ ISSUE = click.option("--issue", "number", type=click.IntRange(min=1), help="Only
 ONE_ISSUE = click.option(
     "--issue", "number", type=click.IntRange(min=1), required=True, help="The issue's number."
 )
+
+
+def _actor() -> Actor:
+    """Who runs the command, for the audit trail (the login name, for now)."""
+    return Actor.person(getpass.getuser())
 
 
 @contextmanager
@@ -64,6 +71,7 @@ def schedule(campaign: Path, approved_by: str) -> None:
                 campaign,
                 approved_by=approved_by,
                 policy=LatePolicy.from_settings(settings),
+                actor=_actor(),
             )
         except CampaignProblemsError as error:
             for problem in error.problems:
@@ -118,16 +126,26 @@ def worker(once: bool, send_only: bool) -> None:
 
 @app.command()
 @click.argument("campaign", required=False)
+@ISSUE
+@click.option("--history", is_flag=True, help="What was done to it, from the audit trail.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead.")
-def status(campaign: str | None, as_json: bool) -> None:
+def status(campaign: str | None, number: int | None, history: bool, as_json: bool) -> None:
     """Show every issue: planned time, state, ledger counts, expected finish, reasons.
 
-    Example: briefcast status national-panel-2020
+    With --history, how a campaign's issue got there instead: each move (when, who, from -> to,
+    why) and each edit, oldest first; without --issue, the whole campaign's.
+
+    Example: briefcast status national-panel-2020 --issue 2 --history
     """
     from briefcast.delivery.status import campaign_status, status_json
 
+    if (history or number) and not campaign:
+        raise click.UsageError("--issue and --history need a campaign's name")
+    if history:
+        _history(campaign, number, as_json)
+        return
     with _database() as (settings, engine):
-        found = campaign_status(engine, settings.limits, campaign)
+        found = campaign_status(engine, settings.limits, campaign, number=number)
     if as_json:
         print_json(status_json(found))
         return
@@ -141,6 +159,34 @@ def status(campaign: str | None, as_json: bool) -> None:
         console.print(_status_table(entry))
         for note in _status_notes(entry):
             click.echo(note)
+
+
+def _history(campaign: str, number: int | None, as_json: bool) -> None:
+    from briefcast.delivery.status import history_json, issue_history
+
+    with _database() as (_settings, engine):
+        found = issue_history(engine, campaign, number)
+    if as_json:
+        print_json(history_json(found))
+        return
+    label = f"{found.campaign} issue {number}" if number else found.campaign
+    if not found.entries:
+        click.echo(f"{label}: nothing recorded yet")
+        return
+    zone = ZoneInfo(found.timezone)
+    table = Table(title=escape(label), title_justify="left", box=None)
+    for name in ("when", "who", "what", "from -> to", "reason"):
+        table.add_column(name, no_wrap=name != "reason")
+    for entry in found.entries:
+        moved = f"{entry.from_state or '-'} -> {entry.to_state}" if entry.to_state else ""
+        table.add_row(
+            f"{entry.at.astimezone(zone):%a %d %b %Y %H:%M:%S}",
+            escape(f"{entry.actor} ({entry.actor.kind})"),
+            escape(entry.action if number else f"{entry.subject}: {entry.action}"),
+            moved,
+            escape(entry.reason or ""),
+        )
+    console.print(table)
 
 
 def _status_table(entry) -> Table:  # type: ignore[no-untyped-def]
@@ -185,7 +231,7 @@ def _steer(action, campaign: str, *args, **kwargs) -> None:  # type: ignore[no-u
     from briefcast.scheduler import sync_jobs
 
     with _database() as (settings, engine):
-        outcomes = action(engine, campaign, *args, **kwargs)
+        outcomes = action(engine, campaign, *args, actor=_actor(), **kwargs)
         sync_jobs(engine, settings)
     _report(campaign, outcomes if isinstance(outcomes, list) else [outcomes])
 
@@ -282,7 +328,13 @@ def _send(engine, issue_id, transport, settings, **options):  # type: ignore[no-
     from briefcast.scheduler import worker_id
 
     return send_issue(
-        engine, issue_id, transport, settings, worker_id=f"{worker_id()}:send-now", **options
+        engine,
+        issue_id,
+        transport,
+        settings,
+        worker_id=f"{worker_id()}:send-now",
+        actor=_actor(),
+        **options,
     )
 
 
@@ -321,18 +373,19 @@ def _progress_bar(label: str) -> Iterator:  # type: ignore[type-arg]
 
 def _after_send(engine, settings, label, issue_id, report, *, interrupted):  # type: ignore[no-untyped-def]
     from briefcast.scheduler import add_job, job_store, reconcile
-    from briefcast.store import campaigns as store
+    from briefcast.store import issue_states
     from briefcast.store.schema import utcnow
 
     counts = report.counts
     summary = f"sent {counts.sent}, failed {counts.failed}, bounced {counts.bounced}"
     if interrupted and counts.remaining:
         with write(engine) as conn:
-            store.set_issue_state(
+            issue_states.transition(
                 conn,
                 issue_id,
                 IssueState.PAUSED,
-                "interrupted during send-now; send-now again sends only the rest",
+                actor=_actor(),
+                reason="interrupted during send-now; send-now again sends only the rest",
                 only_from=(IssueState.SENDING,),
             )
         click.echo(f"{label}: stopped with {counts.remaining} to send ({summary}); paused.")

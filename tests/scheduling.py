@@ -14,10 +14,11 @@ from typing import Any
 
 import yaml
 from seed import EXAMPLE
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from briefcast.recipients.csv_import import import_list
 from briefcast.settings import Settings
+from briefcast.store.schema import IssueState, issues
 
 # A Tuesday in March 2031: far enough ahead that a test never finds it in the past, before the
 # clocks go forward, so 09:30 in London is 09:30 UTC.
@@ -89,3 +90,10 @@ def outbox_messages(folder: Path) -> list:
     if not path.exists():
         return []
     return list(mailbox.Maildir(path, create=False))
+
+
+def force_state(engine: Engine, issue_id: int, state: IssueState) -> None:
+    """Put an issue in `state` at once, past the state machine (a sent issue without sending
+    it): test set-up only; library code moves issues through store/issue_states.py."""
+    with engine.begin() as conn:
+        conn.execute(update(issues).where(issues.c.id == issue_id).values(state=state.value))

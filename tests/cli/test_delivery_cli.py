@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 from scheduling import (
+    force_state,
     import_people,
     outbox_environ,
     outbox_messages,
@@ -21,10 +22,12 @@ from briefcast.delivery.schedule import schedule_campaign
 from briefcast.delivery.windows import LatePolicy
 from briefcast.scheduler import sync_jobs
 from briefcast.store import campaigns as store
-from briefcast.store import open_database
+from briefcast.store import issue_states, open_database
+from briefcast.store.audit import Actor
 from briefcast.store.schema import IssueState, deliveries
 
 NAME = "spring-briefing"
+WORKER = Actor.process("worker test")
 
 
 @pytest.fixture
@@ -173,8 +176,7 @@ def test_pause_and_resume_one_issue(run, scheduled, engine):
 
 def test_pause_the_whole_campaign_leaves_a_sent_issue_alone(run, scheduled, engine):
     first = _issue(engine, 1)
-    with engine.begin() as conn:
-        store.set_issue_state(conn, first.id, IssueState.SENT)
+    force_state(engine, first.id, IssueState.SENT)
     output = run("pause", NAME).output
     assert f"{NAME} issue 1: left as it is: it is sent" in output
     assert _issue(engine, 1).state is IssueState.SENT
@@ -185,7 +187,10 @@ def test_resuming_a_missed_issue_makes_it_due_now_and_says_so(run, scheduled, en
     issue = _issue(engine, 1)
     with engine.begin() as conn:
         past = datetime(2026, 1, 6, 9, 30, tzinfo=UTC)
-        store.set_issue_state(conn, issue.id, IssueState.MISSED, "late", planned_at=past)
+        moved = issue_states.transition(
+            conn, issue.id, IssueState.MISSED, actor=WORKER, reason="late", planned_at=past
+        )
+        assert moved
     output = run("resume", NAME, "--issue", "1").output
     assert "due now (it was planned for Tue 06 Jan 2026 09:30 GMT)" in output
     resumed = _issue(engine, 1)
@@ -229,8 +234,7 @@ def test_reschedule_refuses_a_bad_time(run, scheduled, when, message):
 
 def test_reschedule_refuses_a_sent_issue(run, scheduled, engine):
     first = _issue(engine, 1)
-    with engine.begin() as conn:
-        store.set_issue_state(conn, first.id, IssueState.SENT)
+    force_state(engine, first.id, IssueState.SENT)
     result = run("reschedule", NAME, "--issue", "1", "--at", "2031-04-15 10:00", ok=False)
     assert "issue 1 is sent; it cannot move" in result.output
 
