@@ -174,19 +174,15 @@ def _history(campaign: str, number: int | None, as_json: bool) -> None:
         click.echo(f"{label}: nothing recorded yet")
         return
     zone = ZoneInfo(found.timezone)
-    table = Table(title=escape(label), title_justify="left", box=None)
-    for name in ("when", "who", "what", "from -> to", "reason"):
-        table.add_column(name, no_wrap=name != "reason")
+    click.echo(label)
     for entry in found.entries:
-        moved = f"{entry.from_state or '-'} -> {entry.to_state}" if entry.to_state else ""
-        table.add_row(
-            f"{entry.at.astimezone(zone):%a %d %b %Y %H:%M:%S}",
-            escape(f"{entry.actor} ({entry.actor.kind})"),
-            escape(entry.action if number else f"{entry.subject}: {entry.action}"),
-            moved,
-            escape(entry.reason or ""),
-        )
-    console.print(table)
+        # Lines, not a table: reasons are sentences, and a narrow terminal would cut them.
+        what = entry.action if number else f"{entry.subject} {entry.action}"
+        if entry.to_state and entry.from_state != entry.to_state:
+            what += f"  {entry.from_state} -> {entry.to_state}" if entry.from_state else ""
+        when = f"{entry.at.astimezone(zone):%a %d %b %Y %H:%M:%S %Z}"
+        reason = f": {entry.reason}" if entry.reason else ""
+        click.echo(f"  {when}  {what}  by {entry.actor}{reason}")
 
 
 def _status_table(entry) -> Table:  # type: ignore[no-untyped-def]

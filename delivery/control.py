@@ -131,7 +131,7 @@ def reschedule(
             )
         if issue.state not in issue_states.UNSENT:
             raise SteeringError(f"{name} issue {number} is {issue.state.value}; it cannot move")
-        reason = "moved with `briefcast reschedule`"
+        reason = f"moved to {_local(moment, zone)} with `briefcast reschedule`"
         # A missed issue with a new time is simply scheduled again; a paused one stays paused.
         if issue.state is S.MISSED:
             moved = issue_states.transition(
