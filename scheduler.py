@@ -170,13 +170,9 @@ def mark_missed(
     engine: Engine, issue: IssueRecord, campaign: str, reason: str, *, actor: Actor
 ) -> None:
     with write(engine) as conn:
+        # Only a scheduled issue can be missed (the table says so).
         moved = issue_states.transition(
-            conn,
-            issue.id,
-            IssueState.MISSED,
-            actor=actor,
-            reason=reason,
-            only_from=(IssueState.SCHEDULED,),
+            conn, issue.id, IssueState.MISSED, actor=actor, reason=reason
         )
     if moved:
         log.warning(

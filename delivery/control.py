@@ -86,16 +86,7 @@ def resume(
                 continue
             due_now = issue.planned_at <= now
             planned = now if due_now else issue.planned_at
-            moved = issue_states.transition(
-                conn,
-                issue.id,
-                S.SCHEDULED,
-                actor=actor,
-                reason="resumed with `briefcast resume`",
-                only_from=(issue.state,),
-                planned_at=planned,
-            )
-            if not moved:
+            if not _schedule_again(conn, issue, planned, actor, "resumed with `briefcast resume`"):
                 outcomes.append(Outcome(issue.number, False, "it changed meanwhile"))
                 continue
             if due_now:
@@ -134,15 +125,7 @@ def reschedule(
         reason = f"moved to {_local(moment, zone)} with `briefcast reschedule`"
         # A missed issue with a new time is simply scheduled again; a paused one stays paused.
         if issue.state is S.MISSED:
-            moved = issue_states.transition(
-                conn,
-                issue.id,
-                S.SCHEDULED,
-                actor=actor,
-                reason=reason,
-                only_from=(issue.state,),
-                planned_at=moment,
-            )
+            moved = _schedule_again(conn, issue, moment, actor, reason)
         else:
             moved = store.set_planned_at(conn, issue.id, moment, only_from=(issue.state,))
             if moved:
@@ -228,6 +211,21 @@ def _move(
             )
             outcomes.append(Outcome(issue.number, moved, done if moved else "it changed meanwhile"))
     return outcomes
+
+
+def _schedule_again(
+    conn: Connection, issue: IssueRecord, planned_at: datetime, actor: Actor, reason: str
+) -> bool:
+    """A paused or missed issue back on the calendar at `planned_at`, if it is still as read."""
+    return issue_states.transition(
+        conn,
+        issue.id,
+        S.SCHEDULED,
+        actor=actor,
+        reason=reason,
+        only_from=(issue.state,),
+        planned_at=planned_at,
+    )
 
 
 def _unchanged(issue: IssueRecord, why: str) -> Outcome:

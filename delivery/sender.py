@@ -149,7 +149,7 @@ def send_issue(
     )
     with read(engine) as conn:
         issue = ledger.load_issue(conn, issue_id)
-    if issue.state in (IssueState.SENT, IssueState.CANCELLED):
+    if issue.state in issue_states.FINAL:
         reason = None if issue.state is IssueState.SENT else issue.state_reason or "cancelled"
         return run.report(paused_reason=reason)
     with write(engine) as conn:

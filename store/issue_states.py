@@ -60,6 +60,8 @@ INITIAL = S.SCHEDULED
 # States whose content and time may still change: nothing of them has gone out, or (paused) the
 # rest waits for a person.
 UNSENT = frozenset({S.SCHEDULED, S.PAUSED, S.MISSED})
+# States nothing moves an issue out of.
+FINAL = frozenset(state for state, targets in TRANSITIONS.items() if not targets)
 # States in which messages may have gone out (a paused issue may have started): the archive
 # lists these, when the issue has a start time.
 GONE_OUT = frozenset({S.SENDING, S.SENT, S.PAUSED})
