@@ -176,8 +176,8 @@ class _Plan:
             return IssueChange(number, "unchanged")
         if planned_at != old.planned_at:
             self._check_time(number, planned_at)
-        store.update_issue(self.conn, old.id, values)
-        self.note(old.id, "issue.edited", "; ".join(details))
+        if store.update_issue(self.conn, old.id, values):
+            self.note(old.id, "issue.edited", "; ".join(details))
         if old.state is IssueState.MISSED and planned_at != old.planned_at:
             # A new time answers the miss; a pause stays until someone resumes it.
             issue_states.transition(
@@ -212,8 +212,12 @@ class _Plan:
         store.remove_issue(self.conn, old.id)
         return IssueChange(old.number, "removed", (was_due,))
 
-    def note(self, issue_id: int, what: str, reason: str, **more) -> None:  # type: ignore[no-untyped-def]
-        issue_states.note(self.conn, issue_id, what, actor=self.actor, reason=reason, **more)
+    def note(
+        self, issue_id: int, what: str, reason: str, to_state: IssueState | None = None
+    ) -> None:
+        issue_states.note(
+            self.conn, issue_id, what, actor=self.actor, reason=reason, to_state=to_state
+        )
 
     def local(self, moment: datetime) -> str:
         return f"{moment.astimezone(self.zone):%a %d %b %Y %H:%M}"
