@@ -28,8 +28,8 @@ from briefcast.delivery import control
 from briefcast.delivery.schedule import ScheduleError, schedule_campaign
 from briefcast.delivery.windows import LatePolicy
 from briefcast.scheduler import ISSUES, Worker, job_id, job_store, sync_jobs
+from briefcast.store import audit, ledger
 from briefcast.store import campaigns as store
-from briefcast.store import ledger
 from briefcast.store.audit import Actor
 from briefcast.store.schema import DeliveryStatus, IssueState, deliveries
 
@@ -239,6 +239,28 @@ def test_outside_the_sending_hours_it_is_missed_and_resume_sends_it(engine, data
 
     assert _issues(engine)[1].state is IssueState.SENT
     assert len(outbox_messages(tmp_path)) == people
+
+
+def test_the_trail_has_the_workers_miss_and_the_persons_resume(
+    engine, database_url, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("BRIEFCAST_WORKER_ID", "mail-1")
+    settings = outbox_settings(database_url, tmp_path)
+    _schedule(engine, write_campaign(tmp_path, issues=[{"themes": ["optimistic-thinking"]}]))
+    sync_jobs(engine, settings)
+    late = FIRST + timedelta(hours=7)
+    _worker(settings, engine, late).run_once()
+    control.resume(engine, "spring-briefing", 1, actor=PERSON, now=late)
+
+    with engine.connect() as conn:
+        entries = audit.history(conn, issue_id=_issues(engine)[1].id)
+    assert [(e.action, e.from_state, e.to_state, e.actor) for e in entries] == [
+        ("issue.scheduled", None, "scheduled", PERSON),  # the approver, by default
+        ("issue.missed", "scheduled", "missed", Actor.process("worker mail-1")),
+        ("issue.scheduled", "missed", "scheduled", PERSON),
+    ]
+    assert "7 h late (the grace period is 6 h)" in entries[1].reason
+    assert entries[2].reason == "resumed with `briefcast resume`"
 
 
 def test_a_job_that_runs_on_time_goes_even_outside_the_sending_hours():
