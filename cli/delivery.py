@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -32,7 +33,10 @@ ONE_ISSUE = click.option(
 
 def _actor() -> Actor:
     """Who runs the command, for the audit trail (the login name, for now)."""
-    return Actor.person(getpass.getuser())
+    try:
+        return Actor.person(getpass.getuser())
+    except (OSError, KeyError):  # no name in the environment or the password database
+        return Actor.person(f"uid {os.getuid()}")
 
 
 @contextmanager

@@ -114,7 +114,8 @@ def issue_history(engine: Engine, name: str, number: int | None = None) -> Histo
             entries = audit.history(conn, campaign_id=campaign.id)
         else:
             issue = find_issue(conn, campaign, number)
-            entries = audit.history(conn, issue_id=issue.id)
+            # By campaign too: SQLite may give a removed issue's id to a new one.
+            entries = audit.history(conn, campaign_id=campaign.id, issue_id=issue.id)
     return History(campaign.name, campaign.timezone, number, tuple(entries))
 
 
