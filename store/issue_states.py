@@ -3,12 +3,14 @@
     transition(conn, issue_id, IssueState.PAUSED, actor=who, reason="...") -> bool (moved)
     note(conn, issue_id, "issue.edited", actor=who, details={...})  # a change of no state
 
-Every command, the worker, the send loop and the pages change an issue's state only here: an
-`UPDATE issues SET state = :to WHERE id = :id AND state = :from` for a move the table allows,
-and the move's audit row (who, when, from, to, why) in the same transaction, so a person pausing
-and a worker finishing at the same moment cannot both win and the trail never claims a move that
-did not happen. The sets of states other modules ask about (what may still be edited, what has
-gone out) live here too.
+Every command, the worker and the send loop (and the console to come) change an issue's state
+only here: `UPDATE issues SET state = :to WHERE id = :id AND state = :from`, where :from is the
+state just read and the table allows the move, then the move's audit row (who, when, from, to,
+why) in the same transaction. So a person pausing and a worker finishing at the same moment
+cannot both win, and the trail never claims a move that did not happen
+(tests/store/test_no_bare_state_changes.py fails on a state written anywhere else). The sets of
+states other modules ask about (what may still be edited, what has gone out, what is final)
+live here too.
 """
 
 from __future__ import annotations
