@@ -160,7 +160,12 @@ def start_sending(conn: Connection, issue_id: int, now: datetime, *, actor: Acto
     moved = issue_states.transition(
         conn, issue_id, IssueState.SENDING, actor=actor, reason="sending started", at=now
     )
-    return moved or issue_state(conn, issue_id)[0] is IssueState.SENDING
+    if moved:
+        return True
+    # Joining: wait (PostgreSQL's row lock) for any other start of it to commit, as a move
+    # would have, so the audience it resolved is seen and not inserted a second time.
+    query = select(issues.c.state).where(issues.c.id == issue_id).with_for_update()
+    return conn.execute(query).scalar_one_or_none() == IssueState.SENDING.value
 
 
 def finish_if_done(conn: Connection, issue_id: int, now: datetime, *, actor: Actor) -> bool:

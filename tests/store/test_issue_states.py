@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import product
 
 import pytest
-from ledger_rows import add_campaign, add_issue
+from ledger_rows import add_campaign, add_issue, add_list, add_member, add_person
 from sqlalchemy import select, update
 
 from briefcast.store import audit, issue_states, ledger
@@ -213,3 +213,24 @@ def test_a_person_pausing_and_a_worker_finishing_at_once_one_wins(engine, issue_
             assert state_of(engine, issue_id)[0] is winner
             (entry,) = trail(engine, issue_id)[before:]
             assert (entry.from_state, entry.to_state) == ("sending", winner.value)
+
+
+def test_workers_joining_an_issue_being_sent_resolve_its_audience_once(engine, issue_id):
+    """Several workers start an issue already SENDING whose audience is not resolved yet: each
+    start waits for the one before to commit, so none inserts a ledger row twice."""
+    with write(engine) as conn:
+        list_id = add_list(conn, "health", "Health partners")
+        for n in range(50):
+            add_member(conn, list_id, add_person(conn, f"person{n}@example.org"))
+    put(engine, issue_id, S.SENDING)
+
+    def start(conn):  # type: ignore[no-untyped-def]
+        joined = ledger.start_sending(conn, issue_id, NOW, actor=WORKER)
+        ledger.resolve_audience(conn, issue_id)
+        return joined
+
+    results = at_once(engine, [(f"worker-{n}", start) for n in range(3)])
+    assert list(results.values()) == [True, True, True]
+    with read(engine) as conn:
+        assert ledger.delivery_counts(conn, issue_id).queued == 50
+    assert trail(engine, issue_id) == []  # joining is no move
