@@ -163,8 +163,9 @@ def start_sending(conn: Connection, issue_id: int, now: datetime, *, actor: Acto
     if moved:
         return True
     # Joining: wait (PostgreSQL's row lock) for any other start of it to commit, as a move
-    # would have, so the audience it resolved is seen and not inserted a second time.
-    query = select(issues.c.state).where(issues.c.id == issue_id).with_for_update()
+    # would have, so the audience it resolved is seen and not inserted a second time. The lock
+    # an UPDATE takes (FOR NO KEY UPDATE): rows referring to the issue can still be inserted.
+    query = select(issues.c.state).where(issues.c.id == issue_id).with_for_update(key_share=True)
     return conn.execute(query).scalar_one_or_none() == IssueState.SENDING.value
 
 
