@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -34,6 +35,8 @@ from briefcast.delivery.windows import LatePolicy
 from briefcast.errors import BriefcastError
 from briefcast.settings import Settings
 from briefcast.store import campaigns as store
+from briefcast.store import issue_states
+from briefcast.store.audit import Actor
 from briefcast.store.campaigns import IssueRecord
 from briefcast.store.engine import read, write
 from briefcast.store.schema import IssueState, utcnow
@@ -105,18 +108,21 @@ def reconcile(
     policy: LatePolicy | None = None,
     resume_sending: bool = False,
     running: frozenset[int] = frozenset(),
+    actor: Actor | None = None,
 ) -> None:
     """Make the job store match the issues table.
 
     Scheduled issues get a job at their time; with a `policy`, one already late is sent now if
     the policy allows, else marked missed. With `resume_sending`, an issue left sending (a crash,
     a kill) gets a job now; the ledger makes that exactly-once. Issues in `running` are being
-    sent by this process and are left alone.
+    sent by this process and are left alone. `actor` marks issues missed (default: this host's
+    worker).
     """
     with read(engine) as conn:
         due = store.issues_in_states(conn, (IssueState.SCHEDULED, IssueState.SENDING))
         names = {c.id: c for c in store.all_campaigns(conn)}
     jobs = {job.id: job for job in scheduler.get_jobs(jobstore=ISSUES)}
+    actor = actor or issue_states.worker_actor(socket.gethostname())
     wanted: set[str] = set()
     for issue in due:
         campaign = names[issue.campaign_id]
@@ -134,7 +140,7 @@ def reconcile(
         if policy is not None and run_at <= now:
             reason = policy.missed_reason(run_at, now, campaign.timezone)
             if reason:
-                mark_missed(engine, issue, campaign.name, reason)
+                mark_missed(engine, issue, campaign.name, reason, actor=actor)
                 wanted.discard(job_id(issue.id))
                 continue
         if job is None:
@@ -159,10 +165,13 @@ def add_job(scheduler: BackgroundScheduler, issue_id: int, run_at: datetime, lab
     )
 
 
-def mark_missed(engine: Engine, issue: IssueRecord, campaign: str, reason: str) -> None:
+def mark_missed(
+    engine: Engine, issue: IssueRecord, campaign: str, reason: str, *, actor: Actor
+) -> None:
     with write(engine) as conn:
-        moved = store.set_issue_state(
-            conn, issue.id, IssueState.MISSED, reason, only_from=(IssueState.SCHEDULED,)
+        # Only a scheduled issue can be missed (the table says so).
+        moved = issue_states.transition(
+            conn, issue.id, IssueState.MISSED, actor=actor, reason=reason
         )
     if moved:
         log.warning(
@@ -231,6 +240,7 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.stop_event = threading.Event()
         self.id = settings.worker_id
+        self.actor = issue_states.worker_actor(self.id)
         self._open_transport = open_transport
         self._running: set[int] = set()
         self._lock = threading.Lock()
@@ -392,6 +402,7 @@ class Worker:
             policy=self.policy,
             resume_sending=resume_sending,
             running=running,
+            actor=self.actor,
         )
 
     # -- one issue ---------------------------------------------------------------------------
@@ -430,7 +441,7 @@ class Worker:
         if issue.state is IssueState.SCHEDULED:
             reason = self.policy.missed_reason(issue.planned_at, self.clock(), campaign.timezone)
             if reason:
-                mark_missed(self.engine, issue, campaign.name, reason)
+                mark_missed(self.engine, issue, campaign.name, reason, actor=self.actor)
                 return
         elif issue.state is not IssueState.SENDING:
             log.info("%s: is %s; not sending it", label, issue.state.value)

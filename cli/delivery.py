@@ -51,6 +51,7 @@ def schedule(campaign: Path, approved_by: str) -> None:
             campaign,
             approved_by=approved_by,
             policy=LatePolicy.from_settings(settings),
+            actor=ctx.actor,
         )
     except CampaignProblemsError as error:
         for problem in error.problems:
@@ -102,17 +103,27 @@ def worker(once: bool, send_only: bool) -> None:
 
 @app.command()
 @click.argument("campaign", required=False)
+@ISSUE
+@click.option("--history", is_flag=True, help="What was done to it, from the audit trail.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead.")
-def status(campaign: str | None, as_json: bool) -> None:
+def status(campaign: str | None, number: int | None, history: bool, as_json: bool) -> None:
     """Show every issue: planned time, state, ledger counts, expected finish, reasons.
 
-    Example: briefcast status national-panel-2020
+    With --history, how a campaign's issue got there instead: each move (when, who, from -> to,
+    why) and each edit, oldest first; without --issue, the whole campaign's.
+
+    Example: briefcast status national-panel-2020 --issue 2 --history
     """
     from briefcast.delivery.status import campaign_status, status_json
 
+    if (history or number) and not campaign:
+        raise click.UsageError("--issue and --history need a campaign's name")
+    if history:
+        _history(campaign, number, as_json)
+        return
     ctx = command_context()
     settings, engine = ctx.settings, ctx.engine
-    found = campaign_status(engine, settings.limits, campaign)
+    found = campaign_status(engine, settings.limits, campaign, number=number)
     if as_json:
         print_json(status_json(found))
         return
@@ -126,6 +137,29 @@ def status(campaign: str | None, as_json: bool) -> None:
         console.print(_status_table(entry))
         for note in _status_notes(entry):
             click.echo(note)
+
+
+def _history(campaign: str, number: int | None, as_json: bool) -> None:
+    from briefcast.delivery.status import history_json, issue_history
+
+    found = issue_history(command_context().engine, campaign, number)
+    if as_json:
+        print_json(history_json(found))
+        return
+    label = f"{found.campaign} issue {number}" if number else found.campaign
+    if not found.entries:
+        click.echo(f"{label}: nothing recorded yet")
+        return
+    zone = ZoneInfo(found.timezone)
+    click.echo(label)
+    for entry in found.entries:
+        # Lines, not a table: reasons are sentences, and a narrow terminal would cut them.
+        what = entry.action if number else f"{entry.subject} {entry.action}"
+        if entry.to_state and entry.from_state != entry.to_state:
+            what += f"  {entry.from_state} -> {entry.to_state}" if entry.from_state else ""
+        when = f"{entry.at.astimezone(zone):%a %d %b %Y %H:%M:%S %Z}"
+        reason = f": {entry.reason}" if entry.reason else ""
+        click.echo(f"  {when}  {what}  by {entry.actor}{reason}")
 
 
 def _status_table(entry) -> Table:  # type: ignore[no-untyped-def]
@@ -171,7 +205,7 @@ def _steer(action, campaign: str, *args, **kwargs) -> None:  # type: ignore[no-u
 
     ctx = command_context()
     settings, engine = ctx.settings, ctx.engine
-    outcomes = action(engine, campaign, *args, **kwargs)
+    outcomes = action(engine, campaign, *args, actor=ctx.actor, **kwargs)
     sync_jobs(engine, settings)
     _report(campaign, outcomes if isinstance(outcomes, list) else [outcomes])
 
@@ -272,7 +306,13 @@ def _send(engine, issue_id, transport, settings, **options):  # type: ignore[no-
     from briefcast.delivery.sender import send_issue
 
     return send_issue(
-        engine, issue_id, transport, settings, worker_id=f"{settings.worker_id}:send-now", **options
+        engine,
+        issue_id,
+        transport,
+        settings,
+        worker_id=f"{settings.worker_id}:send-now",
+        actor=command_context().actor,
+        **options,
     )
 
 
@@ -311,18 +351,19 @@ def _progress_bar(label: str) -> Iterator:  # type: ignore[type-arg]
 
 def _after_send(engine, settings, label, issue_id, report, *, interrupted):  # type: ignore[no-untyped-def]
     from briefcast.scheduler import add_job, job_store, reconcile
-    from briefcast.store import campaigns as store
+    from briefcast.store import issue_states
     from briefcast.store.schema import utcnow
 
     counts = report.counts
     summary = f"sent {counts.sent}, failed {counts.failed}, bounced {counts.bounced}"
     if interrupted and counts.remaining:
         with write(engine) as conn:
-            store.set_issue_state(
+            issue_states.transition(
                 conn,
                 issue_id,
                 IssueState.PAUSED,
-                "interrupted during send-now; send-now again sends only the rest",
+                actor=command_context().actor,
+                reason="interrupted during send-now; send-now again sends only the rest",
                 only_from=(IssueState.SENDING,),
             )
         click.echo(f"{label}: stopped with {counts.remaining} to send ({summary}); paused.")

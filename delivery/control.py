@@ -1,7 +1,8 @@
 """Steering a scheduled campaign: pause, resume, cancel and reschedule its issues.
 
-Each function changes the issues table only, in one transaction, by compare-and-set on the
-issue's state, and says what it did per issue; the caller then syncs the job store
+Each function changes the issues table only, in one transaction, through the state machine
+(store/issue_states.py: a compare-and-set on the issue's state, with its audit row naming
+`actor`), and says what it did per issue; the caller then syncs the job store
 (scheduler.sync_jobs), and a running worker picks the change up within seconds. A sent issue is
 never touched; a cancelled one stays cancelled (its queued ledger rows are kept for the report,
 never sent).
@@ -9,7 +10,6 @@ never sent).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -18,6 +18,8 @@ from sqlalchemy import Connection, Engine
 
 from briefcast.errors import BriefcastError
 from briefcast.store import campaigns as store
+from briefcast.store import issue_states
+from briefcast.store.audit import Actor
 from briefcast.store.campaigns import CampaignRecord, IssueRecord
 from briefcast.store.engine import write
 from briefcast.store.schema import IssueState
@@ -38,35 +40,39 @@ class Outcome:
     message: str
 
 
-def pause(engine: Engine, name: str, number: int | None = None) -> list[Outcome]:
+def pause(engine: Engine, name: str, number: int | None = None, *, actor: Actor) -> list[Outcome]:
     """Hold issues not yet sent; one being sent stops after the messages in flight."""
-    reason = "paused with `briefcast pause`"
     return _move(
         engine,
         name,
         number,
         to=S.PAUSED,
-        allowed=(S.SCHEDULED, S.SENDING, S.MISSED),
-        reason=reason,
+        actor=actor,
+        reason="paused with `briefcast pause`",
         done="paused; `briefcast resume` lets it go again",
     )
 
 
-def cancel(engine: Engine, name: str, number: int | None = None) -> list[Outcome]:
+def cancel(engine: Engine, name: str, number: int | None = None, *, actor: Actor) -> list[Outcome]:
     """Never send these issues; anything already queued stays in the ledger, unsent."""
     return _move(
         engine,
         name,
         number,
         to=S.CANCELLED,
-        allowed=(S.SCHEDULED, S.SENDING, S.PAUSED, S.MISSED),
+        actor=actor,
         reason="cancelled with `briefcast cancel`",
         done="cancelled; it will not be sent",
     )
 
 
 def resume(
-    engine: Engine, name: str, number: int | None = None, *, now: datetime | None = None
+    engine: Engine,
+    name: str,
+    number: int | None = None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> list[Outcome]:
     """A paused or missed issue goes back to its time, or is due at once if that has passed."""
     now = now or datetime.now(UTC)
@@ -75,14 +81,14 @@ def resume(
         campaign, targets = _targets(conn, name, number)
         zone = ZoneInfo(campaign.timezone)
         for issue in targets:
-            if issue.state not in (S.PAUSED, S.MISSED):
+            if not issue_states.can_move(issue.state, S.SCHEDULED):
                 outcomes.append(_unchanged(issue, "it is not paused or missed"))
                 continue
             due_now = issue.planned_at <= now
             planned = now if due_now else issue.planned_at
-            store.set_issue_state(
-                conn, issue.id, S.SCHEDULED, only_from=(issue.state,), planned_at=planned
-            )
+            if not _schedule_again(conn, issue, planned, actor, "resumed with `briefcast resume`"):
+                outcomes.append(Outcome(issue.number, False, "it changed meanwhile"))
+                continue
             if due_now:
                 message = (
                     f"due now (it was planned for {_local(issue.planned_at, zone)}): the worker "
@@ -95,7 +101,13 @@ def resume(
 
 
 def reschedule(
-    engine: Engine, name: str, number: int, when: str, *, now: datetime | None = None
+    engine: Engine,
+    name: str,
+    number: int,
+    when: str,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Outcome:
     """Move one unsent issue to `when` (ISO, or "2027-04-20 09:30" in the campaign's zone)."""
     now = now or datetime.now(UTC)
@@ -108,16 +120,23 @@ def reschedule(
                 f"{when} ({_local(moment, zone)}) is in the past; give a future time, or "
                 f"`briefcast send-now {name} --issue {number}` to send it at once"
             )
-        if issue.state not in store.UNSENT:
+        if issue.state not in issue_states.UNSENT:
             raise SteeringError(f"{name} issue {number} is {issue.state.value}; it cannot move")
+        reason = f"moved to {_local(moment, zone)} with `briefcast reschedule`"
         # A missed issue with a new time is simply scheduled again; a paused one stays paused.
-        state = S.SCHEDULED if issue.state is S.MISSED else issue.state
-        reason = issue.state_reason if state is S.PAUSED else None
-        store.set_issue_state(
-            conn, issue.id, state, reason, only_from=(issue.state,), planned_at=moment
-        )
+        if issue.state is S.MISSED:
+            moved = _schedule_again(conn, issue, moment, actor, reason)
+        else:
+            moved = store.set_planned_at(conn, issue.id, moment, only_from=(issue.state,))
+            if moved:
+                details = {"planned_at": [issue.planned_at.isoformat(), moment.isoformat()]}
+                issue_states.note(
+                    conn, issue.id, "issue.rescheduled", actor=actor, reason=reason, details=details
+                )
+        if not moved:
+            return Outcome(number, False, "left as it is: it changed meanwhile")
     message = f"moved to {_local(moment, zone)}"
-    if state is S.PAUSED:
+    if issue.state is S.PAUSED:
         message += f"; it is still paused: `briefcast resume {name} --issue {number}` lets it go"
     return Outcome(number, True, message)
 
@@ -176,7 +195,7 @@ def _move(
     number: int | None,
     *,
     to: IssueState,
-    allowed: Sequence[IssueState],
+    actor: Actor,
     reason: str,
     done: str,
 ) -> list[Outcome]:
@@ -184,12 +203,29 @@ def _move(
     with write(engine) as conn:
         _campaign, targets = _targets(conn, name, number)
         for issue in targets:
-            if issue.state not in allowed:
+            if not issue_states.can_move(issue.state, to):
                 outcomes.append(_unchanged(issue, f"it is {issue.state.value}"))
                 continue
-            moved = store.set_issue_state(conn, issue.id, to, reason, only_from=(issue.state,))
+            moved = issue_states.transition(
+                conn, issue.id, to, actor=actor, reason=reason, only_from=(issue.state,)
+            )
             outcomes.append(Outcome(issue.number, moved, done if moved else "it changed meanwhile"))
     return outcomes
+
+
+def _schedule_again(
+    conn: Connection, issue: IssueRecord, planned_at: datetime, actor: Actor, reason: str
+) -> bool:
+    """A paused or missed issue back on the calendar at `planned_at`, if it is still as read."""
+    return issue_states.transition(
+        conn,
+        issue.id,
+        S.SCHEDULED,
+        actor=actor,
+        reason=reason,
+        only_from=(issue.state,),
+        planned_at=planned_at,
+    )
 
 
 def _unchanged(issue: IssueRecord, why: str) -> Outcome:

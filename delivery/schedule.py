@@ -22,9 +22,12 @@ from briefcast.campaigns.render import RenderedIssue
 from briefcast.campaigns.snapshot import campaign_snapshot, digest_snapshot
 from briefcast.delivery.windows import LatePolicy
 from briefcast.errors import BriefcastError
+from briefcast.store import audit, issue_states
 from briefcast.store import campaigns as store
-from briefcast.store.campaigns import UNSENT, IssueRecord, IssueValues
+from briefcast.store.audit import Actor
+from briefcast.store.campaigns import IssueRecord, IssueValues
 from briefcast.store.engine import write
+from briefcast.store.issue_states import UNSENT
 from briefcast.store.schema import IssueState
 
 
@@ -58,13 +61,15 @@ def schedule_campaign(
     now: datetime | None = None,
     times: Mapping[int, datetime] | None = None,
     name: str | None = None,
+    actor: Actor | None = None,
 ) -> ScheduleResult:
     """Check, render and store every issue of the campaign file, approved by `approved_by`.
 
     `times` sends the numbered issues at these moments instead of the file's (the demo); the
     content still shows the file's dates. `name` stores it under another name than the file's
     (the demo's later runs). A new or moved time in the past is refused unless the missed-window
-    policy would still send it now.
+    policy would still send it now. `actor` is who ran it, for the audit trail (by default the
+    approver).
     """
     from briefcast.delivery.preview import check_for_sending
 
@@ -80,6 +85,7 @@ def schedule_campaign(
         now=now,
         times=times,
         name=name,
+        actor=actor,
     )
 
 
@@ -93,11 +99,13 @@ def schedule_rendered(
     now: datetime | None = None,
     times: Mapping[int, datetime] | None = None,
     name: str | None = None,
+    actor: Actor | None = None,
 ) -> ScheduleResult:
     """The same for a campaign rendered from text in hand (the console's approval): render it
     with `render_campaign(..., today=date.min)`; `source` (where the plan came from) is stored."""
     if not approved_by.strip():
         raise ScheduleError("--approved-by needs the name of the person who approved the campaign")
+    actor = actor or Actor.person(approved_by.strip())
     now = now or datetime.now(UTC)
     _refuse_failed_checks(source, rendered.issues)
     campaign = rendered.campaign
@@ -119,8 +127,17 @@ def schedule_rendered(
             approved_at=now,
             plan=campaign_snapshot(campaign),
         )
+        audit.record(
+            conn,
+            actor,
+            "campaign.approved",
+            campaign_id=campaign_id,
+            subject=campaign.name,
+            reason=f"approved by {approved_by.strip()}",
+            details={"source": source},
+        )
         stored = {issue.number: issue for issue in store.campaign_issues(conn, campaign_id)}
-        plan = _Plan(conn, campaign, policy, now)
+        plan = _Plan(conn, campaign, policy, now, actor)
         changes = [
             plan.apply(campaign_id, issue, planned[issue.digest.number], stored)
             for issue in rendered.issues
@@ -163,8 +180,11 @@ def _refuse_failed_checks(campaign_path: str, issues: tuple[RenderedIssue, ...])
 class _Plan:
     """Compares each rendered issue with what is stored and writes the difference."""
 
-    def __init__(self, conn: Connection, campaign: Campaign, policy: LatePolicy, now: datetime):
+    def __init__(
+        self, conn: Connection, campaign: Campaign, policy: LatePolicy, now: datetime, actor: Actor
+    ):
         self.conn = conn
+        self.actor = actor
         self.campaign = campaign
         self.zone = ZoneInfo(campaign.schedule.timezone)
         self.policy = policy
@@ -184,8 +204,10 @@ class _Plan:
         old = stored.get(number)
         if old is None:
             self._check_time(number, planned_at)
-            store.insert_issue(self.conn, campaign_id, values)
-            return IssueChange(number, "added", (f"due {self.local(planned_at)}",))
+            issue_id = store.insert_issue(self.conn, campaign_id, values)
+            due = f"due {self.local(planned_at)}"
+            self.note(issue_id, "issue.scheduled", due, to_state=issue_states.INITIAL)
+            return IssueChange(number, "added", (due,))
         details = tuple(self._differences(old, values))
         if old.state not in UNSENT:
             if not details:
@@ -196,10 +218,18 @@ class _Plan:
             return IssueChange(number, "unchanged")
         if planned_at != old.planned_at:
             self._check_time(number, planned_at)
-        store.update_issue(self.conn, old.id, values)
+        if store.update_issue(self.conn, old.id, values):
+            self.note(old.id, "issue.edited", "; ".join(details))
         if old.state is IssueState.MISSED and planned_at != old.planned_at:
             # A new time answers the miss; a pause stays until someone resumes it.
-            store.set_issue_state(self.conn, old.id, IssueState.SCHEDULED)
+            issue_states.transition(
+                self.conn,
+                old.id,
+                IssueState.SCHEDULED,
+                actor=self.actor,
+                reason="given a new time in the campaign file",
+                only_from=(IssueState.MISSED,),
+            )
             details = (*details, "missed -> scheduled")
         return IssueChange(number, "updated", details)
 
@@ -208,12 +238,28 @@ class _Plan:
             return IssueChange(
                 old.number, "kept", (f"no longer in the file, but it is {old.state.value}",)
             )
+        reason = "removed from the campaign file"
         if store.has_deliveries(self.conn, old.id):
-            reason = "removed from the campaign file"
-            store.set_issue_state(self.conn, old.id, IssueState.CANCELLED, reason)
+            issue_states.transition(
+                self.conn,
+                old.id,
+                IssueState.CANCELLED,
+                actor=self.actor,
+                reason=reason,
+                only_from=(old.state,),
+            )
             return IssueChange(old.number, "cancelled", (reason,))
+        was_due = f"was due {self.local(old.planned_at)}"
+        self.note(old.id, "issue.removed", f"{reason}; {was_due}")
         store.remove_issue(self.conn, old.id)
-        return IssueChange(old.number, "removed", (f"was due {self.local(old.planned_at)}",))
+        return IssueChange(old.number, "removed", (was_due,))
+
+    def note(
+        self, issue_id: int, what: str, reason: str, to_state: IssueState | None = None
+    ) -> None:
+        issue_states.note(
+            self.conn, issue_id, what, actor=self.actor, reason=reason, to_state=to_state
+        )
 
     def local(self, moment: datetime) -> str:
         return f"{moment.astimezone(self.zone):%a %d %b %Y %H:%M}"

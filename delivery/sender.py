@@ -37,7 +37,8 @@ from briefcast.delivery.transports.base import (
 )
 from briefcast.errors import BriefcastError
 from briefcast.settings import Settings
-from briefcast.store import hot_path, ledger
+from briefcast.store import hot_path, issue_states, ledger
+from briefcast.store.audit import Actor
 from briefcast.store.engine import read, write
 from briefcast.store.ledger import Claimed, DeliveryCounts
 from briefcast.store.schema import IssueState, SuppressionReason, utcnow
@@ -114,6 +115,7 @@ def send_issue(
     sleep: Callable[[float], None] = time.sleep,
     retry: RetryPolicy = RetryPolicy(),
     limiter: RateLimiter | None = None,
+    actor: Actor | None = None,
 ) -> SendReport:
     """Send one issue: resolve its audience (the first time), then every row not yet final.
 
@@ -126,13 +128,17 @@ def send_issue(
     `worker_id` must be stable across restarts of the same worker, so its own abandoned claims
     are taken back at once. `progress` is called with the counts at most every `progress_every`
     seconds, between batches (counting costs a scan of the issue's rows), and at the end.
-    `clock` and `sleep` are injectable for tests.
+    `clock` and `sleep` are injectable for tests. `actor` is who started it, for the audit
+    trail (a person's send-now); by default, and for the loop's own moves (finishing, pausing
+    on failures), the process `worker <worker_id>`.
     """
+    loop_actor = issue_states.worker_actor(worker_id)
     run = _SendRun(
         engine=engine,
         issue_id=issue_id,
         transport=transport,
         worker_id=worker_id,
+        actor=loop_actor,
         stop=stop or threading.Event(),
         progress=progress,
         progress_every=progress_every,
@@ -143,7 +149,7 @@ def send_issue(
     )
     with read(engine) as conn:
         issue = ledger.load_issue(conn, issue_id)
-    if issue.state in (IssueState.SENT, IssueState.CANCELLED):
+    if issue.state in issue_states.FINAL:
         reason = None if issue.state is IssueState.SENT else issue.state_reason or "cancelled"
         return run.report(paused_reason=reason)
     with write(engine) as conn:
@@ -153,7 +159,7 @@ def send_issue(
     # Each transaction that writes starts with a write: on SQLite (WAL) a transaction that read
     # first cannot always be upgraded to a writer while another connection writes.
     with write(engine) as conn:
-        if not ledger.start_sending(conn, issue_id, clock()):
+        if not ledger.start_sending(conn, issue_id, clock(), actor=actor or loop_actor):
             return run.report(paused_reason="cancelled")  # sent or cancelled just now
         if issue.audience_size is None:
             ledger.resolve_audience(conn, issue_id)
@@ -181,6 +187,7 @@ class _SendRun:
     issue_id: int
     transport: Transport
     worker_id: str
+    actor: Actor  # the loop's own moves: finishing, pausing
     stop: threading.Event
     progress: Callable[[DeliveryCounts], None] | None
     progress_every: float
@@ -394,7 +401,7 @@ class _SendRun:
         """No row could be claimed: finished, stopped by a person, or waiting for retries."""
         now = self.clock()
         with self.transaction() as conn:
-            finished = ledger.finish_if_done(conn, self.issue_id, now)
+            finished = ledger.finish_if_done(conn, self.issue_id, now, actor=self.actor)
             state, reason = ledger.issue_state(conn, self.issue_id)
             requeued = (
                 not finished
@@ -439,7 +446,14 @@ class _SendRun:
         reason = PAUSED_BY_LOOP + reason
         with self.transaction() as conn:
             ledger.release(conn, [row.delivery_id for row in rows], self.worker_id)
-            ledger.pause_issue(conn, self.issue_id, reason)
+            issue_states.transition(
+                conn,
+                self.issue_id,
+                IssueState.PAUSED,
+                actor=self.actor,
+                reason=reason,
+                only_from=(IssueState.SENDING,),
+            )
         return self.report(paused_reason=reason)
 
     def counts(self) -> DeliveryCounts:

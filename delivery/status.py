@@ -1,4 +1,5 @@
-"""Where every issue stands: state, ledger counts and, under a rate limit, the expected finish."""
+"""Where every issue stands: state, ledger counts and, under a rate limit, the expected finish;
+and how it got there, from the audit trail (`status NAME --history`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from briefcast.delivery.control import find_campaign
+from briefcast.delivery.control import find_campaign, find_issue
 from briefcast.settings import RateLimits
+from briefcast.store import audit
 from briefcast.store import campaigns as store
+from briefcast.store.audit import AuditEntry
 from briefcast.store.engine import read
 from briefcast.store.schema import IssueState
 
@@ -39,10 +42,26 @@ class CampaignStatus:
     issues: tuple[IssueStatus, ...]
 
 
+@dataclass(frozen=True)
+class History:
+    """What was done to a campaign (or one of its issues), oldest first."""
+
+    campaign: str
+    timezone: str
+    number: int | None  # None: the whole campaign
+    entries: tuple[AuditEntry, ...]
+
+
 def campaign_status(
-    engine: Engine, limits: RateLimits, name: str | None = None, *, now: datetime | None = None
+    engine: Engine,
+    limits: RateLimits,
+    name: str | None = None,
+    *,
+    number: int | None = None,
+    now: datetime | None = None,
 ) -> list[CampaignStatus]:
-    """Every campaign (or the one named), each issue with its counts from the ledger."""
+    """Every campaign (or the one named, or one issue of it), each issue with its counts from
+    the ledger."""
     from briefcast.delivery.limits import expected_finish
     from briefcast.store.ledger import delivery_counts
 
@@ -52,7 +71,11 @@ def campaign_status(
         result = []
         for campaign in chosen:
             issues = []
-            for issue in store.campaign_issues(conn, campaign.id):
+            if number is not None:
+                chosen_issues = [find_issue(conn, campaign, number)]
+            else:
+                chosen_issues = store.campaign_issues(conn, campaign.id)
+            for issue in chosen_issues:
                 counts = delivery_counts(conn, issue.id)
                 finish = None
                 if issue.state is IssueState.SENDING:
@@ -80,6 +103,42 @@ def campaign_status(
                 )
             )
     return result
+
+
+def issue_history(engine: Engine, name: str, number: int | None = None) -> History:
+    """The audit trail of a campaign's issue (every move: when, who, from, to, why), or of the
+    whole campaign (its approvals too) without `number`."""
+    with read(engine) as conn:
+        campaign = find_campaign(conn, name)
+        if number is None:
+            entries = audit.history(conn, campaign_id=campaign.id)
+        else:
+            issue = find_issue(conn, campaign, number)
+            # By campaign too: SQLite may give a removed issue's id to a new one.
+            entries = audit.history(conn, campaign_id=campaign.id, issue_id=issue.id)
+    return History(campaign.name, campaign.timezone, number, tuple(entries))
+
+
+def history_json(history: History) -> dict[str, Any]:
+    """The `status NAME --history --json` document."""
+    return {
+        "campaign": history.campaign,
+        "issue": history.number,
+        "history": [
+            {
+                "at": entry.at.isoformat(),
+                "actor": entry.actor.name,
+                "actor_kind": entry.actor.kind,
+                "action": entry.action,
+                "subject": entry.subject,
+                "from": entry.from_state,
+                "to": entry.to_state,
+                "reason": entry.reason,
+                "details": dict(entry.details) if entry.details else None,
+            }
+            for entry in history.entries
+        ],
+    }
 
 
 def status_json(campaigns: list[CampaignStatus]) -> dict[str, Any]:

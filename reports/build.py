@@ -14,14 +14,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
 from briefcast.campaigns.snapshot import digest_from_snapshot
 from briefcast.errors import BriefcastError
+from briefcast.store import campaigns
 from briefcast.store import report as store
+from briefcast.store.campaigns import IssueRecord
 from briefcast.store.engine import read
-from briefcast.store.report import GroupCounts, IssueRef
+from briefcast.store.report import GroupCounts
 
 VERSION = 1  # of the JSON report's shape
 ERASED = "(erased)"  # people erased since: their rows still count, their agency is unknown
@@ -116,16 +119,17 @@ class Report:
 
 def build_report(engine: Engine, campaign_name: str, *, detail: bool = False) -> Report:
     with read(engine) as conn:
-        campaign = store.find_campaign(conn, campaign_name)
+        campaign = campaigns.find_campaign(conn, campaign_name)
         if campaign is None:
-            names = ", ".join(store.campaign_names(conn)) or "none yet"
+            names = ", ".join(c.name for c in campaigns.all_campaigns(conn)) or "none yet"
             raise ReportError(
                 f"no scheduled campaign is named {campaign_name!r} (scheduled: {names})"
             )
-        issues = store.campaign_issues(conn, campaign.id)
+        issues = campaigns.campaign_issues(conn, campaign.id)
+        digests = campaigns.issue_digests(conn, campaign.id)
         groups = store.group_counts(conn, campaign.id)
         people = store.people(conn, campaign.id) if detail else None
-    themes = {issue.id: _themes(issue) for issue in issues}
+    themes = {issue.id: _themes(digests[issue.id]) for issue in issues}
     by_issue = _sum(groups, lambda g: g.issue_id)
     return Report(
         campaign=campaign.name,
@@ -140,9 +144,9 @@ def build_report(engine: Engine, campaign_name: str, *, detail: bool = False) ->
     )
 
 
-def _themes(issue: IssueRef) -> tuple[tuple[str, str], ...]:
+def _themes(snapshot: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """(slug, title) of the issue's themes, from the digest it was approved with."""
-    digest = digest_from_snapshot(issue.digest)
+    digest = digest_from_snapshot(snapshot)
     return tuple((theme.slug, theme.title) for theme in digest.themes)
 
 
@@ -177,18 +181,18 @@ def _organisation_key(group: GroupCounts) -> tuple[str, str]:
     return organisation, organisation
 
 
-def _issue_line(issue: IssueRef, themes, by_issue) -> IssueLine:  # type: ignore[no-untyped-def]
+def _issue_line(issue: IssueRecord, themes, by_issue) -> IssueLine:  # type: ignore[no-untyped-def]
     return IssueLine(
         number=issue.number,
         title=issue.title,
         themes=tuple(title for _, title in themes),
-        state=issue.state,
+        state=issue.state.value,
         started_at=issue.started_at,
         counts=by_issue.get(issue.id, Counts()),
     )
 
 
-def _theme_groups(issues: list[IssueRef], themes, by_issue) -> tuple[Group, ...]:  # type: ignore[no-untyped-def]
+def _theme_groups(issues: list[IssueRecord], themes, by_issue) -> tuple[Group, ...]:  # type: ignore[no-untyped-def]
     """Each theme with the counts of the issues that carried it, in series order."""
     totals: dict[tuple[str, str], Counts] = {}
     for issue in issues:

@@ -1,7 +1,8 @@
-"""Campaigns and their issues: the queries behind `schedule`, `status` and the steering commands.
+"""Campaigns and their issues: the one place that reads and writes them, for `schedule`,
+`status`, the steering commands, the worker, the report and the link pages.
 
-An issue's state only moves by compare-and-set (`set_issue_state(..., only_from=...)`), so a
-command and a worker acting on the same issue at once cannot both win.
+An issue's state is not changed here: store/issue_states.py makes every move (a compare-and-set
+with its audit row).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, exists, func, insert, select, update
 
+from briefcast.store.issue_states import INITIAL, UNSENT
 from briefcast.store.schema import (
     IssueState,
     campaigns,
@@ -21,9 +23,6 @@ from briefcast.store.schema import (
     read_utc,
     utcnow,
 )
-
-# States whose content may still change: nothing of them has gone out, or (paused) the rest waits.
-UNSENT = frozenset({IssueState.SCHEDULED, IssueState.PAUSED, IssueState.MISSED})
 
 
 @dataclass(frozen=True)
@@ -95,9 +94,11 @@ def find_campaign(conn: Connection, name: str) -> CampaignRecord | None:
     return _campaign(row) if row else None
 
 
-def campaign_by_id(conn: Connection, campaign_id: int) -> CampaignRecord:
-    row = conn.execute(select(*_campaign_columns()).where(campaigns.c.id == campaign_id)).one()
-    return _campaign(row)
+def campaign_by_id(conn: Connection, campaign_id: int) -> CampaignRecord | None:
+    row = conn.execute(
+        select(*_campaign_columns()).where(campaigns.c.id == campaign_id)
+    ).one_or_none()
+    return _campaign(row) if row else None
 
 
 def all_campaigns(conn: Connection) -> list[CampaignRecord]:
@@ -173,11 +174,16 @@ def issue_content(conn: Connection, issue_id: int) -> IssueContent:
     return IssueContent(html=row.html, text=row.text, digest=row.digest)
 
 
+def issue_digests(conn: Connection, campaign_id: int) -> dict[int, dict[str, Any]]:
+    """Each issue's digest snapshot (its themes) by issue id, without the rendered content."""
+    query = select(issues.c.id, issues.c.digest).where(issues.c.campaign_id == campaign_id)
+    return {row.id: row.digest or {} for row in conn.execute(query)}
+
+
 def insert_issue(conn: Connection, campaign_id: int, values: IssueValues) -> int:
+    """A new issue in the state machine's first state; the caller records it (issue_states.note)."""
     row = _issue_row(values)
-    statement = insert(issues).values(
-        campaign_id=campaign_id, state=IssueState.SCHEDULED.value, **row
-    )
+    statement = insert(issues).values(campaign_id=campaign_id, state=INITIAL.value, **row)
     return conn.execute(statement).inserted_primary_key[0]
 
 
@@ -201,31 +207,10 @@ def has_deliveries(conn: Connection, issue_id: int) -> bool:
     return bool(conn.execute(select(exists().where(deliveries.c.issue_id == issue_id))).scalar())
 
 
-def set_issue_state(
-    conn: Connection,
-    issue_id: int,
-    state: IssueState,
-    reason: str | None = None,
-    *,
-    only_from: Iterable[IssueState] | None = None,
-    planned_at: datetime | None = None,
-) -> bool:
-    """Move an issue to `state` (with the reason `status` shows), if it is in one of `only_from`.
-
-    Returns whether it moved. `planned_at` moves its time in the same statement.
-    """
-    values: dict[str, Any] = {"state": state.value, "state_reason": reason}
-    if planned_at is not None:
-        values["planned_at"] = planned_at.astimezone(UTC)
-    statement = update(issues).where(issues.c.id == issue_id).values(**values)
-    if only_from is not None:
-        statement = statement.where(issues.c.state.in_([s.value for s in only_from]))
-    return conn.execute(statement).rowcount == 1
-
-
 def set_planned_at(
     conn: Connection, issue_id: int, planned_at: datetime, *, only_from: Iterable[IssueState]
 ) -> bool:
+    """Move an unsent issue's time, keeping its state, if that is still one of `only_from`."""
     statement = (
         update(issues)
         .where(issues.c.id == issue_id, issues.c.state.in_([s.value for s in only_from]))

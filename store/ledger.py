@@ -37,7 +37,8 @@ from sqlalchemy import (
 )
 
 from briefcast.errors import BriefcastError
-from briefcast.store import hot_path
+from briefcast.store import hot_path, issue_states
+from briefcast.store.audit import Actor
 from briefcast.store.schema import (
     DeliveryStatus,
     Id,
@@ -153,52 +154,44 @@ def issue_state(conn: Connection, issue_id: int) -> tuple[IssueState, str | None
     return IssueState(row[0]), row[1]
 
 
-def start_sending(conn: Connection, issue_id: int, now: datetime) -> bool:
-    """SENDING (started_at kept from the first start); False for an issue sent or cancelled."""
-    result = conn.execute(
-        update(issues)
-        .where(
-            issues.c.id == issue_id,
-            issues.c.state.not_in([IssueState.SENT.value, IssueState.CANCELLED.value]),
-        )
-        .values(
-            state=IssueState.SENDING.value,
-            state_reason=None,
-            started_at=func.coalesce(issues.c.started_at, to_utc(now)),
-        )
+def start_sending(conn: Connection, issue_id: int, now: datetime, *, actor: Actor) -> bool:
+    """SENDING (started_at kept from the first start), or already SENDING (another run joins);
+    False for an issue sent or cancelled."""
+    moved = issue_states.transition(
+        conn, issue_id, IssueState.SENDING, actor=actor, reason="sending started", at=now
     )
-    return result.rowcount == 1
+    if moved:
+        return True
+    # Joining: wait (PostgreSQL's row lock) for any other start of it to commit, as a move
+    # would have, so the audience it resolved is seen and not inserted a second time. The lock
+    # an UPDATE takes (FOR NO KEY UPDATE): rows referring to the issue can still be inserted.
+    query = select(issues.c.state).where(issues.c.id == issue_id).with_for_update(key_share=True)
+    return conn.execute(query).scalar_one_or_none() == IssueState.SENDING.value
 
 
-def finish_if_done(conn: Connection, issue_id: int, now: datetime) -> bool:
+def finish_if_done(conn: Connection, issue_id: int, now: datetime, *, actor: Actor) -> bool:
     """SENT (finished_at) once no row is queued or in flight; False while some still are."""
-    result = conn.execute(
-        update(issues)
-        .where(
-            issues.c.id == issue_id,
-            issues.c.state == IssueState.SENDING.value,
-            # Two probes of the (issue_id, status) index: nothing queued, nothing in flight
-            # that is not already recorded sent.
-            ~exists().where(
-                deliveries.c.issue_id == issue_id,
-                deliveries.c.status == DeliveryStatus.QUEUED.value,
-            ),
-            ~exists().where(
-                deliveries.c.issue_id == issue_id,
-                deliveries.c.status == DeliveryStatus.SENDING.value,
-                deliveries.c.sent_at.is_(None),
-            ),
-        )
-        .values(state=IssueState.SENT.value, finished_at=to_utc(now))
+    # Two probes of the (issue_id, status) index: nothing queued, nothing in flight that is not
+    # already recorded sent.
+    nothing_left = and_(
+        ~exists().where(
+            deliveries.c.issue_id == issue_id,
+            deliveries.c.status == DeliveryStatus.QUEUED.value,
+        ),
+        ~exists().where(
+            deliveries.c.issue_id == issue_id,
+            deliveries.c.status == DeliveryStatus.SENDING.value,
+            deliveries.c.sent_at.is_(None),
+        ),
     )
-    return result.rowcount == 1
-
-
-def pause_issue(conn: Connection, issue_id: int, reason: str) -> None:
-    conn.execute(
-        update(issues)
-        .where(issues.c.id == issue_id, issues.c.state == IssueState.SENDING.value)
-        .values(state=IssueState.PAUSED.value, state_reason=reason)
+    return issue_states.transition(
+        conn,
+        issue_id,
+        IssueState.SENT,
+        actor=actor,
+        reason="every message reached a final status",
+        provided=nothing_left,
+        at=now,
     )
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, or_, select
 
@@ -22,7 +21,6 @@ from briefcast.store.schema import (
     DeliveryStatus,
     SuppressionReason,
     acknowledgements,
-    campaigns,
     deliveries,
     issues,
     lists,
@@ -33,24 +31,6 @@ from briefcast.store.schema import (
 from briefcast.store.web import UNSUBSCRIBE_ACTOR
 
 PENDING = (DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value)
-
-
-@dataclass(frozen=True)
-class CampaignRef:
-    id: int
-    name: str
-    title: str
-
-
-@dataclass(frozen=True)
-class IssueRef:
-    id: int
-    number: int
-    title: str
-    state: str
-    planned_at: datetime
-    started_at: datetime | None
-    digest: dict[str, Any]  # the versioned snapshot: the issue's themes
 
 
 @dataclass(frozen=True)
@@ -85,39 +65,6 @@ class PersonRow:
     unsubscribed: bool
     acknowledged_at: datetime | None
     reflection: str | None
-
-
-def find_campaign(conn: Connection, name: str) -> CampaignRef | None:
-    query = select(campaigns.c.id, campaigns.c.name, campaigns.c.title).where(
-        campaigns.c.name == name
-    )
-    row = conn.execute(query).one_or_none()
-    return CampaignRef(*row) if row else None
-
-
-def campaign_names(conn: Connection) -> list[str]:
-    return list(conn.execute(select(campaigns.c.name).order_by(campaigns.c.name)).scalars())
-
-
-def campaign_issues(conn: Connection, campaign_id: int) -> list[IssueRef]:
-    i = issues.c
-    query = (
-        select(i.id, i.number, i.title, i.state, i.planned_at, i.started_at, i.digest)
-        .where(i.campaign_id == campaign_id)
-        .order_by(i.number)
-    )
-    return [
-        IssueRef(
-            row.id,
-            row.number,
-            row.title,
-            row.state,
-            read_utc(row.planned_at),
-            read_utc(row.started_at),
-            row.digest or {},
-        )
-        for row in conn.execute(query)
-    ]
 
 
 def group_counts(conn: Connection, campaign_id: int) -> list[GroupCounts]:

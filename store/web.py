@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy import Connection, exists, insert, literal, or_, select
 
+from briefcast.store.campaigns import all_campaigns, campaign_by_id
+from briefcast.store.issue_states import GONE_OUT
 from briefcast.store.ledger import delivery_status
 from briefcast.store.schema import (
     DeliveryStatus,
-    IssueState,
     SuppressionReason,
     acknowledgements,
     campaigns,
@@ -31,10 +32,6 @@ from briefcast.store.suppressions import add_suppression, find_suppression, supp
 
 # suppressions.created_by of an unsubscribe through the link: the report counts these.
 UNSUBSCRIBE_ACTOR = "unsubscribe link"
-
-# Issues whose messages have (at least partly) gone out: the archive lists these, if at least one
-# message was sent (an issue paused before anything went is not "sent" to anyone).
-SENT_STATES = (IssueState.SENDING, IssueState.SENT, IssueState.PAUSED)
 
 
 @dataclass(frozen=True)
@@ -275,7 +272,7 @@ def sent_issue_id(conn: Connection, campaign_id: int, number: int) -> int | None
         issues.c.campaign_id == campaign_id,
         issues.c.number == number,
         issues.c.started_at.is_not(None),
-        issues.c.state.in_([s.value for s in SENT_STATES]),
+        issues.c.state.in_([s.value for s in GONE_OUT]),
         _anything_sent(),
     )
     return conn.execute(query).scalar_one_or_none()
@@ -283,8 +280,7 @@ def sent_issue_id(conn: Connection, campaign_id: int, number: int) -> int | None
 
 def campaign_ids(conn: Connection) -> dict[str, int]:
     """Every campaign's id by name, for printing the archive links."""
-    query = select(campaigns.c.name, campaigns.c.id).order_by(campaigns.c.name)
-    return {row.name: row.id for row in conn.execute(query)}
+    return {campaign.name: campaign.id for campaign in all_campaigns(conn)}
 
 
 def example_delivery(conn: Connection, campaign_id: int) -> int | None:
@@ -308,8 +304,8 @@ def example_delivery(conn: Connection, campaign_id: int) -> int | None:
 
 
 def campaign_title(conn: Connection, campaign_id: int) -> str | None:
-    query = select(campaigns.c.title).where(campaigns.c.id == campaign_id)
-    return conn.execute(query).scalar_one_or_none()
+    campaign = campaign_by_id(conn, campaign_id)
+    return campaign.title if campaign else None
 
 
 def archive_entries(conn: Connection, campaign_id: int) -> list[ArchiveEntry]:
@@ -320,7 +316,7 @@ def archive_entries(conn: Connection, campaign_id: int) -> list[ArchiveEntry]:
         .where(
             i.campaign_id == campaign_id,
             i.started_at.is_not(None),
-            i.state.in_([s.value for s in SENT_STATES]),
+            i.state.in_([s.value for s in GONE_OUT]),
             _anything_sent(),
         )
         .order_by(i.number)

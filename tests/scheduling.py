@@ -14,12 +14,13 @@ from typing import Any
 
 import yaml
 from seed import EXAMPLE
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from briefcast.recipients.csv_import import import_list
 from briefcast.recipients.lists import ensure_list
 from briefcast.settings import Settings
 from briefcast.store.engine import write
+from briefcast.store.schema import IssueState, issues
 
 # A Tuesday in March 2031: far enough ahead that a test never finds it in the past, before the
 # clocks go forward, so 09:30 in London is 09:30 UTC.
@@ -98,3 +99,10 @@ def outbox_messages(folder: Path) -> list:
     if not (path / "cur").exists():  # the outbox makes tmp/, new/, cur/ in turn: not yet whole
         return []
     return list(mailbox.Maildir(path, create=False))
+
+
+def force_state(engine: Engine, issue_id: int, state: IssueState) -> None:
+    """Put an issue in `state` at once, past the state machine (a sent issue without sending
+    it): test set-up only; library code moves issues through store/issue_states.py."""
+    with engine.begin() as conn:
+        conn.execute(update(issues).where(issues.c.id == issue_id).values(state=state.value))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from scheduling import (
+    force_state,
     import_people,
     make_lists,
     outbox_environ,
@@ -28,9 +29,12 @@ from briefcast.delivery import control
 from briefcast.delivery.schedule import ScheduleError, schedule_campaign
 from briefcast.delivery.windows import LatePolicy
 from briefcast.scheduler import ISSUES, Worker, job_id, job_store, sync_jobs
+from briefcast.store import audit, ledger
 from briefcast.store import campaigns as store
-from briefcast.store import ledger
+from briefcast.store.audit import Actor
 from briefcast.store.schema import DeliveryStatus, IssueState, deliveries
+
+PERSON = Actor.person("Alex Example")
 
 REPO = Path(__file__).resolve().parents[1]
 # 2031-03-04 09:30 in London is 09:30 UTC (before the clocks go forward).
@@ -101,8 +105,7 @@ def test_an_edited_file_updates_unsent_issues_and_never_a_sent_one(engine, datab
     _schedule(engine, write_campaign(tmp_path))
     sync_jobs(engine, settings)
     first = _issues(engine)[1]
-    with engine.begin() as conn:
-        store.set_issue_state(conn, first.id, IssueState.SENT)
+    force_state(engine, first.id, IssueState.SENT)
     removed_id = _issues(engine)[3].id
 
     edited = write_campaign(
@@ -182,7 +185,7 @@ def test_an_issue_left_sending_by_a_crash_resumes_and_each_person_gets_it_once(
     _schedule(engine, write_campaign(tmp_path))
     issue = _issues(engine)[1]
     with engine.begin() as conn:  # the worker died after resolving the audience
-        ledger.start_sending(conn, issue.id, FIRST)
+        ledger.start_sending(conn, issue.id, FIRST, actor=Actor.process("worker test"))
         ledger.resolve_audience(conn, issue.id)
 
     _worker(settings, engine, FIRST + timedelta(days=3)).run_once()  # days late: it resumes
@@ -231,13 +234,35 @@ def test_outside_the_sending_hours_it_is_missed_and_resume_sends_it(engine, data
     assert issue.state is IssueState.MISSED
     assert "outside the sending hours 07:00-19:00" in issue.state_reason
 
-    (outcome,) = control.resume(engine, "spring-briefing", 1, now=evening)
+    (outcome,) = control.resume(engine, "spring-briefing", 1, actor=PERSON, now=evening)
     assert "due now" in outcome.message
     sync_jobs(engine, settings)
     _worker(settings, engine, evening).run_once()
 
     assert _issues(engine)[1].state is IssueState.SENT
     assert len(outbox_messages(tmp_path)) == people
+
+
+def test_the_trail_has_the_workers_miss_and_the_persons_resume(
+    engine, database_url, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("BRIEFCAST_WORKER_ID", "mail-1")
+    settings = outbox_settings(database_url, tmp_path)
+    _schedule(engine, write_campaign(tmp_path, issues=[{"themes": ["optimistic-thinking"]}]))
+    sync_jobs(engine, settings)
+    late = FIRST + timedelta(hours=7)
+    _worker(settings, engine, late).run_once()
+    control.resume(engine, "spring-briefing", 1, actor=PERSON, now=late)
+
+    with engine.connect() as conn:
+        entries = audit.history(conn, issue_id=_issues(engine)[1].id)
+    assert [(e.action, e.from_state, e.to_state, e.actor) for e in entries] == [
+        ("issue.scheduled", None, "scheduled", PERSON),  # the approver, by default
+        ("issue.missed", "scheduled", "missed", Actor.process("worker mail-1")),
+        ("issue.scheduled", "missed", "scheduled", PERSON),
+    ]
+    assert "7 h late (the grace period is 6 h)" in entries[1].reason
+    assert entries[2].reason == "resumed with `briefcast resume`"
 
 
 def test_a_job_that_runs_on_time_goes_even_outside_the_sending_hours():

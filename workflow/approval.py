@@ -99,6 +99,7 @@ def approve(
         approved_by=actor.name,
         policy=LatePolicy.from_settings(settings),
         now=now or datetime.now(UTC),
+        actor=actor,
     )
     with write(engine) as conn:
         # What was scheduled is the revision the approver saw. An edit made meanwhile (between

@@ -9,7 +9,6 @@ exactly as the CLI commands do.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -24,8 +23,8 @@ from briefcast.delivery.status import CampaignStatus, campaign_status
 from briefcast.errors import BriefcastError
 from briefcast.settings import Settings
 from briefcast.store import drafts as store
-from briefcast.store.audit import Actor, record
-from briefcast.store.engine import read, write
+from briefcast.store.audit import Actor
+from briefcast.store.engine import read
 from briefcast.store.schema import IssueState
 from briefcast.workflow.drafts import DraftError, find_draft
 
@@ -34,13 +33,6 @@ STEERING: dict[str, Callable[..., object]] = {
     "resume": control.resume,
     "cancel": control.cancel,
     "reschedule": control.reschedule,
-}
-
-DONE = {
-    "pause": "campaign.paused",
-    "resume": "campaign.resumed",
-    "cancel": "campaign.cancelled",
-    "reschedule": "campaign.rescheduled",
 }
 
 
@@ -107,36 +99,11 @@ def steer(
     if action == "reschedule":
         if number is None or not (when or "").strip():
             raise DraftError("reschedule needs the issue's number and its new date and time")
-        outcomes = [_call(function, engine, draft.name, number, when, actor=actor, **arguments)]
+        outcomes = [function(engine, draft.name, number, when, actor=actor, **arguments)]
     else:
-        outcomes = _call(function, engine, draft.name, number, actor=actor, **arguments)
-    if not _takes_actor(function):
-        # Until control.py records each move with its actor itself (the issue state machine),
-        # the person's action is recorded here, once, with what it did.
-        with write(engine) as conn:
-            record(
-                conn,
-                actor,
-                DONE[action],
-                campaign_id=draft.campaign_id,
-                subject=draft.name + (f" #{number}" if number else ""),
-                details={
-                    "draft_id": draft_id,
-                    "outcomes": [f"issue {o.number}: {o.message}" for o in outcomes],
-                },
-            )
+        outcomes = function(engine, draft.name, number, actor=actor, **arguments)
     sync_jobs(engine, settings)
     return outcomes
-
-
-def _call(function: Callable[..., object], *args: object, actor: Actor, **kwargs: object):  # type: ignore[no-untyped-def]
-    if _takes_actor(function):
-        kwargs["actor"] = actor
-    return function(*args, **kwargs)
-
-
-def _takes_actor(function: Callable[..., object]) -> bool:
-    return "actor" in inspect.signature(function).parameters
 
 
 def _planned_issues(plan: str, name: str) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
 from scheduling import (
+    force_state,
     import_people,
     make_lists,
     outbox_environ,
@@ -22,10 +24,12 @@ from briefcast.delivery.schedule import schedule_campaign
 from briefcast.delivery.windows import LatePolicy
 from briefcast.scheduler import sync_jobs
 from briefcast.store import campaigns as store
-from briefcast.store import open_database
+from briefcast.store import issue_states, open_database
+from briefcast.store.audit import Actor
 from briefcast.store.schema import IssueState, deliveries
 
 NAME = "spring-briefing"
+WORKER = Actor.process("worker test")
 
 
 @pytest.fixture
@@ -175,8 +179,7 @@ def test_pause_and_resume_one_issue(run, scheduled, engine):
 
 def test_pause_the_whole_campaign_leaves_a_sent_issue_alone(run, scheduled, engine):
     first = _issue(engine, 1)
-    with engine.begin() as conn:
-        store.set_issue_state(conn, first.id, IssueState.SENT)
+    force_state(engine, first.id, IssueState.SENT)
     output = run("pause", NAME).output
     assert f"{NAME} issue 1: left as it is: it is sent" in output
     assert _issue(engine, 1).state is IssueState.SENT
@@ -187,7 +190,10 @@ def test_resuming_a_missed_issue_makes_it_due_now_and_says_so(run, scheduled, en
     issue = _issue(engine, 1)
     with engine.begin() as conn:
         past = datetime(2026, 1, 6, 9, 30, tzinfo=UTC)
-        store.set_issue_state(conn, issue.id, IssueState.MISSED, "late", planned_at=past)
+        moved = issue_states.transition(
+            conn, issue.id, IssueState.MISSED, actor=WORKER, reason="late", planned_at=past
+        )
+        assert moved
     output = run("resume", NAME, "--issue", "1").output
     assert "due now (it was planned for Tue 06 Jan 2026 09:30 GMT)" in output
     resumed = _issue(engine, 1)
@@ -231,8 +237,7 @@ def test_reschedule_refuses_a_bad_time(run, scheduled, when, message):
 
 def test_reschedule_refuses_a_sent_issue(run, scheduled, engine):
     first = _issue(engine, 1)
-    with engine.begin() as conn:
-        store.set_issue_state(conn, first.id, IssueState.SENT)
+    force_state(engine, first.id, IssueState.SENT)
     result = run("reschedule", NAME, "--issue", "1", "--at", "2031-04-15 10:00", ok=False)
     assert "issue 1 is sent; it cannot move" in result.output
 
@@ -278,3 +283,74 @@ def test_worker_once_sends_what_is_due(run, scheduled, engine, env, tmp_path):
     assert _issue(engine, 2).state is IssueState.SCHEDULED
     assert len(outbox_messages(tmp_path)) == scheduled
     assert f"{NAME} issue 1: done (sent {scheduled}" in result.stderr
+
+
+# -- history -------------------------------------------------------------------------------------
+
+
+def _history(run, *args):
+    return json.loads(run("status", NAME, *args, "--history", "--json").output)["history"]
+
+
+def test_status_history_shows_each_move_of_an_issue_with_who_and_why(run, scheduled):
+    run("pause", NAME, "--issue", "2")
+    run("resume", NAME, "--issue", "2")
+    run("send-now", NAME, "--issue", "2")
+    moves = [
+        (entry["action"], entry["from"], entry["to"], entry["actor_kind"])
+        for entry in _history(run, "--issue", "2")
+    ]
+    assert moves == [
+        ("issue.scheduled", None, "scheduled", "person"),
+        ("issue.paused", "scheduled", "paused", "person"),
+        ("issue.scheduled", "paused", "scheduled", "person"),
+        ("issue.sending", "scheduled", "sending", "person"),
+        ("issue.sent", "sending", "sent", "process"),
+    ]
+    entries = _history(run, "--issue", "2")
+    assert {entry["actor"] for entry in entries[:4]} == {getpass.getuser()}
+    assert entries[1]["reason"] == "paused with `briefcast pause`"
+    assert entries[4]["actor"].startswith("worker ") and entries[4]["actor"].endswith(":send-now")
+    assert all(datetime.fromisoformat(entry["at"]).tzinfo for entry in entries)
+
+    table = run("status", NAME, "--issue", "2", "--history").output
+    assert f"{NAME} issue 2" in table
+    assert "scheduled -> paused" in table and "paused with `briefcast pause`" in table
+    assert "sending -> sent" in table
+
+
+def test_status_history_of_a_campaign_has_its_approvals_and_edits(run, scheduled, tmp_path):
+    write_campaign(tmp_path, issues=[{"themes": ["optimistic-thinking"], "subject": "Optimism"}])
+    run("schedule", str(tmp_path / f"{NAME}.yaml"), "--approved-by", "Sam Example")
+    entries = _history(run)
+    approvals = [e["reason"] for e in entries if e["action"] == "campaign.approved"]
+    assert approvals == ["approved by Alex Example", "approved by Sam Example"]
+    edited = [e for e in entries if e["action"] == "issue.edited"]
+    assert [e["subject"] for e in edited] == [f"{NAME} #1"]
+    assert "subject: " in edited[0]["reason"] and "'Optimism'" in edited[0]["reason"]
+    removed = [e["subject"] for e in entries if e["action"] == "issue.removed"]
+    assert removed == [f"{NAME} #2", f"{NAME} #3"]
+
+
+def test_the_workers_moves_are_recorded_as_the_worker(run, scheduled, engine, env, tmp_path):
+    _due_now(engine, env, tmp_path)
+    env["BRIEFCAST_WORKER_ID"] = "mail-1"
+    run("worker", "--once")
+    moves = [(e["to"], e["actor"], e["actor_kind"]) for e in _history(run, "--issue", "1")]
+    assert moves[-2:] == [
+        ("sending", "worker mail-1", "process"),
+        ("sent", "worker mail-1", "process"),
+    ]
+
+
+def test_status_history_needs_a_campaign_and_a_real_issue(run, scheduled):
+    result = run("status", "--history", ok=False)
+    assert result.exit_code == 2 and "need a campaign's name" in result.output
+    result = run("status", NAME, "--issue", "9", "--history", ok=False)
+    assert result.output.strip() == f"error: {NAME} has no issue 9 (its issues are numbered 1 to 3)"
+
+
+def test_status_of_one_issue(run, scheduled):
+    document = json.loads(run("status", NAME, "--issue", "2", "--json").output)
+    (campaign,) = document["campaigns"]
+    assert [issue["number"] for issue in campaign["issues"]] == [2]

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from briefcast.recipients import suppress
 from briefcast.store import hot_path, ledger
+from briefcast.store.audit import Actor
 from briefcast.store.ledger import DeliveryCounts, LedgerError
 from briefcast.store.schema import (
     IssueState,
@@ -22,6 +23,7 @@ from briefcast.store.schema import (
 )
 
 NOW = datetime(2027, 4, 13, 8, 30, tzinfo=UTC)
+WORKER = Actor.process("worker worker-1")
 
 
 @pytest.fixture
@@ -52,7 +54,7 @@ def reached(engine, issue_id):
 
 def start(engine, issue_id):
     with engine.begin() as conn:
-        ledger.start_sending(conn, issue_id, NOW)
+        ledger.start_sending(conn, issue_id, NOW, actor=WORKER)
 
 
 def claim(engine, issue_id, limit=10, now=NOW, worker="worker-1"):
@@ -208,12 +210,12 @@ def test_finish_only_when_no_row_is_open(engine):
     first, second = claim(engine, issue_id)
     with engine.begin() as conn:
         ledger.record_sent(conn, first.delivery_id, "<1@example.org>", NOW)
-        assert not ledger.finish_if_done(conn, issue_id, NOW)
+        assert not ledger.finish_if_done(conn, issue_id, NOW, actor=WORKER)
         ledger.record_failed(conn, second.delivery_id, "552 too big")
-        assert ledger.finish_if_done(conn, issue_id, NOW)
+        assert ledger.finish_if_done(conn, issue_id, NOW, actor=WORKER)
         assert ledger.issue_state(conn, issue_id) == (IssueState.SENT, None)
         # Sent is final: starting again is refused.
-        assert not ledger.start_sending(conn, issue_id, NOW)
+        assert not ledger.start_sending(conn, issue_id, NOW, actor=WORKER)
 
 
 def test_attempts_since_counts_every_issue(engine):
@@ -326,7 +328,7 @@ def test_an_issue_whose_rows_are_all_recorded_sent_is_finished(engine):
         for row in claim(engine, issue_id):
             ledger.commit_sent(conn, row.delivery_id, f"<{row.delivery_id}@example.org>", NOW)
     with engine.begin() as conn:
-        assert ledger.finish_if_done(conn, issue_id, NOW)
+        assert ledger.finish_if_done(conn, issue_id, NOW, actor=WORKER)
 
 
 def test_the_send_loops_time_text_is_sqlalchemys():

@@ -16,6 +16,7 @@ from briefcast.delivery.transports.memory import MemoryTransport
 from briefcast.delivery.transports.smtp import SmtpTransport
 from briefcast.settings import RateLimits, Settings
 from briefcast.store import open_database
+from briefcast.store.audit import Actor
 from briefcast.store.ledger import DeliveryCounts, resolve_audience, start_sending
 from briefcast.store.schema import IssueState, deliveries, issues
 
@@ -163,7 +164,7 @@ def queued_issue(engine):
     add_people(engine, "police", people(25))
     issue_id = add_issue_for(engine, ["police"])
     with engine.begin() as conn:
-        start_sending(conn, issue_id, T0)
+        start_sending(conn, issue_id, T0, actor=Actor.process("worker w1"))
         resolve_audience(conn, issue_id)
     return issue_id
 

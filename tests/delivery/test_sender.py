@@ -14,9 +14,12 @@ from sqlalchemy import select
 from briefcast.delivery.limits import RateLimiter
 from briefcast.delivery.sender import RetryPolicy, send_issue
 from briefcast.delivery.tokens import Purpose, Signer, signing_key
+from briefcast.delivery.transports.base import TransportUnavailable
 from briefcast.delivery.transports.memory import MemoryTransport
 from briefcast.errors import BriefcastError
 from briefcast.settings import DkimSettings, RateLimits, Settings
+from briefcast.store.audit import Actor, history
+from briefcast.store.engine import read
 from briefcast.store.ledger import DeliveryCounts, delivery_counts
 from briefcast.store.schema import IssueState, deliveries, issues, recipients
 
@@ -222,3 +225,34 @@ def test_a_batch_holds_about_a_second_of_sending_within_its_bounds():
     assert retry.next_batch_size(50, 0.0) == 500  # a clock that did not move: no division by 0
     limiter = RateLimiter(RateLimits(per_minute=30))
     assert limiter.batch_size(retry.next_batch_size(50, 0.25)) == 30  # a minute's allowance
+
+
+def _moves(engine, issue_id):
+    with read(engine) as conn:
+        return [(e.from_state, e.to_state, e.actor) for e in history(conn, issue_id=issue_id)]
+
+
+def test_the_start_is_the_callers_and_the_finish_the_loops(engine, settings, issue_id):
+    person = Actor.person("Alex Example")
+    send(engine, issue_id, settings, actor=person)
+    assert _moves(engine, issue_id) == [
+        ("scheduled", "sending", person),
+        ("sending", "sent", Actor.process("worker worker-1")),
+    ]
+
+
+class _RelayRefusing(MemoryTransport):
+    def send(self, envelope, message, meanwhile=None, idle=None):  # type: ignore[no-untyped-def]
+        raise TransportUnavailable("535 authentication failed")
+
+
+def test_a_pause_by_the_loop_is_recorded_as_the_loops_with_why(engine, settings, issue_id):
+    report, _ = send(engine, issue_id, settings, transport=_RelayRefusing())
+    worker = Actor.process("worker worker-1")
+    assert _moves(engine, issue_id) == [
+        ("scheduled", "sending", worker),
+        ("sending", "paused", worker),
+    ]
+    with read(engine) as conn:
+        assert history(conn, issue_id=issue_id)[-1].reason == report.paused_reason
+    assert report.paused_reason.endswith("535 authentication failed")
