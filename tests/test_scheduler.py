@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
@@ -246,8 +247,7 @@ def test_outside_the_sending_hours_it_is_missed_and_resume_sends_it(engine, data
 def test_the_trail_has_the_workers_miss_and_the_persons_resume(
     engine, database_url, tmp_path, monkeypatch
 ):
-    monkeypatch.setenv("BRIEFCAST_WORKER_ID", "mail-1")
-    settings = outbox_settings(database_url, tmp_path)
+    settings = replace(outbox_settings(database_url, tmp_path), worker_id="mail-1")
     _schedule(engine, write_campaign(tmp_path, issues=[{"themes": ["optimistic-thinking"]}]))
     sync_jobs(engine, settings)
     late = FIRST + timedelta(hours=7)
