@@ -118,7 +118,9 @@ class TokenSource:
         data = answer.json()
         where = urlsplit(url).netloc
         if answer.status != 200:
-            said = one_line(f"{data.get('error', '')}: {data.get('error_description', '')}")
+            # Entra ID's descriptions go on with trace and correlation ids: the first line says it.
+            description = str(data.get("error_description", "")).strip().splitlines()[:1]
+            said = one_line(f"{data.get('error', '')}: {''.join(description)}")
             said = said.strip(": ") or f"HTTP {answer.status}"
             if answer.status == 429 or answer.status >= 500:
                 raise TokenError(f"the token endpoint {where} is failing ({said})", temporary=True)
