@@ -38,6 +38,7 @@ Run as a script (`python smtp_server.py DIRECTORY`), this file is the server pro
 from __future__ import annotations
 
 import base64
+import collections
 import contextlib
 import email.policy
 import json
@@ -517,8 +518,14 @@ def _serve(directory: Path) -> None:
     class OAuthSession(Session):
         """An OAuth-only relay: AUTH XOAUTH2, checked like Exchange Online checks it."""
 
+        # Entra ID's tokens run to a few thousand characters on the AUTH line.
+        command_size_limit = 16384
+
         def __init__(self, number: int) -> None:
             super().__init__(number)
+            # aiosmtpd's per-command limits are a class-wide dict defaulting to 512: this
+            # session's own, so only this relay takes the long AUTH line.
+            self.command_size_limits = collections.defaultdict(lambda: self.command_size_limit)
             self._auth_methods.pop("LOGIN", None)
             self._auth_methods.pop("PLAIN", None)
 

@@ -305,9 +305,10 @@ class SmtpTransport(TransportBase):
         if enhanced_status(reply) == BASIC_AUTH_REFUSED:
             return TransportUnavailable(f"{code} {reply}: {USE_OAUTH}", code)
         if self.tokens is not None:
+            again = " twice (the second one new)" if code == 535 else ""
             return TransportUnavailable(
                 f"{code} {reply}: the relay {self.address} refused the OAuth token for "
-                f"{self.settings.username} twice (the second one new); check the app's "
+                f"{self.settings.username}{again}; check the app's "
                 "SMTP.SendAsApp permission, its Exchange service principal and its right to "
                 "that mailbox (see docs/microsoft365.md)",
                 code,
