@@ -67,6 +67,8 @@ class OAuthSettings:
     certificate_file: Path | None = None
     # The certificate's SHA-1 or SHA-256 thumbprint (hex), as the app registration shows it.
     certificate_thumbprint: str | None = None
+    # The scope asked for, instead of Microsoft's for the transport (another OAuth 2.0 provider).
+    scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -362,6 +364,7 @@ def _oauth(env: _Source, transport: str) -> OAuthSettings:
         client_secret=secret,
         certificate_file=Path(certificate) if certificate else None,
         certificate_thumbprint=env.get("OAUTH_CERTIFICATE_THUMBPRINT"),
+        scope=env.get("OAUTH_SCOPE"),
     )
 
 

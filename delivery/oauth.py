@@ -238,7 +238,8 @@ def _hex(thumbprint: str | None) -> str | None:
 
 
 def token_source(settings: OAuthSettings | None, scope: str, timeout: float) -> TokenSource:
-    """The TokenSource the settings ask for (from_env made sure `settings` is there)."""
+    """The TokenSource the settings ask for: `scope` unless BRIEFCAST_OAUTH_SCOPE replaces it
+    (from_env made sure `settings` is there)."""
     if settings is None:
         raise TokenError("no OAuth settings: set BRIEFCAST_OAUTH_CLIENT_ID and the rest")
-    return TokenSource(settings, scope, timeout=timeout)
+    return TokenSource(settings, settings.scope or scope, timeout=timeout)

@@ -319,6 +319,17 @@ def test_open_transport_follows_the_settings(tmp_path, environ, kind):
         assert transport.tokens.scope == "https://graph.microsoft.com/.default"
 
 
+def test_another_oauth_provider_gets_its_own_scope(tmp_path):
+    environ = {"BRIEFCAST_TRANSPORT": "smtp", "BRIEFCAST_SMTP_HOST": "smtp.example.net",
+               "BRIEFCAST_SMTP_AUTH": "oauth2", "BRIEFCAST_SMTP_USERNAME": MAILBOX,
+               "BRIEFCAST_OAUTH_TOKEN_URL": "https://login.example.net/oauth2/token",
+               "BRIEFCAST_OAUTH_CLIENT_ID": "app", "BRIEFCAST_OAUTH_CLIENT_SECRET": "secret",
+               "BRIEFCAST_OAUTH_SCOPE": "https://mail.example.net/smtp"}  # fmt: skip
+    transport = open_transport(Settings.from_env(environ, workdir=tmp_path))
+    assert transport.tokens.scope == "https://mail.example.net/smtp"
+    assert transport.tokens.settings.token_url == "https://login.example.net/oauth2/token"
+
+
 WRITER = """
 import sys
 from pathlib import Path
