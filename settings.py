@@ -22,9 +22,14 @@ from urllib.parse import urlsplit
 
 from briefcast.errors import BriefcastError
 
-TRANSPORTS = ("outbox", "smtp", "memory")
+TRANSPORTS = ("outbox", "smtp", "graph", "memory")
 SMTP_SECURITY = ("starttls", "tls", "none")
-SECRETS = frozenset({"SMTP_PASSWORD", "SECRET_KEY"})
+SECRETS = frozenset({"SMTP_PASSWORD", "SECRET_KEY", "OAUTH_CLIENT_SECRET"})
+# How the smtp transport logs in: a password, or an OAuth 2.0 token (SASL XOAUTH2).
+SMTP_AUTH = ("password", "oauth2")
+# Microsoft's token endpoint; BRIEFCAST_OAUTH_TOKEN_URL replaces it (any OAuth 2.0 provider).
+MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+GRAPH_URL = "https://graph.microsoft.com"
 CONSOLE_2FA = ("required", "optional")
 # The key signs every link and salts the erased people's hashes: guessable if short.
 SECRET_KEY_MIN_LENGTH = 32
@@ -46,6 +51,31 @@ class SmtpSettings:
     username: str | None
     password: str | None = field(repr=False)
     timeout: float  # seconds for connect and each command: a stalled relay must not hang a send
+    # "password", or "oauth2": log in as `username` (the sending mailbox) with a token (XOAUTH2).
+    auth: str = "password"
+
+
+@dataclass(frozen=True)
+class OAuthSettings:
+    """The app briefcast signs in as (client credentials): for SMTP's XOAUTH2 and for Graph."""
+
+    token_url: str  # Microsoft's for the tenant, or BRIEFCAST_OAUTH_TOKEN_URL
+    client_id: str
+    # One of the two: a client secret (environment only), or a PEM file with the private key
+    # (and its certificate) for a signed client assertion (RFC 7523).
+    client_secret: str | None = field(default=None, repr=False)
+    certificate_file: Path | None = None
+    # The certificate's SHA-1 or SHA-256 thumbprint (hex), as the app registration shows it.
+    certificate_thumbprint: str | None = None
+    # The scope asked for, instead of Microsoft's for the transport (another OAuth 2.0 provider).
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class GraphSettings:
+    mailbox: str  # the mailbox that sends (POST /users/{mailbox}/sendMail)
+    url: str = GRAPH_URL  # BRIEFCAST_GRAPH_URL: another endpoint (a test server, a national cloud)
+    timeout: float = 30.0  # seconds for each request
 
 
 @dataclass(frozen=True)
@@ -77,9 +107,13 @@ class Settings:
     # random key is made once and kept in the database (fine for one machine; set it when the web
     # endpoints run elsewhere). Once people have been erased it must not change.
     secret_key: str | None = field(default=None, repr=False)
-    # How messages leave: "outbox" (Maildir, the default), "smtp" (a relay) or "memory" (tests).
+    # How messages leave: "outbox" (Maildir, the default), "smtp" (a relay), "graph" (Microsoft
+    # Graph's sendMail) or "memory" (tests).
     transport: str = "outbox"
     smtp: SmtpSettings | None = None
+    graph: GraphSettings | None = None
+    # The OAuth 2.0 app, when smtp logs in with oauth2 or the transport is graph.
+    oauth: OAuthSettings | None = None
     limits: RateLimits = RateLimits()
     dkim: DkimSettings | None = None
     # An issue whose time passed while no worker ran is still sent if at most this late...
@@ -113,6 +147,7 @@ class Settings:
         root = Path.cwd() if workdir is None else workdir
         transport = env.choice("TRANSPORT", TRANSPORTS, "outbox")
         database_url = env.get("DATABASE_URL") or f"sqlite:///{root / 'var' / 'briefcast.db'}"
+        smtp = _smtp(env) if transport == "smtp" else None
         settings = cls(
             database_url=database_url,
             outbox=Path(env.get("OUTBOX") or root / "var" / "outbox"),
@@ -120,8 +155,12 @@ class Settings:
             reports=Path(env.get("REPORTS") or _reports_default(database_url, root)),
             secret_key=_secret_key(env.get("SECRET_KEY")),
             transport=transport,
-            smtp=_smtp(env) if transport == "smtp" else None,
-            limits=_limits(env),
+            smtp=smtp,
+            graph=_graph(env) if transport == "graph" else None,
+            oauth=_oauth(env, transport)
+            if transport == "graph" or (smtp and smtp.auth == "oauth2")
+            else None,
+            limits=_limits(env, transport),
             dkim=_dkim(env),
             grace_period=timedelta(hours=env.number("GRACE_HOURS", 6, minimum=0)),
             sending_hours=_hours(env.get("SENDING_HOURS") or "07:00-19:00"),
@@ -265,15 +304,22 @@ def _smtp(env: _Source) -> SmtpSettings:
         raise SettingsError("BRIEFCAST_TRANSPORT is smtp but BRIEFCAST_SMTP_HOST is not set")
     security = env.choice("SMTP_SECURITY", SMTP_SECURITY, "starttls")
     default_port = {"starttls": 587, "tls": 465, "none": 25}[security]
+    auth = env.choice("SMTP_AUTH", SMTP_AUTH, "password")
     username, password = env.get("SMTP_USERNAME"), env.get("SMTP_PASSWORD")
-    if bool(username) != bool(password):
+    if auth == "oauth2" and (not username or password):
+        raise SettingsError(
+            "BRIEFCAST_SMTP_AUTH is oauth2: set BRIEFCAST_SMTP_USERNAME to the sending mailbox "
+            "and leave BRIEFCAST_SMTP_PASSWORD unset (the token replaces it)"
+        )
+    if auth == "password" and bool(username) != bool(password):
         raise SettingsError(
             "set both BRIEFCAST_SMTP_USERNAME and BRIEFCAST_SMTP_PASSWORD, or neither"
         )
-    if password and security == "none" and not _is_loopback(host):
+    if (password or auth == "oauth2") and security == "none" and not _is_loopback(host):
         raise SettingsError(
-            f"BRIEFCAST_SMTP_SECURITY is none: the password would cross the network to {host} "
-            "unencrypted; use starttls or tls (none is for a relay on this machine)"
+            f"BRIEFCAST_SMTP_SECURITY is none: the {'password' if password else 'token'} would "
+            f"cross the network to {host} unencrypted; use starttls or tls (none is for a relay "
+            "on this machine)"
         )
     return SmtpSettings(
         host=host,
@@ -282,11 +328,76 @@ def _smtp(env: _Source) -> SmtpSettings:
         username=username,
         password=password,
         timeout=env.number("SMTP_TIMEOUT", 30),
+        auth=auth,
     )
 
 
-def _limits(env: _Source) -> RateLimits:
-    preset = env.get("RELAY_PRESET")
+def _oauth(env: _Source, transport: str) -> OAuthSettings:
+    client_id, tenant = env.get("OAUTH_CLIENT_ID"), env.get("OAUTH_TENANT")
+    secret, certificate = env.get("OAUTH_CLIENT_SECRET"), env.get("OAUTH_CERTIFICATE_FILE")
+    token_url = env.get("OAUTH_TOKEN_URL")
+    why = (
+        "BRIEFCAST_TRANSPORT is graph" if transport == "graph" else "BRIEFCAST_SMTP_AUTH is oauth2"
+    )
+    if not client_id:
+        raise SettingsError(f"{why} but BRIEFCAST_OAUTH_CLIENT_ID (the app's client id) is not set")
+    if token_url:
+        token_url = _secure_url("OAUTH_TOKEN_URL", token_url)
+    elif not tenant:
+        raise SettingsError(
+            f"{why} but BRIEFCAST_OAUTH_TENANT (the directory (tenant) id or domain) is not set"
+        )
+    elif not tenant.replace("-", "").replace(".", "").isalnum():
+        raise SettingsError(f"BRIEFCAST_OAUTH_TENANT must be a tenant id or domain, not {tenant!r}")
+    else:
+        token_url = MICROSOFT_TOKEN_URL.format(tenant=tenant)
+    if bool(secret) == bool(certificate):
+        raise SettingsError(
+            "set one of BRIEFCAST_OAUTH_CLIENT_SECRET (in the environment) and "
+            "BRIEFCAST_OAUTH_CERTIFICATE_FILE, not both or neither"
+        )
+    if certificate and not Path(certificate).is_file():
+        raise SettingsError(f"BRIEFCAST_OAUTH_CERTIFICATE_FILE: no such file {certificate!r}")
+    return OAuthSettings(
+        token_url=token_url,
+        client_id=client_id,
+        client_secret=secret,
+        certificate_file=Path(certificate) if certificate else None,
+        certificate_thumbprint=env.get("OAUTH_CERTIFICATE_THUMBPRINT"),
+        scope=env.get("OAUTH_SCOPE"),
+    )
+
+
+def _graph(env: _Source) -> GraphSettings:
+    mailbox = env.get("GRAPH_MAILBOX")
+    if not mailbox or "@" not in mailbox or not mailbox.isprintable() or " " in mailbox:
+        raise SettingsError(
+            "BRIEFCAST_TRANSPORT is graph: set BRIEFCAST_GRAPH_MAILBOX to the sending mailbox's "
+            f"address, not {mailbox!r}"
+        )
+    return GraphSettings(
+        mailbox=mailbox,
+        url=_secure_url("GRAPH_URL", env.get("GRAPH_URL") or GRAPH_URL),
+        timeout=env.number("GRAPH_TIMEOUT", 30),
+    )
+
+
+def _secure_url(name: str, value: str) -> str:
+    """https, or plain http to this machine only (a test server): the URL carries secrets."""
+    parts = urlsplit(value)
+    if parts.scheme == "http" and _is_loopback(parts.hostname or ""):
+        return value.rstrip("/")
+    if parts.scheme != "https" or not parts.hostname:
+        raise SettingsError(
+            f"BRIEFCAST_{name} must be an https:// URL (http:// only to this machine), "
+            f"not {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def _limits(env: _Source, transport: str) -> RateLimits:
+    # Graph sends from an Exchange Online mailbox, so Exchange's sending limits apply to it.
+    preset = env.get("RELAY_PRESET") or ("microsoft365" if transport == "graph" else None)
     per_minute, per_day = None, None
     if preset:
         if preset.lower() not in RELAY_PRESETS:

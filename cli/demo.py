@@ -83,7 +83,7 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
 
     folder = folder.resolve()
     settings = Settings.from_env(workdir=folder)
-    if settings.transport == "smtp":
+    if settings.transport in ("smtp", "graph"):
         # The demo sends to fictional people: never to a real relay by accident.
         settings = _with_outbox(settings)
     ctx = command_context()
@@ -156,7 +156,7 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
 def _with_outbox(settings: Settings) -> Settings:
     from dataclasses import replace
 
-    return replace(settings, transport="outbox", smtp=None)
+    return replace(settings, transport="outbox", smtp=None, graph=None)
 
 
 def _schedule(engine: Engine, settings: Settings, spacing: timedelta) -> str:

@@ -19,6 +19,11 @@ smtputf8=True)`:
   cafile=server.cafile)` (or SSL_CERT_FILE=server.cafile for a child process).
 - `credentials` requires AUTH (LOGIN or PLAIN, over plain text too) with that user and password;
   anything else gets 535. Without credentials AUTH is offered and any login is accepted.
+- `xoauth2=XOAuth2(key, mailbox)` makes an OAuth-only relay, as Exchange Online is for an app: AUTH
+  XOAUTH2 only (RFC-less but documented by Google and Microsoft), the user must be `mailbox` and
+  the bearer token a JWT signed with `key` (HS256) for https://outlook.office365.com holding the
+  role SMTP.SendAsApp; anything else gets a 334 JSON error, then 535 5.7.3 once the client
+  answers it with an empty line. `server.logins()` lists who logged in, with which token (jti).
 
 What the server received is recorded by the server process as JSON lines in `server.directory`:
 each `Received` has the envelope, the raw bytes exactly as they arrived (CRLF line endings, dot
@@ -33,6 +38,7 @@ Run as a script (`python smtp_server.py DIRECTORY`), this file is the server pro
 from __future__ import annotations
 
 import base64
+import collections
 import contextlib
 import email.policy
 import json
@@ -89,10 +95,21 @@ class Faults:
     # Reply "535 5.7.8 Authentication credentials invalid" to every AUTH on the first N
     # connections that try to log in.
     reject_auth: int = 0
+    # The reply to every password AUTH (LOGIN, PLAIN) instead of checking it, e.g. Exchange
+    # Online's "550 5.7.30 Basic authentication is not supported for Client Submission".
+    auth_reply: str | None = None
 
     def __post_init__(self) -> None:
         if self.stall_on is not None and self.stall_on not in STALL_POINTS:
             raise ValueError(f"stall_on must be one of {STALL_POINTS}, not {self.stall_on!r}")
+
+
+@dataclass(frozen=True)
+class XOAuth2:
+    """What an OAuth-only relay accepts: tokens signed with `key` for `mailbox`."""
+
+    key: str
+    mailbox: str
 
 
 @dataclass(frozen=True)
@@ -122,6 +139,7 @@ class SmtpServer:
         *,
         tls: str = "none",
         credentials: tuple[str, str] | None = None,
+        xoauth2: XOAuth2 | None = None,
         smtputf8: bool = True,
         start_timeout: float = 15.0,
     ) -> None:
@@ -131,13 +149,14 @@ class SmtpServer:
         self.port = 0
         self.tls = tls
         self.credentials = credentials
+        self.xoauth2 = xoauth2
         self.directory = Path(tempfile.mkdtemp(prefix="briefcast-smtp-"))
         self.cafile: Path | None = None
         self._smtputf8 = smtputf8
         self._start_timeout = start_timeout
         self._faults = faults or Faults()
         self._generation = 0
-        self._marks = {"messages": 0, "connections": 0}
+        self._marks = {"messages": 0, "connections": 0, "logins": 0}
         self._process: subprocess.Popen[bytes] | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -150,6 +169,7 @@ class SmtpServer:
             "smtputf8": self._smtputf8,
             "tls": self.tls,
             "credentials": list(self.credentials) if self.credentials else None,
+            "xoauth2": asdict(self.xoauth2) if self.xoauth2 else None,
         }
         (self.directory / "config.json").write_text(json.dumps(config))
         log = (self.directory / "server.log").open("wb")
@@ -226,13 +246,20 @@ class SmtpServer:
         """Connections made since start (or the last reset), including refused ones."""
         return len(self._lines("connections"))
 
+    def logins(self) -> list[dict]:
+        """Each successful XOAUTH2 login: {"user", "jti" (the token's id), "connection"}."""
+        return self._lines("logins")
+
     def settings(self, **changes: object) -> SmtpSettings:
-        """SmtpSettings for this server (its TLS mode and credentials, a 5 s timeout)."""
+        """SmtpSettings for this server (its TLS mode and credentials, a 5 s timeout; with
+        xoauth2, auth "oauth2" as the mailbox)."""
         from briefcast.settings import SmtpSettings
 
         username, password = self.credentials or (None, None)
         values: dict = dict(host=self.host, port=self.port, security=self.tls, username=username,
                             password=password, timeout=5.0)  # fmt: skip
+        if self.xoauth2:
+            values.update(username=self.xoauth2.mailbox, auth="oauth2")
         values.update(changes)
         return SmtpSettings(**values)
 
@@ -365,7 +392,9 @@ def _serve(directory: Path) -> None:
     control = _Control(directory / "faults.json")
     messages = _Journal(directory / "messages.jsonl")
     connections = _Journal(directory / "connections.jsonl")
+    logins = _Journal(directory / "logins.jsonl")
     credentials = tuple(config["credentials"]) if config["credentials"] else None
+    xoauth2 = config.get("xoauth2")
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
 
@@ -449,6 +478,8 @@ def _serve(directory: Path) -> None:
     def authenticate(server, session, envelope, mechanism, login) -> AuthResult:
         if rejects_auth(server):
             return AuthResult(success=False, handled=False)
+        if control.current()["auth_reply"]:
+            return AuthResult(success=False, handled=False, message=control.current()["auth_reply"])
         given = (login.login.decode(), login.password.decode())
         if credentials is None or given == credentials:
             return AuthResult(success=True, auth_data=login)
@@ -463,12 +494,69 @@ def _serve(directory: Path) -> None:
                 enable_SMTPUTF8=config["smtputf8"],
                 tls_context=tls_context if config["tls"] == "starttls" else None,
                 auth_require_tls=False,
-                auth_required=credentials is not None,
+                auth_required=credentials is not None or xoauth2 is not None,
                 authenticator=authenticate,
             )
             self.number = number
             self.delivered = 0  # messages accepted on this connection
             self.rejecting_auth: bool | None = None  # decided at the first AUTH
+
+    def bearer_claims(user: str, token: str) -> dict | None:
+        """The token's claims if it lets `user` send here, as Exchange Online checks them."""
+        import jwt
+
+        try:
+            claims = jwt.decode(
+                token, xoauth2["key"], algorithms=["HS256"],
+                audience="https://outlook.office365.com",
+            )  # fmt: skip
+        except jwt.InvalidTokenError:
+            return None
+        fits = user == xoauth2["mailbox"] and "SMTP.SendAsApp" in claims.get("roles", [])
+        return claims if fits else None
+
+    class OAuthSession(Session):
+        """An OAuth-only relay: AUTH XOAUTH2, checked like Exchange Online checks it."""
+
+        # Entra ID's tokens run to a few thousand characters on the AUTH line.
+        command_size_limit = 16384
+
+        def __init__(self, number: int) -> None:
+            super().__init__(number)
+            # aiosmtpd's per-command limits are a class-wide dict defaulting to 512: this
+            # session's own, so only this relay takes the long AUTH line.
+            self.command_size_limits = collections.defaultdict(lambda: self.command_size_limit)
+            self._auth_methods.pop("LOGIN", None)
+            self._auth_methods.pop("PLAIN", None)
+
+        async def auth_XOAUTH2(self, _, args) -> AuthResult:
+            if len(args) == 2:
+                blob = base64.b64decode(args[1])
+            else:
+                blob = await self.challenge_auth("")
+                if not isinstance(blob, bytes):
+                    return AuthResult(success=False, handled=True)
+            parts = blob.decode(errors="replace").split("\x01")
+            user = parts[0].removeprefix("user=")
+            bearer = parts[1].removeprefix("auth=Bearer ") if len(parts) == 4 else ""
+            well_formed = parts[0].startswith("user=") and parts[1:2] != [bearer]
+            claims = bearer_claims(user, bearer) if well_formed and parts[2:] == ["", ""] else None
+            if claims is not None and not rejects_auth(self):
+                logins.append({"user": user, "jti": claims.get("jti"), "connection": self.number})
+                return AuthResult(success=True, auth_data=user)
+            error = {
+                "status": "401",
+                "schemes": "bearer",
+                "scope": "https://outlook.office365.com/",
+            }
+            answer = await self.challenge_auth(json.dumps(error))
+            if not isinstance(answer, bytes):  # "*": aiosmtpd has answered 501 already
+                return AuthResult(success=False, handled=True)
+            if answer != b"":  # the protocol: the client ends a failed exchange with an empty line
+                return AuthResult(success=False, handled=False, message="501 5.5.2 Expected empty")
+            return AuthResult(
+                success=False, handled=False, message="535 5.7.3 Authentication unsuccessful"
+            )
 
     class Refuse(asyncio.Protocol):
         def connection_made(self, transport) -> None:
@@ -490,7 +578,7 @@ def _serve(directory: Path) -> None:
             return Refuse()
         if faults["stall_on"] == "connect" and control.take("stall", faults["stall_times"]):
             return Silent()
-        return Session(number)
+        return OAuthSession(number) if xoauth2 else Session(number)
 
     implicit = tls_context if config["tls"] == "tls" else None
     server = loop.run_until_complete(loop.create_server(accept, HOST, 0, ssl=implicit))

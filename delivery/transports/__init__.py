@@ -1,5 +1,7 @@
-"""Transports: smtp (a relay), outbox (a Maildir folder, the embedded default), memory (tests)."""
+"""Transports: smtp (a relay), graph (Microsoft Graph), outbox (a Maildir folder, the embedded
+default), memory (tests)."""
 
+from briefcast.delivery.oauth import GRAPH_SCOPE, SMTP_SCOPE, token_source
 from briefcast.delivery.transports.base import (
     Envelope,
     PermanentFailure,
@@ -9,6 +11,7 @@ from briefcast.delivery.transports.base import (
     TransportUnavailable,
     check_envelope,
 )
+from briefcast.delivery.transports.graph import GraphTransport
 from briefcast.delivery.transports.memory import MemoryTransport
 from briefcast.delivery.transports.outbox import OutboxTransport
 from briefcast.delivery.transports.smtp import SmtpTransport
@@ -16,6 +19,7 @@ from briefcast.settings import Settings
 
 __all__ = [
     "Envelope",
+    "GraphTransport",
     "MemoryTransport",
     "OutboxTransport",
     "PermanentFailure",
@@ -32,8 +36,16 @@ __all__ = [
 def open_transport(settings: Settings) -> Transport:
     """The transport `settings.transport` names, not yet connected: use it in a `with` block."""
     if settings.transport == "smtp":
-        assert settings.smtp is not None  # Settings.from_env requires the host for smtp
-        return SmtpTransport(settings.smtp)
+        smtp = settings.smtp
+        assert smtp is not None  # Settings.from_env requires the host for smtp
+        if smtp.auth == "oauth2":
+            tokens = token_source(settings.oauth, SMTP_SCOPE, smtp.timeout)
+            return SmtpTransport(smtp, tokens=tokens)
+        return SmtpTransport(smtp)
+    if settings.transport == "graph":
+        graph = settings.graph
+        assert graph is not None  # Settings.from_env requires the mailbox for graph
+        return GraphTransport(graph, token_source(settings.oauth, GRAPH_SCOPE, graph.timeout))
     if settings.transport == "outbox":
         return OutboxTransport(settings.outbox)
     if settings.transport == "memory":

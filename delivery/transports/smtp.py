@@ -7,8 +7,13 @@ until close(). Every smtplib outcome is sorted into the three failures of the co
 - PermanentFailure: a 5xx reply to RCPT TO or to the message (`.enhanced` from the reply text,
   "5.1.1" and the like), or an international address the relay cannot take. Don't retry.
 - TransportUnavailable: what a person must fix and what would fail every message the same way:
-  login refused (530/534/535/538), TLS impossible, host unknown or refusing connections, the
-  sender refused with a 5xx.
+  login refused (530/534/535/538), a password where the relay wants OAuth (5.7.30, as Exchange
+  Online answers once basic authentication is off), TLS impossible, host unknown or refusing
+  connections, the sender refused with a 5xx.
+
+With `auth="oauth2"` the transport logs in with SASL XOAUTH2: the sending mailbox and an access
+token from delivery/oauth.py. A 535 then gets one more try with a new token, on a new connection
+(the token may have been revoked or expired early), before the transport is unavailable.
 
 A relay may drop an idle connection or close it with 421 after its own per-connection limit, so
 a 421 reply or a dropped connection during send() is retried once, at once, on a new connection
@@ -25,6 +30,7 @@ import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
+from briefcast.delivery.oauth import TokenError, TokenSource, xoauth2
 from briefcast.delivery.transports.base import (
     Envelope,
     PermanentFailure,
@@ -41,18 +47,38 @@ from briefcast.settings import SmtpSettings
 LOGIN_CODES = frozenset({530, 534, 535, 538})
 # "5.1.1 ..." at the start of a reply line (RFC 3463).
 ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})\b")
+# Exchange Online's answer to a password once basic authentication is off for SMTP AUTH.
+BASIC_AUTH_REFUSED = "5.7.30"
+USE_OAUTH = (
+    "the relay no longer accepts a password; set BRIEFCAST_SMTP_AUTH=oauth2 with the "
+    "BRIEFCAST_OAUTH_* settings, or BRIEFCAST_TRANSPORT=graph (see docs/microsoft365.md)"
+)
 
 
 class ConnectionLost(TemporaryFailure):
     """The connection went away (a drop, or a 421 reply): worth one retry on a new one."""
 
 
+class _TokenRefused(Exception):
+    """A 535 to a token: worth one new token on a new connection (SmtpTransport._connect)."""
+
+
 class SmtpTransport(TransportBase):
     name = "smtp"
 
-    def __init__(self, settings: SmtpSettings, *, ssl_context: ssl.SSLContext | None = None):
-        """`ssl_context` replaces the default (system CAs, hostname checked), e.g. in tests."""
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        tokens: TokenSource | None = None,
+    ):
+        """`ssl_context` replaces the default (system CAs, hostname checked), e.g. in tests;
+        `tokens` gives the access tokens when `settings.auth` is oauth2."""
+        if settings.auth == "oauth2" and (tokens is None or not settings.username):
+            raise ValueError("oauth2 needs a TokenSource and the mailbox as the username")
         self.settings = settings
+        self.tokens = tokens
         self.connections = 0  # connections opened so far, for tests and logs
         self._ssl_context = ssl_context
         self._client: smtplib.SMTP | None = None
@@ -200,18 +226,28 @@ class SmtpTransport(TransportBase):
     # -- connecting ---------------------------------------------------------------------------
 
     def _connect(self) -> smtplib.SMTP:
+        try:
+            return self._connect_once(renew=False)
+        except _TokenRefused:
+            return self._connect_once(renew=True)
+
+    def _connect_once(self, *, renew: bool) -> smtplib.SMTP:
         client: smtplib.SMTP | None = None
         try:
             client = self._greeted()
             client.ehlo_or_helo_if_needed()
             if self.settings.security == "starttls":
                 self._start_tls(client)
-            if self.settings.username:
+            if self.tokens is not None:
+                self._log_in_with_token(client, renew)
+            elif self.settings.username:
                 client.login(self.settings.username, self.settings.password or "")
             return client
         except Exception as error:
             if client is not None:
                 client.close()
+            if self._token_refused(error) and not renew:
+                raise _TokenRefused from None
             failure = self._connect_error(error)
             if isinstance(failure, ConnectionLost):
                 # Refused or dropped at connect: the relay is busy; send() must not retry at once.
@@ -226,6 +262,32 @@ class SmtpTransport(TransportBase):
             )
         return smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
 
+    def _log_in_with_token(self, client: smtplib.SMTP, renew: bool) -> None:
+        assert self.tokens is not None and self.settings.username
+        mechanisms = client.esmtp_features.get("auth", "").upper().split()
+        if "XOAUTH2" not in mechanisms:
+            raise TransportUnavailable(
+                f"the relay {self.address} does not offer AUTH XOAUTH2 (only "
+                f"{' '.join(mechanisms) or 'no AUTH'}); check BRIEFCAST_SMTP_HOST, or set "
+                "BRIEFCAST_SMTP_AUTH=password"
+            )
+        try:
+            token = self.tokens.renew() if renew else self.tokens.token()
+        except TokenError as error:
+            failure = TemporaryFailure if error.temporary else TransportUnavailable
+            raise failure(str(error)) from None
+        response = xoauth2(self.settings.username, token)
+        # After a refusal the server sends a 334 with a JSON error; an empty reply ends the
+        # exchange so the relay gives its 535 (the XOAUTH2 protocol).
+        client.auth("XOAUTH2", lambda challenge=None: "" if challenge else response)
+
+    def _token_refused(self, error: Exception) -> bool:
+        return (
+            self.tokens is not None
+            and isinstance(error, smtplib.SMTPAuthenticationError)
+            and error.smtp_code == 535
+        )
+
     def _start_tls(self, client: smtplib.SMTP) -> None:
         if not client.has_extn("starttls"):
             raise TransportUnavailable(
@@ -238,16 +300,31 @@ class SmtpTransport(TransportBase):
     def _context(self) -> ssl.SSLContext:
         return self._ssl_context or ssl.create_default_context()
 
+    def _login_refused(self, code: int, reply: str) -> TransportError:
+        """A refused AUTH, in one line that starts with the reply and says what to change."""
+        if enhanced_status(reply) == BASIC_AUTH_REFUSED:
+            return TransportUnavailable(f"{code} {reply}: {USE_OAUTH}", code)
+        if self.tokens is not None:
+            again = " twice (the second one new)" if code == 535 else ""
+            return TransportUnavailable(
+                f"{code} {reply}: the relay {self.address} refused the OAuth token for "
+                f"{self.settings.username}{again}; check the app's "
+                "SMTP.SendAsApp permission, its Exchange service principal and its right to "
+                "that mailbox (see docs/microsoft365.md)",
+                code,
+            )
+        return TransportUnavailable(
+            f"{code} {reply}: the relay {self.address} refused the login; "
+            "check BRIEFCAST_SMTP_USERNAME and BRIEFCAST_SMTP_PASSWORD",
+            code,
+        )
+
     def _connect_error(self, error: Exception) -> TransportError:
         where = self.address
         if isinstance(error, TransportError):
             return error
         if isinstance(error, smtplib.SMTPAuthenticationError):
-            return TransportUnavailable(
-                f"the relay {where} refused the login ({error.smtp_code} {reply_text(error)}); "
-                "check BRIEFCAST_SMTP_USERNAME and BRIEFCAST_SMTP_PASSWORD",
-                error.smtp_code,
-            )
+            return self._login_refused(error.smtp_code, reply_text(error))
         if isinstance(error, smtplib.SMTPResponseException):  # a refusing greeting, EHLO, ...
             failure = reply_error(error.smtp_code, error.smtp_error, f"the relay {where}")
             if isinstance(failure, PermanentFailure):
@@ -281,6 +358,8 @@ def reply_error(code: int, reply: bytes | str, context: str) -> TransportError:
     """The contract's failure for an SMTP reply: 421 lost, 4xx temporary, login, 5xx permanent."""
     text = reply_text(reply)
     message = f"{context}: {code} {text}"
+    if code >= 500 and enhanced_status(text) == BASIC_AUTH_REFUSED:
+        return TransportUnavailable(f"{code} {text}: {USE_OAUTH}", code)
     if code == 421:
         return ConnectionLost(message, code)
     if code in LOGIN_CODES:

@@ -121,7 +121,7 @@ def test_a_wrong_setting_is_one_line_before_anything_happens(tmp_path, env):
     )
     assert result.exit_code == 1
     assert result.output.strip() == (
-        "error: BRIEFCAST_TRANSPORT must be one of outbox, smtp, memory, not 'pigeon'"
+        "error: BRIEFCAST_TRANSPORT must be one of outbox, smtp, graph, memory, not 'pigeon'"
     )
 
 

@@ -1,8 +1,10 @@
-"""One contract, every transport: smtp (a real aiosmtpd server in another process), outbox, memory.
+"""One contract, every transport: smtp (a real aiosmtpd server in another process), graph (a
+stand-in for Microsoft's token endpoint and sendMail on 127.0.0.1), outbox, memory.
 
 Each transport comes with a reader of what it delivered, as (envelope recipient, raw bytes):
-the SMTP server's record, the Maildir's files (less the Delivered-To line the outbox puts in
-front), the memory transport's list. The same tests then run against all three.
+the SMTP server's record, what sendMail accepted (Graph has no envelope: the To header), the
+Maildir's files (less the Delivered-To line the outbox puts in front), the memory transport's
+list. The same tests then run against all four.
 
 Contract choice, tested here: send() after close() reopens (a new connection, the folder again),
 so a transport can be closed between batches and used again.
@@ -21,11 +23,14 @@ from pathlib import Path
 
 import pytest
 from digests import SAMPLE_FIELDS, make_digest
+from m365_server import MAILBOX, M365Server
 
 from briefcast.campaigns.render import render_digest
 from briefcast.delivery.message import build_message, make_list_id
+from briefcast.delivery.oauth import TokenSource
 from briefcast.delivery.transports import (
     Envelope,
+    GraphTransport,
     MemoryTransport,
     OutboxTransport,
     PermanentFailure,
@@ -34,9 +39,9 @@ from briefcast.delivery.transports import (
     TransportUnavailable,
     open_transport,
 )
-from briefcast.settings import Settings
+from briefcast.settings import GraphSettings, Settings
 
-SENDER = "learning@example.org"
+SENDER = MAILBOX  # Graph sends from its mailbox; the others take any sender
 LIST_ID = make_list_id("Learning from serious case reviews", "national-panel-2020", "example.org")
 
 
@@ -59,9 +64,23 @@ def outbox_delivered(folder: Path) -> list[tuple[str, bytes]]:
     return delivered
 
 
-@pytest.fixture(params=["smtp", "outbox", "memory"])
+@pytest.fixture
+def cloud() -> Iterator[M365Server]:
+    with M365Server() as server:
+        yield server
+
+
+def graph_transport(cloud: M365Server) -> GraphTransport:
+    tokens = TokenSource(cloud.oauth(), "https://graph.microsoft.com/.default", timeout=5)
+    return GraphTransport(GraphSettings(MAILBOX, cloud.graph_url, timeout=5), tokens)
+
+
+@pytest.fixture(params=["smtp", "graph", "outbox", "memory"])
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
-    if request.param == "smtp":
+    if request.param == "graph":
+        cloud = request.getfixturevalue("cloud")
+        harness = Harness(graph_transport(cloud), lambda: list(cloud.sent))
+    elif request.param == "smtp":
         server = request.getfixturevalue("smtp_server")
         smtp = SmtpTransport(server.settings())
         harness = Harness(
@@ -171,8 +190,12 @@ class TestContract:
 
     def test_send_after_close_reopens(self, harness, make_message):
         with harness.transport as transport:
-            transport.send(Envelope(SENDER, "first@example.org"), make_message())
-        harness.transport.send(Envelope(SENDER, "second@example.org"), make_message())
+            transport.send(
+                Envelope(SENDER, "first@example.org"), make_message(to="first@example.org")
+            )
+        harness.transport.send(
+            Envelope(SENDER, "second@example.org"), make_message(to="second@example.org")
+        )
         harness.transport.close()
         assert sorted(recipient for recipient, _ in harness.delivered()) == [
             "first@example.org",
@@ -182,6 +205,12 @@ class TestContract:
     def test_the_envelope_recipient_is_respected(self, harness, make_message):
         # The envelope decides where a message goes, whatever its To: header says.
         data = make_message(to="header.only@example.org")
+        if harness.transport.name == "graph":
+            # Graph has no envelope: it would send to the To header, so the message is refused.
+            with harness.transport as transport, pytest.raises(PermanentFailure, match="nothing"):
+                transport.send(Envelope(SENDER, "envelope.only@example.org"), data)
+            assert harness.delivered() == []
+            return
         with harness.transport as transport:
             transport.send(Envelope(SENDER, "envelope.only@example.org"), data)
         [(recipient, delivered)] = harness.delivered()
@@ -189,7 +218,7 @@ class TestContract:
         assert parse(delivered)["To"].addresses[0].addr_spec == "header.only@example.org"
 
     def test_non_ascii_subject_and_name_survive(self, harness, make_message):
-        data = make_message(to_name="Zoë Ångström-Ó Dálaigh")
+        data = make_message(to="zoe@example.org", to_name="Zoë Ångström-Ó Dálaigh")
         assert data.isascii()  # RFC 2047 encoded words: nothing needs 8 bits on the wire
         with harness.transport as transport:
             transport.send(Envelope(SENDER, "zoe@example.org"), data)
@@ -243,10 +272,16 @@ class TestMeanwhileAndIdle:
 
         with harness.transport as transport:
             with pytest.raises(RuntimeError) as raised:
-                transport.send(Envelope(SENDER, "first@example.org"), make_message(), fail)
+                transport.send(
+                    Envelope(SENDER, "first@example.org"),
+                    make_message(to="first@example.org"),
+                    fail,
+                )
             assert raised.value is failure  # unchanged, not turned into a transport error
             assert harness.delivered() == []
-            transport.send(Envelope(SENDER, "second@example.org"), make_message())
+            transport.send(
+                Envelope(SENDER, "second@example.org"), make_message(to="second@example.org")
+            )
         assert [recipient for recipient, _ in harness.delivered()] == ["second@example.org"]
         assert not any((tmp_path / "outbox" / "tmp").glob("*"))  # no half-written file left
 
@@ -285,8 +320,21 @@ class TestMeanwhileAndIdle:
             {"BRIEFCAST_TRANSPORT": "smtp", "BRIEFCAST_SMTP_HOST": "relay.example.org"},
             SmtpTransport,
         ),
+        (
+            {"BRIEFCAST_TRANSPORT": "smtp", "BRIEFCAST_SMTP_HOST": "relay.example.org",
+             "BRIEFCAST_SMTP_AUTH": "oauth2", "BRIEFCAST_SMTP_USERNAME": MAILBOX,
+             "BRIEFCAST_OAUTH_TENANT": "example.org", "BRIEFCAST_OAUTH_CLIENT_ID": "app",
+             "BRIEFCAST_OAUTH_CLIENT_SECRET": "secret"},
+            SmtpTransport,
+        ),
+        (
+            {"BRIEFCAST_TRANSPORT": "graph", "BRIEFCAST_GRAPH_MAILBOX": MAILBOX,
+             "BRIEFCAST_OAUTH_TENANT": "example.org", "BRIEFCAST_OAUTH_CLIENT_ID": "app",
+             "BRIEFCAST_OAUTH_CLIENT_SECRET": "secret"},
+            GraphTransport,
+        ),
     ],
-)
+)  # fmt: skip
 def test_open_transport_follows_the_settings(tmp_path, environ, kind):
     settings = Settings.from_env(environ, workdir=tmp_path)
     transport = open_transport(settings)
@@ -295,6 +343,25 @@ def test_open_transport_follows_the_settings(tmp_path, environ, kind):
         assert transport.folder == tmp_path / "var" / "outbox"
     if isinstance(transport, SmtpTransport):
         assert (transport.settings.host, transport.settings.port) == ("relay.example.org", 587)
+        if transport.settings.auth == "oauth2":
+            assert transport.tokens.scope == "https://outlook.office365.com/.default"
+            assert transport.tokens.settings.token_url == (
+                "https://login.microsoftonline.com/example.org/oauth2/v2.0/token"
+            )
+    if isinstance(transport, GraphTransport):
+        assert transport.url == f"https://graph.microsoft.com/v1.0/users/{MAILBOX}/sendMail"
+        assert transport.tokens.scope == "https://graph.microsoft.com/.default"
+
+
+def test_another_oauth_provider_gets_its_own_scope(tmp_path):
+    environ = {"BRIEFCAST_TRANSPORT": "smtp", "BRIEFCAST_SMTP_HOST": "smtp.example.net",
+               "BRIEFCAST_SMTP_AUTH": "oauth2", "BRIEFCAST_SMTP_USERNAME": MAILBOX,
+               "BRIEFCAST_OAUTH_TOKEN_URL": "https://login.example.net/oauth2/token",
+               "BRIEFCAST_OAUTH_CLIENT_ID": "app", "BRIEFCAST_OAUTH_CLIENT_SECRET": "secret",
+               "BRIEFCAST_OAUTH_SCOPE": "https://mail.example.net/smtp"}  # fmt: skip
+    transport = open_transport(Settings.from_env(environ, workdir=tmp_path))
+    assert transport.tokens.scope == "https://mail.example.net/smtp"
+    assert transport.tokens.settings.token_url == "https://login.example.net/oauth2/token"
 
 
 WRITER = """
