@@ -25,6 +25,7 @@ from premailer import Premailer
 from briefcast.campaigns import checks
 from briefcast.campaigns.callouts import Block, figure_label, quoted_blocks
 from briefcast.campaigns.model import Digest, Figure
+from briefcast.campaigns.outlook_css import outlook_css_warnings
 from briefcast.errors import BriefcastError
 from briefcast.links import PLACEHOLDER
 
@@ -220,6 +221,16 @@ def run_checks(compiled: str, page: str, text: str, stylesheet: str) -> list[str
         *checks.leftover_markers(text, allow_placeholders=True),
         *checks.check_outlook_css(stylesheet),
         *checks.check_outlook_css(DARK_STYLESHEET.read_text(encoding="utf-8")),
+    ]
+
+
+def outlook_notes() -> list[str]:
+    """What classic Outlook for Windows supports only partly in our stylesheets (caniemail's
+    notes, outlook_css.py): not failures, shown by `briefcast check` for review."""
+    return [
+        note
+        for sheet in (STYLESHEET, DARK_STYLESHEET)
+        for note in outlook_css_warnings(sheet.read_text(encoding="utf-8"))
     ]
 
 

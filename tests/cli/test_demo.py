@@ -264,3 +264,65 @@ def _issue_titles(folder: Path, name: str) -> list[tuple[int, str]]:
             return [tuple(row) for row in conn.execute(query)]
     finally:
         engine.dispose()
+
+
+def test_the_serve_hint_names_the_base_url_and_its_port():
+    from briefcast.cli.demo_pages import serve_command
+
+    command = serve_command(Path("/tmp/demo folder"), "http://localhost:9123")
+    assert command == (
+        "cd '/tmp/demo folder' && BRIEFCAST_BASE_URL=http://localhost:9123 briefcast serve "
+        "--port 9123"
+    )
+
+
+@pytest.mark.slow
+def test_the_serve_hint_works_as_printed_and_its_pages_link_where_it_listens(demo_runs):
+    import os
+    import shlex
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    from briefcast.cli.demo_pages import serve_command
+
+    folder, first, _second = demo_runs
+    (view_path,) = re.findall(r"^  web view: http://localhost:8025(/v/\S+)$", first, re.M)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base_url = f"http://localhost:{port}"
+    command = serve_command(folder, base_url)
+    assert f"BRIEFCAST_BASE_URL={base_url} briefcast serve --port {port}" in command
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFCAST_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    # As a person would paste it, in a shell; exec so that SIGTERM reaches the server.
+    server = subprocess.Popen(
+        ["bash", "-c", command.replace("briefcast serve", "exec briefcast serve")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base_url}{view_path}", timeout=5) as response:
+                    page = response.read().decode("utf-8")
+                break
+            except (ConnectionError, urllib.error.URLError):
+                assert server.poll() is None and time.monotonic() < deadline, server.stderr.read()
+                time.sleep(0.2)
+        # The served page's own links point to the server that served it.
+        (archive,) = re.findall(r'href="(http://[^"]*/archive/[^"]+)"', page)
+        assert archive.startswith(f"{base_url}/archive/")
+        with urllib.request.urlopen(archive, timeout=5) as response:
+            assert response.status == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=20)
+    assert shlex.split(command)[0] == "cd"
