@@ -61,7 +61,7 @@ def render_digest(digest: Digest) -> RenderedIssue:
         problem = f"the issue is {size:,} bytes before compiling, over the HTML limit"
         return RenderedIssue(digest, "", "", (f"{problem} of {checks.MAX_HTML_BYTES:,}",))
     compiled = compile_mjml(mjml_source)
-    page = inline_stylesheet(compiled, stylesheet)
+    page = main_landmark(inline_stylesheet(compiled, stylesheet))
     text = render_template("digest.txt.j2", digest)
     return RenderedIssue(
         digest=digest,
@@ -199,6 +199,17 @@ def inline_stylesheet(page: str, stylesheet: str) -> str:
     if doctype and not inlined.lstrip().lower().startswith("<!doctype"):
         inlined = doctype + inlined
     return inlined
+
+
+def main_landmark(page: str) -> str:
+    """The body's content inside one <main>: a reader opening the issue in a browser (or a
+    screen reader's landmarks list) finds the issue as the page's main content. MJML writes
+    none, and an mj-raw cannot open a tag that another closes."""
+    start = re.search(r"<body[^>]*>", page, re.IGNORECASE)
+    end = page.lower().rfind("</body>")
+    if start is None or end < start.end():
+        return page
+    return f"{page[: start.end()]}<main>{page[start.end() : end]}</main>{page[end:]}"
 
 
 def leading_doctype(page: str) -> str:

@@ -4,8 +4,8 @@ The email marks what belongs to one reader's copy with comments (templates/parti
 `<!--email-only-->` markers what only makes sense in an inbox ("Read this in your browser"),
 between `<!--reader-only-->` markers the reader's own controls and the reason they receive it.
 A personal web view keeps the reader's controls; the anonymous archive leaves them out and says
-how to reach them instead. Every page gets landmarks: a header with the series link, `<main>`
-around the issue and a footer.
+how to reach them instead. Every page has landmarks: a header with the series link, the
+issue's own `<main>` (campaigns/render.py) and, in the archive, a footer.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ def issue_page(page: str, *, archive_url: str, campaign_title: str, anonymous: b
     start, end = _BODY_START.search(page), _BODY_END.search(page)
     if start is None or end is None:  # not a whole document: frame what there is
         return f"{header}<main>{page}</main>{footer}"
-    return (
-        f"{page[: start.end()]}{header}<main>{page[start.end() : end.start()]}</main>"
-        f"{footer}{page[end.start() :]}"
-    )
+    content = page[start.end() : end.start()]
+    if "<main>" not in content:  # an issue rendered before emails carried their own
+        content = f"<main>{content}</main>"
+    return f"{page[: start.end()]}{header}{content}{footer}{page[end.start() :]}"
 
 
 def web_document(page: str, *, anonymous: bool) -> str:
