@@ -107,3 +107,14 @@ def test_the_archive_list_links_each_issue_to_its_own_page(world):
     links = dict((text, href) for href, text in _links(listing))
     assert links == {"Part 1: Domestic abuse and written agreements": f"{archive}/1"}
     assert '<span class="sent">Sent ' in listing
+
+
+def test_dark_mode_is_the_link_pages_own_not_the_consoles(world):
+    page = world.client.get(world.path(Purpose.ACKNOWLEDGE, world.alice)).text
+    assert '<meta name="color-scheme" content="light dark">' in page
+    assert "/static/web-dark.css" in page
+    dark = world.client.get("/static/web-dark.css")
+    assert dark.status_code == 200 and "prefers-color-scheme: dark" in dark.text
+    # The staff console shares web.css: nothing in it may switch a page to dark colours.
+    shared = world.client.get("/static/web.css").text
+    assert "prefers-color-scheme" not in shared and "color-scheme" not in shared
