@@ -28,7 +28,6 @@ _CLAUSE_WORDS = frozenset({
 _VERBS = frozenset({"is", "are", "was", "were", "has", "have", "had", "will", "would", "found"})
 _ENDS_CLAUSE = re.compile(r"[,;:]$|[.!?][’”\"')]*$")
 _PUNCTUATION = '.,;:!?"('
-_WORD = re.compile(r"\S+")
 
 
 def figure_label(figure: Figure) -> str:

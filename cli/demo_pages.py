@@ -101,10 +101,12 @@ def print_evidence(
 ) -> None:
     """The summary's lines about the report and the link pages (click: long URLs stay whole)."""
     click.echo(f"Report: {report}")
+    # Each hint is a command that works pasted whole: what to vary is said on a line of its own.
     click.echo(
-        f"  as CSV or JSON: cd {folder} && briefcast report {campaign} --format csv "
-        "(or json; --detail adds a row per person)"
+        f"  as CSV: cd {shlex.quote(str(folder))} && briefcast report {shlex.quote(campaign)} "
+        "--format csv"
     )
+    click.echo("  (--format json for scripts; --detail adds a row per person)")
     if links is not None:
         click.echo(
             # Not the address: even fictional people's addresses stay off the terminal.

@@ -326,3 +326,27 @@ def test_the_serve_hint_works_as_printed_and_its_pages_link_where_it_listens(dem
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=20)
     assert shlex.split(command)[0] == "cd"
+
+
+def test_the_demos_command_hints_work_pasted_whole(demo_runs, monkeypatch):
+    import shlex
+
+    folder, first, _second = demo_runs
+    hints = [
+        line.split(": ", 1)[1]
+        for line in first.splitlines()
+        if re.search(r": cd .* && (\S+=\S+ )*briefcast ", line)
+    ]
+    assert any("report" in hint for hint in hints) and any("serve" in hint for hint in hints)
+    for name in ("DATABASE_URL", "OUTBOX", "TRANSPORT", "BASE_URL", "SETTINGS", "SECRET_KEY"):
+        monkeypatch.delenv(f"BRIEFCAST_{name}", raising=False)
+    for hint in hints:
+        words = shlex.split(hint)  # a shell would read it: no stray brackets or semicolons
+        assert words[:2] == ["cd", str(folder)] and words[2] == "&&", hint
+        command = [word for word in words[3:] if "=" not in word or word.startswith("-")]
+        assert command[0] == "briefcast", hint
+        if command[1] == "serve":
+            continue  # it serves until stopped: tested as printed by the slow test above
+        monkeypatch.chdir(folder)
+        result = CliRunner().invoke(app, command[1:])
+        assert result.exit_code == 0, (hint, result.output)
