@@ -350,3 +350,17 @@ def test_the_demos_command_hints_work_pasted_whole(demo_runs, monkeypatch):
         monkeypatch.chdir(folder)
         result = CliRunner().invoke(app, command[1:])
         assert result.exit_code == 0, (hint, result.output)
+
+
+@pytest.mark.slow
+def test_an_http_base_url_off_this_machine_is_warned_once_by_the_demo(tmp_path, monkeypatch):
+    for name in ("DATABASE_URL", "OUTBOX", "TRANSPORT", "SETTINGS", "SECRET_KEY"):
+        monkeypatch.delenv(f"BRIEFCAST_{name}", raising=False)
+    monkeypatch.setenv("BRIEFCAST_BASE_URL", "http://briefings.example.org")
+    monkeypatch.setattr("briefcast.campaigns.plan.datetime", _AfterTheExampleDates)
+    command = ["demo", "--dir", str(tmp_path / "demo"), "--every", "1", "--no-serve"]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1, result.output
+    assert "BRIEFCAST_BASE_URL is http://briefings.example.org" in warnings[0]
