@@ -126,7 +126,8 @@ def sample_fields(
 
 def archive_fields(archive_url: str, number: int) -> dict[str, str]:
     """The fields of an archived issue: nobody's name; acknowledging and unsubscribing need the
-    reader's own link from their email, and the archive page says so, so those links lead there."""
+    reader's own link from their email, so the archive page leaves those controls out
+    (web/issue_pages.py) and says so; these values only fill the fields they would have used."""
     return {
         "recipient_name": NAMELESS,
         "list_name": ARCHIVE_LIST_NAME,

@@ -33,7 +33,7 @@ from briefcast.campaigns.grouping import (
 from briefcast.campaigns.model import Briefing, Schedule, Theme
 from briefcast.campaigns.titles import issue_subject
 
-__all__ = ["READING_WORDS", "draft_campaign", "group_themes"]
+__all__ = ["READING_WORDS", "draft_campaign", "group_themes", "preview_sentence"]
 
 
 def draft_campaign(
@@ -112,7 +112,7 @@ def _draft_issue(
         "  - themes:",
         *(f"      - {theme.slug}  # {theme.title}, {theme.word_count} words" for theme in themes),
         f"    subject: {_yaml_text(subject)}",
-        f"    preheader: {_yaml_text(_preview_sentence(themes) or _UNWRITTEN_PREHEADER)}",
+        f"    preheader: {_yaml_text(preview_sentence(themes) or _UNWRITTEN_PREHEADER)}",
     ]
     if number == 1:
         lines += [
@@ -130,7 +130,7 @@ def _draft_issue(
 _MIN_PREVIEW_WORDS = 5
 
 
-def _preview_sentence(themes: Sequence[Theme]) -> str | None:
+def preview_sentence(themes: Sequence[Theme]) -> str | None:
     """The first whole sentence of the issue's themes that fits an inbox preview, if one does."""
     for paragraph in (paragraph for theme in themes for paragraph in theme.paragraphs):
         for sentence in split_sentences(paragraph):

@@ -66,6 +66,11 @@ OUTLOOK_ALLOWANCES: tuple[OutlookAllowance, ...] = (
         fallback="square corners on buttons and key-figure call-outs",
         reason="purely cosmetic rounding elsewhere",
     ),
+    OutlookAllowance(
+        feature="css-color-scheme",
+        fallback="the light design, as every client without dark mode shows it",
+        reason="clients with dark mode use our dark colours instead of inverting the light ones",
+    ),
 )
 
 

@@ -10,8 +10,15 @@ from datetime import date, datetime, time
 from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
+from briefcast.campaigns.briefing_text import split_sentences
 from briefcast.campaigns.calendar import send_dates
-from briefcast.campaigns.campaign_file import CampaignFileError, is_unwritten, load_campaign
+from briefcast.campaigns.campaign_file import (
+    CampaignFileError,
+    is_unwritten,
+    load_campaign,
+    preheader_problem,
+)
+from briefcast.campaigns.draft import preview_sentence
 from briefcast.campaigns.model import (
     Briefing,
     Campaign,
@@ -37,7 +44,6 @@ __all__ = [
 
 LONG_ISSUE_WORDS = 600  # about three minutes' reading: beyond it, a weekly digest gets skimmed
 WORKING_HOURS = (time(7, 0), time(19, 0))  # out-of-hours emails are read less, and look urgent
-PREHEADER_CHARS = 100  # inbox previews show roughly this much
 
 # -- checking ----------------------------------------------------------------------------------
 
@@ -332,17 +338,15 @@ def _issue_lists(campaign: Campaign, issue: IssuePlan) -> tuple[str, ...]:
 
 
 def _preheader(issue: IssuePlan, themes: Sequence[Theme]) -> str:
-    """The inbox preview line: the issue's own, else the first sentence of its intro or else of
-    its first theme."""
+    """The inbox preview line: the issue's own, else the first whole sentence of its intro that
+    fits, else the one `plan` would draft from its themes, else none. Never a sentence cut short:
+    a preview ending "…" reads as a mistake, and an empty one lets the inbox show the greeting."""
     if issue.preheader:
         return issue.preheader
-    text = issue.intro or next((p for theme in themes for p in theme.paragraphs), "")
-    sentence = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
-    # Theme text often starts mid-sentence, after its title: "Domestic Abuse-this was ...".
-    sentence = sentence[:1].upper() + sentence[1:]
-    if len(sentence) <= PREHEADER_CHARS:
-        return sentence
-    return sentence[: PREHEADER_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    for sentence in split_sentences(" ".join((issue.intro or "").split())):
+        if preheader_problem(sentence) is None:
+            return sentence
+    return preview_sentence(themes) or ""
 
 
 def _short_slug(title: str, limit: int = 48) -> str:

@@ -23,12 +23,16 @@ import mjml
 from premailer import Premailer
 
 from briefcast.campaigns import checks
+from briefcast.campaigns.callouts import Block, figure_label, quoted_blocks
 from briefcast.campaigns.model import Digest, Figure
+from briefcast.campaigns.outlook_css import outlook_css_warnings
 from briefcast.errors import BriefcastError
 from briefcast.links import PLACEHOLDER
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STYLESHEET = TEMPLATES / "digest.css"
+# Dark mode: a <style> block of its own, never inlined (digest.mjml.j2 includes it).
+DARK_STYLESHEET = TEMPLATES / "digest-dark.css"
 TEXT_WIDTH = 72
 
 # MRML's own <style> blocks (resets, the @media rules that put columns side by side on desktop)
@@ -57,7 +61,7 @@ def render_digest(digest: Digest) -> RenderedIssue:
         problem = f"the issue is {size:,} bytes before compiling, over the HTML limit"
         return RenderedIssue(digest, "", "", (f"{problem} of {checks.MAX_HTML_BYTES:,}",))
     compiled = compile_mjml(mjml_source)
-    page = inline_stylesheet(compiled, stylesheet)
+    page = main_landmark(inline_stylesheet(compiled, stylesheet))
     text = render_template("digest.txt.j2", digest)
     return RenderedIssue(
         digest=digest,
@@ -197,6 +201,17 @@ def inline_stylesheet(page: str, stylesheet: str) -> str:
     return inlined
 
 
+def main_landmark(page: str) -> str:
+    """The body's content inside one <main>: a reader opening the issue in a browser (or a
+    screen reader's landmarks list) finds the issue as the page's main content. MJML writes
+    none, and an mj-raw cannot open a tag that another closes."""
+    start = re.search(r"<body[^>]*>", page, re.IGNORECASE)
+    end = page.lower().rfind("</body>")
+    if start is None or end < start.end():
+        return page
+    return f"{page[: start.end()]}<main>{page[start.end() : end]}</main>{page[end:]}"
+
+
 def leading_doctype(page: str) -> str:
     match = re.match(r"\s*(<!doctype[^>]*>)", page, re.IGNORECASE)
     return match.group(1) if match else ""
@@ -216,6 +231,17 @@ def run_checks(compiled: str, page: str, text: str, stylesheet: str) -> list[str
         ),
         *checks.leftover_markers(text, allow_placeholders=True),
         *checks.check_outlook_css(stylesheet),
+        *checks.check_outlook_css(DARK_STYLESHEET.read_text(encoding="utf-8")),
+    ]
+
+
+def outlook_notes() -> list[str]:
+    """What classic Outlook for Windows supports only partly in our stylesheets (caniemail's
+    notes, outlook_css.py): not failures, shown by `briefcast check` for review."""
+    return [
+        note
+        for sheet in (STYLESHEET, DARK_STYLESHEET)
+        for note in outlook_css_warnings(sheet.read_text(encoding="utf-8"))
     ]
 
 
@@ -240,6 +266,8 @@ def template_environment() -> jinja2.Environment:
         underline=underline,
         figure_lines=figure_lines,
         callouts=callouts,
+        label=figure_label,
+        body=body,
     )
     return environment
 
@@ -271,17 +299,21 @@ def underline(title: str, character: str = "-") -> str:
 
 
 def callouts(figures: tuple[Figure, ...]) -> list[Figure]:
-    """The first figure of each sentence: one callout per sentence, its other figures in its text.
-
-    A briefing sentence often holds several figures ("538 rapid reviews with 244 children having
-    died"); a callout per figure would repeat the sentence.
-    """
+    """The first figure of each sentence that has a label: one box per sentence, its other
+    figures in its label or its text. A value with no words of its own to show beside it would
+    say nothing, so it gets no box (its sentence is in the body anyway)."""
     first: dict[str, Figure] = {}
     for figure in figures:
         first.setdefault(figure.text, figure)
-    return list(first.values())
+    return [figure for figure in first.values() if figure_label(figure)]
+
+
+def body(paragraphs: tuple[str, ...], quotes: tuple[str, ...]) -> list[Block]:
+    """A theme's paragraphs with its first quotation set apart where it stands (callouts.py)."""
+    return list(quoted_blocks(paragraphs, quotes[0] if quotes else None))
 
 
 def figure_lines(figure: Figure) -> str:
-    """A key figure for the plain-text part: the value, then its sentence, indented as a block."""
-    return f"    {figure.value}\n{wrap(figure.text, indent='    ')}"
+    """A key figure for the plain-text part: the value, then its label, indented as a block
+    (the sentence itself is in the paragraphs)."""
+    return f"    {figure.value}\n{wrap(figure_label(figure), indent='    ')}"

@@ -123,8 +123,20 @@ def check(campaign: Path) -> None:
     for warning in _missing_lists(result.campaign):
         click.echo(str(warning))  # click, not rich: a long path must stay on its line
     _report_issues(result)
+    _report_outlook_notes()
     if not result.ok:
         raise click.exceptions.Exit(1)
+
+
+def _report_outlook_notes() -> None:
+    """The partly supported CSS, once for the whole series (every issue uses the same)."""
+    from briefcast.campaigns.render import outlook_notes
+
+    notes = outlook_notes()
+    if notes:
+        click.echo("\nNotes, not failures: classic Outlook for Windows supports these only partly.")
+        for note in notes:
+            click.echo(f"- {note}")  # click, not rich: each note stays one line
 
 
 def _missing_lists(campaign: Campaign) -> list[Problem]:

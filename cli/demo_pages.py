@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -100,10 +101,12 @@ def print_evidence(
 ) -> None:
     """The summary's lines about the report and the link pages (click: long URLs stay whole)."""
     click.echo(f"Report: {report}")
+    # Each hint is a command that works pasted whole: what to vary is said on a line of its own.
     click.echo(
-        f"  as CSV or JSON: cd {folder} && briefcast report {campaign} --format csv "
-        "(or json; --detail adds a row per person)"
+        f"  as CSV: cd {shlex.quote(str(folder))} && briefcast report {shlex.quote(campaign)} "
+        "--format csv"
     )
+    click.echo("  (--format json for scripts; --detail adds a row per person)")
     if links is not None:
         click.echo(
             # Not the address: even fictional people's addresses stay off the terminal.
@@ -114,9 +117,18 @@ def print_evidence(
         click.echo(f"  I've read this: {links.acknowledge}")
         click.echo(f"  web view: {links.web_view}")
         click.echo(f"  archive: {links.archive}")
+    click.echo(f"Serve the link pages later: {serve_command(folder, base_url)}")
+
+
+def serve_command(folder: Path, base_url: str) -> str:
+    """A command that serves the pages the demo's links point to, as printed: in the demo's
+    folder (its database), with its base URL (the links the pages make) and that URL's port."""
     address = local_address(base_url)
     port = f" --port {address[1]}" if address and address[1] != DEFAULT_PORT else ""
-    click.echo(f"Serve the link pages later: cd {folder} && briefcast serve{port}")
+    return (
+        f"cd {shlex.quote(str(folder))} && "
+        f"BRIEFCAST_BASE_URL={shlex.quote(base_url)} briefcast serve{port}"
+    )
 
 
 def interactive() -> bool:

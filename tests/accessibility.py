@@ -47,3 +47,16 @@ def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
     found = violations(page)
     assert not found, f"{page.url}:\n{describe(found)}"
     assert page.locator("h1").count() == 1, f"{page.url}: a page has exactly one h1"
+
+
+def every_violation(page) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Every rule axe-core runs by default (WCAG A to AAA and best practice), any impact."""
+    page.evaluate(axe_source())
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return list(results["violations"])
+
+
+def assert_flawless(page) -> None:  # type: ignore[no-untyped-def]
+    """Zero axe violations of any impact, best practice included: the readers' pages' bar."""
+    found = every_violation(page)
+    assert not found, f"{page.url}:\n{describe(found)}"

@@ -32,7 +32,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from briefcast.delivery.tokens import ExpiredToken, TokenError
-from briefcast.links import Purpose, archive_issue_route, route
+from briefcast.links import Purpose, archive_issue_link, archive_issue_route, route
 from briefcast.settings import Settings
 from briefcast.store import connect
 from briefcast.store.web import LinkTarget
@@ -167,7 +167,12 @@ class Endpoints:
         return self.pages.render(
             "acknowledge.html",
             **_about(target),
-            title=f"Confirm you have read “{target.issue_title}”",
+            # Once confirmed, the page says it is done instead of asking again.
+            title=(
+                f"You have confirmed reading “{target.issue_title}”"
+                if when
+                else f"Confirm you have read “{target.issue_title}”"
+            ),
             acknowledged_on=_day(when) if when else None,
             reflection_limit=REFLECTION_LIMIT,
         )
@@ -193,14 +198,19 @@ class Endpoints:
     async def archive(self, request: Request) -> Response:
         token = request.path_params["token"]
         archive = await run_in_threadpool(self.links.archive, token)
+        archive_url = str(request.url_for("archive", token=token).path)
         return self.pages.render(
             "archive.html",
             title=f"{archive.campaign_title}: all issues",
             entries=[
-                {"number": e.number, "title": e.title, "sent_on": _day(e.sent_on)}
+                {
+                    "number": e.number,
+                    "title": e.title,
+                    "sent_on": _day(e.sent_on),
+                    "url": archive_issue_link(archive_url, e.number),
+                }
                 for e in archive.entries
             ],
-            archive_url=str(request.url_for("archive", token=token).path),
         )
 
     async def archive_issue(self, request: Request) -> Response:

@@ -7,10 +7,8 @@ values an issue's fields get are briefcast/links.py's, shared with the email.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from html import escape
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +21,7 @@ from briefcast.recipients.addresses import one_line
 from briefcast.store import web as store
 from briefcast.store.engine import read, write
 from briefcast.store.web import ArchiveEntry, LinkTarget, ListStanding
+from briefcast.web.issue_pages import issue_page
 
 # An acknowledgement is evidence for a report: a link years old is more likely forwarded or
 # found than clicked by its reader. Unsubscribe and view links never expire (an unsubscribe link
@@ -174,8 +173,12 @@ class Links:
             list_name=target.list_name,
             campaign_title=target.campaign_title,
         )
-        html = _personalise(document, fields)
-        return with_banner(html, self.archive_url(document.campaign_id), document.campaign_title)
+        return issue_page(
+            _personalise(document, fields),
+            archive_url=self.archive_url(document.campaign_id),
+            campaign_title=document.campaign_title,
+            anonymous=False,
+        )
 
     def archive(self, token: str) -> Archive:
         campaign_id = self.signer.read(Purpose.ARCHIVE, token)
@@ -196,7 +199,12 @@ class Links:
             return None
         archive_url = link(self.base_url, Purpose.ARCHIVE, token)
         fields = archive_fields(archive_url, number)
-        return with_banner(_personalise(document, fields), archive_url, document.campaign_title)
+        return issue_page(
+            _personalise(document, fields),
+            archive_url=archive_url,
+            campaign_title=document.campaign_title,
+            anonymous=True,
+        )
 
 
 def clean_reflection(text: str | None) -> str | None:
@@ -205,20 +213,6 @@ def clean_reflection(text: str | None) -> str | None:
         return None
     line = one_line(text)[:REFLECTION_LIMIT].strip()
     return line or None
-
-
-def with_banner(page: str, archive_url: str, campaign_title: str) -> str:
-    """Put a link to the archive at the top of an issue page (inline style: it is email HTML)."""
-    banner = (
-        '<div style="font-family:Arial,sans-serif;font-size:16px;padding:12px 16px;'
-        'background:#ffffff;color:#1a1a1a;border-bottom:1px solid #5f6b7a">'
-        f'<a href="{escape(archive_url)}" style="color:#12355b">'
-        f"All issues of {escape(campaign_title)}</a></div>"
-    )
-    found = re.search(r"<body[^>]*>", page, re.IGNORECASE)
-    if found is None:
-        return banner + page
-    return page[: found.end()] + banner + page[found.end() :]
 
 
 def _address(target: LinkTarget) -> str:

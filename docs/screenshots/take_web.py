@@ -7,7 +7,9 @@ issue to a Maildir outbox with the real send loop, and after each issue lets fic
 use the links in their messages (through the web app: "I've read this" for some, the one-click
 unsubscribe for a few, fewer as the series goes on). Then photographs, in headless Chromium
 (Debian's /usr/bin/chromium), the unsubscribe and acknowledge pages served by uvicorn and the
-HTML report. Look at the results before committing them.
+HTML report (at 1100 px and at 375 px, where its tables and charts scroll in their own boxes), and
+the campaign's archive (list and issue 1, as anyone with its link sees them). Look at the results
+before committing them.
 """
 
 from __future__ import annotations
@@ -126,13 +128,21 @@ def _read(client: TestClient, data: bytes, readers: random.Random, fatigue: floa
 
 def _photograph(base: str, message: email.message.EmailMessage, report: Path) -> None:
     html = message.get_body(("html",)).get_content()
-    links = dict(re.findall(r'href="http://[^/"]+/([ua])/([^"]+)"', html))
+    links = dict(re.findall(r'href="http://[^/"]+/([uav])/([^"]+)"', html))
     with sync_playwright() as playwright:
         browser = launch(playwright)
+        view = browser.new_page()
+        view.goto(f"{base}/v/{links['v']}")
+        archive = view.get_by_role("link", name=re.compile("^All issues of")).get_attribute("href")
+        view.close()
         shots = {
             "web-unsubscribe.png": (f"{base}/u/{links['u']}", 640),
             "web-acknowledge.png": (f"{base}/a/{links['a']}", 640),
+            "web-archive.png": (archive, 640),
+            "web-archive-375.png": (archive, 375),
+            "web-archive-issue-375.png": (f"{archive}/1", 375),
             "report.png": (report.as_uri(), 1100),
+            "report-375.png": (report.as_uri(), 375),
         }
         for name, (url, width) in shots.items():
             tab = browser.new_page(viewport={"width": width, "height": 720})

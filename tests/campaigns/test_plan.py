@@ -13,7 +13,7 @@ import yaml
 
 from briefcast.campaigns.briefing import read_briefing
 from briefcast.campaigns.draft import draft_campaign
-from briefcast.campaigns.model import Briefing, Figure, Section, Theme, slugify
+from briefcast.campaigns.model import Briefing, Figure, IssuePlan, Section, Theme, slugify
 from briefcast.campaigns.plan import (
     CampaignFileError,
     Problem,
@@ -430,7 +430,9 @@ def test_each_issue_becomes_a_digest(tmp_path):
     assert second.subject == "Part 2 of 2: Domestic abuse and written agreements"
     assert second.slug == "02-domestic-abuse-and-written-agreements"
     assert [theme.slug for theme in second.themes] == ["domestic-abuse", "written-agreements"]
-    assert second.preheader == "This is what the panel found about domestic abuse."
+    # Its theme text starts mid-sentence ("this is what ..."), which `plan` never drafts as a
+    # preview line either, and the issue has no intro: no preview rather than a made-up one.
+    assert second.preheader == ""
     assert second.lists == ("police", "health")
     assert second.send_at == datetime(2027, 4, 20, 9, 30, tzinfo=LONDON)
     assert second.next_issue is None
@@ -468,14 +470,30 @@ def test_what_an_issue_sets_wins(tmp_path):
     assert second.send_at == datetime(2027, 4, 20, 9, 30, tzinfo=LONDON)
 
 
-def test_a_long_preheader_is_cut_at_a_word():
-    text = "word " * 40
-    campaign_theme = Theme("long", "Long", (text.strip() + ".",))
+def test_a_preheader_is_a_whole_sentence_never_one_cut_short():
+    long_sentence = "Word " + "word " * 40
+    paragraph = long_sentence.strip() + ". Short ones are kept whole."
+    campaign_theme = Theme("long", "Long", (paragraph,))
     briefing = Briefing("B", (), (campaign_theme,))
-    campaign = load_campaign_from_issue_themes(briefing)
-    (digest,) = assemble(campaign, briefing)
-    assert len(digest.preheader) <= 100
-    assert digest.preheader.endswith("word…")
+    (digest,) = assemble(load_campaign_from_issue_themes(briefing), briefing)
+    assert digest.preheader == "Short ones are kept whole."
+
+
+def test_no_sentence_that_fits_leaves_the_preheader_empty():
+    campaign_theme = Theme("long", "Long", ("Word " + "word " * 40 + "end.",))
+    briefing = Briefing("B", (), (campaign_theme,))
+    (digest,) = assemble(load_campaign_from_issue_themes(briefing), briefing)
+    assert digest.preheader == ""
+
+
+def test_the_first_intro_sentence_that_fits_is_the_preheader(tmp_path):
+    intro = "A very long opening sentence " + "that goes on " * 10 + "and on. Then a short one."
+    campaign = dataclasses.replace(
+        load_campaign_from_issue_themes(BRIEFING),
+        issues=(IssuePlan(number=1, themes=("including-men",), intro=intro),),
+    )
+    (digest,) = assemble(campaign, BRIEFING)
+    assert digest.preheader == "Then a short one."
 
 
 def load_campaign_from_issue_themes(briefing: Briefing):

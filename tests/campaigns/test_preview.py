@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from briefcast.campaigns import render
 from briefcast.campaigns.briefing import read_briefing
 from briefcast.campaigns.preview import CampaignProblemsError, check_campaign_file
 from briefcast.cli import app
@@ -134,6 +135,16 @@ def test_check_command_reports_each_issue(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.count("OK ") == 6
     assert not (tmp_path / "preview").exists()
+
+
+def test_check_shows_the_partly_supported_css_once_each_as_a_note(tmp_path):
+    result = CliRunner().invoke(app, ["check", str(copy_campaign(tmp_path))])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if line.startswith("- ")]
+    assert notes == [f"- {note}" for note in render.outlook_notes()]
+    # Our stylesheets use partly supported features (margins on headings, the hidden preheader).
+    assert any("(caniemail css-display-none)" in note for note in notes)
+    assert "Notes, not failures" in result.output
 
 
 def test_campaign_errors_are_listed_and_exit_1(tmp_path):

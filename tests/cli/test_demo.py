@@ -270,3 +270,103 @@ def _issue_titles(folder: Path, name: str) -> list[tuple[int, str]]:
             return [tuple(row) for row in conn.execute(query)]
     finally:
         engine.dispose()
+
+
+def test_the_serve_hint_names_the_base_url_and_its_port():
+    from briefcast.cli.demo_pages import serve_command
+
+    command = serve_command(Path("/tmp/demo folder"), "http://localhost:9123")
+    assert command == (
+        "cd '/tmp/demo folder' && BRIEFCAST_BASE_URL=http://localhost:9123 briefcast serve "
+        "--port 9123"
+    )
+
+
+@pytest.mark.slow
+def test_the_serve_hint_works_as_printed_and_its_pages_link_where_it_listens(demo_runs):
+    import os
+    import shlex
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    from briefcast.cli.demo_pages import serve_command
+
+    folder, first, _second = demo_runs
+    (view_path,) = re.findall(r"^  web view: http://localhost:8025(/v/\S+)$", first, re.M)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base_url = f"http://localhost:{port}"
+    command = serve_command(folder, base_url)
+    assert f"BRIEFCAST_BASE_URL={base_url} briefcast serve --port {port}" in command
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFCAST_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    # As a person would paste it, in a shell; exec so that SIGTERM reaches the server.
+    server = subprocess.Popen(
+        ["bash", "-c", command.replace("briefcast serve", "exec briefcast serve")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base_url}{view_path}", timeout=5) as response:
+                    page = response.read().decode("utf-8")
+                break
+            except (ConnectionError, urllib.error.URLError):
+                assert server.poll() is None and time.monotonic() < deadline, server.stderr.read()
+                time.sleep(0.2)
+        # The served page's own links point to the server that served it.
+        (archive,) = re.findall(r'href="(http://[^"]*/archive/[^"]+)"', page)
+        assert archive.startswith(f"{base_url}/archive/")
+        with urllib.request.urlopen(archive, timeout=5) as response:
+            assert response.status == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=20)
+    assert shlex.split(command)[0] == "cd"
+
+
+def test_the_demos_command_hints_work_pasted_whole(demo_runs, monkeypatch):
+    import shlex
+
+    folder, first, _second = demo_runs
+    hints = [
+        line.split(": ", 1)[1]
+        for line in first.splitlines()
+        if re.search(r": cd .* && (\S+=\S+ )*briefcast ", line)
+    ]
+    assert any("report" in hint for hint in hints) and any("serve" in hint for hint in hints)
+    for name in ("DATABASE_URL", "OUTBOX", "TRANSPORT", "BASE_URL", "SETTINGS", "SECRET_KEY"):
+        monkeypatch.delenv(f"BRIEFCAST_{name}", raising=False)
+    for hint in hints:
+        words = shlex.split(hint)  # a shell would read it: no stray brackets or semicolons
+        assert words[:2] == ["cd", str(folder)] and words[2] == "&&", hint
+        command = [word for word in words[3:] if "=" not in word or word.startswith("-")]
+        assert command[0] == "briefcast", hint
+        if command[1] == "serve":
+            continue  # it serves until stopped: tested as printed by the slow test above
+        monkeypatch.chdir(folder)
+        result = CliRunner().invoke(app, command[1:])
+        assert result.exit_code == 0, (hint, result.output)
+
+
+@pytest.mark.slow
+def test_an_http_base_url_off_this_machine_is_warned_once_by_the_demo(tmp_path, monkeypatch):
+    for name in ("DATABASE_URL", "OUTBOX", "TRANSPORT", "SETTINGS", "SECRET_KEY"):
+        monkeypatch.delenv(f"BRIEFCAST_{name}", raising=False)
+    monkeypatch.setenv("BRIEFCAST_BASE_URL", "http://briefings.example.org")
+    monkeypatch.setattr("briefcast.campaigns.plan.datetime", _AfterTheExampleDates)
+    command = ["demo", "--dir", str(tmp_path / "demo"), "--every", "1", "--no-serve"]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1, result.output
+    assert "BRIEFCAST_BASE_URL is http://briefings.example.org" in warnings[0]

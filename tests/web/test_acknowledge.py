@@ -58,6 +58,11 @@ def test_a_second_confirmation_is_already_recorded_and_changes_nothing(world):
     assert "<h1>Already recorded</h1>" in again.text
     assert database_contents(world.engine) == before
     page = world.client.get(path)
+    # Headed as done, not asking again.
+    assert (
+        "<h1>You have confirmed reading “Domestic abuse and written agreements”</h1>" in page.text
+    )
+    assert "Confirm you have read" not in page.text
     assert "You confirmed reading this issue on" in page.text
     assert "<form" not in page.text
 

@@ -82,3 +82,37 @@ def test_a_port_in_use_is_a_one_line_error(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_http_base_url_off_this_machine_is_warned_once_and_still_served(tmp_path):
+    url = f"sqlite:///{tmp_path / 'briefcast.db'}"
+    open_database(url).dispose()
+    port = free_port()
+    env = {
+        **os.environ,
+        "BRIEFCAST_DATABASE_URL": url,
+        "BRIEFCAST_BASE_URL": "http://briefings.example.org",
+    }
+    server = subprocess.Popen(
+        [*COMMAND, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                assert status_of(f"http://127.0.0.1:{port}/u/not-a-token") == 400
+                break
+            except (ConnectionError, urllib.error.URLError):
+                assert server.poll() is None and time.monotonic() < deadline, server.stderr.read()
+                time.sleep(0.1)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _out, err = server.communicate(timeout=20)
+    warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1, err
+    assert "BRIEFCAST_BASE_URL is http://briefings.example.org" in warnings[0]
+    assert "https://" in warnings[0]

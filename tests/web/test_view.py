@@ -62,3 +62,59 @@ def test_pages_are_accessible_shells(world):
         assert page.headers["cache-control"] == "no-store"
     css = world.client.get("/static/web.css")
     assert css.status_code == 200 and ":focus-visible" in css.text
+
+
+def _links(page: str) -> list[tuple[str, str]]:
+    """(href, text) of every link on a page."""
+    return [
+        (href, re.sub(r"<[^>]+>", "", text).strip())
+        for href, text in re.findall(r'<a href="([^"]*)"[^>]*>(.*?)</a>', page, re.S)
+    ]
+
+
+def test_the_web_view_keeps_the_readers_controls_but_no_link_to_itself(world):
+    path = world.path(Purpose.VIEW, world.alice)
+    page = world.client.get(path).text
+    assert page.count("<main>") == 1 and page.count("</main>") == 1
+    texts = {text: href for href, text in _links(page)}
+    assert "Read this in your browser" not in texts
+    assert path not in page
+    assert (
+        texts["I’ve read this"]
+        == f"http://testserver{world.path(Purpose.ACKNOWLEDGE, world.alice)}"
+    )
+    assert (
+        texts["Unsubscribe"] == f"http://testserver{world.path(Purpose.UNSUBSCRIBE, world.alice)}"
+    )
+
+
+def test_the_archive_issue_offers_no_one_elses_controls_and_says_where_they_are(world):
+    view = world.client.get(world.path(Purpose.VIEW, world.alice)).text
+    (archive,) = re.findall(r'href="http://testserver(/archive/[^"]+)"', view)
+    page = world.client.get(f"{archive}/1").text
+    assert page.count("<main>") == 1
+    texts = [text for _href, text in _links(page)]
+    assert texts == ["All issues of Learning from reviews"]  # the only link: the archive's index
+    for gone in ("I’ve read this", "Unsubscribe", "Read this in your browser", "distribution list"):
+        assert gone not in page
+    assert "use the links in the email you received" in page
+
+
+def test_the_archive_list_links_each_issue_to_its_own_page(world):
+    view = world.client.get(world.path(Purpose.VIEW, world.alice)).text
+    (archive,) = re.findall(r'href="http://testserver(/archive/[^"]+)"', view)
+    listing = world.client.get(archive).text
+    links = dict((text, href) for href, text in _links(listing))
+    assert links == {"Part 1: Domestic abuse and written agreements": f"{archive}/1"}
+    assert '<span class="sent">Sent ' in listing
+
+
+def test_dark_mode_is_the_link_pages_own_not_the_consoles(world):
+    page = world.client.get(world.path(Purpose.ACKNOWLEDGE, world.alice)).text
+    assert '<meta name="color-scheme" content="light dark">' in page
+    assert "/static/web-dark.css" in page
+    dark = world.client.get("/static/web-dark.css")
+    assert dark.status_code == 200 and "prefers-color-scheme: dark" in dark.text
+    # The staff console shares web.css: nothing in it may switch a page to dark colours.
+    shared = world.client.get("/static/web.css").text
+    assert "prefers-color-scheme" not in shared and "color-scheme" not in shared
