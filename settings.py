@@ -181,8 +181,9 @@ class Settings:
         host = urlsplit(self.base_url).hostname or ""
         if self.base_url.startswith("http://") and not _is_loopback(host):
             return [
-                f"BRIEFCAST_BASE_URL is {self.base_url}: links in emails will travel unencrypted; "
-                "use https:// (a reverse proxy with HTTPS) outside a test"
+                f"BRIEFCAST_BASE_URL is {self.base_url}: links in emails will travel unencrypted "
+                "and Gmail and Yahoo offer no one-click unsubscribe without https; use https:// "
+                "(a reverse proxy with HTTPS) outside a test"
             ]
         return []
 

@@ -11,6 +11,7 @@ ends with a whole series delivered.
 from __future__ import annotations
 
 import contextlib
+import shlex
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -144,7 +145,7 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
             click.echo(f"Rejected rows: {settings.reports}")
         click.echo(f"Preview: {result.index}")
         print_evidence(folder, name, report, links, server is not None, settings.base_url)
-        click.echo(f"See where it stands: cd {folder} && briefcast status {name}")
+        click.echo(f"See where it stands: cd {shlex.quote(str(folder))} && briefcast status {name}")
         people = demo_people(engine, settings)
         print_people(people, settings.console_url, staff_console is not None)
         if server is not None and interactive():

@@ -62,7 +62,8 @@ def test_an_http_base_url_elsewhere_is_warned_in_one_line_not_refused(tmp_path):
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert warnings == [
         "warning: BRIEFCAST_BASE_URL is http://briefings.example.org: links in emails will "
-        "travel unencrypted; use https:// (a reverse proxy with HTTPS) outside a test"
+        "travel unencrypted and Gmail and Yahoo offer no one-click unsubscribe without https; "
+        "use https:// (a reverse proxy with HTTPS) outside a test"
     ]
     for quiet in ("https://briefings.example.org", "http://localhost:8025", "http://127.0.0.1"):
         assert "warning" not in run(tmp_path, BASE_URL=quiet).stderr
