@@ -1,4 +1,6 @@
-"""`lists import`: one agency CSV into one list in one transaction, with a diff and a reject report.
+"""`lists import`: one agency list (CSV, TSV, .xlsx, .ods) into one list in one transaction.
+
+A diff is shown first and rejected rows go to a report.
 
 The stages, in order: read and validate rows (csv_source), stage the good ones in the database in
 batches, diff the staged rows against the list, show the diff, then merge (or, for a dry run,
@@ -8,7 +10,7 @@ roll everything back). A failure anywhere rolls back the lot, so a list is never
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -16,7 +18,7 @@ from typing import TextIO
 from sqlalchemy import Engine
 
 from briefcast.errors import BriefcastError
-from briefcast.recipients.csv_source import ListFile, RejectedRow, SourceRow
+from briefcast.recipients.csv_source import MEANINGS, ListFile, RejectedRow, SourceRow
 from briefcast.recipients.erasure import address_hasher
 from briefcast.recipients.lists import ensure_list
 from briefcast.safe_output import SafeWriter, csv_writer, private_file, private_folder
@@ -26,7 +28,7 @@ from briefcast.store.suppressions import erased_hashes
 BATCH_SIZE = 5000  # rows per INSERT into the staging table
 ERASED = "erased at this person's request (recipients forget): not imported; remove them at source"
 
-Progress = Callable[[int, int], None]  # (bytes read, file size)
+Progress = Callable[[int, int], None]  # (done, total): bytes of a CSV, rows of a spreadsheet
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,11 @@ class ImportReport:
     added_sample: tuple[str, ...]  # a few of the addresses, for the printed diff
     removed_sample: tuple[str, ...]
     rejected_report: Path | None  # None when every row was imported
-    encoding: str
+    encoding: str  # "xlsx" / "ods" for a spreadsheet
     delimiter: str
+    header_row: int = 1  # the header's row in the file (title rows above it are skipped)
+    columns: dict[str, str | None] | None = None  # meaning -> the header taken for it
+    sheet: str | None = None  # the spreadsheet's sheet read
 
 
 def import_list(
@@ -71,18 +76,22 @@ def import_list(
     report_path: Path | None = None,
     on_progress: Progress | None = None,
     on_diff: Callable[[ImportReport], None] | None = None,
+    sheet: str | None = None,
+    mapping: Mapping[str, int | None] | None = None,
+    file_name: str | None = None,
 ) -> ImportReport:
     """Import `path` into the list `slug` (created if missing) and return what happened.
 
     `on_diff` sees the report before anything is applied (the CLI prints it there); with
     `dry_run` nothing is. Rejected rows go to `report_path` (the CLI: the reports folder), by
     default `<name>.rejected.csv` beside the input, written even on a dry run so the file can be
-    fixed first.
+    fixed first. `sheet` and `mapping` are `ListFile`'s; `file_name` is what the import run
+    records (an upload's own name rather than where the console keeps it).
     """
     path = Path(path)
     rejects = RejectionReport(report_path or path.with_suffix(".rejected.csv"))
     with (
-        ListFile(path, check_deliverability) as source,
+        ListFile(path, check_deliverability, sheet=sheet, mapping=mapping) as source,
         engine.connect() as conn,
     ):  # own transactions: one, rolled back on any error
         transaction = conn.begin()
@@ -104,6 +113,7 @@ def import_list(
             report = ImportReport(
                 slug, path, created, sync, dry_run, counts, diff.added_sample,
                 diff.removed_sample, rejects.finish(), source.encoding, source.delimiter,
+                source.header_row, _taken(source), source.sheet,
             )  # fmt: skip
             if on_diff:
                 on_diff(report)
@@ -111,8 +121,8 @@ def import_list(
                 transaction.rollback()
                 return report
             run_id = start_import_run(
-                conn, list_id=target.id, list_slug=slug, actor=actor, file_name=str(path),
-                sha256=_sha256(path), sync=sync,
+                conn, list_id=target.id, list_slug=slug, actor=actor,
+                file_name=file_name or str(path), sha256=_sha256(path), sync=sync,
             )  # fmt: skip
             staging.apply(target.id, run_id, sync)
             staging.drop()
@@ -178,11 +188,22 @@ def _stage_rows(
                 staging.add(batch)
                 batch = []
                 if on_progress:
-                    on_progress(source.bytes_read, source.size)
+                    on_progress(*source.progress())
     staging.add(batch)
     if on_progress:
-        on_progress(source.size, source.size)
+        done, total = source.progress()
+        on_progress(max(done, total), max(done, total))
     return erased_count
+
+
+def _taken(source: ListFile) -> dict[str, str | None]:
+    """Which header was taken for each meaning, for the diff and the console's check page."""
+    columns = source.columns
+    return {
+        meaning: (columns.headers[index] or f"column {index + 1}") if index is not None else None
+        for meaning in MEANINGS
+        for index in [getattr(columns, meaning)]
+    }
 
 
 def _staging_values(row: SourceRow) -> dict[str, object]:
