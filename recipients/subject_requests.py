@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from briefcast.errors import BriefcastError
 from briefcast.recipients.addresses import InvalidAddress, normalise_address
 from briefcast.recipients.erasure import address_hasher
-from briefcast.store import audit, people, suppressions
+from briefcast.store import audit, people, people_search, suppressions
 from briefcast.store.engine import checkpoint, write
 from briefcast.store.schema import SuppressionReason
 
@@ -84,6 +84,7 @@ def forget(
                 conn, address_hash=hashed, reason=SuppressionReason.ERASED, created_by=actor
             )
         scrubbed = people.scrub_address(conn, normalised) + audit.scrub(conn, normalised)
+        people_search.forget_removed(conn)  # no trigram of the address left in an old segment
         # Who erased someone, and when, stays accountable; whom must not be written down.
         audit.record(
             conn,
