@@ -22,6 +22,7 @@ from briefcast.recipients.csv_source import MEANINGS, ListFile, RejectedRow, Sou
 from briefcast.recipients.erasure import address_hasher
 from briefcast.recipients.lists import ensure_list
 from briefcast.safe_output import SafeWriter, csv_writer, private_file, private_folder
+from briefcast.store.audit import Actor, record
 from briefcast.store.imports import ImportStaging, finish_import_run, start_import_run
 from briefcast.store.suppressions import erased_hashes
 
@@ -59,7 +60,8 @@ class ImportReport:
     encoding: str  # "xlsx" / "ods" for a spreadsheet
     delimiter: str
     header_row: int = 1  # the header's row in the file (title rows above it are skipped)
-    columns: dict[str, str | None] | None = None  # meaning -> the header taken for it
+    columns: dict[str, int | None] | None = None  # meaning -> the column taken for it
+    headers: tuple[str, ...] = ()  # the header row's cells, as the file has them
     sheet: str | None = None  # the spreadsheet's sheet read
 
 
@@ -79,6 +81,7 @@ def import_list(
     sheet: str | None = None,
     mapping: Mapping[str, int | None] | None = None,
     file_name: str | None = None,
+    audit_actor: Actor | None = None,
 ) -> ImportReport:
     """Import `path` into the list `slug` (created if missing) and return what happened.
 
@@ -86,7 +89,8 @@ def import_list(
     `dry_run` nothing is. Rejected rows go to `report_path` (the CLI: the reports folder), by
     default `<name>.rejected.csv` beside the input, written even on a dry run so the file can be
     fixed first. `sheet` and `mapping` are `ListFile`'s; `file_name` is what the import run
-    records (an upload's own name rather than where the console keeps it).
+    records (an upload's own name rather than where the console keeps it); with `audit_actor`
+    the import is also written to the audit trail, in the same transaction.
     """
     path = Path(path)
     rejects = RejectionReport(report_path or path.with_suffix(".rejected.csv"))
@@ -113,7 +117,7 @@ def import_list(
             report = ImportReport(
                 slug, path, created, sync, dry_run, counts, diff.added_sample,
                 diff.removed_sample, rejects.finish(), source.encoding, source.delimiter,
-                source.header_row, _taken(source), source.sheet,
+                source.header_row, _taken(source), source.columns.headers, source.sheet,
             )  # fmt: skip
             if on_diff:
                 on_diff(report)
@@ -127,6 +131,9 @@ def import_list(
             staging.apply(target.id, run_id, sync)
             staging.drop()
             finish_import_run(conn, run_id, vars(counts))
+            if audit_actor:
+                details = {"file": file_name or path.name, "sync": sync, **vars(counts)}
+                record(conn, audit_actor, "list.imported", subject=slug, details=details)
             transaction.commit()
             return report
         except BaseException:
@@ -196,14 +203,9 @@ def _stage_rows(
     return erased_count
 
 
-def _taken(source: ListFile) -> dict[str, str | None]:
-    """Which header was taken for each meaning, for the diff and the console's check page."""
-    columns = source.columns
-    return {
-        meaning: (columns.headers[index] or f"column {index + 1}") if index is not None else None
-        for meaning in MEANINGS
-        for index in [getattr(columns, meaning)]
-    }
+def _taken(source: ListFile) -> dict[str, int | None]:
+    """Which column was taken for each meaning, for the console's check page."""
+    return {meaning: getattr(source.columns, meaning) for meaning in MEANINGS}
 
 
 def _staging_values(row: SourceRow) -> dict[str, object]:
