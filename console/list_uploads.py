@@ -122,7 +122,9 @@ class Uploads:
             try:
                 work(upload)
             except BriefcastError as error:
-                upload.state, upload.error = "failed", str(error)
+                # the person knows the file by its own name, not by where the console keeps it
+                message = str(error).replace(str(upload.path), upload.file_name)
+                upload.state, upload.error = "failed", message
             except Exception as error:  # a page must say so rather than spin for ever
                 upload.state = "failed"
                 upload.error = f"the file could not be read ({type(error).__name__})"

@@ -116,6 +116,7 @@ def _mine(request: Request, upload_id: str) -> Upload:
 
 def upload_status(request: Request) -> Response:
     found = _mine(request, request.path_params["upload_id"])
+    state = found.state  # once: the background thread moves it on while the page is made
     titles = {
         "checking": "Checking the file",
         "importing": "Importing",
@@ -126,11 +127,13 @@ def upload_status(request: Request) -> Response:
     return render(
         request,
         "lists/upload_status.html",
-        title=titles[found.state],
+        title=titles[state],
+        state=state,
+        busy=state in ("checking", "importing"),
         upload=found,
         labels=MEANING_LABELS,
         meanings=MEANINGS,
-        rejected=found.rejected_rows() if found.state == "checked" else [],
+        rejected=found.rejected_rows() if state == "checked" else [],
     )
 
 

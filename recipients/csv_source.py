@@ -139,7 +139,7 @@ class ListFile:
         self.path = path
         self.check_deliverability = check_deliverability
         self.size = _checked_size(path)
-        self._source = open_rows(path, sheet)
+        self._source = open_rows(path, sheet, _names_an_address)
         self.encoding, self.delimiter = self._source.encoding, self._source.delimiter
         self.sheet = self._source.sheet
         self._rows = self._source.rows()
@@ -183,8 +183,7 @@ class ListFile:
             if not any(cell.strip() for cell in cells):
                 continue
             first = first or (number, cells)
-            keys = {re.sub(r"[^a-z0-9]", "", cell.lower()) for cell in cells}
-            if keys & HEADER_ALIASES["address"]:
+            if _names_an_address(cells):
                 return number, Columns.from_header(cells, self.path)
             if number >= HEADER_SEARCH:
                 break
@@ -235,6 +234,13 @@ class ListFile:
     def _header(self, index: int) -> str:
         header = self.columns.headers[index] if index < len(self.columns.headers) else ""
         return f"column {header!r}" if header else f"column {index + 1}"
+
+
+def _names_an_address(cells: list[str]) -> bool:
+    """Whether a row has an email address column's name: the header row, not a title."""
+    return any(
+        re.sub(r"[^a-z0-9]", "", cell.lower()) in HEADER_ALIASES["address"] for cell in cells
+    )
 
 
 def _checked_size(path: Path) -> int:

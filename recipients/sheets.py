@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Protocol
@@ -39,8 +39,11 @@ class RowSource(Protocol):
     def close(self) -> None: ...
 
 
-def open_rows(path: Path, sheet: str | None = None) -> RowSource:
-    """The row source for `path` by its suffix; `sheet` picks a spreadsheet's sheet by name."""
+def open_rows(
+    path: Path, sheet: str | None = None, is_header: Callable[[list[str]], bool] | None = None
+) -> RowSource:
+    """The row source for `path` by its suffix; `sheet` picks a spreadsheet's sheet by name;
+    `is_header` tells a CSV's header row (its delimiter is the file's) from a title above it."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         return XlsxRows(path, sheet)
@@ -48,7 +51,7 @@ def open_rows(path: Path, sheet: str | None = None) -> RowSource:
         return OdsRows(path, sheet)
     if sheet:
         raise ListFileError(f"{path}: only a spreadsheet (.xlsx, .ods) has sheets")
-    return CsvRows(path)
+    return CsvRows(path, is_header)
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -67,13 +70,13 @@ class CsvRows:
 
     sheet = None
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, is_header: Callable[[list[str]], bool] | None = None) -> None:
         self.path = path
         self.size = path.stat().st_size
         self.encoding = _detect_encoding(path)
         self._binary = open(path, "rb")  # noqa: SIM115  (closed by close())
         self._text = io.TextIOWrapper(self._binary, encoding=self.encoding, newline="")
-        self.delimiter = _sniff_delimiter(self._text, path.suffix.lower() == ".tsv")
+        self.delimiter = _sniff_delimiter(self._text, path.suffix.lower() == ".tsv", is_header)
         self._text.seek(0)
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
@@ -228,17 +231,25 @@ def _detect_encoding(path: Path) -> str:
         return "cp1252"
 
 
-def _sniff_delimiter(text: io.TextIOWrapper, tsv: bool) -> str:
-    """The delimiter used most in the first line that has one (a title line above the header
-    has none); a .tsv file is tab-separated; a comma when there is only one column."""
+def _sniff_delimiter(
+    text: io.TextIOWrapper, tsv: bool, is_header: Callable[[list[str]], bool] | None
+) -> str:
+    """A .tsv file is tab-separated. Otherwise the delimiter that splits the header row (among
+    the first lines: a title such as "Staff list, exported 30/11/2026" may be above it), else
+    the one used most in the first line that has one; a comma when there is only one column."""
     if tsv:
         return "\t"
+    first = None
     for _ in range(20):
         line = text.readline()
         if not line:
             break
         counts = {d: line.count(d) for d in DELIMITERS}
         best = max(counts, key=lambda d: counts[d])
-        if counts[best]:
-            return best
-    return ","
+        if is_header:
+            for delimiter in sorted(DELIMITERS, key=lambda d: -counts[d]):
+                if counts[delimiter] and is_header(line.split(delimiter)):
+                    return delimiter
+        if counts[best] and first is None:
+            first = best
+    return first or ","
