@@ -210,7 +210,7 @@ def _person_path(client, query: str) -> tuple[str, str]:
 
 
 def test_people_are_found_and_addressed_by_id_on_pages_not_kept_by_caches(imported):
-    console, client = imported
+    _console, client = imported
     path, results = _person_path(client, "o’brien")
     assert "sean.obrien@example.net" in results and "Northshire Constabulary" in results
     assert re.fullmatch(r"/lists/people/\d+", path)  # an id, never the address
@@ -273,9 +273,13 @@ def test_organisations_are_merged_for_the_report(imported):
     assert h1_of(page.text) == "Organisations"
     merged = client.post(
         "/lists/organisations",
-        data={"csrf_token": csrf_of(page.text), "action": "merge",
-              "name": ["Northshire Police", "Northshire Constabulary"], "into": "Northshire Police"},
-    )  # fmt: skip
+        data={
+            "csrf_token": csrf_of(page.text),
+            "action": "merge",
+            "name": ["Northshire Police", "Northshire Constabulary"],
+            "into": "Northshire Police",
+        },
+    )
     assert "Merged into Northshire Police" in merged.text
     from briefcast.recipients.organisations import organisations
 
@@ -303,6 +307,6 @@ def test_authors_and_approvers_are_refused_every_list_and_people_page(console, r
         answer = client.get(path)
         assert answer.status_code == 403, path
         assert h1_of(answer.text) == "You cannot use this page"
-    for path in ["/lists/upload", "/lists/people", "/lists/people/1/export",
-                 "/lists/people/1/erase", "/lists/organisations", "/lists/uploads/x/import"]:  # fmt: skip
+    posts = ["/lists/upload", "/lists/people", "/lists/people/1/export", "/lists/people/1/erase"]
+    for path in [*posts, "/lists/organisations", "/lists/uploads/x/import"]:
         assert client.post(path, data={"csrf_token": token}).status_code == 403, path
