@@ -25,6 +25,7 @@ from briefcast.recipients.csv_import import Progress as OnProgress
 from briefcast.recipients.suppression import MANUAL_REASONS
 from briefcast.safe_output import private_file
 from briefcast.settings import Settings
+from briefcast.store.audit import Actor
 
 PROGRESS_FROM_BYTES = 1 << 20  # below a megabyte an import is over before a bar would help
 
@@ -343,13 +344,23 @@ def unsuppress(address: str, slug: str | None) -> None:
 @recipients_group.command("export")
 @click.argument("address")
 @click.option("--out", type=click.Path(path_type=Path), help="Write to this file, not stdout.")
-def export_person(address: str, out: Path | None) -> None:
-    """Everything held about one person, as JSON (a subject access request).
+@click.option(
+    "--why",
+    default="subject access request",
+    show_default=True,
+    help="Recorded in the audit trail with who exported.",
+)
+def export_person(address: str, out: Path | None, why: str) -> None:
+    """Everything held about one person, as JSON (a subject access request). The export is
+    written to the audit trail: who, and why.
 
     Example: briefcast recipients export jane.doe@example.org --out sar-jane-doe.json
     """
     with opened() as ctx:
-        data = recipients.export_person(ctx.engine, address, ctx.settings.secret_key)
+        data = recipients.export_person(
+            ctx.engine, address, ctx.settings.secret_key, exported_by=Actor.person(ctx.actor),
+            why=why,
+        )  # fmt: skip
     if out is None:
         print_json(data)
         return

@@ -310,3 +310,32 @@ def test_authors_and_approvers_are_refused_every_list_and_people_page(console, r
     posts = ["/lists/upload", "/lists/people", "/lists/people/1/export", "/lists/people/1/erase"]
     for path in [*posts, "/lists/organisations", "/lists/uploads/x/import"]:
         assert client.post(path, data={"csrf_token": token}).status_code == 403, path
+
+
+@pytest.mark.slow
+def test_a_100000_row_upload_is_checked_and_imported_in_the_background(admin, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("one large import is enough: SQLite is the embedded default")
+    console, client = admin
+    lines = ["Email;Name;Organisation"] + [
+        f"person{n:06d}@example.org;Person {n:06d};Agency {n % 7}" for n in range(100_000)
+    ]
+    page = client.get("/lists/upload")
+    answer = client.post(
+        "/lists/upload",
+        data={"csrf_token": csrf_of(page.text), "list": "", "new_list": "everyone", "sheet": ""},
+        files={"spreadsheet": ("everyone.csv", "\n".join(lines).encode())},
+        follow_redirects=False,
+    )
+    # the request only stores the file: the check runs after the answer, in the background
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/lists/uploads/")
+    check = _settled(client, client.get(answer.headers["location"]), seconds=300)
+    assert "<th scope=\"row\">Added</th><td>100000</td>" in check.text
+    action = re.search(r'action="(/lists/uploads/[^"]+/import)"', check.text)[1]
+    done = _post(client, check, action, sync="no")
+    assert h1_of(done.text) == "List imported" and "100000 added" in done.text
+    from briefcast.recipients import list_overview
+
+    assert list_overview(console.engine)[0].counts.members == 100_000
+    path, _ = _person_path(client, "person099999")
+    assert h1_of(client.get(path).text) == "Person 099999"

@@ -76,3 +76,17 @@ def test_sync_with_yes_applies_without_asking(run, two_then_one):
     result = run("lists", "import", str(two_then_one), "--list", "police", "--sync", "--yes")
     assert result.exit_code == 0 and "Apply?" not in result.output
     assert _members(run) == 1
+
+
+def test_a_subject_access_export_is_written_to_the_audit_trail(run, two_then_one, engine):
+    from briefcast.store.audit import history
+    from briefcast.store.engine import read
+
+    result = run(
+        "--actor", "Ada Admin", "recipients", "export", "bo@example.net", "--why", "SAR 12"
+    )
+    assert result.exit_code == 0 and '"address": "bo@example.net"' in result.output
+    with read(engine) as conn:
+        (entry,) = history(conn, action_prefix="recipient.exported")
+    assert entry.actor.name.startswith("Ada Admin") and entry.details["why"] == "SAR 12"
+    assert "bo@example.net" not in str(entry)  # by id: the trail never holds the address
