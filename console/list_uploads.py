@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 
 from briefcast.errors import BriefcastError
 from briefcast.recipients.csv_import import ImportReport, import_list
+from briefcast.recipients.sheets import sheet_names
 from briefcast.safe_output import private_folder, restore_cell
 from briefcast.settings import Settings
 from briefcast.store.audit import Actor
@@ -50,6 +51,7 @@ class Upload:
     check: ImportReport | None = None
     result: ImportReport | None = None
     error: str | None = None
+    sheets: list[str] = field(default_factory=list)  # a spreadsheet's sheets, to pick another
     started: float = field(default_factory=time.time)
 
     @property
@@ -106,9 +108,13 @@ class Uploads:
         with self._lock:
             return self._uploads.get(upload_id)
 
-    def recheck(self, upload: Upload, mapping: Mapping[str, int | None]) -> None:
-        """Check again with the columns a person chose."""
-        upload.mapping, upload.state, upload.progress = dict(mapping), "checking", 0
+    def recheck(
+        self, upload: Upload, mapping: Mapping[str, int | None] | None, sheet: str | None = None
+    ) -> None:
+        """Check again with the columns a person chose (or another sheet, columns found anew)."""
+        upload.mapping = dict(mapping) if mapping else None
+        upload.sheet = sheet or upload.sheet
+        upload.state, upload.progress = "checking", 0
         upload.check, upload.error = None, None
         self._run(upload, self._check)
 
@@ -150,6 +156,7 @@ class Uploads:
             self.engine, upload.path, upload.list_slug, sync=True, dry_run=True,
             **self._options(upload),  # type: ignore[arg-type]
         )  # fmt: skip
+        upload.sheets = sheet_names(upload.path)
         upload.check, upload.progress, upload.state = report, 100, "checked"
 
     def _import(self, upload: Upload, sync: bool, actor: Actor) -> None:

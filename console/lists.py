@@ -159,6 +159,17 @@ async def change_columns(request: Request) -> Response:
     return redirect(request, f"/lists/uploads/{found.id}")
 
 
+async def change_sheet(request: Request) -> Response:
+    """Check another sheet of the spreadsheet (its columns are found anew)."""
+    require(request, "admin")
+    data = await form(request)
+    found = _mine(request, request.path_params["upload_id"])
+    sheet = str(data.get("sheet", ""))
+    if found.state == "checked" and sheet in found.sheets:
+        uploads(request).recheck(found, None, sheet)
+    return redirect(request, f"/lists/uploads/{found.id}")
+
+
 def rejected_csv(request: Request) -> Response:
     found = _mine(request, request.path_params["upload_id"])
     report = found.check.rejected_report if found.check else None
@@ -193,6 +204,7 @@ routes = [
     Route("/lists/upload", upload, methods=["POST"]),
     Route("/lists/uploads/{upload_id}", upload_status, methods=["GET"]),
     Route("/lists/uploads/{upload_id}/columns", change_columns, methods=["POST"]),
+    Route("/lists/uploads/{upload_id}/sheet", change_sheet, methods=["POST"]),
     Route("/lists/uploads/{upload_id}/rejected.csv", rejected_csv, methods=["GET"]),
     Route("/lists/uploads/{upload_id}/match", match_page, methods=["GET"]),
     Route("/lists/uploads/{upload_id}/import", start_import, methods=["POST"]),

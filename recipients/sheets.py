@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from briefcast.errors import BriefcastError
 
 SPREADSHEETS = (".xlsx", ".ods")
-SUFFIXES = (".csv", ".tsv", ".txt", *SPREADSHEETS)  # what an upload may be
+SUFFIXES = (".csv", ".tsv", *SPREADSHEETS)  # what an upload may be
 DELIMITERS = ",;\t"
 
 

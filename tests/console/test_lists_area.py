@@ -107,6 +107,7 @@ def test_a_messy_csv_is_checked_then_imported_in_one_go(admin):
     assert _members(console, "northshire") == []  # nothing changed before Import
     download = client.get(re.search(r'href="(/lists/uploads/[^"]+/rejected\.csv)"', check.text)[1])
     assert download.headers["content-type"].startswith("text/csv")
+    assert download.headers["cache-control"] == "no-store"  # addresses: never kept by a cache
     rows = list(csv.reader(io.StringIO(download.text)))
     assert rows[0] == ["row", "value", "reason"]
     assert rows[2][:2] == ["8", '\'=HYPERLINK("http://example.net")']  # neutralised
@@ -248,6 +249,7 @@ def test_suppress_unsuppress_export_and_erase_from_the_person_page(imported):
         f"{path}/export", data={"csrf_token": csrf_of(page.text), "why": "SAR received by post"}
     )
     assert export.headers["content-disposition"].startswith("attachment;")
+    assert export.headers["cache-control"] == "no-store"
     assert "@" not in export.headers["content-disposition"]
     assert json.loads(export.text)["address"] == "zoe.ward@example.org"
     with read(console.engine) as conn:
@@ -330,7 +332,7 @@ def test_a_100000_row_upload_is_checked_and_imported_in_the_background(admin, da
     # the request only stores the file: the check runs after the answer, in the background
     assert answer.status_code == 303 and answer.headers["location"].startswith("/lists/uploads/")
     check = _settled(client, client.get(answer.headers["location"]), seconds=300)
-    assert "<th scope=\"row\">Added</th><td>100000</td>" in check.text
+    assert '<th scope="row">Added</th><td>100000</td>' in check.text
     action = re.search(r'action="(/lists/uploads/[^"]+/import)"', check.text)[1]
     done = _post(client, check, action, sync="no")
     assert h1_of(done.text) == "List imported" and "100000 added" in done.text
@@ -339,3 +341,24 @@ def test_a_100000_row_upload_is_checked_and_imported_in_the_background(admin, da
     assert list_overview(console.engine)[0].counts.members == 100_000
     path, _ = _person_path(client, "person099999")
     assert h1_of(client.get(path).text) == "Person 099999"
+
+
+def test_another_sheet_of_a_workbook_can_be_picked_on_the_check_page(admin, tmp_path):
+    import openpyxl
+
+    _console, client = admin
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["Email"])
+    book.active.append(["notes@example.org"])
+    team = book.create_sheet("Team")
+    team.append(["Email", "Name"])
+    team.append(["kim@example.org", "Kim"])
+    team.append(["sam@example.org", "Sam"])
+    book.save(tmp_path / "two.xlsx")
+    check = _upload(client, (tmp_path / "two.xlsx").read_bytes(), "two.xlsx", new_list="team")
+    assert "from the sheet “Notes”" in check.text
+    action = re.search(r'action="(/lists/uploads/[^"]+/sheet)"', check.text)[1]
+    again = _post(client, check, action, sheet="Team")
+    assert "from the sheet “Team”" in again.text
+    assert '<th scope="row">Added</th><td>2</td>' in again.text
