@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import insert, text
 
+from briefcast.store import open_database
 from briefcast.store.engine import read, write
 from briefcast.store.people_search import search, statement
 from briefcast.store.schema import lists, recipients
@@ -65,9 +66,9 @@ def test_words_too_short_to_look_up_find_nobody(crowd):
 
 
 @pytest.mark.slow
-def test_at_100000_people_the_search_reads_the_index(engine, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the index is SQLite's FTS5; PostgreSQL scans with ILIKE")
+def test_at_100000_people_the_search_reads_the_index(tmp_path):
+    # SQLite only: the index is its FTS5 table (PostgreSQL scans with ILIKE)
+    engine = open_database(f"sqlite:///{tmp_path / 'search.db'}")
     everyone = _people(100_000)
     with write(engine) as conn:
         for start in range(0, len(everyone), 20_000):
@@ -81,6 +82,7 @@ def test_at_100000_people_the_search_reads_the_index(engine, database_url):
             )
         )
         plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+    engine.dispose()
     # the words are looked up in the FTS index; recipients are then read by id, never scanned
     assert any("recipient_search VIRTUAL TABLE INDEX" in line for line in plan), plan
     assert not any(line.startswith("SCAN recipients") for line in plan), plan
