@@ -215,7 +215,11 @@ def ls(as_json: bool) -> None:
     with opened() as ctx:
         overview = recipients.list_overview(ctx.engine)
     if as_json:
-        print_json([{**to_plain(o.list), **to_plain(o.counts)} for o in overview], key="lists")
+        lines = [
+            {**to_plain(o.list), **to_plain(o.counts), "last_import": to_plain(o.last_import)}
+            for o in overview
+        ]
+        print_json(lines, key="lists")
         return
     table = Table("slug", "name", "members", "suppressed", "unsubscribe", box=None)
     for item in overview:

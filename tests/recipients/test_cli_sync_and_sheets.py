@@ -76,6 +76,9 @@ def test_sync_with_yes_applies_without_asking(run, two_then_one):
     result = run("lists", "import", str(two_then_one), "--list", "police", "--sync", "--yes")
     assert result.exit_code == 0 and "Apply?" not in result.output
     assert _members(run) == 1
+    (police,) = json.loads(run("lists", "ls", "--json").output)["lists"]
+    assert police["last_import"]["file_name"] == str(two_then_one)
+    assert police["last_import"]["sync"] is True
 
 
 def test_a_subject_access_export_is_written_to_the_audit_trail(run, two_then_one, engine):
