@@ -14,6 +14,7 @@ person uploads again). Run one console process per database for this reason.
 from __future__ import annotations
 
 import csv
+import logging
 import secrets
 import threading
 import time
@@ -30,6 +31,7 @@ from briefcast.safe_output import private_folder, restore_cell
 from briefcast.settings import Settings
 from briefcast.store.audit import Actor
 
+LOG = logging.getLogger(__name__)
 KEPT_FOR = 24 * 3600  # seconds an upload that was never imported stays on disk
 SHOWN_REJECTS = 200  # rejected rows shown on the page; all of them are in the download
 
@@ -131,9 +133,13 @@ class Uploads:
                 # the person knows the file by its own name, not by where the console keeps it
                 message = str(error).replace(str(upload.path), upload.file_name)
                 upload.state, upload.error = "failed", message
-            except Exception as error:  # a page must say so rather than spin for ever
+            except Exception as error:  # the page must say so rather than spin for ever
+                LOG.exception("upload %s stopped", upload.id[:6])  # the details for the log
                 upload.state = "failed"
-                upload.error = f"the file could not be read ({type(error).__name__})"
+                upload.error = (
+                    f"the work stopped unexpectedly ({type(error).__name__}); nothing was "
+                    "changed. Try again; if it goes on, tell whoever runs briefcast"
+                )
 
         threading.Thread(target=guarded, name=f"upload {upload.id[:6]}", daemon=True).start()
 
