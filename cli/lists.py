@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
@@ -25,6 +25,7 @@ from briefcast.recipients.csv_import import Progress as OnProgress
 from briefcast.recipients.suppression import MANUAL_REASONS
 from briefcast.safe_output import private_file
 from briefcast.settings import Settings
+from briefcast.store.audit import Actor
 
 PROGRESS_FROM_BYTES = 1 << 20  # below a megabyte an import is over before a bar would help
 
@@ -69,7 +70,11 @@ def recipients_group() -> None:
 @lists.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--list", "slug", required=True, help="The list's slug; created if missing.")
-@click.option("--sync", is_flag=True, help="Also remove members not in the file (this list only).")
+@click.option(
+    "--sync", is_flag=True, help="Make the list match the file: also remove members not in it."
+)
+@click.option("--yes", is_flag=True, help="With --sync: apply without asking.")
+@click.option("--sheet", help="A spreadsheet's sheet by name (default: the first).")
 @click.option("--dry-run", is_flag=True, help="Show what would change and change nothing.")
 @click.option("--check-deliverability", is_flag=True, help="Also check each domain in DNS.")
 @click.option(
@@ -85,21 +90,33 @@ def import_(
     file: Path,
     slug: str,
     sync: bool,
+    yes: bool,
+    sheet: str | None,
     dry_run: bool,
     check_deliverability: bool,
     rejects: Path | None,
     show_addresses: bool,
     as_json: bool,
 ) -> None:
-    """Import a CSV export (Email, First name, Surname, Organisation, Job title...) into a list.
+    """Import a list (Email, First name, Surname, Organisation, Job title...) into a list.
 
-    UTF-8, UTF-8 with BOM or Windows-1252; comma, semicolon or tab. The whole import is one
+    CSV or TSV (UTF-8, UTF-8 with BOM or Windows-1252; comma, semicolon or tab), or a
+    spreadsheet (.xlsx, .ods: the first sheet, or --sheet); a title and blank rows above the
+    header are skipped. --sync shows what would change and asks before applying (--yes: does
+    not ask; without a terminal to ask on, it refuses). The whole import is one
     transaction. Rejected rows are written, owner-only, to FILE's name with .rejected.csv in the
     reports folder (BRIEFCAST_REPORTS; next to the database by default), also on a dry run.
     Suppressed and erased people are counted and never re-added to a mailing.
 
-    Example: briefcast lists import police.csv --list police --sync --dry-run
+    Example: briefcast lists import police.xlsx --list police --sync
     """
+    confirm = sync and not yes and not dry_run
+    if confirm and not _interactive():
+        raise click.UsageError(
+            "--sync removes members: confirm in a terminal, or add --yes (--dry-run shows the diff)"
+        )
+    show = None if as_json else partial(_print_diff, show_addresses=show_addresses)
+    on_diff = partial(_confirm_removals, show=show) if confirm else show
     with opened(create=True) as ctx, _progress(file, quiet=as_json) as on_progress:
         report = recipients.import_list(
             ctx.engine,
@@ -112,7 +129,8 @@ def import_(
             actor=ctx.actor,
             report_path=rejects or ctx.settings.reports / f"{file.stem}.rejected.csv",
             on_progress=on_progress,
-            on_diff=None if as_json else partial(_print_diff, show_addresses=show_addresses),
+            on_diff=on_diff,
+            sheet=sheet,
         )
     if as_json:
         print_json(report)
@@ -122,16 +140,35 @@ def import_(
         say(f"[green]imported[/green] into {slug}")
 
 
+def _interactive() -> bool:
+    """Whether someone is there to answer (not a cron job, CI or a pipe)."""
+    return sys.stdin.isatty()
+
+
+def _confirm_removals(
+    report: recipients.ImportReport, show: Callable[[recipients.ImportReport], None] | None
+) -> None:
+    """Inside the import's transaction, before anything is applied: the diff, then the
+    question; "no" rolls the whole import back."""
+    if show:
+        show(report)
+    removed = report.counts.removed
+    question = f"Apply? {removed} members not in the file will be taken off {report.list_slug}"
+    if not click.confirm(question if removed else "Apply?", default=False, err=True):
+        raise click.ClickException("nothing was changed")
+
+
 @contextmanager
 def _progress(file: Path, quiet: bool) -> Iterator[OnProgress | None]:
     size = file.stat().st_size if file.is_file() else 0
     if quiet or size < PROGRESS_FROM_BYTES:
         yield None
         return
-    columns = ("reading", BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    columns = ("reading", BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("import", total=size)
-        yield lambda done, _total: bar.update(task, completed=done)
+        # bytes of a CSV, rows of a spreadsheet: the reader says which total
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _print_diff(report: recipients.ImportReport, show_addresses: bool) -> None:
@@ -140,8 +177,10 @@ def _print_diff(report: recipients.ImportReport, show_addresses: bool) -> None:
         verb = "would create" if report.dry_run else "creating"
         say(f"{verb} the list [bold]{report.list_slug}[/bold] (it did not exist)")
     delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}[report.delimiter]
+    how = f"sheet {report.sheet!r}" if report.sheet else f"{report.encoding}, {delimiter}"
+    header = f", header on row {report.header_row}" if report.header_row != 1 else ""
     say(
-        f"{escape(str(report.file))}: {c.rows} rows ({report.encoding}, {delimiter}) "
+        f"{escape(str(report.file))}: {c.rows} rows ({escape(how)}{header}) "
         f"-> list [bold]{report.list_slug}[/bold]"
     )
     # Addresses are personal data: on a shared screen or in a CI log only when asked for.
@@ -176,7 +215,11 @@ def ls(as_json: bool) -> None:
     with opened() as ctx:
         overview = recipients.list_overview(ctx.engine)
     if as_json:
-        print_json([{**to_plain(o.list), **to_plain(o.counts)} for o in overview], key="lists")
+        lines = [
+            {**to_plain(o.list), **to_plain(o.counts), "last_import": to_plain(o.last_import)}
+            for o in overview
+        ]
+        print_json(lines, key="lists")
         return
     table = Table("slug", "name", "members", "suppressed", "unsubscribe", box=None)
     for item in overview:
@@ -305,13 +348,23 @@ def unsuppress(address: str, slug: str | None) -> None:
 @recipients_group.command("export")
 @click.argument("address")
 @click.option("--out", type=click.Path(path_type=Path), help="Write to this file, not stdout.")
-def export_person(address: str, out: Path | None) -> None:
-    """Everything held about one person, as JSON (a subject access request).
+@click.option(
+    "--why",
+    default="subject access request",
+    show_default=True,
+    help="Recorded in the audit trail with who exported.",
+)
+def export_person(address: str, out: Path | None, why: str) -> None:
+    """Everything held about one person, as JSON (a subject access request). The export is
+    written to the audit trail: who, and why.
 
     Example: briefcast recipients export jane.doe@example.org --out sar-jane-doe.json
     """
     with opened() as ctx:
-        data = recipients.export_person(ctx.engine, address, ctx.settings.secret_key)
+        data = recipients.export_person(
+            ctx.engine, address, ctx.settings.secret_key, exported_by=Actor.person(ctx.actor),
+            why=why,
+        )  # fmt: skip
     if out is None:
         print_json(data)
         return

@@ -26,7 +26,15 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from briefcast.console import campaigns, people, sessions, signing_in
+from briefcast.console import (  # the Lists area
+    campaigns,
+    lists,
+    organisations,
+    people,
+    recipients,
+    sessions,
+    signing_in,
+)
 from briefcast.console.pages import (
     PRE_COOKIE,
     SESSION_COOKIE,
@@ -79,6 +87,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
             *signing_in.routes,
             *people.routes,
             *campaigns.routes,
+            *lists.routes,
+            *recipients.routes,
+            *organisations.routes,
             Mount("/static", static, name="static"),
         ],
         middleware=[

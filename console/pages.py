@@ -47,7 +47,11 @@ class NavItem:
 
 
 # The header's links, in order. An area adds its own here (one line), never in a template.
-NAV = [NavItem("Campaigns", "/"), NavItem("People", "/people", ("admin",))]
+NAV = [
+    NavItem("Campaigns", "/"),
+    NavItem("People", "/people", ("admin",)),
+    NavItem("Lists", "/lists", ("admin",)),  # lists, people on them, organisations
+]
 
 
 class SignInRequired(Exception):

@@ -1,4 +1,6 @@
-"""`lists import`: one agency CSV into one list in one transaction, with a diff and a reject report.
+"""`lists import`: one agency list (CSV, TSV, .xlsx, .ods) into one list in one transaction.
+
+A diff is shown first and rejected rows go to a report.
 
 The stages, in order: read and validate rows (csv_source), stage the good ones in the database in
 batches, diff the staged rows against the list, show the diff, then merge (or, for a dry run,
@@ -8,7 +10,7 @@ roll everything back). A failure anywhere rolls back the lot, so a list is never
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -16,17 +18,18 @@ from typing import TextIO
 from sqlalchemy import Engine
 
 from briefcast.errors import BriefcastError
-from briefcast.recipients.csv_source import ListFile, RejectedRow, SourceRow
+from briefcast.recipients.csv_source import MEANINGS, ListFile, RejectedRow, SourceRow
 from briefcast.recipients.erasure import address_hasher
 from briefcast.recipients.lists import ensure_list
 from briefcast.safe_output import SafeWriter, csv_writer, private_file, private_folder
+from briefcast.store.audit import Actor, record
 from briefcast.store.imports import ImportStaging, finish_import_run, start_import_run
 from briefcast.store.suppressions import erased_hashes
 
 BATCH_SIZE = 5000  # rows per INSERT into the staging table
 ERASED = "erased at this person's request (recipients forget): not imported; remove them at source"
 
-Progress = Callable[[int, int], None]  # (bytes read, file size)
+Progress = Callable[[int, int], None]  # (done, total): bytes of a CSV, rows of a spreadsheet
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,12 @@ class ImportReport:
     added_sample: tuple[str, ...]  # a few of the addresses, for the printed diff
     removed_sample: tuple[str, ...]
     rejected_report: Path | None  # None when every row was imported
-    encoding: str
+    encoding: str  # "xlsx" / "ods" for a spreadsheet
     delimiter: str
+    header_row: int = 1  # the header's row in the file (title rows above it are skipped)
+    columns: dict[str, int | None] | None = None  # meaning -> the column taken for it
+    headers: tuple[str, ...] = ()  # the header row's cells, as the file has them
+    sheet: str | None = None  # the spreadsheet's sheet read
 
 
 def import_list(
@@ -71,18 +78,24 @@ def import_list(
     report_path: Path | None = None,
     on_progress: Progress | None = None,
     on_diff: Callable[[ImportReport], None] | None = None,
+    sheet: str | None = None,
+    mapping: Mapping[str, int | None] | None = None,
+    file_name: str | None = None,
+    audit_actor: Actor | None = None,
 ) -> ImportReport:
     """Import `path` into the list `slug` (created if missing) and return what happened.
 
     `on_diff` sees the report before anything is applied (the CLI prints it there); with
     `dry_run` nothing is. Rejected rows go to `report_path` (the CLI: the reports folder), by
     default `<name>.rejected.csv` beside the input, written even on a dry run so the file can be
-    fixed first.
+    fixed first. `sheet` and `mapping` are `ListFile`'s; `file_name` is what the import run
+    records (an upload's own name rather than where the console keeps it); with `audit_actor`
+    the import is also written to the audit trail, in the same transaction.
     """
     path = Path(path)
     rejects = RejectionReport(report_path or path.with_suffix(".rejected.csv"))
     with (
-        ListFile(path, check_deliverability) as source,
+        ListFile(path, check_deliverability, sheet=sheet, mapping=mapping) as source,
         engine.connect() as conn,
     ):  # own transactions: one, rolled back on any error
         transaction = conn.begin()
@@ -104,6 +117,7 @@ def import_list(
             report = ImportReport(
                 slug, path, created, sync, dry_run, counts, diff.added_sample,
                 diff.removed_sample, rejects.finish(), source.encoding, source.delimiter,
+                source.header_row, _taken(source), source.columns.headers, source.sheet,
             )  # fmt: skip
             if on_diff:
                 on_diff(report)
@@ -111,12 +125,15 @@ def import_list(
                 transaction.rollback()
                 return report
             run_id = start_import_run(
-                conn, list_id=target.id, list_slug=slug, actor=actor, file_name=str(path),
-                sha256=_sha256(path), sync=sync,
+                conn, list_id=target.id, list_slug=slug, actor=actor,
+                file_name=file_name or str(path), sha256=_sha256(path), sync=sync,
             )  # fmt: skip
             staging.apply(target.id, run_id, sync)
             staging.drop()
             finish_import_run(conn, run_id, vars(counts))
+            if audit_actor:
+                details = {"file": file_name or path.name, "sync": sync, **vars(counts)}
+                record(conn, audit_actor, "list.imported", subject=slug, details=details)
             transaction.commit()
             return report
         except BaseException:
@@ -178,11 +195,17 @@ def _stage_rows(
                 staging.add(batch)
                 batch = []
                 if on_progress:
-                    on_progress(source.bytes_read, source.size)
+                    on_progress(*source.progress())
     staging.add(batch)
     if on_progress:
-        on_progress(source.size, source.size)
+        done, total = source.progress()
+        on_progress(max(done, total), max(done, total))
     return erased_count
+
+
+def _taken(source: ListFile) -> dict[str, int | None]:
+    """Which column was taken for each meaning, for the console's check page."""
+    return {meaning: getattr(source.columns, meaning) for meaning in MEANINGS}
 
 
 def _staging_values(row: SourceRow) -> dict[str, object]:

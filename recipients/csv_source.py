@@ -1,21 +1,17 @@
-"""Agency CSV files as they really come: encoding, delimiter and header variants, row by row.
+"""Agency lists as they really come (CSV, TSV, .xlsx, .ods): header variants, row by row.
 
 Reading is streamed (a file can have a million rows) and every row comes out either as a
-`SourceRow` ready to stage or as a `RejectedRow` saying why, never silently dropped.
+`SourceRow` ready to stage or as a `RejectedRow` saying why, never silently dropped. Where the
+rows come from (encodings, delimiters, spreadsheets) is recipients/sheets.py's business.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO
 
-from briefcast.errors import BriefcastError
 from briefcast.recipients.addresses import (
     InvalidAddress,
     escape_control_characters,
@@ -23,6 +19,7 @@ from briefcast.recipients.addresses import (
     normalise_address,
     one_line,
 )
+from briefcast.recipients.sheets import ListFileError, open_rows
 from briefcast.safe_output import restore_cell
 
 MAX_FIELD_LENGTH = 200  # the width of the name, organisation and role columns
@@ -40,16 +37,13 @@ HEADER_ALIASES = {
                      "school", "schoolname"},
     "role": {"role", "jobtitle", "job", "position"},
 }  # fmt: skip
-DELIMITERS = ",;\t"
-
-
-class ListFileError(BriefcastError):
-    pass
+MEANINGS = ("address", "name", "first_name", "surname", "organisation", "role")
+HEADER_SEARCH = 20  # rows looked at for the header: HR exports put a title and blank rows above
 
 
 @dataclass(frozen=True)
 class SourceRow:
-    number: int  # as a spreadsheet shows it: the header is row 1
+    number: int  # the row in the file, as a spreadsheet shows it (first row: 1)
     address: str  # normalised
     name: str | None
     organisation: str | None
@@ -105,6 +99,24 @@ class Columns:
             **{m: found.get(m) for m in ("name", "first_name", "surname", "organisation", "role")},
         )
 
+    def remapped(self, mapping: Mapping[str, int | None], path: Path) -> Columns:
+        """These columns with some meanings moved by a person (the console's check page):
+        `mapping` gives a meaning the index of its column, or None for "not in this file"."""
+        changes: dict[str, int | None] = {}
+        for meaning, index in mapping.items():
+            if meaning not in MEANINGS:
+                raise ListFileError(f"{path}: no such kind of column as {meaning!r}")
+            if index is not None and not 0 <= index < len(self.headers):
+                raise ListFileError(f"{path}: there is no column {index + 1}")
+            changes[meaning] = index
+        if changes.get("address", self.address) is None:
+            raise ListFileError(f"{path}: one column must be the email address")
+        return replace(self, **changes)
+
+    def meaning_of(self) -> dict[int, str]:
+        """Column index -> what it was taken for."""
+        return {getattr(self, m): m for m in reversed(MEANINGS) if getattr(self, m) is not None}
+
     @property
     def known(self) -> set[int]:
         return {i for i in (self.address, self.name, self.first_name, self.surname,
@@ -112,23 +124,32 @@ class Columns:
 
 
 class ListFile:
-    """One opened CSV file. Use as a context manager; iterate `rows()` once."""
+    """One opened list file (CSV, TSV, .xlsx, .ods). Use as a context manager; iterate `rows()`
+    once. `sheet` picks a spreadsheet's sheet (default: the first); `mapping` overrides which
+    column means what (see `Columns.remapped`)."""
 
-    def __init__(self, path: Path, check_deliverability: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        check_deliverability: bool = False,
+        *,
+        sheet: str | None = None,
+        mapping: Mapping[str, int | None] | None = None,
+    ) -> None:
         self.path = path
         self.check_deliverability = check_deliverability
         self.size = _checked_size(path)
-        self.encoding = _detect_encoding(path)
-        self._binary: BinaryIO = open(path, "rb")  # noqa: SIM115  (closed by close())
-        self._text = io.TextIOWrapper(self._binary, encoding=self.encoding, newline="")
-        self.delimiter = _sniff_delimiter(self._text.readline())
-        self._text.seek(0)
-        self._reader = csv.reader(self._text, delimiter=self.delimiter)
-        header = next(self._reader, None)
-        if header is None or not any(h.strip() for h in header):
+        self._source = open_rows(path, sheet, _names_an_address)
+        self.encoding, self.delimiter = self._source.encoding, self._source.delimiter
+        self.sheet = self._source.sheet
+        self._rows = self._source.rows()
+        try:
+            self.header_row, self.columns = self._find_header()
+            if mapping:
+                self.columns = self.columns.remapped(mapping, path)
+        except BaseException:
             self.close()
-            raise ListFileError(f"{path}: the first row is empty; it should name the columns")
-        self.columns = Columns.from_header(header, path)
+            raise
 
     def __enter__(self) -> ListFile:
         return self
@@ -137,23 +158,38 @@ class ListFile:
         self.close()
 
     def close(self) -> None:
-        self._text.close()
+        self._source.close()
 
     @property
     def bytes_read(self) -> int:
-        """How far through the file reading is, for a progress bar."""
-        return self._binary.tell() if not self._binary.closed else self.size
+        """How far through the file reading is (bytes for CSV, rows for a spreadsheet)."""
+        return self._source.progress()[0]
+
+    def progress(self) -> tuple[int, int]:
+        """(done, total) for a progress bar, in bytes or rows."""
+        return self._source.progress()
 
     def rows(self) -> Iterator[SourceRow | RejectedRow]:
-        number = 1
-        try:
-            for number, cells in enumerate(self._reader, start=2):
-                if any(cell.strip() for cell in cells):  # blank lines are not people
-                    yield self._parse(number, cells)
-        except csv.Error as error:
-            raise ListFileError(f"{self.path} row {number + 1}: not valid CSV ({error})") from None
-        except UnicodeDecodeError:  # only if the file changed since the encoding was detected
-            raise ListFileError(f"{self.path}: changed while it was being read") from None
+        for number, cells in self._rows:
+            if any(cell.strip() for cell in cells):  # blank lines are not people
+                yield self._parse(number, cells)
+
+    def _find_header(self) -> tuple[int, Columns]:
+        """The header row: the first row naming an email address column, looked for among the
+        first rows, so a title ("Staff list, exported 1 Dec") and blank rows above it are
+        skipped. With none, the first non-blank row is taken, and its error says what it has."""
+        first: tuple[int, list[str]] | None = None
+        for number, cells in self._rows:
+            if not any(cell.strip() for cell in cells):
+                continue
+            first = first or (number, cells)
+            if _names_an_address(cells):
+                return number, Columns.from_header(cells, self.path)
+            if number >= HEADER_SEARCH:
+                break
+        if first is None:
+            raise ListFileError(f"{self.path}: no rows; the first row should name the columns")
+        return first[0], Columns.from_header(first[1], self.path)
 
     def _parse(self, number: int, cells: list[str]) -> SourceRow | RejectedRow:
         columns = self.columns
@@ -200,6 +236,13 @@ class ListFile:
         return f"column {header!r}" if header else f"column {index + 1}"
 
 
+def _names_an_address(cells: list[str]) -> bool:
+    """Whether a row has an email address column's name: the header row, not a title."""
+    return any(
+        re.sub(r"[^a-z0-9]", "", cell.lower()) in HEADER_ALIASES["address"] for cell in cells
+    )
+
+
 def _checked_size(path: Path) -> int:
     if path.is_dir():
         raise ListFileError(f"{path}: is a folder; give the CSV file itself")
@@ -214,51 +257,3 @@ def _checked_size(path: Path) -> int:
             f"{path}: the file is empty; expected a header row such as 'Email,First name,Surname'"
         )
     return size
-
-
-def _detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's "Unicode text"), or CP1252.
-
-    UTF-8 is checked over the whole file, streamed: a file that is UTF-8 for its first megabyte
-    and has a CP1252 "é" further down is common when lists were pasted together.
-    """
-    with open(path, "rb") as file:
-        head = file.read(65536)
-        if head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
-        if b"\x00" in head:
-            raise ListFileError(
-                f"{path}: this is not a CSV text file (it contains binary data); "
-                "export the list from the spreadsheet as CSV"
-            )
-        file.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            while chunk := file.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-            return "utf-8"
-        except UnicodeDecodeError:
-            pass
-        file.seek(0)
-        decoder = codecs.getincrementaldecoder("cp1252")()
-        offset = 0
-        try:
-            while chunk := file.read(1 << 20):
-                decoder.decode(chunk)
-                offset += len(chunk)
-        except UnicodeDecodeError as error:
-            raise ListFileError(
-                f"{path}: not UTF-8 or Windows-1252 text (byte {offset + error.start}); "
-                "save it from the spreadsheet as 'CSV UTF-8'"
-            ) from None
-        return "cp1252"
-
-
-def _sniff_delimiter(header_line: str) -> str:
-    """The delimiter used most in the header row (a comma when there is only one column)."""
-    counts = {d: header_line.count(d) for d in DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","

@@ -13,7 +13,7 @@ from briefcast.recipients.addresses import InvalidAddress, normalise_address
 from briefcast.safe_output import csv_writer
 from briefcast.store import lists as store
 from briefcast.store.engine import read, write
-from briefcast.store.lists import ListCounts, ListRecord, Member
+from briefcast.store.lists import LastImport, ListCounts, ListRecord, Member
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 EXPORT_HEADER = ("email", "name", "organisation", "role")  # what `lists import` reads back
@@ -27,6 +27,7 @@ class ListError(BriefcastError):
 class ListOverview:
     list: ListRecord
     counts: ListCounts
+    last_import: LastImport | None = None  # when, by whom, which file
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,10 @@ def get_list(conn: Connection, slug: str) -> ListRecord:
 
 def list_overview(engine: Engine) -> list[ListOverview]:
     with read(engine) as conn:
+        imports = store.last_imports(conn)
         return [
-            ListOverview(item, store.count_members(conn, item.id)) for item in store.all_lists(conn)
+            ListOverview(item, store.count_members(conn, item.id), imports.get(item.id))
+            for item in store.all_lists(conn)
         ]
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 from briefcast.errors import BriefcastError
 from briefcast.recipients.addresses import InvalidAddress, normalise_address
 from briefcast.recipients.erasure import address_hasher
-from briefcast.store import audit, people, suppressions
+from briefcast.store import audit, people, people_search, suppressions
+from briefcast.store.audit import Actor
 from briefcast.store.engine import checkpoint, write
 from briefcast.store.schema import SuppressionReason
 
@@ -33,11 +34,21 @@ class ErasureReport:
     checkpointed: bool = True
 
 
-def export_person(engine: Engine, address: str, secret_key: str | None = None) -> dict[str, Any]:
+def export_person(
+    engine: Engine,
+    address: str,
+    secret_key: str | None = None,
+    *,
+    exported_by: Actor | None = None,
+    why: str | None = None,
+    recipient_id: int | None = None,
+) -> dict[str, Any]:
     """A subject access export, as JSON-ready data: the recipient row, every list they are on and
     which import put them there, every suppression of their address, whether they were erased,
     what was sent to them (each ledger row: campaign, issue, list, status, attempts, when, the
     Message-ID, the last error) and their acknowledgements with the reflections they wrote.
+    With `exported_by` the export is written to the audit trail with `why` (by recipient id:
+    the trail never holds the address).
     """
     normalised = _address(address)
     with write(engine) as conn:
@@ -48,6 +59,12 @@ def export_person(engine: Engine, address: str, secret_key: str | None = None) -
         held_suppressions = suppressions.suppressions_of(conn, normalised)
         hashed = address_hasher(conn, secret_key)(normalised)
         erased_at = suppressions.erasure_recorded(conn, hashed)
+        if exported_by:
+            who = recipient_id or (recipient.id if recipient else None)
+            audit.record(
+                conn, exported_by, "recipient.exported", subject=f"recipient {who}",
+                details={"why": why or "", "recipient_id": who},
+            )  # fmt: skip
     return {
         "format_version": FORMAT_VERSION,
         "address": normalised,
@@ -84,6 +101,7 @@ def forget(
                 conn, address_hash=hashed, reason=SuppressionReason.ERASED, created_by=actor
             )
         scrubbed = people.scrub_address(conn, normalised) + audit.scrub(conn, normalised)
+        people_search.forget_removed(conn)  # no trigram of the address left in an old segment
         # Who erased someone, and when, stays accountable; whom must not be written down.
         audit.record(
             conn,

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select
 
-from briefcast.store.schema import lists, memberships, recipients
+from briefcast.store.schema import import_runs, lists, memberships, read_utc, recipients
 from briefcast.store.suppressions import suppressed_for
 
 
@@ -36,6 +36,29 @@ class Member:
     organisation: str | None
     role: str | None
     suppressed: bool
+
+
+@dataclass(frozen=True)
+class LastImport:
+    finished_at: datetime
+    actor: str
+    file_name: str
+    sync: bool
+
+
+def last_imports(conn: Connection) -> dict[int, LastImport]:
+    """Each list's latest finished import (lists never imported into are missing)."""
+    i = import_runs.c
+    latest = (
+        select(func.max(i.id))
+        .where(i.finished_at.is_not(None), i.list_id.is_not(None))
+        .group_by(i.list_id)
+    )
+    query = select(i.list_id, i.finished_at, i.actor, i.file_name, i.sync).where(i.id.in_(latest))
+    return {
+        row.list_id: LastImport(read_utc(row.finished_at), row.actor, row.file_name, row.sync)
+        for row in conn.execute(query)
+    }
 
 
 def find_list(conn: Connection, slug: str) -> ListRecord | None:

@@ -38,6 +38,12 @@ class Recipient:
     updated_at: datetime
 
 
+def address_of(conn: Connection, recipient_id: int) -> str | None:
+    """The address of the person with this id (the console addresses people by id)."""
+    query = select(recipients.c.address).where(recipients.c.id == recipient_id)
+    return conn.execute(query).scalar_one_or_none()
+
+
 @dataclass(frozen=True)
 class MembershipHistory:
     list_slug: str

@@ -1,6 +1,7 @@
 """The queries behind the dissemination report: ledger counts grouped by issue, list and agency.
 
-One grouped query does the counting: the database returns a row per (issue, list, organisation)
+One grouped query does the counting: the database returns a row per (issue, list, organisation as
+merged on the Organisations page: store/organisations.py)
 with the counts, a few hundred rows at most however large the audience; reports/ adds them up
 by issue, list, organisation and theme.
 
@@ -17,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, or_, select
 
 from briefcast.store.ledger import delivery_status
+from briefcast.store.organisations import reported
 from briefcast.store.schema import (
     DeliveryStatus,
     SuppressionReason,
@@ -24,6 +26,7 @@ from briefcast.store.schema import (
     deliveries,
     issues,
     lists,
+    organisation_aliases,
     read_utc,
     recipients,
     suppressions,
@@ -72,7 +75,8 @@ def group_counts(conn: Connection, campaign_id: int) -> list[GroupCounts]:
     d, r, li = deliveries.c, recipients.c, lists.c
     window = _windows(campaign_id)
     erased = case((d.recipient_id.is_(None), 1), else_=0)
-    keys = (d.issue_id, li.slug, li.name, r.organisation, erased)
+    # merged organisations (the Organisations page) count as the one they were merged into
+    keys = (d.issue_id, li.slug, li.name, reported(r.organisation), erased)
     query = (
         select(
             *keys,
@@ -98,7 +102,7 @@ def people(conn: Connection, campaign_id: int) -> list[PersonRow]:
             window.c.number,
             r.address,
             r.name,
-            r.organisation,
+            reported(r.organisation),
             li.name,
             delivery_status,
             _unsubscribed(window),
@@ -106,7 +110,9 @@ def people(conn: Connection, campaign_id: int) -> list[PersonRow]:
             a.reflection,
         )
         .select_from(_ledger(window))
-        .order_by(window.c.number, r.organisation.nulls_last(), r.address.nulls_last(), d.id)
+        .order_by(
+            window.c.number, reported(r.organisation).nulls_last(), r.address.nulls_last(), d.id
+        )
     )
     return [
         PersonRow(*row[:6], bool(row[6]), read_utc(row[7]), row[8]) for row in conn.execute(query)
@@ -153,6 +159,7 @@ def _ledger(window):  # type: ignore[no-untyped-def]
     return (
         deliveries.join(window, d.issue_id == window.c.id)
         .outerjoin(recipients, d.recipient_id == recipients.c.id)
+        .outerjoin(organisation_aliases, organisation_aliases.c.name == recipients.c.organisation)
         .outerjoin(lists, d.list_id == lists.c.id)
         .outerjoin(acknowledgements, acknowledgements.c.delivery_id == d.id)
     )

@@ -92,12 +92,24 @@ recipients = Table(
     # Normalised (see recipients/addresses.py): one person, one row, whatever the source file.
     Column("address", String(320), nullable=False, unique=True),
     Column("name", String(200)),
-    Column("organisation", String(200)),
+    Column("organisation", String(200), index=True),  # the Organisations page groups by it
     Column("role", String(200)),
     # Any other columns of the source file, kept so that a subject access export shows them.
     Column("attributes", JSON, nullable=False, default=dict),
     _created_at(),
     Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow),
+)
+
+# The agencies as the lists name them, merged: "Northshire Constabulary" counted as "Northshire
+# Police" in the report. A name without a row here is its own organisation. (On SQLite the
+# people search is an FTS5 table kept by triggers: see migration 0008 and store/people_search.py.)
+organisation_aliases = Table(
+    "organisation_aliases",
+    metadata,
+    Column("name", String(200), primary_key=True),  # exactly as recipients.organisation has it
+    Column("canonical", String(200), nullable=False),  # what the report shows
+    Column("created_by", String(200), nullable=False),
+    _created_at(),
 )
 
 lists = Table(

@@ -105,7 +105,7 @@ def test_lists_export_is_safe_owner_only_and_reads_back_unchanged(run, imported,
     run("recipients", "export", "ann@example.org", "--out", str(access))
     assert mode(access) == 0o600 and mode(access.parent) == 0o700
     before = json.loads(run("lists", "show", "police", "--json").output)["members"]
-    again = run("lists", "import", str(out), "--list", "police", "--sync", "--json")
+    again = run("lists", "import", str(out), "--list", "police", "--sync", "--yes", "--json")
     assert json.loads(again.output)["counts"]["unchanged"] == 3
     assert json.loads(run("lists", "show", "police", "--json").output)["members"] == before
     names = {member["address"]: member["name"] for member in before}

@@ -72,7 +72,7 @@ def test_ls_create_show_export_remove(run, people, tmp_path):
     ]  # fmt: skip
     out = tmp_path / "out.csv"
     assert run("lists", "export", "police", "--out", str(out)).exit_code == 0
-    reimport = run("lists", "import", str(out), "--list", "police", "--sync", "--json")
+    reimport = run("lists", "import", str(out), "--list", "police", "--sync", "--yes", "--json")
     assert json.loads(reimport.output)["counts"]["unchanged"] == 2  # an export reads back
     assert run("lists", "remove-member", "police", "BO@example.net").exit_code == 0
     again = run("lists", "remove-member", "police", "bo@example.net")

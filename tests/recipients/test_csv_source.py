@@ -118,10 +118,18 @@ def test_no_address_column(write_csv):
 
 
 def test_binary_file(tmp_path):
+    path = tmp_path / "list.csv"
+    path.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 8)
+    with pytest.raises(ListFileError, match=r"list\.csv: this is not a CSV text file"):
+        ListFile(path)
+
+
+def test_a_damaged_workbook_is_refused_in_one_line(tmp_path):
     path = tmp_path / "list.xlsx"
     path.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 8)
-    with pytest.raises(ListFileError, match=r"list\.xlsx: this is not a CSV text file"):
+    with pytest.raises(ListFileError, match=r"list\.xlsx: cannot read this workbook") as refused:
         ListFile(path)
+    assert "\n" not in str(refused.value)
 
 
 def test_undecodable_text(tmp_path):

@@ -253,3 +253,22 @@ def test_the_report_command(ledger, database_url, tmp_path, monkeypatch):
     result = runner.invoke(app, ["report", "nope"], env=env)
     assert result.exit_code == 1
     assert result.output.startswith("error: no scheduled campaign is named 'nope'")
+
+
+def test_merged_organisations_are_one_row_of_the_report(ledger):
+    from briefcast.recipients.organisations import merge, organisations, unmerge
+    from briefcast.store.audit import Actor
+
+    admin = Actor.person("Ada Admin")
+    merge(ledger, ["Example Police", "Example Health Trust"], "Example Partnership", admin)
+    rows = [(g.label, g.counts) for g in build_report(ledger, CAMPAIGN).organisations]
+    assert rows[0] == ("Example Partnership", Counts(8, 5, 0, 1, 1, 1, 2, 3))
+    assert [label for label, _ in rows[1:]] == ["(not given)", "(erased)"]
+    assert {(o.name, o.reported_as) for o in organisations(ledger)} == {
+        ("Example Health Trust", "Example Partnership"),
+        ("Example Police", "Example Partnership"),
+    }
+    unmerge(ledger, "Example Police", admin)
+    again = {g.label: g.counts for g in build_report(ledger, CAMPAIGN).organisations}
+    assert again["Example Partnership"] == Counts(4, 3, 0, 0, 0, 1, 1, 2)  # the trust's people
+    assert again["Example Police"] == Counts(4, 2, 0, 1, 1, 0, 1, 1)
