@@ -24,8 +24,10 @@ from briefcast.errors import BriefcastError
 
 TRANSPORTS = ("outbox", "smtp", "memory")
 SMTP_SECURITY = ("starttls", "tls", "none")
-SECRETS = frozenset({"SMTP_PASSWORD", "SECRET_KEY"})
+SECRETS = frozenset({"SMTP_PASSWORD", "SECRET_KEY", "BOUNCE_IMAP_PASSWORD"})
 CONSOLE_2FA = ("required", "optional")
+IMAP_SECURITY = ("tls", "starttls", "none")
+IMAP_AUTH = ("password", "oauth2")
 # The key signs every link and salts the erased people's hashes: guessable if short.
 SECRET_KEY_MIN_LENGTH = 32
 
@@ -46,6 +48,21 @@ class SmtpSettings:
     username: str | None
     password: str | None = field(repr=False)
     timeout: float  # seconds for connect and each command: a stalled relay must not hang a send
+
+
+@dataclass(frozen=True)
+class BounceSettings:
+    """The sending mailbox, read over IMAP for delivery reports (`briefcast bounces fetch`)."""
+
+    host: str
+    port: int
+    security: str  # "tls" (implicit, port 993), "starttls" (143) or "none" (this machine only)
+    username: str  # the sending mailbox
+    password: str | None = field(repr=False)  # with auth "password"; from the environment only
+    auth: str = "password"  # or "oauth2": SASL XOAUTH2 with a token (bounces/reader.py)
+    folder: str = "INBOX"  # where the reports arrive
+    done_folder: str = "briefcast/processed"  # where read reports go, so a fetch is idempotent
+    timeout: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +97,9 @@ class Settings:
     # How messages leave: "outbox" (Maildir, the default), "smtp" (a relay) or "memory" (tests).
     transport: str = "outbox"
     smtp: SmtpSettings | None = None
+    # Delivery reports read back from the sending mailbox; None when BRIEFCAST_BOUNCE_IMAP_HOST
+    # is not set (then `bounces fetch` says so, and the worker does not look).
+    bounces: BounceSettings | None = None
     limits: RateLimits = RateLimits()
     dkim: DkimSettings | None = None
     # An issue whose time passed while no worker ran is still sent if at most this late...
@@ -121,6 +141,7 @@ class Settings:
             secret_key=_secret_key(env.get("SECRET_KEY")),
             transport=transport,
             smtp=_smtp(env) if transport == "smtp" else None,
+            bounces=_bounces(env),
             limits=_limits(env),
             dkim=_dkim(env),
             grace_period=timedelta(hours=env.number("GRACE_HOURS", 6, minimum=0)),
@@ -282,6 +303,48 @@ def _smtp(env: _Source) -> SmtpSettings:
         username=username,
         password=password,
         timeout=env.number("SMTP_TIMEOUT", 30),
+    )
+
+
+def _bounces(env: _Source) -> BounceSettings | None:
+    host = env.get("BOUNCE_IMAP_HOST")
+    if not host:
+        return None
+    security = env.choice("BOUNCE_IMAP_SECURITY", IMAP_SECURITY, "tls")
+    auth = env.choice("BOUNCE_IMAP_AUTH", IMAP_AUTH, "password")
+    username, password = env.get("BOUNCE_IMAP_USERNAME"), env.get("BOUNCE_IMAP_PASSWORD")
+    if not username:
+        raise SettingsError(
+            "BRIEFCAST_BOUNCE_IMAP_HOST is set but BRIEFCAST_BOUNCE_IMAP_USERNAME is not"
+        )
+    if auth == "password" and not password:
+        raise SettingsError(
+            "BRIEFCAST_BOUNCE_IMAP_PASSWORD is not set (or set BRIEFCAST_BOUNCE_IMAP_AUTH=oauth2)"
+        )
+    if security == "none" and not _is_loopback(host):
+        raise SettingsError(
+            f"BRIEFCAST_BOUNCE_IMAP_SECURITY is none: the login would cross the network to {host} "
+            "unencrypted; use tls or starttls (none is for a server on this machine)"
+        )
+    folder = env.get("BOUNCE_IMAP_FOLDER") or "INBOX"
+    done = env.get("BOUNCE_IMAP_DONE_FOLDER") or "briefcast/processed"
+    if done.strip("/").lower() == folder.strip("/").lower():
+        raise SettingsError(
+            "BRIEFCAST_BOUNCE_IMAP_DONE_FOLDER must differ from BRIEFCAST_BOUNCE_IMAP_FOLDER, "
+            "or every fetch would read the same reports again"
+        )
+    return BounceSettings(
+        host=host,
+        port=int(
+            env.number("BOUNCE_IMAP_PORT", {"tls": 993, "starttls": 143, "none": 143}[security])
+        ),
+        security=security,
+        username=username,
+        password=password,
+        auth=auth,
+        folder=folder,
+        done_folder=done,
+        timeout=env.number("BOUNCE_IMAP_TIMEOUT", 30),
     )
 
 

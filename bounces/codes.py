@@ -24,7 +24,7 @@ WE_ARE_BLOCKED = frozenset({"5.1.8"})  # and 5.7.500-599, 5.7.700-709, below
 
 
 def normalise(code: str | None) -> str | None:
-    """"5.01.001" and " 5.1.1 " alike as "5.1.1"; None for anything that is not a code."""
+    """ "5.01.001" and " 5.1.1 " alike as "5.1.1"; None for anything that is not a code."""
     found = CODE.search(code or "")
     if not found:
         return None

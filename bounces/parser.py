@@ -142,7 +142,7 @@ def _is_auto_reply(message: Message, subject: str) -> bool:
 
 
 def _address_field(value: object) -> str | None:
-    """"rfc822; Jo@Example.org" -> "jo@example.org"; the address type is dropped."""
+    """ "rfc822; Jo@Example.org" -> "jo@example.org"; the address type is dropped."""
     text = _text(value)
     if ";" in text:
         text = text.split(";", 1)[1]

@@ -1,0 +1,66 @@
+"""`briefcast bounces fetch` and the worker's look at the mailbox: the stages in order.
+
+    fetch_bounces(engine, settings.bounces, token=None) -> FetchReport
+
+For each message in the folder: read it (parser), act on a delivery report (actions), then move
+it to the done folder, so the next fetch does not see it again. A report is recorded before
+its message moves, so a fetch cut short between the two reads it again and changes nothing.
+Out-of-office and other automatic replies are moved unread as noise; anything else (a person
+writing to the sending mailbox) is left where it is, for a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from briefcast.bounces.actions import READER, Outcome, act_on
+from briefcast.bounces.parser import Kind, read_message
+from briefcast.bounces.reader import TokenProvider, open_mailbox
+from briefcast.errors import BriefcastError
+from briefcast.settings import BounceSettings
+from briefcast.store.audit import Actor
+
+
+class BouncesNotConfigured(BriefcastError):
+    pass
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    reports: int = 0  # delivery reports read and acted on (then moved)
+    auto_replies: int = 0  # out-of-office and the like (moved, ignored)
+    left: int = 0  # other mail, left in the folder for a person
+    outcomes: tuple[Outcome, ...] = field(default=())
+
+
+def fetch_bounces(
+    engine: Engine,
+    settings: BounceSettings | None,
+    *,
+    token: TokenProvider | None = None,
+    actor: Actor = READER,
+    now: datetime | None = None,
+) -> FetchReport:
+    if settings is None:
+        raise BouncesNotConfigured(
+            "no mailbox to read: set BRIEFCAST_BOUNCE_IMAP_HOST, _USERNAME and _PASSWORD "
+            "(see docs/operations.md)"
+        )
+    reports = auto = left = 0
+    outcomes: list[Outcome] = []
+    with open_mailbox(settings, token) as mailbox:
+        for uid, data in mailbox.messages():
+            reading = read_message(data)
+            if reading.kind is Kind.OTHER:
+                left += 1
+                continue
+            if reading.kind is Kind.REPORT:
+                outcomes.extend(act_on(engine, reading, actor=actor, now=now or datetime.now(UTC)))
+                reports += 1
+            else:
+                auto += 1
+            mailbox.move(uid)
+    return FetchReport(reports, auto, left, tuple(outcomes))
