@@ -11,6 +11,7 @@ writing to the sending mailbox) is left where it is, for a person.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -22,6 +23,9 @@ from briefcast.bounces.reader import TokenProvider, open_mailbox
 from briefcast.errors import BriefcastError
 from briefcast.settings import BounceSettings
 from briefcast.store.audit import Actor
+
+log = logging.getLogger("briefcast.worker")
+EVERY_MINUTES = 5  # how often the worker looks at the mailbox
 
 
 class BouncesNotConfigured(BriefcastError):
@@ -64,3 +68,21 @@ def fetch_bounces(
                 auto += 1
             mailbox.move(uid)
     return FetchReport(reports, auto, left, tuple(outcomes))
+
+
+def fetch_in_worker(
+    engine: Engine, settings: BounceSettings, token: TokenProvider | None = None
+) -> None:
+    """The worker's periodic look (scheduler.py): one log line per action, never a crash."""
+    try:
+        report = fetch_bounces(engine, settings, token=token)
+    except BriefcastError as error:
+        log.error("bounces: %s", error)
+        return
+    except Exception as error:  # the next look tries again
+        first_line = (str(error).splitlines() or [""])[0]
+        log.error("bounces: failed: %s: %s", type(error).__name__, first_line)
+        return
+    for outcome in report.outcomes:
+        where = f" ({outcome.campaign} issue {outcome.issue})" if outcome.campaign else ""
+        log.warning("bounces: %s %s%s: %s", outcome.recipient, outcome.code, where, outcome.message)
