@@ -44,6 +44,7 @@ def campaign_status(
 ) -> list[CampaignStatus]:
     """Every campaign (or the one named), each issue with its counts from the ledger."""
     from briefcast.delivery.limits import expected_finish
+    from briefcast.store.bounces import returned_counts
     from briefcast.store.ledger import delivery_counts
 
     now = now or datetime.now(UTC)
@@ -54,6 +55,7 @@ def campaign_status(
             issues = []
             for issue in store.campaign_issues(conn, campaign.id):
                 counts = delivery_counts(conn, issue.id)
+                came_back = sum(returned_counts(conn, issue.id).values())
                 finish = None
                 if issue.state is IssueState.SENDING:
                     finish = expected_finish(conn, issue.id, limits, now)
@@ -64,7 +66,8 @@ def campaign_status(
                         subject=issue.subject,
                         state=issue.state,
                         planned_at=issue.planned_at,
-                        counts={key: getattr(counts, key) for key in COUNTED},
+                        counts={key: getattr(counts, key) for key in COUNTED}
+                        | {"came_back": came_back},
                         expected_finish=finish,
                         reason=issue.state_reason,
                     )

@@ -45,6 +45,9 @@ class Counts:
     pending: int = 0  # still queued or being sent
     unsubscribed: int = 0  # used the unsubscribe link while this issue was the latest
     acknowledged: int = 0  # pressed "I've read this"
+    # Accepted by the relay, then a delivery report came back (counted in bounced or failed
+    # too): apart from refusals at send time, which is what Microsoft 365 never gives.
+    returned: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))

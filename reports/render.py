@@ -42,6 +42,8 @@ DEFINITIONS = {
     "unsubscribed": "people who used the unsubscribe link while this issue was the latest; "
     "% of those sent",
     "acknowledged": "people who pressed “I’ve read this”; % of those sent",
+    "came back later": "messages the relay accepted that a delivery report (bounce) later "
+    "returned; included in failed or bounced",
 }
 
 
