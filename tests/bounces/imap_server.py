@@ -7,7 +7,9 @@ throwaway instance in a temporary folder.
         server.settings()              # BounceSettings for it (plain text on loopback)
 
 Its own configuration file, its own port, plaintext sign-in allowed (loopback only), Maildir
-under the folder. Run as root (CI), Dovecot's login and internal processes use Debian's
+under the folder. SASL XOAUTH2 is offered too: Dovecot checks the token against the passdb as
+it would a password, so PASSWORD doubles as the one valid access token.
+Run as root (CI), Dovecot's login and internal processes use Debian's
 `dovenull` and `dovecot` accounts and the mail is kept as `dovecot`; otherwise all runs as us.
 """
 
@@ -74,7 +76,7 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2
 first_valid_uid = 1
 mail_location = maildir:{root}/mail/%n
 default_login_user = {login}
