@@ -110,3 +110,18 @@ def test_a_delivered_notification_is_not_a_failure(engine):
     )
     assert act_on(engine, read_message(delivered)) == []
     assert rows(engine)["jon.jones@example.net", 1]["status"] == "sent"
+
+
+def test_erasing_a_bounced_person_takes_the_reports_that_name_them(engine):
+    from briefcast.recipients.subject_requests import forget
+    from briefcast.store.schema import bounce_reports
+
+    build(engine)
+    _act(engine, "exchange-5.1.10-recipient-not-found.eml", "postfix-5.1.1-user-unknown.eml")
+
+    forget(engine, "ann.archer@example.net", actor="A. Lee")
+
+    with engine.connect() as conn:
+        left = conn.execute(select(bounce_reports.c.recipient, bounce_reports.c.diagnostic)).all()
+    assert [recipient for recipient, _ in left] == ["jon.jones@example.net"]
+    assert all("ann.archer" not in (words or "") for _, words in left)
