@@ -51,7 +51,7 @@ def fetch_bounces(
     if settings is None:
         raise BouncesNotConfigured(
             "no mailbox to read: set BRIEFCAST_BOUNCE_IMAP_HOST, _USERNAME and _PASSWORD "
-            "(see docs/operations.md)"
+            "(see the README's Settings)"
         )
     reports = auto = left = 0
     outcomes: list[Outcome] = []
