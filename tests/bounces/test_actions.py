@@ -125,3 +125,25 @@ def test_erasing_a_bounced_person_takes_the_reports_that_name_them(engine):
         left = conn.execute(select(bounce_reports.c.recipient, bounce_reports.c.diagnostic)).all()
     assert [recipient for recipient, _ in left] == ["jon.jones@example.net"]
     assert all("ann.archer" not in (words or "") for _, words in left)
+
+
+def test_the_report_names_the_organisations_refusing_its_emails(engine):
+    from briefcast.reports.render import render_html, report_json
+
+    build(engine)
+    _act(
+        engine,
+        "exchange-5.7.133-group-refuses-outside-senders.eml",
+        "exchange-5.7.124-not-in-allowed-senders.eml",
+    )
+    report = build_report(engine, CAMPAIGN)
+    [flag] = report.flagged
+    assert (flag.list, flag.organisation, flag.domain, flag.code, flag.reports) == (
+        "Police and MASH",
+        "Example Police",
+        "example.net",
+        "5.7.124",  # the latest report's code
+        2,
+    )
+    assert "Organisations refusing these emails" in render_html(report)
+    assert '"domain": "example.net"' in report_json(report)

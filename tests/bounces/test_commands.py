@@ -8,6 +8,7 @@ import pytest
 from bounce_world import REPORTS, build
 from click.testing import CliRunner
 from imap_server import PASSWORD, USER
+from ledger_rows import CAMPAIGN
 
 from briefcast.cli import app
 
@@ -46,6 +47,8 @@ def test_fetch_json_then_list_and_flags(engine, database_url, dovecot):
         "safeguarding-leads@example.net": ("flagged", "5.7.133"),
         "pat.price@example.net": ("kept", "5.1.10"),
     }
+    status = runner.invoke(app, ["status", CAMPAIGN], env=env).output
+    assert "  issue 1: 2 came back after the relay accepted them" in status
     unmatched = runner.invoke(app, ["bounces", "list", "--unmatched", "--json"], env=env)
     assert [r["recipient"] for r in json.loads(unmatched.output)["reports"]] == [
         "pat.price@example.net"
