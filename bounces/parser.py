@@ -9,6 +9,11 @@ Diagnostic-Code), and the original message or only its headers (`text/rfc822-hea
 code is read from the report itself (Status, else the first code in the Diagnostic-Code), and the
 original Message-ID from the returned message or headers, else the report's In-Reply-To or
 References (Exchange sets them). Nothing is guessed: a field the report lacks stays None.
+
+A bounce without a delivery-status part (qmail, old Exchange, Exim without DSN) comes from a
+mail system (`MAILER-DAEMON`, `postmaster`, an empty Return-Path or X-Failed-Recipients): its
+failed recipients are found by flufl.bounce's detectors, the code and the original Message-ID
+in its text, when they are there.
 """
 
 from __future__ import annotations
@@ -26,10 +31,14 @@ from email.parser import HeaderParser
 from email.utils import parseaddr, parsedate_to_datetime
 from enum import StrEnum
 
-from briefcast.bounces.codes import find_code, normalise
+from flufl.bounce import all_failures
+
+from briefcast.bounces.codes import CODE, find_code, normalise
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 # Out-of-office and other automatic answers (RFC 3834, and what Exchange and others add).
+ORIGINAL_ID_LINE = re.compile(r"^message-id:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+MAIL_SYSTEMS = ("mailer-daemon", "postmaster", "mail delivery")
 AUTO_REPLY_SUBJECT = re.compile(
     r"^\s*(automatic reply|auto[- ]?reply|out of (the )?office|autoreply)\b", re.IGNORECASE
 )
@@ -70,6 +79,14 @@ def read_message(data: bytes) -> Reading:
     base = {"key": key, "subject": subject, "received_at": _date(message.get("Date"))}
     status = _delivery_status(message)
     if status is None:
+        recipients = _without_dsn(message)
+        if recipients:
+            return Reading(
+                Kind.REPORT,
+                **base,
+                original_message_id=_original_message_id(message) or _quoted_id(message),
+                recipients=recipients,
+            )
         kind = Kind.AUTO_REPLY if _is_auto_reply(message, subject) else Kind.OTHER
         return Reading(kind, **base)
     per_message, per_recipient = status[0], status[1:]
@@ -90,6 +107,51 @@ def _delivery_status(message: Message) -> list[Message] | None:
             if isinstance(blocks, list) and blocks:
                 return blocks
     return None
+
+
+def _without_dsn(message: Message) -> tuple[Recipient, ...]:
+    """The failed recipients of a bounce from a mail system that sends no delivery-status."""
+    sender = _text(message.get("From")).lower()
+    from_system = any(name in sender for name in MAIL_SYSTEMS)
+    if not (
+        from_system or message.get("X-Failed-Recipients") or message.get("Return-Path") == "<>"
+    ):
+        return ()
+    temporary, permanent = all_failures(message)
+    text = _body_text(message)
+    found = []
+    for action, addresses in (("failed", permanent), ("delayed", temporary - permanent)):
+        for raw in sorted(addresses):
+            address = raw.decode("utf-8", "replace").lower()
+            line = _line_with_code(text, address)
+            found.append(Recipient(address, None, action, find_code(line), line.strip() or None))
+    return tuple(found)
+
+
+def _body_text(message: Message) -> str:
+    parts = []
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True) or b""
+            parts.append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
+    return "\n".join(parts)
+
+
+def _line_with_code(text: str, address: str) -> str:
+    """The first line with a status code after the address is named (else anywhere before the
+    returned copy): the far server's words about this recipient."""
+    own = text.split("--- Below this line", 1)[0]
+    start = max(own.lower().find(address), 0)
+    for line in own[start:].splitlines():
+        if CODE.search(line):
+            return line
+    return ""
+
+
+def _quoted_id(message: Message) -> str | None:
+    """The Message-ID of the copy a bounce quotes in its text (qmail's "Below this line")."""
+    found = ORIGINAL_ID_LINE.search(_body_text(message))
+    return found.group(1) if found else None
 
 
 def _recipient(block: Message) -> Recipient | None:

@@ -82,6 +82,7 @@ EXPECTED = {
     "postfix-5.1.1-user-unknown.eml": ("jon.jones@example.net", "failed", "5.1.1", "013.jon.jones"),
     "dsn-headers-only-5.1.1.eml": ("lee.lowe@example.net", "failed", "5.1.1", "014.lee.lowe"),
     "postfix-4.7.0-delayed.eml": ("max.moss@example.net", "delayed", "4.7.0", "015.max.moss"),
+    "qmail-no-dsn-5.1.1.eml": ("ola.owen@example.net", "failed", "5.1.1", "018.ola.owen"),
     "postfix-4.4.1-gave-up-issue-2.eml": (
         "kim.king@example.net",
         "failed",
@@ -100,7 +101,7 @@ def test_a_delivery_report_gives_its_recipient_code_and_original_message(name):
     assert (recipient.address, recipient.action, recipient.status) == (address, action, code)
     assert reading.original_message_id == f"<{local}@briefings.example.org>"
     assert recipient.diagnostic  # the far server's own words, kept for the admin
-    if name.startswith(("exchange", "dsn")):
+    if name.startswith(("exchange", "dsn", "qmail")):
         assert code in recipient.diagnostic
 
 
@@ -173,3 +174,12 @@ def test_codes_are_normalised_and_found_only_whole():
     assert normalise("550 5.7.133 RESOLVER.RST") == "5.7.133"
     assert normalise("version 15.1.2.3") is None
     assert normalise("nothing") is None
+
+
+def test_a_persons_mail_naming_an_address_is_not_taken_for_a_bounce():
+    data = (REPORTS / "qmail-no-dsn-5.1.1.eml").read_bytes()
+    personal = data.replace(
+        b"From: MAILER-DAEMON@mx.example.net", b"From: Oli Owens <oli.owens@example.net>"
+    )
+    personal = personal.replace(b"Return-Path: <>\r\n", b"")
+    assert read_message(personal).kind is Kind.OTHER
