@@ -12,7 +12,7 @@ of code does is the table in docs/architecture.md (Bounces), from issue 14.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 
@@ -32,6 +32,9 @@ READER = Actor.process("bounce reader")
 # blocked account can send nothing, so what is due next waits too.
 _QUOTA_STOPS = (IssueState.SENDING,)
 _BLOCK_STOPS = (IssueState.SENDING, IssueState.SCHEDULED, IssueState.MISSED)
+# Microsoft 365 counts recipients over a rolling 24 hours: after that the quota has room again.
+QUOTA_WAIT = timedelta(hours=24)
+QUOTA_PAUSE = "paused by a delivery report: the sending mailbox reached its sending limit"
 # Rows that were not delivered through no fault of the person go again when their issue does.
 _STILL_GOING = (IssueState.SENDING, IssueState.PAUSED)
 
@@ -195,8 +198,8 @@ def _stop_issues(
     said = _short(words)
     if quota:
         reason = (
-            f"paused by a delivery report: the sending mailbox reached its sending limit "
-            f"({code}{said}); resume once the limit resets (Microsoft 365: within 24 hours)"
+            f"{QUOTA_PAUSE} ({code}{said}); it resumes by itself after 24 hours, or "
+            "resume it sooner once the limit has reset"
         )
     else:
         reason = (
@@ -232,3 +235,34 @@ def _short(words: str | None, limit: int = 160) -> str:
     if not text:
         return ""
     return ": " + (text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def resume_after_quota(
+    engine: Engine, *, now: datetime | None = None, actor: Actor = READER
+) -> int:
+    """The "retry later" of a quota pause: issues paused for our sending limit at least
+    QUOTA_WAIT ago are due again now (the worker's policy then sends them, or marks them
+    missed outside the sending hours). Returns how many."""
+    now = now or datetime.now(UTC)
+    resumed = 0
+    with write(engine) as conn:
+        for issue_id, number in store.paused_before(conn, QUOTA_PAUSE, now - QUOTA_WAIT):
+            moved = campaign_store.set_issue_state(
+                conn, issue_id, IssueState.SCHEDULED, only_from=(IssueState.PAUSED,), planned_at=now
+            )
+            if moved:
+                resumed += 1
+                issue = campaign_store.issue_by_id(conn, issue_id)
+                name = campaign_store.campaign_by_id(conn, issue.campaign_id).name
+                record(
+                    conn,
+                    actor,
+                    "issue.resumed",
+                    campaign_id=issue.campaign_id,
+                    issue_id=issue_id,
+                    subject=f"{name} #{number}",
+                    from_state=IssueState.PAUSED.value,
+                    to_state=IssueState.SCHEDULED.value,
+                    reason="the sending limit has had 24 hours to reset",
+                )
+    return resumed

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from briefcast.bounces.actions import READER, Outcome, act_on
+from briefcast.bounces.actions import READER, Outcome, act_on, resume_after_quota
 from briefcast.bounces.parser import Kind, read_message
 from briefcast.bounces.reader import TokenProvider, open_mailbox
 from briefcast.errors import BriefcastError
@@ -75,6 +75,9 @@ def fetch_in_worker(
 ) -> None:
     """The worker's periodic look (scheduler.py): one log line per action, never a crash."""
     try:
+        resumed = resume_after_quota(engine)
+        if resumed:
+            log.info("bounces: %d issue(s) paused for the sending limit are due again", resumed)
         report = fetch_bounces(engine, settings, token=token)
     except BriefcastError as error:
         log.error("bounces: %s", error)

@@ -181,6 +181,17 @@ def requeue_returned(
     )
 
 
+def paused_before(conn: Connection, reason_prefix: str, before: datetime) -> list[tuple[int, int]]:
+    """(issue id, number) of issues paused with a reason starting so, last changed before then."""
+    i = issues.c
+    query = select(i.id, i.number).where(
+        i.state == IssueState.PAUSED.value,
+        i.state_reason.startswith(reason_prefix, autoescape=True),
+        i.updated_at < to_utc(before),
+    )
+    return [tuple(row) for row in conn.execute(query.order_by(i.id))]
+
+
 def soft_bounced_issues(conn: Connection, address: str) -> int:
     """How many issues' messages to `address` came back with a soft (4.x.x) failure."""
     b, d = bounce_reports.c, deliveries.c

@@ -147,3 +147,31 @@ def test_the_report_names_the_organisations_refusing_its_emails(engine):
     )
     assert "Organisations refusing these emails" in render_html(report)
     assert '"domain": "example.net"' in report_json(report)
+
+
+def test_a_quota_pause_is_retried_after_24_hours_by_itself(engine):
+    from datetime import UTC, datetime, timedelta
+
+    from briefcast.bounces.actions import resume_after_quota
+    from briefcast.store.schema import issues
+
+    world = build(engine)
+    _act(engine, "exchange-5.1.90-daily-recipient-limit.eml")
+    paused_at = datetime.now(UTC)
+
+    assert resume_after_quota(engine, now=paused_at + timedelta(hours=23)) == 0
+    later = paused_at + timedelta(hours=25)
+    assert resume_after_quota(engine, now=later) == 1
+
+    with engine.connect() as conn:
+        state, planned = conn.execute(
+            select(issues.c.state, issues.c.planned_at).where(issues.c.id == world.issue_ids[4])
+        ).one()
+    assert state == "scheduled"
+    assert abs(planned.replace(tzinfo=UTC) - later) < timedelta(seconds=1)
+    with read(engine) as conn:
+        [entry] = history(conn, action_prefix="issue.resumed")
+    assert entry.issue_id == world.issue_ids[4] and entry.actor.name == "bounce reader"
+    # A block is not a quota: it waits for a person.
+    _act(engine, "exchange-5.7.705-tenant-blocked.eml")
+    assert resume_after_quota(engine, now=later + timedelta(days=3)) == 0
