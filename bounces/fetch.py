@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from briefcast.bounces.actions import READER, Outcome, act_on, resume_after_quota
 from briefcast.bounces.parser import Kind, read_message
@@ -62,7 +63,12 @@ def fetch_bounces(
                 left += 1
                 continue
             if reading.kind is Kind.REPORT:
-                outcomes.extend(act_on(engine, reading, actor=actor, now=now or datetime.now(UTC)))
+                try:
+                    outcomes.extend(
+                        act_on(engine, reading, actor=actor, now=now or datetime.now(UTC))
+                    )
+                except IntegrityError:
+                    pass  # another fetch (the worker, a person) recorded it at the same moment
                 reports += 1
             else:
                 auto += 1
