@@ -12,6 +12,7 @@ writing to the sending mailbox) is left where it is, for a person.
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -63,12 +64,11 @@ def fetch_bounces(
                 left += 1
                 continue
             if reading.kind is Kind.REPORT:
-                try:
+                # Another fetch (the worker, a person) may record it at the same moment.
+                with suppress(IntegrityError):
                     outcomes.extend(
                         act_on(engine, reading, actor=actor, now=now or datetime.now(UTC))
                     )
-                except IntegrityError:
-                    pass  # another fetch (the worker, a person) recorded it at the same moment
                 reports += 1
             else:
                 auto += 1
