@@ -47,7 +47,7 @@ class Counts:
     unsubscribed: int = 0  # used the unsubscribe link while this issue was the latest
     acknowledged: int = 0  # pressed "I've read this"
     # Accepted by the relay, then a delivery report came back (counted in bounced or failed
-    # too): apart from refusals at send time, which is what Microsoft 365 never gives.
+    # too), apart from refusals at send time: Microsoft 365 accepts everything and reports later.
     returned: int = 0
 
     def __add__(self, other: Counts) -> Counts:
