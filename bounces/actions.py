@@ -118,11 +118,9 @@ def _one(
         )
 
     if match is None:
-        why = (
-            "no original Message-ID in it"
-            if not reading.original_message_id
-            else ("no message briefcast sent has its Message-ID and recipient")
-        )
+        why = "no message briefcast sent has its Message-ID and recipient"
+        if not reading.original_message_id:
+            why = "no original Message-ID in it"
         return keep("kept", f"kept for an admin: {why}")
     if kind is BounceKind.DELAYED:
         return keep("waiting", "the far server is still trying: nothing to do yet")
