@@ -292,6 +292,19 @@ class Worker:
             executor=INTERNAL,
             replace_existing=True,
         )
+        if self.settings.bounces is not None:  # delivery reports in the mailbox (bounces/)
+            from briefcast.bounces.fetch import EVERY_MINUTES, fetch_in_worker, mailbox_token
+
+            self.scheduler.add_job(
+                fetch_in_worker,
+                "interval",
+                args=(self.engine, self.settings.bounces, mailbox_token(self.settings)),
+                minutes=EVERY_MINUTES,
+                next_run_time=datetime.now(UTC),  # a first look at once
+                id="bounces",
+                jobstore=INTERNAL,
+                replace_existing=True,
+            )
         self.scheduler.resume()
 
     def _step_down(self) -> None:

@@ -24,13 +24,15 @@ from briefcast.errors import BriefcastError
 
 TRANSPORTS = ("outbox", "smtp", "graph", "memory")
 SMTP_SECURITY = ("starttls", "tls", "none")
-SECRETS = frozenset({"SMTP_PASSWORD", "SECRET_KEY", "OAUTH_CLIENT_SECRET"})
+SECRETS = frozenset({"SMTP_PASSWORD", "SECRET_KEY", "OAUTH_CLIENT_SECRET", "BOUNCE_IMAP_PASSWORD"})
 # How the smtp transport logs in: a password, or an OAuth 2.0 token (SASL XOAUTH2).
 SMTP_AUTH = ("password", "oauth2")
 # Microsoft's token endpoint; BRIEFCAST_OAUTH_TOKEN_URL replaces it (any OAuth 2.0 provider).
 MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 GRAPH_URL = "https://graph.microsoft.com"
 CONSOLE_2FA = ("required", "optional")
+IMAP_SECURITY = ("tls", "starttls", "none")
+IMAP_AUTH = ("password", "oauth2")
 # The key signs every link and salts the erased people's hashes: guessable if short.
 SECRET_KEY_MIN_LENGTH = 32
 
@@ -79,6 +81,21 @@ class GraphSettings:
 
 
 @dataclass(frozen=True)
+class BounceSettings:
+    """The sending mailbox, read over IMAP for delivery reports (`briefcast bounces fetch`)."""
+
+    host: str
+    port: int
+    security: str  # "tls" (implicit, port 993), "starttls" (143) or "none" (this machine only)
+    username: str  # the sending mailbox
+    password: str | None = field(repr=False)  # with auth "password"; from the environment only
+    auth: str = "password"  # or "oauth2": SASL XOAUTH2 with a token (bounces/reader.py)
+    folder: str = "INBOX"  # where the reports arrive
+    done_folder: str = "briefcast/processed"  # where read reports go, so a fetch is idempotent
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
 class RateLimits:
     per_minute: int | None = None  # messages in any rolling 60 seconds
     per_day: int | None = None  # recipients in any rolling 24 hours
@@ -114,6 +131,9 @@ class Settings:
     graph: GraphSettings | None = None
     # The OAuth 2.0 app, when smtp logs in with oauth2 or the transport is graph.
     oauth: OAuthSettings | None = None
+    # Delivery reports read back from the sending mailbox; None when BRIEFCAST_BOUNCE_IMAP_HOST
+    # is not set (then `bounces fetch` says so, and the worker does not look).
+    bounces: BounceSettings | None = None
     limits: RateLimits = RateLimits()
     dkim: DkimSettings | None = None
     # An issue whose time passed while no worker ran is still sent if at most this late...
@@ -148,6 +168,17 @@ class Settings:
         transport = env.choice("TRANSPORT", TRANSPORTS, "outbox")
         database_url = env.get("DATABASE_URL") or f"sqlite:///{root / 'var' / 'briefcast.db'}"
         smtp = _smtp(env) if transport == "smtp" else None
+        bounces = _bounces(env)
+        # Who needs an OAuth app: the Graph transport, SMTP with XOAUTH2, IMAP with XOAUTH2.
+        oauth_for = (
+            "BRIEFCAST_TRANSPORT is graph"
+            if transport == "graph"
+            else "BRIEFCAST_SMTP_AUTH is oauth2"
+            if smtp and smtp.auth == "oauth2"
+            else "BRIEFCAST_BOUNCE_IMAP_AUTH is oauth2"
+            if bounces and bounces.auth == "oauth2"
+            else None
+        )
         settings = cls(
             database_url=database_url,
             outbox=Path(env.get("OUTBOX") or root / "var" / "outbox"),
@@ -157,9 +188,8 @@ class Settings:
             transport=transport,
             smtp=smtp,
             graph=_graph(env) if transport == "graph" else None,
-            oauth=_oauth(env, transport)
-            if transport == "graph" or (smtp and smtp.auth == "oauth2")
-            else None,
+            oauth=_oauth(env, oauth_for) if oauth_for else None,
+            bounces=bounces,
             limits=_limits(env, transport),
             dkim=_dkim(env),
             grace_period=timedelta(hours=env.number("GRACE_HOURS", 6, minimum=0)),
@@ -333,13 +363,52 @@ def _smtp(env: _Source) -> SmtpSettings:
     )
 
 
-def _oauth(env: _Source, transport: str) -> OAuthSettings:
+def _bounces(env: _Source) -> BounceSettings | None:
+    host = env.get("BOUNCE_IMAP_HOST")
+    if not host:
+        return None
+    security = env.choice("BOUNCE_IMAP_SECURITY", IMAP_SECURITY, "tls")
+    auth = env.choice("BOUNCE_IMAP_AUTH", IMAP_AUTH, "password")
+    username, password = env.get("BOUNCE_IMAP_USERNAME"), env.get("BOUNCE_IMAP_PASSWORD")
+    if not username:
+        raise SettingsError(
+            "BRIEFCAST_BOUNCE_IMAP_HOST is set but BRIEFCAST_BOUNCE_IMAP_USERNAME is not"
+        )
+    if auth == "password" and not password:
+        raise SettingsError(
+            "BRIEFCAST_BOUNCE_IMAP_PASSWORD is not set (or set BRIEFCAST_BOUNCE_IMAP_AUTH=oauth2)"
+        )
+    if security == "none" and not _is_loopback(host):
+        raise SettingsError(
+            f"BRIEFCAST_BOUNCE_IMAP_SECURITY is none: the login would cross the network to {host} "
+            "unencrypted; use tls or starttls (none is for a server on this machine)"
+        )
+    folder = env.get("BOUNCE_IMAP_FOLDER") or "INBOX"
+    done = env.get("BOUNCE_IMAP_DONE_FOLDER") or "briefcast/processed"
+    if done.strip("/").lower() == folder.strip("/").lower():
+        raise SettingsError(
+            "BRIEFCAST_BOUNCE_IMAP_DONE_FOLDER must differ from BRIEFCAST_BOUNCE_IMAP_FOLDER, "
+            "or every fetch would read the same reports again"
+        )
+    return BounceSettings(
+        host=host,
+        port=int(
+            env.number("BOUNCE_IMAP_PORT", {"tls": 993, "starttls": 143, "none": 143}[security])
+        ),
+        security=security,
+        username=username,
+        password=password,
+        auth=auth,
+        folder=folder,
+        done_folder=done,
+        timeout=env.number("BOUNCE_IMAP_TIMEOUT", 30),
+    )
+
+
+def _oauth(env: _Source, why: str) -> OAuthSettings:
     client_id, tenant = env.get("OAUTH_CLIENT_ID"), env.get("OAUTH_TENANT")
     secret, certificate = env.get("OAUTH_CLIENT_SECRET"), env.get("OAUTH_CERTIFICATE_FILE")
     token_url = env.get("OAUTH_TOKEN_URL")
-    why = (
-        "BRIEFCAST_TRANSPORT is graph" if transport == "graph" else "BRIEFCAST_SMTP_AUTH is oauth2"
-    )
     if not client_id:
         raise SettingsError(f"{why} but BRIEFCAST_OAUTH_CLIENT_ID (the app's client id) is not set")
     if token_url:

@@ -190,6 +190,11 @@ def _status_notes(entry) -> Iterator[str]:  # type: ignore[no-untyped-def]
             yield f"  issue {issue.number}: expected to finish {finish:%a %d %b %Y %H:%M}"
         if issue.reason:
             yield f"  issue {issue.number}: {issue.reason}"
+        if issue.counts.get("came_back"):  # delivery reports read back (bounces/)
+            yield (
+                f"  issue {issue.number}: {issue.counts['came_back']} came back after the relay "
+                "accepted them (in failed, bounced or queued again): `briefcast bounces list`"
+            )
 
 
 # -- steering ----------------------------------------------------------------------------------

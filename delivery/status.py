@@ -63,6 +63,7 @@ def campaign_status(
     """Every campaign (or the one named, or one issue of it), each issue with its counts from
     the ledger."""
     from briefcast.delivery.limits import expected_finish
+    from briefcast.store.bounces import returned_counts
     from briefcast.store.ledger import delivery_counts
 
     now = now or datetime.now(UTC)
@@ -77,6 +78,7 @@ def campaign_status(
                 chosen_issues = store.campaign_issues(conn, campaign.id)
             for issue in chosen_issues:
                 counts = delivery_counts(conn, issue.id)
+                came_back = sum(returned_counts(conn, issue.id).values())
                 finish = None
                 if issue.state is IssueState.SENDING:
                     finish = expected_finish(conn, issue.id, limits, now)
@@ -87,7 +89,8 @@ def campaign_status(
                         subject=issue.subject,
                         state=issue.state,
                         planned_at=issue.planned_at,
-                        counts={key: getattr(counts, key) for key in COUNTED},
+                        counts={key: getattr(counts, key) for key in COUNTED}
+                        | {"came_back": came_back},
                         expected_finish=finish,
                         reason=issue.state_reason,
                     )

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from briefcast.errors import BriefcastError
 from briefcast.recipients.addresses import InvalidAddress, normalise_address
 from briefcast.recipients.erasure import address_hasher
-from briefcast.store import audit, people, people_search, suppressions
+from briefcast.store import audit, bounces, people, people_search, suppressions
 from briefcast.store.audit import Actor
 from briefcast.store.engine import checkpoint, write
 from briefcast.store.schema import SuppressionReason
@@ -95,6 +95,7 @@ def forget(
         anonymised = people.anonymise_history(conn, recipient.id) if recipient else None
         memberships = people.delete_recipient(conn, recipient.id) if recipient else 0
         removed = suppressions.delete_suppressions_of(conn, normalised)
+        bounces.delete_reports_of(conn, normalised)  # delivery reports naming them
         already = suppressions.erasure_recorded(conn, hashed) is not None
         if not already:
             suppressions.add_suppression(

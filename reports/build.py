@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from briefcast.campaigns.snapshot import digest_from_snapshot
 from briefcast.errors import BriefcastError
+from briefcast.store import bounces as bounce_store
 from briefcast.store import campaigns
 from briefcast.store import report as store
 from briefcast.store.campaigns import IssueRecord
@@ -48,6 +49,9 @@ class Counts:
     pending: int = 0  # still queued or being sent
     unsubscribed: int = 0  # used the unsubscribe link while this issue was the latest
     acknowledged: int = 0  # pressed "I've read this"
+    # Accepted by the relay, then a delivery report came back (counted in bounced or failed
+    # too), apart from refusals at send time: Microsoft 365 accepts everything and reports later.
+    returned: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -105,6 +109,19 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Flagged:
+    """A list whose people at one organisation never get the emails: its mail server refuses
+    our sender (a delivery report said so), so someone there must allow-list it."""
+
+    list: str
+    organisation: str
+    domain: str
+    code: str
+    reports: int
+    since: datetime
+
+
+@dataclass(frozen=True)
 class Report:
     campaign: str  # the campaign's name
     title: str
@@ -115,6 +132,7 @@ class Report:
     organisations: tuple[Group, ...]
     themes: tuple[Group, ...]
     people: tuple[Person, ...] | None = None  # only with detail=True
+    flagged: tuple[Flagged, ...] = ()  # the campaign's lists flagged for allow-listing
 
 
 def build_report(engine: Engine, campaign_name: str, *, detail: bool = False) -> Report:
@@ -129,6 +147,7 @@ def build_report(engine: Engine, campaign_name: str, *, detail: bool = False) ->
         digests = campaigns.issue_digests(conn, campaign.id)
         groups = store.group_counts(conn, campaign.id)
         people = store.people(conn, campaign.id) if detail else None
+        flags = bounce_store.open_flags(conn)
     themes = {issue.id: _themes(digests[issue.id]) for issue in issues}
     by_issue = _sum(groups, lambda g: g.issue_id)
     return Report(
@@ -141,6 +160,22 @@ def build_report(engine: Engine, campaign_name: str, *, detail: bool = False) ->
         organisations=_groups(groups, _organisation_key),
         themes=_theme_groups(issues, themes, by_issue),
         people=tuple(_person(row) for row in people) if people is not None else None,
+        flagged=_flagged(flags, {g.list_slug for g in groups}),
+    )
+
+
+def _flagged(flags: list[bounce_store.Flag], slugs: set[str | None]) -> tuple[Flagged, ...]:
+    return tuple(
+        Flagged(
+            list=flag.list_name or flag.list_slug or DELETED_LIST,
+            organisation=(flag.organisation or "").strip() or NOT_GIVEN,
+            domain=flag.domain,
+            code=flag.status_code,
+            reports=flag.reports,
+            since=flag.first_seen_at,
+        )
+        for flag in flags
+        if flag.list_slug in slugs
     )
 
 

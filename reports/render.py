@@ -42,6 +42,8 @@ DEFINITIONS = {
     "unsubscribed": "people who used the unsubscribe link while this issue was the latest; "
     "% of those sent",
     "acknowledged": "people who pressed “I’ve read this”; % of those sent",
+    "came back later": "messages the relay accepted that a delivery report (bounce) later "
+    "returned; included in failed or bounced",
 }
 
 
@@ -111,6 +113,7 @@ def report_json(report: Report) -> str:
         "organisations": [_group(g) for g in report.organisations],
         "themes": [_group(g) for g in report.themes],
     }
+    data["flagged"] = [{**asdict(flag), "since": flag.since.isoformat()} for flag in report.flagged]
     if report.people is not None:
         data["people"] = [_person(person) for person in report.people]
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -15,10 +15,12 @@ from sqlalchemy import Connection, delete, func, select, update
 from briefcast.store.ledger import delivery_status
 from briefcast.store.schema import (
     acknowledgements,
+    bounce_reports,
     campaigns,
     deliveries,
     import_runs,
     issues,
+    list_flags,
     lists,
     memberships,
     recipients,
@@ -175,6 +177,9 @@ QUOTING_COLUMNS = (
     (acknowledgements, ("reflection",)),
     (import_runs, ("file_name", "counts")),
     (lists, ("name", "description")),
+    # A far server's words in a delivery report often quote the address (bounces/).
+    (bounce_reports, ("diagnostic",)),
+    (list_flags, ("diagnostic",)),
 )
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, or_, select
 
+from briefcast.store.bounces import FROM_REPORT
 from briefcast.store.ledger import delivery_status
 from briefcast.store.organisations import reported
 from briefcast.store.schema import (
@@ -53,6 +54,8 @@ class GroupCounts:
     pending: int
     unsubscribed: int
     acknowledged: int
+    # Sent, then a delivery report came back (bounces/): counted in bounced or failed too.
+    returned: int
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ def group_counts(conn: Connection, campaign_id: int) -> list[GroupCounts]:
             _count(delivery_status.in_(PENDING)),
             _count(_unsubscribed(window)),
             func.count(acknowledgements.c.id),
+            _count(d.bounce_source == FROM_REPORT),
         )
         .select_from(_ledger(window))
         .group_by(*keys)

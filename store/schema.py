@@ -255,6 +255,12 @@ deliveries = Table(
     Column("sent_at", DateTime(timezone=True)),
     Column("last_error", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow),
+    # A delivery report (NDR) that came back after the relay accepted the message (bounces/):
+    # when it was read, where from ("report"; NULL for a refusal at send time) and its status
+    # code, so the report counts these apart from refusals at send time.
+    Column("bounced_at", DateTime(timezone=True)),
+    Column("bounce_source", String(20)),
+    Column("bounce_code", String(20)),
     UniqueConstraint("issue_id", "recipient_id"),
     Index(None, "issue_id", "status"),
     Index(None, "attempted_at"),
@@ -392,4 +398,64 @@ drafts = Table(
     _created_at(),
     Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow),
     _enum_check("state", DraftState, "state"),
+)
+
+
+# -- delivery reports read back from the sending mailbox (bounces/) --------------------------------
+
+
+class BounceKind(StrEnum):
+    """What a delivery report's status code means for us (bounces/codes.py decides)."""
+
+    NO_SUCH_ADDRESS = "no_such_address"  # 5.1.1, 5.1.10, 5.4.1: the person is suppressed
+    REFUSED = "refused"  # a group or mailbox refusing outside senders: the list is flagged
+    OUR_QUOTA = "our_quota"  # 5.2.2, 5.1.90: sending pauses until the quota resets
+    WE_ARE_BLOCKED = "we_are_blocked"  # 5.1.8, 5.7.5xx, 5.7.70x: every sending issue stops
+    SOFT = "soft"  # 4.x.x given up on: suppressed only after repeated soft bounces
+    OTHER = "other"  # any other permanent failure: the row failed, nobody suppressed
+    DELAYED = "delayed"  # "still trying": nothing happens yet
+
+
+# One row per (report, recipient) read from the mailbox, matched or not: the evidence for what
+# was done, and the reports that matched no ledger row, kept for an admin (never guessed).
+bounce_reports = Table(
+    "bounce_reports",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # The report's own Message-ID (else a digest of its bytes): read twice, acted on once.
+    Column("report_key", String(300), nullable=False),
+    Column("recipient", String(320), nullable=False, default=""),  # as the report names it
+    Column("status_code", String(20)),  # from the report itself, e.g. "5.1.10"
+    Column("kind", String(20), nullable=False),
+    Column("action", String(30), nullable=False),  # what was done: bounced, flagged, kept, ...
+    Column("original_message_id", String(300)),
+    Column("delivery_id", Id, ForeignKey("deliveries.id", ondelete="SET NULL")),
+    Column("diagnostic", Text),  # the remote server's own words
+    Column("reporting_mta", String(300)),
+    Column("received_at", DateTime(timezone=True)),  # the report's Date
+    _created_at(),
+    UniqueConstraint("report_key", "recipient"),
+    Index(None, "delivery_id"),
+    Index(None, "recipient"),
+    _enum_check("kind", BounceKind, "kind"),
+)
+
+# Lists and organisations whose mail server refuses our sender (5.7.1, 5.7.124, 5.7.133,
+# 5.7.134): someone there must allow-list it. One open flag per (list, domain); resolved by a
+# person. The people stay unsuppressed: the fault is not theirs.
+list_flags = Table(
+    "list_flags",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("list_id", Id, ForeignKey("lists.id", ondelete="CASCADE")),
+    Column("domain", String(255), nullable=False),  # the refusing organisation's mail domain
+    Column("organisation", String(200)),  # as the list names it, when it does
+    Column("status_code", String(20), nullable=False),
+    Column("diagnostic", Text),
+    Column("reports", Integer, nullable=False, default=1),
+    _created_at(),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False, default=utcnow),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("resolved_by", String(200)),
+    Index(None, "list_id", "domain"),
 )

@@ -13,8 +13,8 @@ from email import policy
 from email.parser import BytesParser
 
 import pytest
+from ledger_rows import add_issue_for, add_list, add_people
 from m365_server import MAILBOX, Canned, M365Server
-from seeding import add_issue, add_list, add_people
 from sqlalchemy import select
 
 from briefcast.delivery.oauth import GRAPH_SCOPE, TokenSource
@@ -176,7 +176,7 @@ def test_graph_unreachable_is_temporary(cloud):
 def issue_id(engine):
     add_list(engine, "police")
     add_people(engine, "police", PEOPLE)
-    return add_issue(engine, ["police"])
+    return add_issue_for(engine, ["police"])
 
 
 def run(engine, issue_id, transport: GraphTransport, tmp_path):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from ledger_rows import add_issue_for, add_list, add_people
 from m365_server import MAILBOX, TOKEN_KEY, M365Server
-from seeding import add_issue, add_list, add_people
 from smtp_server import ALWAYS, Faults, XOAuth2
 from sqlalchemy import select
 
@@ -133,7 +133,7 @@ def test_a_token_endpoint_that_is_down_is_temporary(relay, cloud):
 def issue_id(engine):
     add_list(engine, "police")
     add_people(engine, "police", PEOPLE)
-    return add_issue(engine, ["police"])
+    return add_issue_for(engine, ["police"])
 
 
 def run(engine, issue_id, transport: SmtpTransport, tmp_path):

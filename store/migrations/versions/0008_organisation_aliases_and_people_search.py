@@ -1,7 +1,7 @@
 """organisation aliases and the people search index
 
 Revision ID: 0008
-Revises: 0006 (the lead re-chains it onto 0007 once 0006 and 0007 are on main)
+Revises: 0007
 Create Date: 2026-12-01 23:00:00.000000
 
 Self-contained: the SQLite search index (an FTS5 trigram table kept by triggers) is written out
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

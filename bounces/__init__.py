@@ -1,0 +1,7 @@
+"""Delivery reports read back from the sending mailbox: reader (IMAP), parser, codes, actions.
+
+    fetch_bounces(engine, settings.bounces, actor=...) -> FetchReport    (bounces/fetch.py)
+
+Microsoft 365 accepts every message and reports failures later, as non-delivery reports in the
+sending mailbox; these stages turn them into ledger states, suppressions and list flags.
+"""

@@ -1,0 +1,59 @@
+"""BRIEFCAST_BOUNCE_IMAP_*: read once, checked at start, the password from the environment only."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefcast.settings import Settings, SettingsError
+
+BASE = {
+    "BRIEFCAST_BOUNCE_IMAP_HOST": "outlook.office365.com",
+    "BRIEFCAST_BOUNCE_IMAP_USERNAME": "learning@example.org",
+    "BRIEFCAST_BOUNCE_IMAP_PASSWORD": "not-a-real-password",
+}
+
+
+def _settings(tmp_path, **changes: str) -> Settings:
+    return Settings.from_env({**BASE, **changes}, workdir=tmp_path)
+
+
+def test_defaults_are_tls_on_993_inbox_and_a_done_folder(tmp_path):
+    bounces = _settings(tmp_path).bounces
+    assert bounces is not None
+    assert (bounces.port, bounces.security, bounces.auth) == (993, "tls", "password")
+    assert (bounces.folder, bounces.done_folder) == ("INBOX", "briefcast/processed")
+    assert "not-a-real-password" not in repr(bounces)
+
+
+def test_without_a_host_nothing_is_read(tmp_path):
+    assert Settings.from_env({}, workdir=tmp_path).bounces is None
+
+
+def test_oauth2_needs_no_password(tmp_path):
+    environ = {**BASE, "BRIEFCAST_BOUNCE_IMAP_AUTH": "oauth2"}
+    del environ["BRIEFCAST_BOUNCE_IMAP_PASSWORD"]
+    assert Settings.from_env(environ, workdir=tmp_path).bounces.auth == "oauth2"
+
+
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"BRIEFCAST_BOUNCE_IMAP_PASSWORD": ""}, "BRIEFCAST_BOUNCE_IMAP_PASSWORD is not set"),
+        ({"BRIEFCAST_BOUNCE_IMAP_USERNAME": ""}, "BRIEFCAST_BOUNCE_IMAP_USERNAME is not"),
+        ({"BRIEFCAST_BOUNCE_IMAP_SECURITY": "none"}, "unencrypted"),
+        ({"BRIEFCAST_BOUNCE_IMAP_SECURITY": "ssl"}, "must be one of tls, starttls, none"),
+        ({"BRIEFCAST_BOUNCE_IMAP_DONE_FOLDER": "INBOX"}, "must differ"),
+        ({"BRIEFCAST_BOUNCE_IMAP_PORT": "imap"}, "must be a number"),
+    ],
+)
+def test_a_wrong_value_is_one_line_naming_its_variable(tmp_path, changes, message):
+    with pytest.raises(SettingsError) as refused:
+        _settings(tmp_path, **changes)
+    assert message in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_the_password_is_refused_in_a_settings_file(tmp_path):
+    path = tmp_path / "briefcast.toml"
+    path.write_text('bounce_imap_password = "not-a-real-password"\n')
+    with pytest.raises(SettingsError, match="must not be kept in a file"):
+        Settings.from_env({"BRIEFCAST_SETTINGS": str(path)}, workdir=tmp_path)

@@ -1,0 +1,41 @@
+"""The worker looks at the mailbox when it starts leading, and every few minutes after."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+from bounce_world import REPORTS, build, rows
+
+from briefcast.scheduler import Worker
+from briefcast.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_running_worker_reads_the_reports(engine, database_url, dovecot, tmp_path):
+    build(engine)
+    dovecot.append("INBOX", (REPORTS / "exchange-5.1.10-recipient-not-found.eml").read_bytes())
+    settings = Settings.from_env({"BRIEFCAST_DATABASE_URL": database_url}, workdir=tmp_path)
+    worker = Worker(dataclasses.replace(settings, bounces=dovecot.settings()), engine=engine)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while rows(engine)["ann.archer@example.net", 1]["status"] != "bounced":
+            assert time.monotonic() < deadline, "the worker did not read the mailbox"
+            time.sleep(0.2)
+    finally:
+        worker.stop()
+    assert dovecot.folder("INBOX") == []
+
+
+def test_a_worker_without_a_mailbox_has_no_bounce_job(engine, database_url, tmp_path):
+    settings = Settings.from_env({"BRIEFCAST_DATABASE_URL": database_url}, workdir=tmp_path)
+    worker = Worker(settings, engine=engine)
+    worker.start()
+    try:
+        assert worker.scheduler.get_job("bounces") is None
+        assert worker.scheduler.get_job("reconcile") is not None
+    finally:
+        worker.stop()
