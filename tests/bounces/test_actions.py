@@ -170,8 +170,11 @@ def test_a_quota_pause_is_retried_after_24_hours_by_itself(engine):
     assert state == "scheduled"
     assert abs(planned.replace(tzinfo=UTC) - later) < timedelta(seconds=1)
     with read(engine) as conn:
-        [entry] = history(conn, action_prefix="issue.resumed")
+        [entry] = [
+            e for e in history(conn, action_prefix="issue.scheduled") if e.from_state == "paused"
+        ]
     assert entry.issue_id == world.issue_ids[4] and entry.actor.name == "bounce reader"
+    assert entry.reason == "the sending limit has had 24 hours to reset"
     # A block is not a quota: it waits for a person.
     _act(engine, "exchange-5.7.705-tenant-blocked.eml")
     assert resume_after_quota(engine, now=later + timedelta(days=3)) == 0

@@ -29,10 +29,20 @@ def test_without_a_host_nothing_is_read(tmp_path):
     assert Settings.from_env({}, workdir=tmp_path).bounces is None
 
 
-def test_oauth2_needs_no_password(tmp_path):
+def test_oauth2_needs_no_password_but_the_oauth_app(tmp_path):
     environ = {**BASE, "BRIEFCAST_BOUNCE_IMAP_AUTH": "oauth2"}
     del environ["BRIEFCAST_BOUNCE_IMAP_PASSWORD"]
-    assert Settings.from_env(environ, workdir=tmp_path).bounces.auth == "oauth2"
+    with pytest.raises(
+        SettingsError, match="BOUNCE_IMAP_AUTH is oauth2 but BRIEFCAST_OAUTH_CLIENT_ID"
+    ):
+        Settings.from_env(environ, workdir=tmp_path)
+    app = {
+        "BRIEFCAST_OAUTH_CLIENT_ID": "00000000-0000-0000-0000-000000000001",
+        "BRIEFCAST_OAUTH_TENANT": "example.org",
+        "BRIEFCAST_OAUTH_CLIENT_SECRET": "not-a-real-secret",
+    }
+    settings = Settings.from_env({**environ, **app}, workdir=tmp_path)
+    assert settings.bounces.auth == "oauth2" and settings.oauth is not None
 
 
 @pytest.mark.parametrize(
