@@ -176,6 +176,32 @@ def reset(email: str, actor_name: str | None) -> None:
     click.echo(f"set-up link for {email} (works once, for 24 hours): {link}")
 
 
+@users.command("link")
+@click.argument("email")
+@click.option("--oid", help="The person's object id in Entra ID (Users > the person > Object ID).")
+@click.option("--unlink", is_flag=True, help="Take the link away instead.")
+@click.option("--actor", "actor_name", help=ACTOR_HELP)
+def link(email: str, oid: str | None, unlink: bool, actor_name: str | None) -> None:
+    """Link a person to their work account, so they can sign in with it (BRIEFCAST_OIDC_TENANT):
+    the account is found by its object id in your tenant, never by its email address. The
+    object id is on the person's page in Entra ID, and on the console's refusal if they try
+    before being linked. Their roles stay as given here.
+
+    Example: briefcast users link a.lee@example.org --oid 6f1e0b6a-2c4d-4e8f-9a1b-3c5d7e9f1a2b
+    """
+    from briefcast.console.accounts import AccountError
+    from briefcast.console.oidc import link_person
+
+    if bool(oid) == unlink:
+        raise AccountError("give --oid OBJECT-ID to link, or --unlink, not both or neither")
+    with _opened() as (settings, engine):
+        user = link_person(engine, settings, email, None if unlink else oid, _actor(actor_name))
+    if unlink:
+        click.echo(f"{user.email} is no longer linked to a work account")
+    else:
+        click.echo(f"{user.email} can now sign in with the work account {oid.strip().lower()}")
+
+
 def _read_password() -> str:
     from briefcast.console.accounts import AccountError
 

@@ -26,7 +26,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from briefcast.console import campaigns, people, sessions, signing_in
+from briefcast.console import campaigns, people, sessions, signing_in, work_account
 from briefcast.console.pages import (
     PRE_COOKIE,
     SESSION_COOKIE,
@@ -77,6 +77,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     app = Starlette(
         routes=[
             *signing_in.routes,
+            *work_account.routes,
             *people.routes,
             *campaigns.routes,
             Mount("/static", static, name="static"),

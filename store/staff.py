@@ -139,6 +139,36 @@ def use_totp_step(conn: Connection, user_id: int, step: int) -> bool:
     return result.rowcount == 1
 
 
+# -- work accounts (OpenID Connect) ------------------------------------------------------------
+
+
+def user_by_work_account(conn: Connection, tid: str, oid: str) -> StaffUser | None:
+    """The person an admin linked to this tenant's object id; never looked up by email."""
+    row = (
+        conn.execute(
+            select(staff_users).where(staff_users.c.oidc_tid == tid, staff_users.c.oidc_oid == oid)
+        )
+        .mappings()
+        .first()
+    )
+    return _user(row) if row else None
+
+
+def work_account_of(conn: Connection, user_id: int) -> tuple[str, str] | None:
+    row = conn.execute(
+        select(staff_users.c.oidc_tid, staff_users.c.oidc_oid).where(staff_users.c.id == user_id)
+    ).first()
+    return (row.oidc_tid, row.oidc_oid) if row and row.oidc_oid else None
+
+
+def link_work_account(conn: Connection, user_id: int, tid: str | None, oid: str | None) -> None:
+    """Link (or with None, unlink) the person's work account; the unique index refuses an
+    account already linked to someone else."""
+    conn.execute(
+        update(staff_users).where(staff_users.c.id == user_id).values(oidc_tid=tid, oidc_oid=oid)
+    )
+
+
 # -- set-up links ------------------------------------------------------------------------------
 
 
