@@ -428,8 +428,9 @@ def _oidc(env: _Source) -> OidcSettings | None:
     if not tenant:
         if client_id or secret:
             raise SettingsError(
-                "BRIEFCAST_OIDC_CLIENT_ID is set but BRIEFCAST_OIDC_TENANT (the directory "
-                "(tenant) id) is not: set it too, or neither for password sign-in only"
+                f"BRIEFCAST_OIDC_{'CLIENT_ID' if client_id else 'CLIENT_SECRET'} is set but "
+                "BRIEFCAST_OIDC_TENANT (the directory (tenant) id) is not: set it too, or neither "
+                "for password sign-in only"
             )
         return None
     try:
