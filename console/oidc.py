@@ -77,7 +77,8 @@ def start(settings: Settings) -> tuple[str, Pending]:
         "client_id": oidc.client_id,
         "response_type": "code",
         "redirect_uri": redirect_uri(settings),
-        "scope": "openid",  # the id token's tid and oid are all we read
+        # The ID token's tid and oid are all we read; Entra ID puts oid in it only with profile.
+        "scope": "openid profile",
         "state": pending.state,
         "nonce": pending.nonce,
         "code_challenge": _challenge(pending.verifier),

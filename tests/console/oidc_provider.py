@@ -108,6 +108,8 @@ class OpenIdProvider:
             "email": "someone@example.net",
             **asked["person"],
         }
+        if "profile" not in asked.get("scope", "").split():
+            claims.pop("oid", None)  # as Entra ID: the object id only with the profile scope
         for name, value in self.tamper.items():
             if value is None:
                 claims.pop(name, None)
