@@ -94,7 +94,7 @@ def finish(
     """The provider's answer (the callback's query) turned into a signed-in person or a refusal;
     either way written to the audit trail."""
     oidc = _configured(settings)
-    if pending is None or not hmac.compare_digest(query.get("state", ""), pending.state):
+    if pending is None or not _same(query.get("state", ""), pending.state):
         return _refused(None, "the answer did not match a sign-in started here", _STARTED_ELSEWHERE)
     if query.get("error"):
         code = "".join(c for c in query["error"][:60] if c.isalnum() or c in "_.-")
@@ -217,7 +217,7 @@ def _verified(oidc: OidcSettings, endpoints: dict, token: str, pending: Pending)
         )
     except (jwt.InvalidTokenError, jwt.PyJWKSetError, jwt.PyJWKError) as error:
         raise ProviderError(f"the ID token was refused: {_why(error)}") from None
-    if not hmac.compare_digest(str(claims["nonce"]), pending.nonce):
+    if not _same(str(claims["nonce"]), pending.nonce):
         raise ProviderError("the ID token was refused: its nonce is not this sign-in's")
     if claims.get("tid") != oidc.tenant:
         raise ProviderError(f"the ID token is from another tenant ({str(claims.get('tid'))[:64]})")
@@ -251,6 +251,11 @@ def _ask(call: Any) -> Any:
     if answer.status >= 500:
         raise ProviderError(f"the sign-in provider failed (HTTP {answer.status})")
     return answer
+
+
+def _same(given: str, expected: str) -> bool:
+    # As bytes: compare_digest refuses a str with characters beyond ASCII (a forged link's).
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def _challenge(verifier: str) -> str:

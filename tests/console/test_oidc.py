@@ -203,8 +203,10 @@ def test_the_way_back_works_once_and_only_in_the_browser_that_left(entra, provid
     assert forged.status_code == 403 and "started in another browser" in forged.text
     assert elsewhere.get("/", follow_redirects=False).status_code == 303
     # This browser with a wrong state: refused too, before anything goes to the provider.
-    wrong = client.get(f"{CALLBACK_PATH}?code=anything&state=not-the-state")
-    assert wrong.status_code == 403 and provider.token_requests == []
+    for state in ("not-the-state", "%C3%A9t%C3%A9", ""):
+        wrong = client.get(f"{CALLBACK_PATH}?code=anything&state={state}")
+        assert wrong.status_code == 403 and "started in another browser" in wrong.text
+    assert provider.token_requests == []
     # The first answer signs in; replaying the same link does not sign in again.
     landed, _asked, back = _via_provider(client, provider)
     assert h1_of(landed.text) == "Campaigns"
