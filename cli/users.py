@@ -108,6 +108,7 @@ def list_users(as_json: bool) -> None:
                     "roles": list(u.roles),
                     "status": _status(u),
                     "second_factor": u.has_second_factor,
+                    "work_account": u.work_account,
                 }
                 for u in everyone
             ],
@@ -117,7 +118,9 @@ def list_users(as_json: bool) -> None:
     if not everyone:
         click.echo("no people yet: add one with `briefcast users add`")
         return
-    table = Table("email", "name", "roles", "status", "second factor")
+    # The work account's column only once someone is linked (`--json` gives the object ids).
+    linked = any(u.work_account for u in everyone)
+    table = Table("email", "name", "roles", "status", "second factor", *(["work account"] * linked))
     for u in everyone:
         table.add_row(
             escape(u.email),
@@ -125,6 +128,7 @@ def list_users(as_json: bool) -> None:
             ", ".join(u.roles),
             _status(u),
             "yes" if u.has_second_factor else "no",
+            *(["linked" if u.work_account else ""] * linked),
         )
     console.print(table)
 
@@ -199,7 +203,7 @@ def link(email: str, oid: str | None, unlink: bool, actor_name: str | None) -> N
     if unlink:
         click.echo(f"{user.email} is no longer linked to a work account")
     else:
-        click.echo(f"{user.email} can now sign in with the work account {oid.strip().lower()}")
+        click.echo(f"{user.email} can now sign in with the work account {user.work_account}")
 
 
 def _read_password() -> str:

@@ -165,14 +165,7 @@ def link_person(
             subject=email,
             details={"tid": tenant, "oid": oid} if oid else None,
         )
-        return found.user
-
-
-def work_account(engine: Engine, user_id: int) -> str | None:
-    """The object id a person is linked to, if any (for `users ls`)."""
-    with read(engine) as conn:
-        linked = staff.work_account_of(conn, user_id)
-    return linked[1] if linked else None
+        return staff.user_by_id(conn, found.user.id).user
 
 
 # -- the protocol --------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ class StaffUser:
     disabled: bool
     set_up: bool  # has a password (set through the set-up link or --password-stdin)
     has_second_factor: bool
+    work_account: str | None = None  # the object id of the linked work account (OpenID Connect)
 
     def has_role(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
@@ -152,13 +153,6 @@ def user_by_work_account(conn: Connection, tid: str, oid: str) -> StaffUser | No
         .first()
     )
     return _user(row) if row else None
-
-
-def work_account_of(conn: Connection, user_id: int) -> tuple[str, str] | None:
-    row = conn.execute(
-        select(staff_users.c.oidc_tid, staff_users.c.oidc_oid).where(staff_users.c.id == user_id)
-    ).first()
-    return (row.oidc_tid, row.oidc_oid) if row and row.oidc_oid else None
 
 
 def link_work_account(conn: Connection, user_id: int, tid: str | None, oid: str | None) -> None:
@@ -335,6 +329,7 @@ def _user(row: RowMapping) -> StaffUser:
         disabled=bool(row["disabled"]),
         set_up=row["password_hash"] is not None,
         has_second_factor=row["totp_secret"] is not None,
+        work_account=row["oidc_oid"],
     )
 
 

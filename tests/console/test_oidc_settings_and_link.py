@@ -3,6 +3,8 @@ only) and `briefcast users link`, which is the only way a work account reaches a
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 from console_helpers import ADMIN
@@ -105,6 +107,9 @@ def test_link_then_unlink_with_the_audit_trail(env):
         (entry,) = history(conn, action_prefix="user.work_account")
     assert entry.action == "user.work_account_linked" and entry.actor.name == "Ada Admin"
     assert entry.details == {"tid": TENANT, "oid": OID}
+    listed = _users("ls", "--json")
+    people = {p["email"]: p["work_account"] for p in json.loads(listed.output)["people"]}
+    assert people == {"ann@example.org": OID, "bob@example.org": None}
     unlinked = _users("link", "ann@example.org", "--unlink")
     assert unlinked.exit_code == 0 and "no longer linked" in unlinked.output
     with read(env) as conn:
