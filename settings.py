@@ -14,6 +14,7 @@ import os
 import socket
 import sys
 import tomllib
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
@@ -24,12 +25,23 @@ from briefcast.errors import BriefcastError
 
 TRANSPORTS = ("outbox", "smtp", "graph", "memory")
 SMTP_SECURITY = ("starttls", "tls", "none")
-SECRETS = frozenset({"SMTP_PASSWORD", "SECRET_KEY", "OAUTH_CLIENT_SECRET", "BOUNCE_IMAP_PASSWORD"})
+SECRETS = frozenset(
+    {
+        "SMTP_PASSWORD",
+        "SECRET_KEY",
+        "OAUTH_CLIENT_SECRET",
+        "BOUNCE_IMAP_PASSWORD",
+        "OIDC_CLIENT_SECRET",
+    }
+)
 # How the smtp transport logs in: a password, or an OAuth 2.0 token (SASL XOAUTH2).
 SMTP_AUTH = ("password", "oauth2")
 # Microsoft's token endpoint; BRIEFCAST_OAUTH_TOKEN_URL replaces it (any OAuth 2.0 provider).
 MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 GRAPH_URL = "https://graph.microsoft.com"
+# Entra ID's issuer for one tenant (v2.0 tokens); BRIEFCAST_OIDC_ISSUER replaces it.
+MICROSOFT_ISSUER = "https://login.microsoftonline.com/{tenant}/v2.0"
+OIDC_METADATA_PATH = "/.well-known/openid-configuration"
 CONSOLE_2FA = ("required", "optional")
 IMAP_SECURITY = ("tls", "starttls", "none")
 IMAP_AUTH = ("password", "oauth2")
@@ -71,6 +83,18 @@ class OAuthSettings:
     certificate_thumbprint: str | None = None
     # The scope asked for, instead of Microsoft's for the transport (another OAuth 2.0 provider).
     scope: str | None = None
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Staff sign-in to the console with their work account (OpenID Connect, one tenant)."""
+
+    tenant: str  # the directory (tenant) id: every ID token's `tid` must be exactly this
+    client_id: str  # the app registration's client id: every ID token's `aud`
+    client_secret: str = field(repr=False)  # environment only
+    issuer: str = ""  # Entra's for the tenant, or BRIEFCAST_OIDC_ISSUER (another provider)
+    metadata_url: str = ""  # the issuer's discovery document, or BRIEFCAST_OIDC_METADATA_URL
+    timeout: float = 15.0  # seconds for each request to the provider
 
 
 @dataclass(frozen=True)
@@ -158,6 +182,10 @@ class Settings:
     # A console session ends after this long without a request, and after this long whatever.
     session_idle: timedelta = timedelta(minutes=30)
     session_absolute: timedelta = timedelta(hours=12)
+    # Staff sign-in with the work account (Entra ID), when BRIEFCAST_OIDC_TENANT is set.
+    oidc: OidcSettings | None = None
+    # The email-and-password form on Sign in; false leaves only the work account (needs oidc).
+    console_password_sign_in: bool = True
 
     @classmethod
     def from_env(
@@ -201,6 +229,8 @@ class Settings:
             four_eyes=env.flag("FOUR_EYES", True),
             session_idle=timedelta(minutes=env.number("SESSION_IDLE_MINUTES", 30)),
             session_absolute=timedelta(hours=env.number("SESSION_HOURS", 12)),
+            oidc=_oidc(env),
+            console_password_sign_in=_password_sign_in(env),
         )
         for warning in settings.warnings():
             print(f"warning: {warning}", file=sys.stderr)
@@ -452,17 +482,73 @@ def _graph(env: _Source) -> GraphSettings:
     )
 
 
-def _secure_url(name: str, value: str) -> str:
-    """https, or plain http to this machine only (a test server): the URL carries secrets."""
+def is_secure_url(value: str) -> bool:
+    """https, or plain http to this machine only (a test server): for URLs that carry secrets,
+    named in the settings or learnt from a provider (an OpenID provider's endpoints)."""
     parts = urlsplit(value)
-    if parts.scheme == "http" and _is_loopback(parts.hostname or ""):
-        return value.rstrip("/")
-    if parts.scheme != "https" or not parts.hostname:
+    if parts.scheme == "http":
+        return _is_loopback(parts.hostname or "")
+    return parts.scheme == "https" and bool(parts.hostname)
+
+
+def _secure_url(name: str, value: str) -> str:
+    if not is_secure_url(value):
         raise SettingsError(
             f"BRIEFCAST_{name} must be an https:// URL (http:// only to this machine), "
             f"not {value!r}"
         )
     return value.rstrip("/")
+
+
+def _oidc(env: _Source) -> OidcSettings | None:
+    tenant = env.get("OIDC_TENANT")
+    client_id, secret = env.get("OIDC_CLIENT_ID"), env.get("OIDC_CLIENT_SECRET")
+    if not tenant:
+        if client_id or secret:
+            raise SettingsError(
+                f"BRIEFCAST_OIDC_{'CLIENT_ID' if client_id else 'CLIENT_SECRET'} is set but "
+                "BRIEFCAST_OIDC_TENANT (the directory (tenant) id) is not: set it too, or neither "
+                "for password sign-in only"
+            )
+        return None
+    try:
+        tenant = str(uuid.UUID(tenant))
+    except ValueError:
+        # Tokens name the tenant by its id (`tid`), never by a domain, and it is compared as is.
+        raise SettingsError(
+            "BRIEFCAST_OIDC_TENANT must be the directory (tenant) id, a GUID such as "
+            f"00000000-0000-0000-0000-000000000000, not {tenant!r}"
+        ) from None
+    if not client_id or not secret:
+        raise SettingsError(
+            "BRIEFCAST_OIDC_TENANT is set: set BRIEFCAST_OIDC_CLIENT_ID and, in the environment, "
+            "BRIEFCAST_OIDC_CLIENT_SECRET (the app registration's)"
+        )
+    issuer = env.get("OIDC_ISSUER")
+    issuer = (
+        _secure_url("OIDC_ISSUER", issuer) if issuer else MICROSOFT_ISSUER.format(tenant=tenant)
+    )
+    metadata = env.get("OIDC_METADATA_URL")
+    return OidcSettings(
+        tenant=tenant,
+        client_id=client_id,
+        client_secret=secret,
+        issuer=issuer,
+        metadata_url=_secure_url("OIDC_METADATA_URL", metadata)
+        if metadata
+        else issuer + OIDC_METADATA_PATH,
+        timeout=env.number("OIDC_TIMEOUT", 15),
+    )
+
+
+def _password_sign_in(env: _Source) -> bool:
+    allowed = env.flag("CONSOLE_PASSWORD_SIGN_IN", True)
+    if not allowed and not env.get("OIDC_TENANT"):
+        raise SettingsError(
+            "BRIEFCAST_CONSOLE_PASSWORD_SIGN_IN is false but BRIEFCAST_OIDC_TENANT is not set: "
+            "nobody could sign in to the console"
+        )
+    return allowed
 
 
 def _limits(env: _Source, transport: str) -> RateLimits:

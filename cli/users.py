@@ -108,6 +108,7 @@ def list_users(as_json: bool) -> None:
                     "roles": list(u.roles),
                     "status": _status(u),
                     "second_factor": u.has_second_factor,
+                    "work_account": u.work_account,
                 }
                 for u in everyone
             ],
@@ -117,7 +118,9 @@ def list_users(as_json: bool) -> None:
     if not everyone:
         click.echo("no people yet: add one with `briefcast users add`")
         return
-    table = Table("email", "name", "roles", "status", "second factor")
+    # The work account's column only once someone is linked (`--json` gives the object ids).
+    linked = any(u.work_account for u in everyone)
+    table = Table("email", "name", "roles", "status", "second factor", *(["work account"] * linked))
     for u in everyone:
         table.add_row(
             escape(u.email),
@@ -125,6 +128,7 @@ def list_users(as_json: bool) -> None:
             ", ".join(u.roles),
             _status(u),
             "yes" if u.has_second_factor else "no",
+            *(["linked" if u.work_account else ""] * linked),
         )
     console.print(table)
 
@@ -174,6 +178,32 @@ def reset(email: str, actor_name: str | None) -> None:
     with _opened() as (settings, engine):
         link = reset_person(engine, settings, email, _actor(actor_name))
     click.echo(f"set-up link for {email} (works once, for 24 hours): {link}")
+
+
+@users.command("link")
+@click.argument("email")
+@click.option("--oid", help="The person's object id in Entra ID (Users > the person > Object ID).")
+@click.option("--unlink", is_flag=True, help="Take the link away instead.")
+@click.option("--actor", "actor_name", help=ACTOR_HELP)
+def link(email: str, oid: str | None, unlink: bool, actor_name: str | None) -> None:
+    """Link a person to their work account, so they can sign in with it (BRIEFCAST_OIDC_TENANT):
+    the account is found by its object id in your tenant, never by its email address. The
+    object id is on the person's page in Entra ID, and on the console's refusal if they try
+    before being linked. Their roles stay as given here.
+
+    Example: briefcast users link a.lee@example.org --oid 6f1e0b6a-2c4d-4e8f-9a1b-3c5d7e9f1a2b
+    """
+    from briefcast.console.accounts import AccountError
+    from briefcast.console.oidc import link_person
+
+    if bool(oid) == unlink:
+        raise AccountError("give --oid OBJECT-ID to link, or --unlink, not both or neither")
+    with _opened() as (settings, engine):
+        user = link_person(engine, settings, email, None if unlink else oid, _actor(actor_name))
+    if unlink:
+        click.echo(f"{user.email} is no longer linked to a work account")
+    else:
+        click.echo(f"{user.email} can now sign in with the work account {user.work_account}")
 
 
 def _read_password() -> str:

@@ -34,6 +34,7 @@ from briefcast.console import (  # the Lists area
     recipients,
     sessions,
     signing_in,
+    work_account,
 )
 from briefcast.console.pages import (
     PRE_COOKIE,
@@ -85,6 +86,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     app = Starlette(
         routes=[
             *signing_in.routes,
+            *work_account.routes,
             *people.routes,
             *campaigns.routes,
             *lists.routes,

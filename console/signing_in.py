@@ -36,11 +36,17 @@ WRONG_CODE = "Enter the code your authenticator app shows now"
 async def sign_in_page(request: Request) -> Response:
     if signed_in(request):
         return redirect(request, _next(request))
-    return _sign_in_form(request)
+    return sign_in_form(request)
 
 
 async def sign_in_post(request: Request) -> Response:
     data = await form(request)
+    if not get_settings(request).console_password_sign_in:
+        return sign_in_form(
+            request,
+            errors={"work_account": "Sign in with your work account: passwords are not used here"},
+            status=403,
+        )
     email, password = str(data.get("email", "")), str(data.get("password", ""))
     errors: dict[str, str] = {}
     if not email.strip():
@@ -48,17 +54,17 @@ async def sign_in_post(request: Request) -> Response:
     if not password:
         errors["password"] = "Enter your password"
     if errors:
-        return _sign_in_form(request, errors=errors, email=email, status=400)
+        return sign_in_form(request, errors=errors, email=email, status=400)
     engine, settings = get_engine(request), get_settings(request)
     attempt = await run_in_threadpool(
         sign_in.check_password, engine, settings, email, password, _client(request)
     )
     if attempt.refusal:
-        return _sign_in_form(
+        return sign_in_form(
             request, errors={"email": _throttled(attempt.refusal)}, email=email, status=429
         )
     if attempt.no_second_factor:
-        return _sign_in_form(
+        return sign_in_form(
             request,
             errors={
                 "email": (
@@ -70,13 +76,13 @@ async def sign_in_post(request: Request) -> Response:
             status=403,
         )
     if attempt.user is None:
-        return _sign_in_form(
+        return sign_in_form(
             request,
             errors={"email": WRONG_PASSWORD, "password": WRONG_PASSWORD},
             email=email,
             status=400,
         )
-    await _end_current(request)
+    await end_current(request)
     token = await run_in_threadpool(
         sessions.start, engine, attempt.user.id, verified=not attempt.needs_code
     )
@@ -168,11 +174,22 @@ async def setup_post(request: Request) -> Response:
 # -- shared ------------------------------------------------------------------------------------
 
 
-def _sign_in_form(
+def sign_in_form(
     request: Request, *, errors: dict[str, str] | None = None, email: str = "", status: int = 200
 ) -> Response:
+    """The Sign in page: the work account's button (when set up) beside the password form
+    (unless turned off); also the page console/work_account.py shows a refusal on."""
+    settings = get_settings(request)
     return render(
-        request, "sign_in.html", status=status, title="Sign in", errors=errors or {}, email=email
+        request,
+        "sign_in.html",
+        status=status,
+        title="Sign in",
+        errors=errors or {},
+        email=email,
+        work_account=settings.oidc is not None,
+        password_sign_in=settings.console_password_sign_in,
+        next_path=_next(request),
     )
 
 
@@ -238,7 +255,7 @@ def _throttled(refusal: Refusal) -> str:
     )
 
 
-async def _end_current(request: Request) -> None:
+async def end_current(request: Request) -> None:
     """Signing in again on this browser ends the session it had (no two at once)."""
     current = session(request)
     if current is not None:

@@ -1,6 +1,8 @@
-"""One HTTPS POST with a timeout (urllib): the token endpoint and Graph, without a new dependency.
+"""One HTTPS POST or GET with a timeout (urllib): the token endpoint, Graph and an OpenID
+provider's documents, without a new dependency.
 
     answer = post(url, body, {"Content-Type": "..."}, timeout=30)   # any status: Answer
+    answer = get(url, timeout=15)
     answer.status, answer.header("Retry-After"), answer.json()
 
 Every HTTP status comes back as an `Answer` for the caller to judge; only a failure to talk at
@@ -60,6 +62,24 @@ def post(
     ssl_context: ssl.SSLContext | None = None,
 ) -> Answer:
     request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
+    return _exchange(request, timeout=timeout, ssl_context=ssl_context)
+
+
+def get(
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    timeout: float,
+    ssl_context: ssl.SSLContext | None = None,
+) -> Answer:
+    request = urllib.request.Request(url, headers=dict(headers or {}), method="GET")
+    return _exchange(request, timeout=timeout, ssl_context=ssl_context)
+
+
+def _exchange(
+    request: urllib.request.Request, *, timeout: float, ssl_context: ssl.SSLContext | None
+) -> Answer:
+    url = request.full_url
     host = urlsplit(url).netloc
     try:
         with urllib.request.urlopen(request, timeout=timeout, context=ssl_context) as response:

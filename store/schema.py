@@ -335,6 +335,11 @@ staff_users = Table(
     Column("setup_expires_at", DateTime(timezone=True)),
     Column("disabled", Boolean, nullable=False, default=False),
     _created_at(),
+    # The work account (OpenID Connect) an admin linked: tenant and object id, never the email
+    # claim (a person can change it, an admin of another tenant can claim anyone's). Migration 0011.
+    Column("oidc_tid", String(64)),
+    Column("oidc_oid", String(64)),
+    Index(None, "oidc_tid", "oidc_oid", unique=True),
 )
 
 # Console sessions, kept on the server: the cookie holds a random token, the table its SHA-256

@@ -36,6 +36,7 @@ class StaffUser:
     disabled: bool
     set_up: bool  # has a password (set through the set-up link or --password-stdin)
     has_second_factor: bool
+    work_account: str | None = None  # the object id of the linked work account (OpenID Connect)
 
     def has_role(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
@@ -137,6 +138,29 @@ def use_totp_step(conn: Connection, user_id: int, step: int) -> bool:
         .values(totp_last_step=step)
     )
     return result.rowcount == 1
+
+
+# -- work accounts (OpenID Connect) ------------------------------------------------------------
+
+
+def user_by_work_account(conn: Connection, tid: str, oid: str) -> StaffUser | None:
+    """The person an admin linked to this tenant's object id; never looked up by email."""
+    row = (
+        conn.execute(
+            select(staff_users).where(staff_users.c.oidc_tid == tid, staff_users.c.oidc_oid == oid)
+        )
+        .mappings()
+        .first()
+    )
+    return _user(row) if row else None
+
+
+def link_work_account(conn: Connection, user_id: int, tid: str | None, oid: str | None) -> None:
+    """Link (or with None, unlink) the person's work account; the unique index refuses an
+    account already linked to someone else."""
+    conn.execute(
+        update(staff_users).where(staff_users.c.id == user_id).values(oidc_tid=tid, oidc_oid=oid)
+    )
 
 
 # -- set-up links ------------------------------------------------------------------------------
@@ -305,6 +329,7 @@ def _user(row: RowMapping) -> StaffUser:
         disabled=bool(row["disabled"]),
         set_up=row["password_hash"] is not None,
         has_second_factor=row["totp_secret"] is not None,
+        work_account=row["oidc_oid"],
     )
 
 

@@ -87,6 +87,7 @@ def test_ls_json_then_roles_disable_and_reset(env):
             "roles": ["author"],
             "status": "not set up",
             "second_factor": False,
+            "work_account": None,
         }
     ]
     assert "ann@example.org" in _run("ls").output
