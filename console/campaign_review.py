@@ -19,7 +19,7 @@ from briefcast.console.campaign_helpers import (
     revision,
     text,
 )
-from briefcast.console.campaign_texts import still_to_write_links, without_unwritten
+from briefcast.console.campaign_texts import as_written, still_to_write_links, without_unwritten
 from briefcast.console.pages import (
     actor,
     form,
@@ -166,7 +166,9 @@ def approval_page(request: Request, errors: dict[str, str] | None = None, status
         status=status,
         title="Approval",
         errors=errors or {},
-        digests=[(d, local(d.send_at, draft.campaign.schedule.timezone)) for d in digests],
+        digests=[
+            (as_written(d), local(d.send_at, draft.campaign.schedule.timezone)) for d in digests
+        ],
         changes=changes_since_approval(draft),
         first_approval=draft.record.approved_plan is None,
         may_approve=person.has_role("approver") and refusal is None,

@@ -75,6 +75,18 @@ def without_unwritten(
     return [problem for problem in problems if problem not in unwritten]
 
 
+def as_written(digest: Digest) -> Digest:
+    """The digest with its texts still to write left out (a page lists those, with links)."""
+    return replace(
+        digest,
+        subject="" if is_unwritten(digest.subject) else digest.subject,
+        title="" if is_unwritten(digest.title) else digest.title,
+        preheader="" if is_unwritten(digest.preheader) else digest.preheader,
+        intro=None if digest.intro and is_unwritten(digest.intro) else digest.intro,
+        questions=tuple(q for q in digest.questions if not is_unwritten(q)),
+    )
+
+
 def issue_texts(issue: IssuePlan, digest: Digest | None) -> dict[str, object]:
     """What the issue's form shows: each text as written, "" for one still to write."""
 

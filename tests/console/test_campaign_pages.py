@@ -255,6 +255,7 @@ def test_submitting_is_refused_with_the_list_of_what_is_still_to_write(clients, 
     assert f'<a href="#still-to-write">Write the {count} texts still to write' in refused.text
     links = re.findall(rf'<a href="/campaigns/{draft_id}/plan#([\w-]+)">', refused.text)
     assert links == [f"{i.key.partition('[')[0]}-{i.number}" for i in unwritten]
+    assert "TODO" not in refused.text  # the whole series is shown as written so far
     assert open_draft(engine, draft_id).record.state.value == "draft"
     _write_the_texts(author, draft_id)
     assert _post(author, f"/campaigns/{draft_id}/submit", approval).status_code == 303
