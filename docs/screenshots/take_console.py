@@ -78,6 +78,9 @@ def main() -> None:
             tab.get_by_role("button", name="Sign in").click()
             tab.screenshot(path=str(HERE / "console-campaigns.png"))
             tab.goto(f"/campaigns/{planning}/plan")
+            # Issue 1's texts: the subject and preheader drafted, the intro still to write.
+            tab.evaluate("document.getElementById('issue-1-heading').scrollIntoView()")
+            tab.wait_for_timeout(300)
             tab.screenshot(path=str(HERE / "console-plan.png"))
             tab.goto(f"/campaigns/{approved}/preview")
             tab.evaluate("document.getElementById('preview-1').scrollIntoView()")
