@@ -123,6 +123,9 @@ def test_an_author_plans_a_second_person_approves_and_the_series_is_sent(browser
             other = link.get_attribute("href").lstrip("#")
             if other.endswith(f"-{number}"):
                 author.locator(f"#{other}").fill(WRITTEN[other.rsplit("-", 1)[0]])
+                if other.startswith("preheader-"):  # the count follows the typing
+                    count = author.locator(f"#{other}-count").inner_text()
+                    assert count == f"{len(WRITTEN['preheader'])} characters (at most 90)"
         author.get_by_role("button", name=f"Save issue {number}").click()
         assert f"Saved issue {number}" in author.locator(".flash").inner_text()
         summary = author.locator(".error-summary a")
