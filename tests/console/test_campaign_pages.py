@@ -321,11 +321,22 @@ def test_approve_then_steer_then_audit(clients, engine):
     assert clients["author"].get(f"{campaign}/report.csv").status_code == 200
 
 
-def test_the_preview_frames_are_sandboxed_and_their_document_may_be_framed(clients):
+def test_the_preview_lists_what_is_still_to_write_instead_of_issues(clients, engine):
     draft_id = _create(clients["author"])
+    unwritten = unwritten_texts(open_draft(engine, draft_id).campaign)
+    html = clients["author"].get(f"/campaigns/{draft_id}/preview").text
+    links = re.findall(rf'<a href="/campaigns/{draft_id}/plan#([\w-]+)">', html)
+    assert links == [f"{i.key.partition('[')[0]}-{i.number}" for i in unwritten]
+    assert "<iframe" not in html and "TODO" not in html
+
+
+def test_the_preview_frames_are_sandboxed_and_their_document_may_be_framed(clients, engine):
+    draft_id = _create(clients["author"])
+    _write_the_texts(clients["author"], draft_id)  # nothing still to write is previewed
     html = clients["author"].get(f"/campaigns/{draft_id}/preview").text
     frames = re.findall(r"<iframe[^>]*>", html)
-    assert len(frames) == 2 * html.count("Plain-text part of issue")
+    issues = len(open_draft(engine, draft_id).campaign.issues)
+    assert len(frames) == 2 * html.count("Plain-text part of issue") == 2 * issues
     assert all(" sandbox" in frame and "title=" in frame for frame in frames)
     document = clients["author"].get(f"/campaigns/{draft_id}/preview/1.html")
     assert "frame-ancestors 'self'" in document.headers["content-security-policy"]
