@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import PurePath
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -53,8 +54,9 @@ async def create(request: Request) -> Response:
     if isinstance(upload, UploadFile) and upload.filename:
         source = PurePath(upload.filename).name
         try:
-            # A Word or PDF file is kept as the text its reader reads, with its own name.
-            briefing = briefing_text(await upload.read(), source)
+            # A Word or PDF file is kept as the text its reader reads, with its own name;
+            # converting a long PDF takes seconds, so not on the server's event loop.
+            briefing = await run_in_threadpool(briefing_text, await upload.read(), source)
         except BriefcastError as error:
             errors["briefing"] = one_line(error)
     elif not pasted:
