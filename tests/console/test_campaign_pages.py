@@ -225,6 +225,27 @@ def test_saving_the_plan_writes_them_and_an_empty_field_stays_to_write(clients, 
     assert "questions-1" not in {f for f, _, _ in _still_to_write(author, draft_id)}
 
 
+def test_an_uploaded_campaign_files_unwritten_title_is_a_field_to_write(clients, engine):
+    author = clients["author"]
+    downloaded = author.get(f"/campaigns/{_create(author)}/campaign.yaml").text
+    plan = downloaded.replace("- themes:", '- title: "TODO: write a title"\n  themes:', 1)
+    page = author.get("/campaigns/new")
+    response = author.post(
+        "/campaigns/new",
+        data={"csrf_token": token(page.text)},
+        files={
+            "briefing": ("briefing.txt", SEED.read_bytes(), "text/plain"),
+            "campaign_file": ("series.yaml", plan.encode(), "application/yaml"),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    draft_id = int(re.search(r"/campaigns/(\d+)/", response.headers["location"]).group(1))
+    assert ("title-1", "title", "1") in _still_to_write(author, draft_id)
+    _write_the_texts(author, draft_id)
+    assert open_draft(engine, draft_id).campaign.issues[0].title == WRITTEN["title"]
+
+
 def test_the_preheader_is_an_editable_field_of_at_most_90_characters(clients, engine):
     author = clients["author"]
     draft_id = _create(author)
