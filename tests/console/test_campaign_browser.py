@@ -12,6 +12,7 @@ import re
 import pytest
 from accessibility import assert_accessible
 from console_helpers import Console, make_settings
+from playwright.sync_api import expect
 from scheduling import import_people
 from seed import SEED
 
@@ -24,6 +25,7 @@ from briefcast.web import BackgroundServer
 from briefcast.workflow.drafts import open_draft
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+WAIT = 15_000  # ms: the machine may be busy; a page that never comes still fails
 
 # What the author types for each text the planner left to write (a preheader: one sentence).
 WRITTEN = {
@@ -97,18 +99,19 @@ def test_an_author_plans_a_second_person_approves_and_the_series_is_sent(browser
     subject = author.get_by_label("Subject of issue 1")
     subject.fill(subject_text)
     subject.press("Enter")
+    expect(author.locator(".flash")).to_contain_text("Saved issue 1", timeout=WAIT)
     assert author.get_by_label("Subject of issue 1").input_value() == subject_text
     assert_accessible(author)
 
     # Submitting too soon is refused with what is still to write, each a link to its field.
     author.get_by_role("link", name="Approval").first.click()
     author.get_by_role("button", name="Submit for approval").click()
-    assert "There is a problem" in author.locator(".error-summary").inner_text()
+    expect(author.locator(".error-summary")).to_contain_text("There is a problem", timeout=WAIT)
     to_write = author.locator("#still-to-write li")
     assert to_write.count() == len(unwritten_texts(open_draft(engine, draft_id).campaign)) > 0
     assert_accessible(author)
     to_write.first.get_by_role("link").click()
-    assert author.locator("h1").inner_text() == "Plan the series"
+    expect(author.locator("h1")).to_have_text("Plan the series", timeout=WAIT)
     assert_accessible(author)
 
     # The author writes them on the plan, one issue's form at a time, as the summary lists them.
@@ -127,7 +130,8 @@ def test_an_author_plans_a_second_person_approves_and_the_series_is_sent(browser
                     count = author.locator(f"#{other}-count").inner_text()
                     assert count == f"{len(WRITTEN['preheader'])} characters (at most 90)"
         author.get_by_role("button", name=f"Save issue {number}").click()
-        assert f"Saved issue {number}" in author.locator(".flash").inner_text()
+        # The page before may have a flash too: wait for this save's.
+        expect(author.locator(".flash")).to_contain_text(f"Saved issue {number}", timeout=WAIT)
         summary = author.locator(".error-summary a")
     assert summary.count() == 0
     assert unwritten_texts(open_draft(engine, draft_id).campaign) == []
@@ -149,7 +153,7 @@ def test_an_author_plans_a_second_person_approves_and_the_series_is_sent(browser
     author.get_by_role("link", name="Approval").first.click()
     assert author.locator("#still-to-write").count() == 0
     author.get_by_role("button", name="Submit for approval").click()
-    assert "Submitted for approval" in author.locator(".flash").inner_text()
+    expect(author.locator(".flash")).to_contain_text("Submitted for approval", timeout=WAIT)
     author.goto(f"/campaigns/{draft_id}/approval")
     assert author.get_by_role("button", name="Approve and schedule").count() == 0
     assert "you edited this series" in author.locator("#approve").inner_text()
