@@ -70,6 +70,7 @@ def _issue(issue: IssuePlan, schedule: Schedule) -> dict[str, Any]:
         "title": issue.title,
         "subject": issue.subject,
         "intro": issue.intro,
+        "preheader": issue.preheader,
         "questions": list(issue.questions),
         "include_introduction": issue.include_introduction,
         "extra_lists": list(issue.extra_lists),

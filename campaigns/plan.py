@@ -33,6 +33,7 @@ from briefcast.campaigns.titles import issue_title
 __all__ = [
     "CampaignFileError",
     "Problem",
+    "Unwritten",
     "assemble",
     "check_campaign",
     "issue_title",
@@ -40,6 +41,7 @@ __all__ = [
     "missing_list_problems",
     "named_lists",
     "problem_at",
+    "unwritten_texts",
 ]
 
 LONG_ISSUE_WORDS = 600  # about three minutes' reading: beyond it, a weekly digest gets skimmed
@@ -67,15 +69,16 @@ class _Finding(NamedTuple):
 
 
 def check_campaign(
-    campaign: Campaign, briefing: Briefing, *, today: date | None = None
+    campaign: Campaign, briefing: Briefing, *, today: date | None = None, unwritten: bool = True
 ) -> list[Problem]:
-    """Everything wrong with the campaign, errors and warnings, in the order of the file's lines."""
+    """Everything wrong with the campaign, errors and warnings, in the order of the file's lines;
+    `unwritten=False` leaves out the texts still to write (a page listing them at their fields)."""
     findings = [
         *_theme_findings(campaign, briefing),
         *_schedule_findings(campaign, today),
         *_length_findings(campaign, briefing),
         *_list_findings(campaign),
-        *_unwritten_findings(campaign),
+        *(_unwritten_findings(campaign) if unwritten else ()),
     ]
     located = [(_line_of(campaign, f.key), f) for f in findings]
     located.sort(key=lambda pair: pair[0] or 0)  # stable: same-line findings keep their order
@@ -191,20 +194,29 @@ def _list_findings(campaign: Campaign) -> Iterator[_Finding]:
             )
 
 
+class Unwritten(NamedTuple):
+    """A text still marked "TODO: write …": issue `number`'s `key` ("intro", "questions[2]")."""
+
+    number: int
+    key: str
+    text: str
+
+
+def unwritten_texts(campaign: Campaign) -> list[Unwritten]:
+    """Every text still marked "TODO: write …", issue by issue, in the order of an issue's keys."""
+    found = []
+    for issue in campaign.issues:
+        texts = {key: getattr(issue, key) for key in ("title", "subject", "intro", "preheader")}
+        texts |= {f"questions[{n}]": q for n, q in enumerate(issue.questions, 1)}
+        found += [Unwritten(issue.number, k, t) for k, t in texts.items() if t and is_unwritten(t)]
+    return found
+
+
 def _unwritten_findings(campaign: Campaign) -> Iterator[_Finding]:
     """Every text still marked "TODO: write …": an error, so nothing unwritten goes out."""
-    for issue in campaign.issues:
-        where = f"issues[{issue.number}]"
-        texts = {
-            f"{where}.{key}": getattr(issue, key)
-            for key in ("title", "subject", "intro", "preheader")
-        }
-        texts |= {f"{where}.questions[{n}]": q for n, q in enumerate(issue.questions, 1)}
-        for key, text in texts.items():
-            if text and is_unwritten(text):
-                yield _Finding(
-                    "error", key, f"issue {issue.number}: {text!r} is still to be written"
-                )
+    for item in unwritten_texts(campaign):
+        key = f"issues[{item.number}].{item.key}"
+        yield _Finding("error", key, f"issue {item.number}: {item.text!r} is still to be written")
 
 
 def problem_at(

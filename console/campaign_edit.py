@@ -26,6 +26,12 @@ from briefcast.console.campaign_helpers import (
     revision,
     text,
 )
+from briefcast.console.campaign_texts import (
+    FieldErrors,
+    issue_change,
+    issue_texts,
+    still_to_write,
+)
 from briefcast.console.pages import actor, form, get_engine, redirect, render, require
 from briefcast.errors import BriefcastError
 from briefcast.workflow.drafts import Draft, DraftError, edit_briefing, edit_plan
@@ -72,23 +78,28 @@ async def briefing_edit(request: Request) -> Response:
 
 
 def plan_page(request: Request, errors: dict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
-    require(request)
+    author = require(request).has_role("author")
     draft = load_draft(request)
+    # The mistake just made first, then every text still to write, each linking to its field
+    # (an author's page has the fields; others see them among the plan's checks).
+    errors = errors or {}
+    unwritten = still_to_write(draft.campaign) if author else {}
+    unwritten = {k: v for k, v in unwritten.items() if k not in errors}
     return render(
         request,
         "campaigns/plan.html",
         status=status,
         title="Plan the series",
-        errors=errors or {},
-        **_plan_context(draft),
+        errors={**errors, **unwritten},
+        **_plan_context(draft, with_unwritten=not author),
         **page_context(draft, "/plan"),
     )
 
 
-def _plan_context(draft: Draft) -> dict[str, object]:
+def _plan_context(draft: Draft, *, with_unwritten: bool) -> dict[str, object]:
     campaign, briefing = draft.campaign, draft.briefing
     titles = {theme.slug: theme for theme in briefing.themes}
-    problems = check_campaign(campaign, briefing)
+    problems = check_campaign(campaign, briefing, unwritten=with_unwritten)
     try:
         digests = {d.number: d for d in assemble(campaign, briefing)}
     except BriefcastError:
@@ -97,15 +108,15 @@ def _plan_context(draft: Draft) -> dict[str, object]:
     issues = []
     for issue in campaign.issues:
         digest = digests.get(issue.number)
-        subject = digest.subject if digest else (issue.subject or "")
+        texts = issue_texts(issue, digest)
+        subject = str(texts["subject"])
         issues.append(
             {
                 "plan": issue,
                 "themes": [(slug, titles.get(slug)) for slug in issue.themes],
-                "subject": subject,
+                **texts,
                 "subject_length": len(subject),
                 "subject_long": len(subject) > SUBJECT_LIMIT,
-                "preheader": digest.preheader if digest else "",
                 "send_at": local(digest.send_at, zone) if digest else "",
                 "words": sum(t.word_count for _, t in titles.items() if t.slug in issue.themes),
             }
@@ -133,6 +144,8 @@ async def plan_edit(request: Request) -> Response:
     action = text(data, "action")
     try:
         change, field, summary = _plan_change(action, data, draft.campaign)
+    except FieldErrors as error:
+        return plan_page(request, error.errors, 400)
     except (BriefcastError, ValueError) as error:
         return plan_page(request, {_field(action, data): one_line(error)}, 400)
     try:
@@ -166,34 +179,12 @@ def _plan_change(action: str, data: FormData, campaign: Campaign):  # type: igno
         number = int(text(data, "number"))
         return (lambda c: remove_issue(c, number)), "plan", f"removed issue {number}"
     if action == "issue":
-        return _issue_change(data, campaign)
+        return issue_change(data, campaign)
     if action == "schedule":
         return _schedule_change(data)
     if action == "series":
         return _series_change(data)
     raise DraftError("that is not something the plan page does")
-
-
-def _issue_change(data: FormData, campaign: Campaign):  # type: ignore[no-untyped-def]
-    number = int(text(data, "number"))
-    subject = text(data, f"subject-{number}")
-    if not subject:
-        raise DraftError(f"Issue {number} needs a subject")
-    intro = text(data, f"intro-{number}") or None
-    questions = tuple(
-        line.strip() for line in text(data, f"questions-{number}").splitlines() if line.strip()
-    )
-
-    def change(c: Campaign) -> Campaign:
-        issues = tuple(
-            replace(i, subject=subject, intro=intro, questions=questions)
-            if i.number == number
-            else i
-            for i in c.issues
-        )
-        return replace(c, issues=issues, source_lines={})
-
-    return change, f"subject-{number}", f"saved issue {number}"
 
 
 def _schedule_change(data: FormData):  # type: ignore[no-untyped-def]

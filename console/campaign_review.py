@@ -19,6 +19,7 @@ from briefcast.console.campaign_helpers import (
     revision,
     text,
 )
+from briefcast.console.campaign_texts import as_written, still_to_write_links, without_unwritten
 from briefcast.console.pages import (
     actor,
     form,
@@ -38,7 +39,7 @@ from briefcast.workflow.approval import (
     reject,
     submit,
 )
-from briefcast.workflow.drafts import send_test
+from briefcast.workflow.drafts import StillToWrite, send_test
 
 # The issue's own HTML inside the console's preview frames: its inline styles allowed, never a
 # script, and framed only by the console itself (the console's pages refuse every framing).
@@ -58,7 +59,8 @@ def preview_page(request: Request, errors: dict[str, str] | None = None, status:
             status=status,
             title="Preview",
             errors=errors or {},
-            problems=error.problems,
+            problems=without_unwritten(error.problems, draft.campaign, draft.briefing),
+            still_to_write=still_to_write_links(draft.id, draft.campaign),
             issues=[],
             warnings=[],
             **context,
@@ -79,6 +81,7 @@ def preview_page(request: Request, errors: dict[str, str] | None = None, status:
         title="Preview",
         errors=errors or {},
         problems=(),
+        still_to_write=[],
         issues=issues,
         warnings=rendered.warnings,
         **context,
@@ -133,6 +136,12 @@ async def submit_for_approval(request: Request) -> Response:
     draft = load_draft(request)
     try:
         submit(get_engine(request), draft.id, revision(data), actor(request))
+    except StillToWrite as error:
+        # The page lists each one with a link to its field; the summary points there.
+        count = len(error.items)
+        texts = f"the {count} texts" if count > 1 else "the text"
+        message = f"Write {texts} still to write before submitting"
+        return approval_page(request, {"still-to-write": message}, 400)
     except CampaignProblemsError as error:
         message = f"{one_line(error)}: {error.problems[0].message}"
         return approval_page(request, {"submit": message}, 400)
@@ -157,13 +166,16 @@ def approval_page(request: Request, errors: dict[str, str] | None = None, status
         status=status,
         title="Approval",
         errors=errors or {},
-        digests=[(d, local(d.send_at, draft.campaign.schedule.timezone)) for d in digests],
+        digests=[
+            (as_written(d), local(d.send_at, draft.campaign.schedule.timezone)) for d in digests
+        ],
         changes=changes_since_approval(draft),
         first_approval=draft.record.approved_plan is None,
         may_approve=person.has_role("approver") and refusal is None,
         is_approver=person.has_role("approver"),
         refusal=refusal,
         may_submit=person.has_role("author") and draft.record.state.value in ("draft", "rejected"),
+        still_to_write=still_to_write_links(draft.id, draft.campaign),
         **page_context(draft, "/approval"),
     )
 

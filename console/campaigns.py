@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import PurePath
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,10 +24,8 @@ from briefcast.console import campaign_edit, campaign_follow, campaign_review
 from briefcast.console.campaign_helpers import local, one_line, text
 from briefcast.console.pages import actor, form, get_engine, get_settings, redirect, render, require
 from briefcast.errors import BriefcastError
-from briefcast.workflow.drafts import create_draft
+from briefcast.workflow.drafts import briefing_text, create_draft
 from briefcast.workflow.follow import campaign_list
-
-BRIEFING_SUFFIXES = (".txt", ".md", ".markdown")
 
 
 def campaigns_page(request: Request) -> Response:
@@ -53,7 +52,13 @@ async def create(request: Request) -> Response:
     briefing, source = pasted, "pasted-briefing.txt"
     upload = data.get("briefing")
     if isinstance(upload, UploadFile) and upload.filename:
-        briefing, source = await _upload_text(upload, errors, "briefing", BRIEFING_SUFFIXES)
+        source = PurePath(upload.filename).name
+        try:
+            # A Word or PDF file is kept as the text its reader reads, with its own name;
+            # converting a long PDF takes seconds, so not on the server's event loop.
+            briefing = await run_in_threadpool(briefing_text, await upload.read(), source)
+        except BriefcastError as error:
+            errors["briefing"] = one_line(error)
     elif not pasted:
         errors["briefing"] = "Choose a briefing file, or paste the briefing's text"
     plan, plan_source = None, "campaign.yaml"

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, Engine
 
+from briefcast.campaigns.plan import unwritten_texts
 from briefcast.delivery.schedule import ScheduleResult, schedule_rendered
 from briefcast.delivery.windows import LatePolicy
 from briefcast.settings import Settings
@@ -25,7 +26,7 @@ from briefcast.store import drafts as store
 from briefcast.store.audit import Actor, AuditEntry, history, record
 from briefcast.store.engine import read, write
 from briefcast.store.schema import DraftState
-from briefcast.workflow.drafts import Draft, DraftError, find_draft, open_draft
+from briefcast.workflow.drafts import Draft, DraftError, StillToWrite, find_draft, open_draft
 
 EDITS = ("draft.created", "draft.edited")
 APPROVED = "draft.approved"
@@ -33,8 +34,12 @@ S = DraftState
 
 
 def submit(engine: Engine, draft_id: int, revision: int, actor: Actor) -> None:
-    """Ask for approval of the draft as it stands at `revision`."""
-    open_draft(engine, draft_id).render()  # plan errors (a date in the past too) stop it here
+    """Ask for approval of the draft as it stands at `revision`: refused (StillToWrite) while a
+    text is still marked "TODO: write …", listing each one."""
+    draft = open_draft(engine, draft_id)
+    if unwritten := unwritten_texts(draft.campaign):
+        raise StillToWrite(unwritten)
+    draft.render()  # other plan errors (a date in the past too) stop it here
     _move(engine, draft_id, revision, actor, S.SUBMITTED, (S.DRAFT, S.REJECTED), "draft.submitted")
 
 

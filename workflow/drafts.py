@@ -18,11 +18,13 @@ from pathlib import Path, PurePath
 from sqlalchemy import Connection, Engine
 
 from briefcast.campaigns.briefing import read_briefing_text
-from briefcast.campaigns.campaign_file import load_campaign_text
+from briefcast.campaigns.briefing_text import NotText, decode
+from briefcast.campaigns.campaign_file import UNWRITTEN_MARK, load_campaign_text
 from briefcast.campaigns.campaign_writer import campaign_text, keep_themes
 from briefcast.campaigns.draft import draft_campaign
 from briefcast.campaigns.model import Briefing, Campaign, slugify
 from briefcast.campaigns.overlay import Edit, Overlay, apply_overlay, check_edit
+from briefcast.campaigns.plan import Unwritten, unwritten_texts
 from briefcast.campaigns.preview import CampaignRender, render_campaign
 from briefcast.delivery.preview import unsendable_problems
 from briefcast.errors import BriefcastError
@@ -34,11 +36,35 @@ from briefcast.store.engine import read, write
 from briefcast.store.schema import DraftState
 
 PASTED = "pasted-briefing.txt"  # the source name of a pasted briefing (read as plain text)
+# What a briefing file may be: text, Markdown, or a Word or PDF document (converted on upload).
+BRIEFING_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf")
 NAME_LENGTH = 60  # campaign names are typed in commands: keep them short
 
 
 class DraftError(BriefcastError):
     """A draft that cannot be changed as asked; nothing was stored."""
+
+
+class StillToWrite(DraftError):
+    """A series whose texts are not all written yet (the planner's "TODO: write …" marks)."""
+
+    def __init__(self, items: list[Unwritten]) -> None:
+        self.items = items
+        names = ", ".join(unwritten_label(item) for item in items)
+        super().__init__(f"still to write: {names}; write them in the plan first")
+
+
+def unwritten_label(item: Unwritten) -> str:
+    """ "the intro of issue 1", "question 2 of issue 3": which text it is, as a person says it."""
+    key, _, position = item.key.partition("[")
+    if position:
+        return f"question {position.rstrip(']')} of issue {item.number}"
+    return f"the {key} of issue {item.number}"
+
+
+def unwritten_hint(item: Unwritten) -> str:
+    """What the mark asks for: "write a sentence or two opening the series"."""
+    return item.text.strip()[len(UNWRITTEN_MARK) :].strip()
 
 
 @dataclass(frozen=True)
@@ -59,6 +85,26 @@ class Draft:
         return render_campaign(
             self.campaign, self.briefing, today=today, more_checks=unsendable_problems
         )
+
+
+def briefing_text(data: bytes, source: str) -> str:
+    """The text to store for a briefing file, so that reading it again (read_stored_briefing)
+    gives what `briefcast briefing FILE` gives: a Word or PDF document converted to the
+    Markdown-like text its reader reads, any other file decoded. Errors are one line naming it."""
+    suffix = PurePath(source).suffix.lower()
+    if suffix not in BRIEFING_SUFFIXES:
+        raise DraftError(f"{source}: choose a .txt, .md, .docx or .pdf file")
+    if suffix in (".docx", ".pdf"):
+        # The same converters campaigns/briefing.py picks for these suffixes.
+        from briefcast.campaigns.intake_docx import docx_to_markdown
+        from briefcast.campaigns.intake_pdf import pdf_to_markdown
+
+        convert = docx_to_markdown if suffix == ".docx" else pdf_to_markdown
+        return convert(data, source)
+    try:
+        return decode(data)
+    except NotText as error:
+        raise DraftError(f"{source}: {error}") from None
 
 
 def read_stored_briefing(text: str, source: str) -> Briefing:
@@ -211,10 +257,12 @@ def send_test(
     from briefcast.delivery.send_test import send_test_issue
 
     draft = open_draft(engine, draft_id)
-    rendered = draft.render()
-    issue = next((i for i in rendered.issues if i.digest.number == number), None)
-    if issue is None:
+    if all(issue.number != number for issue in draft.campaign.issues):
         raise DraftError(f"{draft.record.name} has no issue {number}")
+    if unwritten := unwritten_texts(draft.campaign):
+        raise StillToWrite(unwritten)
+    rendered = draft.render()
+    issue = next(i for i in rendered.issues if i.digest.number == number)
     sent_to = send_test_issue(settings, issue, address)
     with write(engine) as conn:
         record(

@@ -3,16 +3,18 @@
     python docs/screenshots/take_console.py
 
 In a temporary folder: two fictional staff (an author and an approver), the example lists, one
-series from the example briefing approved by the second person and one draft still being planned.
-Then photographs, in headless Chromium (Debian's /usr/bin/chromium), the Campaigns list, Plan the
-series and Preview, signed in as the author, served by uvicorn. Look at them before committing.
+series from the example briefing and its campaign file (texts written by hand) approved by the
+second person, and one draft still being planned, its texts still to write. Then photographs, in
+headless Chromium (Debian's /usr/bin/chromium), the Campaigns list, Plan the series (the draft)
+and Preview (the approved series), signed in as the author, served by uvicorn. Look at them
+before committing.
 """
 
 from __future__ import annotations
 
 import tempfile
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from chromium import launch
@@ -50,10 +52,17 @@ def main() -> None:
         import_lists_folder(engine, EXAMPLE / "lists")
         today = datetime.now(UTC).date()
         briefing = (EXAMPLE / "briefing.txt").read_text(encoding="utf-8")
+        # The example campaign file's intros and questions were written by a person; a drafted
+        # series leaves them to write (the planner never invents them).
         approved = create_draft(
-            engine, text=briefing, source="briefing.txt", actor=author, today=today
+            engine,
+            text=briefing,
+            source="briefing.txt",
+            actor=author,
+            today=today,
+            plan=(EXAMPLE / "campaign.yaml").read_text(encoding="utf-8"),
         )
-        _with_lists(engine, approved, author)
+        _starting(engine, approved, author, today + timedelta(days=7))
         submit(engine, approved, open_draft(engine, approved).record.revision, author)
         approve(engine, settings, approved, open_draft(engine, approved).record.revision, approver)
         planning = create_draft(
@@ -69,8 +78,11 @@ def main() -> None:
             tab.get_by_role("button", name="Sign in").click()
             tab.screenshot(path=str(HERE / "console-campaigns.png"))
             tab.goto(f"/campaigns/{planning}/plan")
+            # Issue 1's texts: the subject and preheader drafted, the intro still to write.
+            tab.evaluate("document.getElementById('issue-1-heading').scrollIntoView()")
+            tab.wait_for_timeout(300)
             tab.screenshot(path=str(HERE / "console-plan.png"))
-            tab.goto(f"/campaigns/{planning}/preview")
+            tab.goto(f"/campaigns/{approved}/preview")
             tab.evaluate("document.getElementById('preview-1').scrollIntoView()")
             tab.wait_for_timeout(500)
             tab.screenshot(path=str(HERE / "console-preview.png"))
@@ -96,6 +108,16 @@ def _people(engine, settings):  # type: ignore[no-untyped-def]
         Actor.person(ada.user.name, ada.user.id),
         Actor.person(abe.user.name, abe.user.id),
     )
+
+
+def _starting(engine, draft_id: int, author: Actor, start: date) -> None:  # type: ignore[no-untyped-def]
+    revision = open_draft(engine, draft_id).record.revision
+
+    def change(campaign):  # type: ignore[no-untyped-def]
+        schedule = replace(campaign.schedule, start=start, blackouts=())
+        return replace(campaign, schedule=schedule, lists=LISTS)
+
+    edit_plan(engine, draft_id, revision, change, author, "the start date and lists")
 
 
 def _with_lists(engine, draft_id: int, author: Actor) -> None:  # type: ignore[no-untyped-def]

@@ -37,6 +37,17 @@ def test_written_and_read_again_the_campaign_is_unchanged(campaign, tmp_path):
     assert _value(_reloaded(campaign, tmp_path)) == _value(campaign)
 
 
+def test_every_text_of_an_issue_is_written_out(campaign, tmp_path):
+    first = replace(
+        campaign.issues[0],
+        title="Thinking the best",
+        preheader="What the panel found about hopeful plans.",
+        intro="TODO: write a sentence or two opening the series",
+    )
+    again = _reloaded(replace(campaign, issues=(first, *campaign.issues[1:])), tmp_path)
+    assert again.issues[0] == replace(first, number=again.issues[0].number)
+
+
 def test_text_that_yaml_would_type_stays_text(campaign, tmp_path):
     first = replace(campaign.issues[0], subject="Yes", intro="2027-04-13", questions=("null",))
     odd = replace(campaign, title="No", issues=(first, *campaign.issues[1:]))

@@ -20,6 +20,7 @@ from briefcast.campaigns.plan import (
     assemble,
     check_campaign,
     load_campaign,
+    unwritten_texts,
 )
 from briefcast.campaigns.titles import issue_title, sentence_case
 
@@ -571,6 +572,20 @@ def test_a_draft_checks_clean_once_its_unwritten_lines_are_written(drafted, tmp_
     ]
     written = re.sub(r'"TODO: write [^"]*"', '"What will your team do next?"', text)
     assert check_campaign(load_campaign(write(tmp_path, written)), briefing, today=TODAY) == []
+
+
+def test_the_unwritten_texts_are_listed_by_issue_and_key(drafted):
+    briefing, text, campaign = drafted
+    found = unwritten_texts(campaign)
+    markers = re.findall(r'"(TODO: write [^"]*)"', text)
+    assert sorted(item.text for item in found) == sorted(markers)
+    for item in found:
+        issue = campaign.issues[item.number - 1]
+        key, _, position = item.key.partition("[")
+        value = issue.questions[int(position[:-1]) - 1] if position else getattr(issue, key)
+        assert value == item.text
+    # A page that lists them at their fields asks for the other problems only.
+    assert check_campaign(campaign, briefing, today=TODAY, unwritten=False) == []
 
 
 def _issue_at(text: str, line: int) -> int:

@@ -4,13 +4,20 @@ and behind it, forms refused without their token, steering, the report and the a
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from html import escape
+from pathlib import Path
 
 import pytest
 from console_helpers import Console, make_settings
 from console_helpers import csrf_of as token
 from seed import SEED, SEED_THEMES
 
+from briefcast.campaigns.briefing import read_briefing
+from briefcast.campaigns.plan import unwritten_texts
 from briefcast.workflow.drafts import open_draft
+
+DOCUMENTS = Path(__file__).parents[1] / "campaigns" / "documents"
 
 
 @pytest.fixture
@@ -29,12 +36,12 @@ def clients(engine, database_url, tmp_path):
     return signed_in
 
 
-def _create(client) -> int:
+def _create(client, data: bytes | None = None, name: str = "briefing.txt") -> int:
     page = client.get("/campaigns/new")
     response = client.post(
         "/campaigns/new",
         data={"csrf_token": token(page.text), "pasted": ""},
-        files={"briefing": ("briefing.txt", SEED.read_bytes(), "text/plain")},
+        files={"briefing": (name, SEED.read_bytes() if data is None else data, "text/plain")},
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
@@ -50,6 +57,36 @@ def _post(client, path, page, **data):
 
 def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+STILL_TO_WRITE = re.compile(r'<li><a href="#((\w+)-(\d+))">Still to write: ')
+# What an author types for each kind of text (a preheader is one whole sentence).
+WRITTEN = {
+    "title": "The author's title",
+    "subject": "The author's subject",
+    "preheader": "What the panel asks every team to do next.",
+    "intro": "The author's opening for this part of the series.",
+    "questions": "What will your team do differently?",
+}
+
+
+def _still_to_write(client, draft_id) -> list[tuple[str, str, str]]:
+    """(field, kind, issue number) of each text the plan page's error summary says is to write."""
+    return STILL_TO_WRITE.findall(client.get(f"/campaigns/{draft_id}/plan").text)
+
+
+def _write_the_texts(client, draft_id) -> None:
+    """What an author does on *Plan the series*: write every text still to write, one issue's
+    form at a time, as the error summary lists them."""
+    page = f"/campaigns/{draft_id}/plan"
+    by_issue: dict[str, dict[str, str]] = {}
+    for field, kind, number in _still_to_write(client, draft_id):
+        by_issue.setdefault(number, {})[field] = WRITTEN[kind]
+    assert by_issue, "a drafted series has texts to write"
+    for number, fields in by_issue.items():
+        saved = _post(client, page, page, action="issue", number=number, **fields)
+        assert saved.status_code == 303, saved.text
+    assert _still_to_write(client, draft_id) == []
 
 
 def test_the_list_page_has_its_h1_and_a_new_campaign_link(clients):
@@ -74,7 +111,7 @@ def test_a_new_campaign_without_a_briefing_says_so_at_the_field(clients):
     assert 'href="#briefing"' in response.text
 
 
-def test_a_word_file_is_refused_in_one_line_naming_it(clients):
+def test_a_file_of_another_kind_is_refused_in_one_line_naming_it(clients):
     page = clients["author"].get("/campaigns/new")
     response = clients["author"].post(
         "/campaigns/new",
@@ -82,7 +119,35 @@ def test_a_word_file_is_refused_in_one_line_naming_it(clients):
         files={"briefing": ("notes.exe", b"MZ\x00", "application/octet-stream")},
     )
     assert response.status_code == 400
-    assert "notes.exe: choose a .txt or .md or .markdown file" in response.text
+    assert "notes.exe: choose a .txt, .md, .docx or .pdf file" in response.text
+    assert 'id="briefing-error"' in response.text
+
+
+@pytest.mark.parametrize("name", ["heading-styles.docx", "tagged.pdf"])
+def test_a_word_or_pdf_briefing_is_read_as_the_cli_reads_it(clients, engine, name):
+    path = DOCUMENTS / name
+    draft_id = _create(clients["author"], path.read_bytes(), name)
+    draft = open_draft(engine, draft_id)
+    expected = read_briefing(path)
+    assert draft.record.briefing_source == name
+    assert [theme.title for theme in draft.briefing.themes] == [t.title for t in expected.themes]
+    assert replace(draft.briefing, source=None) == replace(expected, source=None)
+    html = clients["author"].get(f"/campaigns/{draft_id}/briefing").text
+    titles = re.findall(r"<h3>([^<]+)</h3>", html)
+    assert titles == [escape(theme.title, quote=True) for theme in expected.themes]
+
+
+def test_a_damaged_word_file_is_refused_at_the_field_in_one_line(clients, engine):
+    page = clients["author"].get("/campaigns/new")
+    response = clients["author"].post(
+        "/campaigns/new",
+        data={"csrf_token": token(page.text)},
+        files={"briefing": ("minutes.docx", b"PK not really a document", "application/zip")},
+    )
+    assert response.status_code == 400
+    (message,) = re.findall(r'id="briefing-error">.*?</span> ([^<]+)</p>', response.text)
+    assert message.startswith("minutes.docx: ") and "\n" not in message
+    assert clients["author"].get("/").text.count("/campaigns/1") == 0
 
 
 def test_renaming_a_theme_on_the_page(clients, engine):
@@ -103,20 +168,125 @@ def test_renaming_a_theme_on_the_page(clients, engine):
 def test_moving_a_theme_and_editing_a_subject_on_the_plan(clients, engine):
     draft_id = _create(clients["author"])
     page = f"/campaigns/{draft_id}/plan"
-    slug = open_draft(engine, draft_id).campaign.issues[1].themes[0]
-    moved = _post(clients["author"], page, page, action="move", slug=slug, **{f"to-{slug}": "3"})
+    campaign = open_draft(engine, draft_id).campaign
+    # A theme of an issue with more than one, so no issue is left empty and renumbered.
+    source = next(issue for issue in campaign.issues if len(issue.themes) > 1)
+    slug = source.themes[0]
+    to = next(issue.number for issue in campaign.issues if issue is not source)
+    moved = _post(clients["author"], page, page, action="move", slug=slug, **{f"to-{slug}": to})
     assert moved.status_code == 303
-    assert slug in open_draft(engine, draft_id).campaign.issues[2].themes
-    long = "Part 1 of 4: " + "a subject much longer than an inbox would ever show in full"
+    assert open_draft(engine, draft_id).campaign.issues[to - 1].themes[-1] == slug
+    total = len(campaign.issues)
+    long = f"Part 1 of {total}: " + "a subject much longer than an inbox would ever show in full"
     saved = _post(clients["author"], page, page, action="issue", number="1", **{"subject-1": long})
     assert saved.status_code == 303
     html = clients["author"].get(page).text
     assert f'{len(long)} characters: <strong class="warning">over 60' in html
+    assert open_draft(engine, draft_id).campaign.issues[0].subject == long
+
+
+def test_the_plan_shows_each_text_still_to_write_empty_and_in_the_error_summary(clients, engine):
+    draft_id = _create(clients["author"])
+    unwritten = unwritten_texts(open_draft(engine, draft_id).campaign)
+    assert unwritten  # the seed briefing has no intro or questions of its own
+    html = clients["author"].get(f"/campaigns/{draft_id}/plan").text
+    expected = sorted({(f"{i.key.partition('[')[0]}-{i.number}", str(i.number)) for i in unwritten})
+    assert sorted((field, number) for field, _, number in STILL_TO_WRITE.findall(html)) == expected
+    assert "TODO" not in html  # the marks are never shown as if they were content
+    for field, _ in expected:
+        assert f'<p class="error-message" id="{field}-error">' in html
+        element = re.search(rf'<(input|textarea)[^>]* id="{field}"[^>]*>', html).group(0)
+        assert 'aria-invalid="true"' in element
+        assert re.search(r'value="([^"]*)"', element) is None or 'value=""' in element
+        if element.startswith("<textarea"):
+            assert re.search(rf'id="{field}"[^>]*></textarea>', html)
+
+
+def test_saving_the_plan_writes_them_and_an_empty_field_stays_to_write(clients, engine):
+    author = clients["author"]
+    draft_id = _create(author)
+    page = f"/campaigns/{draft_id}/plan"
+    fields = {field: kind for field, kind, number in _still_to_write(author, draft_id)}
+    assert {"intro-1", "questions-1"} <= fields.keys()
+    # Issue 1's subject saved, its intro and questions left empty: still to write.
+    _post(author, page, page, action="issue", number="1", **{"intro-1": "", "questions-1": ""})
+    assert {"intro-1", "questions-1"} <= {f for f, _, _ in _still_to_write(author, draft_id)}
+    opening = "We open the series with what the panel found."
+    saved = _post(author, page, page, action="issue", number="1", **{"intro-1": opening})
+    assert saved.status_code == 303
+    issue = open_draft(engine, draft_id).campaign.issues[0]
+    assert issue.intro == opening
+    left = {f for f, _, _ in _still_to_write(author, draft_id)}
+    assert "intro-1" not in left and "questions-1" in left
+    # The mark asks for a question "or delete this line": ticking Leave out deletes it.
+    left_out = {"questions-1": "", "omit-questions-1": "on"}
+    _post(author, page, page, action="issue", number="1", **left_out)
+    assert open_draft(engine, draft_id).campaign.issues[0].questions == ()
+    assert "questions-1" not in {f for f, _, _ in _still_to_write(author, draft_id)}
+
+
+def test_an_uploaded_campaign_files_unwritten_title_is_a_field_to_write(clients, engine):
+    author = clients["author"]
+    downloaded = author.get(f"/campaigns/{_create(author)}/campaign.yaml").text
+    plan = downloaded.replace("- themes:", '- title: "TODO: write a title"\n  themes:', 1)
+    page = author.get("/campaigns/new")
+    response = author.post(
+        "/campaigns/new",
+        data={"csrf_token": token(page.text)},
+        files={
+            "briefing": ("briefing.txt", SEED.read_bytes(), "text/plain"),
+            "campaign_file": ("series.yaml", plan.encode(), "application/yaml"),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    draft_id = int(re.search(r"/campaigns/(\d+)/", response.headers["location"]).group(1))
+    assert ("title-1", "title", "1") in _still_to_write(author, draft_id)
+    _write_the_texts(author, draft_id)
+    assert open_draft(engine, draft_id).campaign.issues[0].title == WRITTEN["title"]
+
+
+def test_the_preheader_is_an_editable_field_of_at_most_90_characters(clients, engine):
+    author = clients["author"]
+    draft_id = _create(author)
+    page = f"/campaigns/{draft_id}/plan"
+    before = open_draft(engine, draft_id).record.revision
+    long = "A preview line that goes on and on about what the panel found " * 2 + "in its review."
+    assert len(long) > 90
+    refused = _post(author, page, page, action="issue", number="2", **{"preheader-2": long})
+    assert refused.status_code == 400
+    assert f'<a href="#preheader-2">Preheader of issue 2: {len(long)} characters' in refused.text
+    assert open_draft(engine, draft_id).record.revision == before
+    line = "What the panel asks of every team."
+    saved = _post(author, page, page, action="issue", number="2", **{"preheader-2": line})
+    assert saved.status_code == 303
+    assert open_draft(engine, draft_id).campaign.issues[1].preheader == line
+    html = author.get(page).text
+    assert f'value="{line}"' in html and f"{len(line)} characters (at most 90)" in html
+
+
+def test_submitting_is_refused_with_the_list_of_what_is_still_to_write(clients, engine):
+    author = clients["author"]
+    draft_id = _create(author)
+    unwritten = unwritten_texts(open_draft(engine, draft_id).campaign)
+    approval = f"/campaigns/{draft_id}/approval"
+    refused = _post(author, f"/campaigns/{draft_id}/submit", approval)
+    assert refused.status_code == 400
+    count = len(unwritten)
+    assert f'<a href="#still-to-write">Write the {count} texts still to write' in refused.text
+    links = re.findall(rf'<a href="/campaigns/{draft_id}/plan#([\w-]+)">', refused.text)
+    assert links == [f"{i.key.partition('[')[0]}-{i.number}" for i in unwritten]
+    assert "TODO" not in refused.text  # the whole series is shown as written so far
+    assert open_draft(engine, draft_id).record.state.value == "draft"
+    _write_the_texts(author, draft_id)
+    assert _post(author, f"/campaigns/{draft_id}/submit", approval).status_code == 303
+    assert open_draft(engine, draft_id).record.state.value == "submitted"
 
 
 def test_the_author_gets_no_approve_button_and_a_forged_approval_is_refused(clients, engine):
     author = clients["both"]  # an author who is an approver too: four eyes still apply
     draft_id = _create(author)
+    _write_the_texts(author, draft_id)
     approval = f"/campaigns/{draft_id}/approval"
     assert _post(author, f"/campaigns/{draft_id}/submit", approval).status_code == 303
     html = author.get(approval).text
@@ -137,16 +307,18 @@ def test_a_post_without_the_csrf_token_is_refused(clients, engine):
 
 def test_an_author_without_the_approver_role_cannot_approve(clients, engine):
     draft_id = _create(clients["author"])
+    _write_the_texts(clients["author"], draft_id)
     approval = f"/campaigns/{draft_id}/approval"
-    _post(clients["author"], f"/campaigns/{draft_id}/submit", approval)
+    assert _post(clients["author"], f"/campaigns/{draft_id}/submit", approval).status_code == 303
     assert _post(clients["author"], f"/campaigns/{draft_id}/approve", approval).status_code == 403
     assert open_draft(engine, draft_id).record.state.value == "submitted"
 
 
 def test_approve_then_steer_then_audit(clients, engine):
     draft_id = _create(clients["author"])
+    _write_the_texts(clients["author"], draft_id)
     approval = f"/campaigns/{draft_id}/approval"
-    _post(clients["author"], f"/campaigns/{draft_id}/submit", approval)
+    assert _post(clients["author"], f"/campaigns/{draft_id}/submit", approval).status_code == 303
     html = clients["approver"].get(approval).text
     assert '<button type="submit">Approve and schedule</button>' in html
     approved = _post(clients["approver"], f"/campaigns/{draft_id}/approve", approval)
@@ -156,10 +328,12 @@ def test_approve_then_steer_then_audit(clients, engine):
     assert "scheduled" in page and 'data-refresh="10"' in page and "refresh.js" in page
     paused = _post(clients["approver"], f"{campaign}/steer", campaign, action="pause")
     assert paused.status_code == 303
-    assert _text(clients["approver"].get(campaign).text).count(" paused ") >= 4
+    issues = len(open_draft(engine, draft_id).campaign.issues)
+    assert _text(clients["approver"].get(campaign).text).count(" paused ") >= issues
     trail = _text(clients["approver"].get(f"{campaign}/audit").text)
     for action, who in [
         ("draft.created", "Ada Author"),
+        ("draft.edited", "Ada Author"),
         ("draft.submitted", "Ada Author"),
         ("draft.approved", "Abe Approver"),
     ]:
@@ -168,11 +342,22 @@ def test_approve_then_steer_then_audit(clients, engine):
     assert clients["author"].get(f"{campaign}/report.csv").status_code == 200
 
 
-def test_the_preview_frames_are_sandboxed_and_their_document_may_be_framed(clients):
+def test_the_preview_lists_what_is_still_to_write_instead_of_issues(clients, engine):
     draft_id = _create(clients["author"])
+    unwritten = unwritten_texts(open_draft(engine, draft_id).campaign)
+    html = clients["author"].get(f"/campaigns/{draft_id}/preview").text
+    links = re.findall(rf'<a href="/campaigns/{draft_id}/plan#([\w-]+)">', html)
+    assert links == [f"{i.key.partition('[')[0]}-{i.number}" for i in unwritten]
+    assert "<iframe" not in html and "TODO" not in html
+
+
+def test_the_preview_frames_are_sandboxed_and_their_document_may_be_framed(clients, engine):
+    draft_id = _create(clients["author"])
+    _write_the_texts(clients["author"], draft_id)  # nothing still to write is previewed
     html = clients["author"].get(f"/campaigns/{draft_id}/preview").text
     frames = re.findall(r"<iframe[^>]*>", html)
-    assert len(frames) == 2 * html.count("Plain-text part of issue")
+    issues = len(open_draft(engine, draft_id).campaign.issues)
+    assert len(frames) == 2 * html.count("Plain-text part of issue") == 2 * issues
     assert all(" sandbox" in frame and "title=" in frame for frame in frames)
     document = clients["author"].get(f"/campaigns/{draft_id}/preview/1.html")
     assert "frame-ancestors 'self'" in document.headers["content-security-policy"]
@@ -230,8 +415,9 @@ def test_with_four_eyes_off_one_person_approves_and_the_report_says_so(
     client = world.client()
     world.sign_in(client, person)
     draft_id = _create(client)
+    _write_the_texts(client, draft_id)
     approval = f"/campaigns/{draft_id}/approval"
-    _post(client, f"/campaigns/{draft_id}/submit", approval)
+    assert _post(client, f"/campaigns/{draft_id}/submit", approval).status_code == 303
     assert "Approve and schedule" in client.get(approval).text
     assert _post(client, f"/campaigns/{draft_id}/approve", approval).status_code == 303
     marker = "Approved by Eve Both alone: four eyes are off."

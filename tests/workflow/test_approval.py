@@ -11,6 +11,7 @@ from seed import SEED
 
 from briefcast.campaigns.campaign_writer import move_theme
 from briefcast.campaigns.overlay import Edit
+from briefcast.campaigns.plan import unwritten_texts
 from briefcast.delivery.schedule import schedule_campaign
 from briefcast.delivery.windows import LatePolicy
 from briefcast.scheduler import ISSUES, job_store
@@ -26,7 +27,15 @@ from briefcast.workflow.approval import (
     submit,
     trail,
 )
-from briefcast.workflow.drafts import DraftError, create_draft, edit_briefing, edit_plan, open_draft
+from briefcast.workflow.drafts import (
+    DraftError,
+    StillToWrite,
+    create_draft,
+    edit_briefing,
+    edit_plan,
+    open_draft,
+    unwritten_label,
+)
 
 AUTHOR = Actor.person("Ada Author", user_id=1)
 APPROVER = Actor.person("Abe Approver", user_id=2)
@@ -125,6 +134,7 @@ def test_the_approval_is_audited_and_links_the_campaign(engine, settings, submit
     actions = [(e.action, e.actor.name) for e in trail(engine, submitted)]
     assert actions == [
         ("draft.created", "Ada Author"),
+        ("draft.edited", "Ada Author"),  # the texts the planner left to write
         ("draft.submitted", "Ada Author"),
         ("draft.approved", "Abe Approver"),
     ]
@@ -202,6 +212,24 @@ def test_what_changed_since_the_last_approval_is_shown(engine, settings, submitt
     assert f"-  subject: '{old_subject}'" in changes or f"-  subject: {old_subject}" in changes
     assert "+  subject: A new subject" in changes
     assert "briefing: rename including-men -> Men" in changes
+
+
+def test_submitting_is_refused_while_a_text_is_still_to_write_naming_each_one(engine):
+    text = SEED.read_text(encoding="utf-8")
+    draft_id = create_draft(engine, text=text, source="briefing.txt", actor=AUTHOR, today=TODAY)
+    draft = open_draft(engine, draft_id)
+    expected = unwritten_texts(draft.campaign)
+    assert expected  # the seed briefing has no intro or questions of its own to take
+    with pytest.raises(StillToWrite) as refused:
+        submit(engine, draft_id, draft.record.revision, AUTHOR)
+    assert refused.value.items == expected
+    (message,) = str(refused.value).splitlines()
+    assert message.startswith("still to write: the intro of issue 1, ")
+    assert all(unwritten_label(item) in message for item in expected)
+    assert open_draft(engine, draft_id).record.state.value == "draft"
+    write_everything(engine, draft_id, AUTHOR)
+    submit(engine, draft_id, _revision(engine, draft_id), AUTHOR)
+    assert open_draft(engine, draft_id).record.state.value == "submitted"
 
 
 def test_submitting_a_plan_with_errors_is_refused_in_one_line(engine):

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 from seed import SEED, SEED_THEMES
 
+from briefcast.campaigns.briefing import read_briefing
 from briefcast.campaigns.campaign_writer import move_theme
 from briefcast.campaigns.overlay import Edit
 from briefcast.errors import BriefcastError
 from briefcast.store.audit import Actor, history
 from briefcast.store.engine import read
-from briefcast.workflow.drafts import DraftError, create_draft, edit_briefing, edit_plan, open_draft
+from briefcast.workflow.drafts import (
+    DraftError,
+    briefing_text,
+    create_draft,
+    edit_briefing,
+    edit_plan,
+    open_draft,
+)
 
 AUTHOR = Actor.person("Ada Author", user_id=1)
 TODAY = date(2031, 2, 25)
+DOCUMENTS = Path(__file__).parents[1] / "campaigns" / "documents"
 
 
 @pytest.fixture
@@ -75,19 +86,24 @@ def test_merging_takes_the_merged_theme_out_of_the_plan(engine, draft_id):
 
 def test_a_plan_edit_is_audited_with_what_it_was(engine, draft_id):
     draft = open_draft(engine, draft_id)
-    slug = draft.campaign.issues[1].themes[0]
+    # A theme of an issue with more than one, so no issue is left empty and renumbered.
+    source = next(issue for issue in draft.campaign.issues if len(issue.themes) > 1)
+    slug = source.themes[0]
+    to = next(issue.number for issue in draft.campaign.issues if issue is not source)
     edit_plan(
         engine,
         draft_id,
         draft.record.revision,
-        lambda c: move_theme(c, slug, 3),
+        lambda c: move_theme(c, slug, to),
         AUTHOR,
-        f"moved {slug} to issue 3",
+        f"moved {slug} to issue {to}",
     )
-    assert slug in open_draft(engine, draft_id).campaign.issues[2].themes
+    after = open_draft(engine, draft_id).campaign
+    assert after.issues[to - 1].themes[-1] == slug
+    assert slug not in after.issues[source.number - 1].themes
     with read(engine) as conn:
         entry = history(conn, action_prefix="draft.edited")[-1]
-    assert (entry.actor, entry.reason) == (AUTHOR, f"moved {slug} to issue 3")
+    assert (entry.actor, entry.reason) == (AUTHOR, f"moved {slug} to issue {to}")
 
 
 def test_an_edit_to_a_revision_someone_else_changed_is_refused(engine, draft_id):
@@ -133,3 +149,23 @@ def test_a_draft_from_an_uploaded_campaign_file_keeps_its_plan(engine, draft_id)
     draft = open_draft(engine, uploaded)
     assert draft.record.name == "spring-series"
     assert draft.campaign.issues == open_draft(engine, draft_id).campaign.issues
+
+
+@pytest.mark.parametrize("name", ["heading-styles.docx", "tagged.pdf"])
+def test_a_word_or_pdf_briefing_is_stored_as_text_that_reads_as_the_document(engine, name):
+    path = DOCUMENTS / name
+    text = briefing_text(path.read_bytes(), name)
+    draft_id = create_draft(engine, text=text, source=name, actor=AUTHOR, today=TODAY)
+    draft = open_draft(engine, draft_id)
+    assert (draft.record.briefing_source, draft.record.briefing_text) == (name, text)
+    expected = read_briefing(path)
+    assert replace(draft.briefing, source=None) == replace(expected, source=None)
+    assert draft.briefing.source.name == name
+
+
+def test_a_briefing_file_of_another_kind_is_refused_in_one_line():
+    refusal = r"^notes\.exe: choose a \.txt, \.md, \.docx or \.pdf file$"
+    with pytest.raises(DraftError, match=refusal):
+        briefing_text(b"MZ\x00", "notes.exe")
+    with pytest.raises(BriefcastError, match=r"^broken\.docx: "):
+        briefing_text(b"not a zip", "broken.docx")

@@ -13,7 +13,13 @@ from seed import SEED
 from briefcast.store.audit import Actor
 from briefcast.store.schema import IssueState
 from briefcast.workflow.approval import approve, submit, trail
-from briefcast.workflow.drafts import DraftError, create_draft, open_draft, send_test
+from briefcast.workflow.drafts import (
+    DraftError,
+    StillToWrite,
+    create_draft,
+    open_draft,
+    send_test,
+)
 from briefcast.workflow.follow import campaign_list, series_status, steer
 
 AUTHOR = Actor.person("Ada Author", user_id=1)
@@ -78,12 +84,19 @@ def test_reschedule_needs_an_issue_and_a_time(engine, settings, draft_id):
 
 
 def test_send_me_a_test_reaches_the_outbox_and_the_audit_trail(engine, settings, draft_id):
+    write_everything(engine, draft_id, AUTHOR)  # nothing still marked TODO can be previewed
     to = send_test(engine, settings, draft_id, 1, "Ada.Author@Example.org", AUTHOR)
     assert to == "ada.author@example.org"
     (message,) = mailbox.Maildir(settings.outbox, create=False)
     assert message["Subject"].startswith("[TEST] Part 1 of ")
     (entry,) = [e for e in trail(engine, draft_id) if e.action == "draft.test_sent"]
     assert (entry.actor, entry.details["to"]) == (AUTHOR, "ada.author@example.org")
+
+
+def test_a_test_with_texts_still_to_write_is_refused_naming_them(engine, settings, draft_id):
+    with pytest.raises(StillToWrite, match=r"^still to write: the intro of issue 1"):
+        send_test(engine, settings, draft_id, 1, "ada@example.org", AUTHOR)
+    assert not settings.outbox.exists() or not list(mailbox.Maildir(settings.outbox))
 
 
 def test_a_test_of_an_issue_the_series_lacks_is_refused(engine, settings, draft_id):
