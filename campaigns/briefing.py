@@ -4,7 +4,7 @@ How a briefing is read
 ----------------------
 1. Decoding (campaigns/briefing_text.py): UTF-8 (a BOM is dropped), UTF-16 with a BOM, else
    CP1252 (Word on Windows). NUL bytes, a .docx/.pdf signature or bytes CP1252 cannot map mean a
-   binary file: refused. Other formats have their own reader in `_READERS`, giving text.
+   binary file: refused. Word and PDF documents are converted to text first (`briefing_text`).
 2. Clean-up (campaigns/furniture.py): page markers, a running header or footer, the links and
    buttons of an email or web page and a table of contents are taken out (each reported, quoted,
    in the warnings); text pasted from a web page, a paragraph per line, is split into paragraphs.
@@ -86,12 +86,8 @@ _LONG_THEME_WORDS = 450  # the planner fills an issue with about this much theme
 
 
 def read_briefing(path: Path) -> Briefing:
-    """Read a briefing file: `briefcast briefing FILE` shows what this understood.
-
-    The reader is chosen by the file's suffix in `_READERS`; anything else is read as text.
-    """
-    reader = _READERS.get(path.suffix.lower(), _read_text_file)
-    return reader(path)
+    """Read a briefing file: `briefcast briefing FILE` shows what this understood."""
+    return read_briefing_data(_read_bytes(path), str(path))
 
 
 def read_briefing_text(text: str, source: str) -> Briefing:
@@ -137,30 +133,30 @@ _MARKDOWN_LINE = re.compile(r"^#{1,6} \S", re.M)
 
 
 def read_briefing_data(data: bytes, source: str) -> Briefing:
-    """Read a text briefing's bytes (a file's, or pasted on standard input): decoded, then read."""
+    """Read a briefing's bytes (a file's, an upload's, or pasted on standard input)."""
+    return read_briefing_text(briefing_text(data, source), source)
+
+
+def briefing_text(data: bytes, source: str) -> str:
+    """The text a briefing is read as: a Word or PDF document (by `source`'s suffix) converted
+    to Markdown-like text, anything else decoded. Reading this text again with
+    `read_briefing_text` gives the same Briefing, so it is what the console stores."""
+    convert = _converters().get(Path(source).suffix.lower())
+    if convert is not None:
+        return convert(data, source)
     try:
-        text = decode(data)
+        return decode(data)
     except NotText as error:
         raise BriefingError(f"{source}: {error}; {_EXPECTED}") from None
-    return read_briefing_text(text, source)
 
 
-def _read_text_file(path: Path) -> Briefing:
-    return read_briefing_data(_read_bytes(path), str(path))
-
-
-# Readers by file suffix (lower case). Each takes the path and returns a Briefing; a reader of a
-# document format converts it to Markdown-like text and hands that to read_briefing_text.
-def _read_document(path: Path) -> Briefing:
+def _converters() -> dict[str, Callable[[bytes, str], str]]:
+    """Document formats by file suffix (lower case), each converted to Markdown-like text."""
     # Imported here, not at the top: the converters raise this module's BriefingError.
     from briefcast.campaigns.intake_docx import docx_to_markdown
     from briefcast.campaigns.intake_pdf import pdf_to_markdown
 
-    convert = {".docx": docx_to_markdown, ".pdf": pdf_to_markdown}[path.suffix.lower()]
-    return read_briefing_text(convert(_read_bytes(path), str(path)), str(path))
-
-
-_READERS: dict[str, Callable[[Path], Briefing]] = {".docx": _read_document, ".pdf": _read_document}
+    return {".docx": docx_to_markdown, ".pdf": pdf_to_markdown}
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -17,8 +17,8 @@ from pathlib import Path, PurePath
 
 from sqlalchemy import Connection, Engine
 
+from briefcast.campaigns.briefing import briefing_text as campaign_briefing_text
 from briefcast.campaigns.briefing import read_briefing_text
-from briefcast.campaigns.briefing_text import NotText, decode
 from briefcast.campaigns.campaign_file import UNWRITTEN_MARK, load_campaign_text
 from briefcast.campaigns.campaign_writer import campaign_text, keep_themes
 from briefcast.campaigns.draft import draft_campaign
@@ -94,17 +94,10 @@ def briefing_text(data: bytes, source: str) -> str:
     suffix = PurePath(source).suffix.lower()
     if suffix not in BRIEFING_SUFFIXES:
         raise DraftError(f"{source}: choose a .txt, .md, .docx or .pdf file")
-    if suffix in (".docx", ".pdf"):
-        # The same converters campaigns/briefing.py picks for these suffixes.
-        from briefcast.campaigns.intake_docx import docx_to_markdown
-        from briefcast.campaigns.intake_pdf import pdf_to_markdown
-
-        convert = docx_to_markdown if suffix == ".docx" else pdf_to_markdown
-        return convert(data, source)
     try:
-        return decode(data)
-    except NotText as error:
-        raise DraftError(f"{source}: {error}") from None
+        return campaign_briefing_text(data, source)
+    except BriefcastError as error:
+        raise DraftError(str(error)) from None
 
 
 def read_stored_briefing(text: str, source: str) -> Briefing:
