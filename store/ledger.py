@@ -367,14 +367,15 @@ def requeue_abandoned(
     worker_id: str | None = None,
     claimed_before: datetime | None = None,
 ) -> int:
-    """Return to QUEUED the rows of a dead worker: those claimed by `worker_id` (this worker,
-    starting again after a crash) or whose claim and last attempt are older than `claimed_before`
-    (a lease another worker let lapse). A message that was in flight when its worker died is
-    sent again: that is the one possible duplicate per connection (docs/delivery.md). Rows it
-    recorded sent before it died are folded to SENT instead."""
+    """Return to QUEUED the rows of a dead worker: those claimed by `worker_id` or one of its
+    connections (this worker, starting again after a crash) or whose claim and last attempt are
+    older than `claimed_before` (a lease another worker let lapse). A message that was in flight
+    when its worker died is sent again: that is the one possible duplicate per connection
+    (docs/delivery.md). Rows it recorded sent before it died are folded to SENT instead."""
     dead = []
     if worker_id is not None:
-        dead.append(deliveries.c.claimed_by == worker_id)
+        by = deliveries.c.claimed_by
+        dead.append(or_(by == worker_id, by.startswith(f"{worker_id}/", autoescape=True)))
     if claimed_before is not None:
         cutoff = to_utc(claimed_before)
         dead.append(
@@ -394,6 +395,13 @@ def requeue_abandoned(
             or_(*dead),
         )
     ).rowcount
+
+
+def connection_id(worker_id: str, number: int) -> str:
+    """Who claims for a worker's `number`th SMTP connection: the worker itself for the first
+    (as with one connection), `worker/2`, `worker/3`, ... for the others (requeue_abandoned
+    takes them all back when the worker starts again)."""
+    return worker_id if number == 1 else f"{worker_id}/{number}"
 
 
 def fold_sent(conn: Connection, issue_id: int, worker_id: str) -> int:
