@@ -51,8 +51,8 @@ TIMINGS = 3  # best of
 # -- building the database -----------------------------------------------------------------------
 
 
-def build(url: str, people: int, campaigns: int, rows: int) -> None:
-    """The database `url` (empty) filled as the module docstring says."""
+def build(url: str, people: int, campaigns: int, rows: int) -> int:
+    """The database `url` (empty) filled as the module docstring says; the ledger rows made."""
     from briefcast.store import open_database
 
     engine = open_database(url)
@@ -70,7 +70,10 @@ def build(url: str, people: int, campaigns: int, rows: int) -> None:
     else:
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
+    with engine.connect() as conn:
+        made = conn.exec_driver_sql(COUNT).scalar_one()
     engine.dispose()
+    return made
 
 
 def schedule_one(engine) -> int:  # type: ignore[no-untyped-def]
@@ -321,9 +324,9 @@ def main(argv: list[str] | None = None) -> None:
 def run(folder: Path, args: argparse.Namespace) -> None:
     url, small_url = _urls(folder, args.database_url)
     start = time.perf_counter()
-    build(url, args.people, args.campaigns, args.rows)
+    made = build(url, args.people, args.campaigns, args.rows)
     print(
-        f"built {args.people} people, {args.campaigns} campaigns, {args.rows} ledger rows "
+        f"built {args.people} people, {args.campaigns} campaigns, {made} ledger rows "
         f"in {time.perf_counter() - start:.0f} s ({url.split(':')[0]})"
     )
     build(small_url, args.people // 10, args.campaigns, args.rows // 10)
