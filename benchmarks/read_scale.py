@@ -111,19 +111,22 @@ def _people(conn, series, people: int) -> None:  # type: ignore[no-untyped-def]
     now = "CURRENT_TIMESTAMP"
     for slug in LISTS:
         offered = "FALSE" if slug == "police" else "TRUE"
-        conn.exec_driver_sql(
+        _execute(
+            conn,
             "INSERT INTO lists (slug, name, description, unsubscribe_offered, created_at) "
-            f"VALUES ('{slug}', '{slug.replace('-', ' ').title()}', '', {offered}, {now})"
+            f"VALUES ('{slug}', '{slug.replace('-', ' ').title()}', '', {offered}, {now})",
         )
-    conn.exec_driver_sql(
+    _execute(
+        conn,
         "INSERT INTO recipients (address, name, organisation, attributes, created_at, updated_at) "
         f"SELECT 'person' || i || '@example.org', 'Person ' || i, 'Organisation ' || (i % 40), "
-        f"'{{}}', {now}, {now} FROM {series(people)}"
+        f"'{{}}', {now}, {now} FROM {series(people)}",
     )
-    conn.exec_driver_sql(
+    _execute(
+        conn,
         "INSERT INTO memberships (list_id, recipient_id, added_at) "
         f"SELECT (SELECT min(id) FROM lists) + (r.id % {len(LISTS)}), r.id, {now} "
-        "FROM recipients r"
+        "FROM recipients r",
     )
 
 
@@ -135,17 +138,19 @@ def _campaigns(conn, first: int, campaigns: int) -> None:  # type: ignore[no-unt
         "html, text, digest, updated_at"
     )
     for copy in range(2, campaigns + 1):
-        conn.exec_driver_sql(
+        _execute(
+            conn,
             f"INSERT INTO campaigns (name, {c_columns}) "
-            f"SELECT 'consortium-{copy}', {c_columns} FROM campaigns WHERE id = {first}"
+            f"SELECT 'consortium-{copy}', {c_columns} FROM campaigns WHERE id = {first}",
         )
-    conn.exec_driver_sql(
+    _execute(
+        conn,
         f"INSERT INTO issues (campaign_id, {i_columns}) "
         f"SELECT c.id, {', '.join('i.' + name.strip() for name in i_columns.split(','))} "
-        f"FROM campaigns c, issues i WHERE c.id <> {first} AND i.campaign_id = {first}"
+        f"FROM campaigns c, issues i WHERE c.id <> {first} AND i.campaign_id = {first}",
     )
     # Sent: each campaign's issues a week apart, campaigns a day apart.
-    for row in conn.exec_driver_sql("SELECT id, campaign_id, number FROM issues").all():
+    for row in _execute(conn, "SELECT id, campaign_id, number FROM issues").all():
         started = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=row[1] + 7 * row[2])
         conn.exec_driver_sql(
             "UPDATE issues SET state = 'sent', started_at = ?, finished_at = ?, "
@@ -165,7 +170,7 @@ def _stored(conn, moment: datetime):  # type: ignore[no-untyped-def]
 
 def _ledger(conn, series, people: int, rows: int) -> None:  # type: ignore[no-untyped-def]
     """`rows` deliveries over every issue, each issue to a different slice of the people."""
-    issue_ids = conn.exec_driver_sql("SELECT id FROM issues ORDER BY id").scalars().all()
+    issue_ids = _execute(conn, "SELECT id FROM issues ORDER BY id").scalars().all()
     per_issue = min(people, -(-rows // len(issue_ids)))
     sent_at = "(SELECT finished_at FROM issues WHERE id = {issue})"
     status = (
@@ -179,7 +184,8 @@ def _ledger(conn, series, people: int, rows: int) -> None:  # type: ignore[no-un
             break
         left -= count
         offset = index * 7919
-        conn.exec_driver_sql(
+        _execute(
+            conn,
             "INSERT INTO deliveries (issue_id, recipient_id, list_id, status, attempts, "
             "attempted_at, message_id, sent_at, updated_at) "
             f"SELECT {issue}, r.id, m.list_id, {status}, 1, {sent_at.format(issue=issue)}, "
@@ -188,21 +194,30 @@ def _ledger(conn, series, people: int, rows: int) -> None:  # type: ignore[no-un
             f"FROM {series(count)} "
             f"JOIN recipients r ON r.id = (SELECT min(id) FROM recipients) + "
             f"((n.i + {offset}) % {people}) "
-            "JOIN memberships m ON m.recipient_id = r.id"
+            "JOIN memberships m ON m.recipient_id = r.id",
         )
 
 
 def _acknowledgements_and_unsubscribes(conn) -> None:  # type: ignore[no-untyped-def]
-    conn.exec_driver_sql(
+    _execute(
+        conn,
         "INSERT INTO acknowledgements (delivery_id, issue_id, recipient_id, list_id, reflection, "
         "created_at) SELECT id, issue_id, recipient_id, list_id, NULL, sent_at FROM deliveries "
-        "WHERE id % 20 = 0 AND status = 'sent'"
+        "WHERE id % 20 = 0 AND status = 'sent'",
     )
-    conn.exec_driver_sql(
+    _execute(
+        conn,
         "INSERT INTO suppressions (address, list_id, reason, created_by, created_at) "
         "SELECT r.address, m.list_id, 'unsubscribed', 'unsubscribe link', "
         "(SELECT max(started_at) FROM issues) FROM recipients r "
-        "JOIN memberships m ON m.recipient_id = r.id WHERE r.id % 100 = 0"
+        "JOIN memberships m ON m.recipient_id = r.id WHERE r.id % 100 = 0",
+    )
+
+
+def _execute(conn, sql: str):  # type: ignore[no-untyped-def]
+    """`sql` without parameters (psycopg reads a lone % as one: the modulo operator is %%)."""
+    return conn.exec_driver_sql(
+        sql.replace("%", "%%") if conn.dialect.name == "postgresql" else sql
     )
 
 
