@@ -51,6 +51,8 @@ SECRET_KEY_MIN_LENGTH = 32
 # Relay presets: what the provider enforces, so a send never trips its throttling.
 # Microsoft 365 (Exchange Online): 30 messages a minute, 10,000 recipients a day per mailbox.
 RELAY_PRESETS: dict[str, tuple[int, int]] = {"microsoft365": (30, 10_000)}
+# SMTP connections per worker to a relay without a preset (BRIEFCAST_SMTP_CONNECTIONS).
+SMTP_CONNECTIONS = 4
 
 
 class SettingsError(BriefcastError):
@@ -67,6 +69,9 @@ class SmtpSettings:
     timeout: float  # seconds for connect and each command: a stalled relay must not hang a send
     # "password", or "oauth2": log in as `username` (the sending mailbox) with a token (XOAUTH2).
     auth: str = "password"
+    # Connections a worker opens to the relay at once, each sending its own messages: a relay
+    # that answers each message in tens of milliseconds is then no longer the bottleneck.
+    connections: int = 1
 
 
 @dataclass(frozen=True)
@@ -390,6 +395,7 @@ def _smtp(env: _Source) -> SmtpSettings:
         password=password,
         timeout=env.number("SMTP_TIMEOUT", 30),
         auth=auth,
+        connections=int(env.number("SMTP_CONNECTIONS", _default_connections(env))),
     )
 
 
@@ -433,6 +439,14 @@ def _bounces(env: _Source) -> BounceSettings | None:
         done_folder=done,
         timeout=env.number("BOUNCE_IMAP_TIMEOUT", 30),
     )
+
+
+def _default_connections(env: _Source) -> int:
+    # Exchange Online allows few concurrent connections per mailbox and 30 messages a minute,
+    # which one connection already carries; other relays (Postfix, Exchange on premises) take
+    # several at once.
+    preset = (env.get("RELAY_PRESET") or "").lower()
+    return 1 if preset == "microsoft365" else SMTP_CONNECTIONS
 
 
 def _oauth(env: _Source, why: str) -> OAuthSettings:

@@ -2,6 +2,7 @@
 
     python benchmarks/send_throughput.py [--recipients 20000] [--naive-sample 20]
                                          [--database-url postgresql+psycopg://...]
+                                         [--relay-latency-ms 50 [--latency-recipients 4000]]
 
 One run, one issue (issue 2 of the example campaign), one SMTP sink in another process on
 127.0.0.1: Postfix's `smtp-sink` when installed (Debian's `postfix` package), else aiosmtpd's
@@ -23,6 +24,13 @@ Sink handler in a subprocess; the first line says which.
   the email package), timed on a sample and extrapolated. Sending is not counted, which flatters
   it. Beside it, what building one message from the compiled skeleton costs (a sample of 2000).
 - peak resident memory of the briefcast run at N and at 10 x N, each its own process's peak.
+- briefcast_pg/ceiling: the briefcast runs and the ceiling again, taking turns, with the ledger
+  on PostgreSQL: the --database-url one, else a throwaway cluster (benchmarks/postgres.py; the
+  line is left out when PostgreSQL is not installed).
+- with --relay-latency-ms N: a sink that answers each message N ms after its data
+  (benchmarks/slow_sink.py, another process), briefcast sending to it over 8 connections
+  (BRIEFCAST_SMTP_CONNECTIONS) beside 8 times the bare client's rate on one connection:
+  briefcast_conn8/ceiling_conn1_x8.
 
 It ends with one `name: value` line per figure, for scripts.
 """
@@ -72,6 +80,22 @@ SECRET = "benchmark key, not a secret"
 class Sink:
     name: str
     port: int
+
+
+@contextmanager
+def slow_sink(latency_ms: float) -> Sink:
+    """An SMTP server that answers each message `latency_ms` after its data, in its own process."""
+    port = _free_port()
+    script = Path(__file__).with_name("slow_sink.py")
+    command = [sys.executable, str(script), str(port), str(latency_ms)]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    try:
+        _wait_for_port(port, process)
+        yield Sink(f"aiosmtpd, {latency_ms:g} ms a message", port)
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()  # it stops when its stdin ends
+        process.wait(10)
 
 
 @contextmanager
@@ -162,7 +186,9 @@ def schedule(url: str, name: str) -> int:
     return issue_id
 
 
-def settings_for(url: str, transport: str, port: int, outbox: Path):  # type: ignore[no-untyped-def]
+def settings_for(  # type: ignore[no-untyped-def]
+    url: str, transport: str, port: int, outbox: Path, connections: int = 1
+):
     from briefcast.settings import Settings, SmtpSettings
 
     return Settings(
@@ -171,30 +197,38 @@ def settings_for(url: str, transport: str, port: int, outbox: Path):  # type: ig
         base_url=BASE_URL,
         secret_key=SECRET,
         transport=transport,
-        smtp=SmtpSettings(HOST, port, "none", None, None, 30.0),
+        smtp=SmtpSettings(HOST, port, "none", None, None, 30.0, connections=connections),
     )
 
 
 # -- briefcast, in a process of its own -----------------------------------------------------------
 
 
-def send_in_child(url: str, issue_id: int, transport: str, port: int, outbox: Path) -> dict:
+def send_in_child(
+    url: str, issue_id: int, transport: str, port: int, outbox: Path, connections: int = 1
+) -> dict:
     """Run `send_issue` in a fresh process; its timing and its own peak RSS come back as JSON."""
     command = [sys.executable, __file__, "--child", url, str(issue_id), transport, str(port)]
     result = subprocess.run(
-        [*command, str(outbox)], capture_output=True, text=True, check=False, timeout=3600
+        [*command, str(outbox), str(connections)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=3600,
     )
     if result.returncode != 0:
         raise SystemExit(f"the briefcast run failed:\n{result.stderr}")
     return json.loads(result.stdout.splitlines()[-1])
 
 
-def child(url: str, issue_id: int, transport_name: str, port: int, outbox: Path) -> None:
+def child(
+    url: str, issue_id: int, transport_name: str, port: int, outbox: Path, connections: int
+) -> None:
     from briefcast.delivery.sender import send_issue
     from briefcast.delivery.transports import open_transport
     from briefcast.store import open_database
 
-    settings = settings_for(url, transport_name, port, outbox)
+    settings = settings_for(url, transport_name, port, outbox, connections)
     engine = open_database(url)
     transport = open_transport(settings)
     start = time.perf_counter()
@@ -333,22 +367,101 @@ def main(argv: list[str] | None = None) -> None:
         "--database-url",
         help="an empty database to use instead of new SQLite files (e.g. a throwaway PostgreSQL)",
     )
-    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--relay-latency-ms",
+        type=float,
+        help="also send to a sink that waits this long before answering each message",
+    )
+    parser.add_argument(
+        "--latency-recipients", type=int, default=4000, help="N for the slow sink (4000)"
+    )
+    parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        url, issue_id, transport, port, outbox = args.child
-        child(url, int(issue_id), transport, int(port), Path(outbox))
+        url, issue_id, transport, port, outbox, connections = args.child
+        child(url, int(issue_id), transport, int(port), Path(outbox), int(connections))
         return
     n = args.recipients
     folder = Path(tempfile.mkdtemp(prefix="briefcast-bench-"))
     try:
         with sink() as server:
-            run(folder, server, n, args.naive_sample, args.database_url)
+            figures = run(folder, server, n, args.naive_sample, args.database_url)
+            figures.update(on_postgresql(folder, server, n, args.database_url, figures))
+        if args.relay_latency_ms is not None:
+            figures.update(
+                over_a_slow_relay(folder, args.latency_recipients, args.relay_latency_ms)
+            )
+        for name, value in figures.items():
+            print(f"{name}: {value}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run(folder: Path, server: Sink, n: int, naive_sample: int, database_url: str | None) -> None:
+def take_turns(
+    url: str, issues: list[int], port: int, sender: str, message: bytes, n: int
+) -> tuple[list[float], list[dict]]:
+    """The ceiling and briefcast take turns, once per issue, and the best of each counts: the
+    machine's speed drifts and jumps (other work shares it), and this way both see the same."""
+    ceilings: list[float] = []
+    runs: list[dict] = []
+    for issue_id in issues:
+        connections = runs[-1]["connections"] if runs else 1
+        ceilings.append(ceiling(port, sender, message, n, connections))
+        runs.append(send_in_child(url, issue_id, "smtp", port, Path("unused")))
+    assert all(run["sent"] == n for run in runs), runs
+    return ceilings, runs
+
+
+def on_postgresql(
+    folder: Path, server: Sink, n: int, database_url: str | None, figures: dict
+) -> dict:
+    """briefcast_pg/ceiling: the main run's, when it was on PostgreSQL; else a throwaway's."""
+    if database_url and database_url.startswith("postgresql"):
+        return {"briefcast_pg/ceiling": figures["briefcast/ceiling"]}
+    from postgres import throwaway_postgres
+
+    with throwaway_postgres() as url:
+        if url is None:
+            print("PostgreSQL is not installed: no briefcast_pg/ceiling")
+            return {}
+        prepare(folder, n, url)
+        issues = [schedule(url, f"bench-pg-{turn}") for turn in range(1, TURNS + 1)]
+        sender, message, _ = one_message(url, issues[0], server.port, 1)
+        ceilings, runs = take_turns(url, issues, server.port, sender, message, n)
+    best = min(runs, key=lambda run: run["seconds"])
+    each = ", ".join(f"{c / run['seconds']:.2f}" for c, run in zip(ceilings, runs, strict=True))
+    print(f"briefcast on PostgreSQL: {n / best['seconds']:8.0f} messages/s  (each turn: {each})")
+    return {"briefcast_pg/ceiling": round(min(ceilings) / best["seconds"], 2)}
+
+
+def over_a_slow_relay(folder: Path, n: int, latency_ms: float, connections: int = 8) -> dict:
+    """briefcast over `connections` connections to a relay answering in `latency_ms`, beside
+    `connections` times the bare client's rate on one connection to the same relay."""
+    with slow_sink(latency_ms) as slow:
+        print(f"sink: {slow.name} on {HOST}:{slow.port}")
+        url = prepare(folder, n)
+        issue_id = schedule(url, "bench-slow-relay")
+        sender, message, _ = one_message(url, issue_id, slow.port, 1)
+        sample = min(n, max(20, round(10_000 / latency_ms)))  # about ten seconds
+        one = sample / ceiling(slow.port, sender, message, sample, 1)
+        run = send_in_child(url, issue_id, "smtp", slow.port, folder, connections)
+    assert run["sent"] == n, run
+    rate = n / run["seconds"]
+    print(
+        f"slow relay ({latency_ms:g} ms): one bare connection {one:.1f} messages/s; briefcast "
+        f"over {connections} connections {rate:.1f} messages/s ({n} recipients)"
+    )
+    return {
+        "relay_latency_ms": latency_ms,
+        "ceiling_conn1_per_s": round(one, 1),
+        f"briefcast_conn{connections}_per_s": round(rate, 1),
+        f"briefcast_conn{connections}/ceiling_conn1_x{connections}": round(
+            rate / (connections * one), 2
+        ),
+    }
+
+
+def run(folder: Path, server: Sink, n: int, naive_sample: int, database_url: str | None) -> dict:
     print(f"sink: {server.name} on {HOST}:{server.port}")
     print(f"machine: {machine()}")
     url = prepare(folder, n, database_url)
@@ -358,18 +471,12 @@ def run(folder: Path, server: Sink, n: int, naive_sample: int, database_url: str
     sender, message, build = one_message(url, smtp_issues[0], server.port, min(n, 2000))
     print(f"issue {ISSUE} of {CAMPAIGN.parent.name}: {n} recipients, {len(message):,} bytes each")
 
-    # The ceiling and briefcast take turns, TURNS times each, and the best of each counts: the
-    # machine's speed drifts and jumps (other work shares it), and this way both see the same.
-    ceilings, runs = [], []
-    for issue_id in smtp_issues:
-        connections = runs[-1]["connections"] if runs else 1
-        ceilings.append(ceiling(server.port, sender, message, n, connections))
-        runs.append(send_in_child(url, issue_id, "smtp", server.port, folder / "unused"))
+    ceilings, runs = take_turns(url, smtp_issues, server.port, sender, message, n)
     smtp = min(runs, key=lambda run: run["seconds"])
     standard = smtplib_sendmail(server.port, sender, message, n)
     outbox = send_in_child(url, outbox_issue, "outbox", server.port, folder / "outbox")
     shutil.rmtree(folder / "outbox", ignore_errors=True)
-    assert all(run["sent"] == n for run in runs) and outbox["sent"] == n, (runs, outbox)
+    assert outbox["sent"] == n, outbox
 
     big_url = prepare(folder, 10 * n, database_url)
     big = send_in_child(big_url, schedule(big_url, "bench-smtp"), "smtp", server.port, folder)
@@ -429,8 +536,7 @@ def run(folder: Path, server: Sink, n: int, naive_sample: int, database_url: str
         "peak_rss_mb_10x": round(big["peak_rss_mb"]),
         "peak_rss_mb_growth": round(big["peak_rss_mb"] - smtp["peak_rss_mb"]),
     }
-    for name, value in figures.items():
-        print(f"{name}: {value}")
+    return figures
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ message's reservation under a limit, else by the transport while the relay answe
 MAIL FROM, before that message's data ends), and a SENT row is never claimed again. So re-runs,
 restarts and re-schedules never repeat a recorded message. After a hard crash (kill -9) the only
 message that can go twice is the one in flight at that moment, at most one per open connection
-(one per worker here): it was handed over but its outcome not yet recorded, so the row is still
-SENDING, and the restarted worker returns it to the queue and sends it.
+(BRIEFCAST_SMTP_CONNECTIONS per worker, delivery/connections.py): it was handed over but its
+outcome not yet recorded, so the row is still SENDING, and the restarted worker returns it to
+the queue and sends it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from enum import Enum, auto
 
 from sqlalchemy import Connection, Engine
 
+from briefcast.delivery.connections import more_transports, side_by_side
 from briefcast.delivery.limits import GRANTED, RateLimiter, Reservation
 from briefcast.delivery.message import MessageError
 from briefcast.delivery.outgoing import IssueMessages, Outgoing
@@ -133,20 +135,25 @@ def send_issue(
     on failures), the process `worker <worker_id>`.
     """
     loop_actor = issue_states.worker_actor(worker_id)
-    run = _SendRun(
-        engine=engine,
-        issue_id=issue_id,
-        transport=transport,
-        worker_id=worker_id,
-        actor=loop_actor,
-        stop=stop or threading.Event(),
-        progress=progress,
-        progress_every=progress_every,
-        clock=clock,
-        sleep=sleep,
-        retry=retry,
-        limiter=limiter or RateLimiter(settings.limits),
-    )
+    stop = stop or threading.Event()
+
+    def new_run(transport: Transport, number: int, stop: threading.Event) -> _SendRun:
+        return _SendRun(
+            engine=engine,
+            issue_id=issue_id,
+            transport=transport,
+            worker_id=ledger.connection_id(worker_id, number),
+            actor=loop_actor,
+            stop=stop,
+            progress=progress if number == 1 else None,
+            progress_every=progress_every,
+            clock=clock,
+            sleep=sleep,
+            retry=retry,
+            limiter=limiter or RateLimiter(settings.limits),
+        )
+
+    run = new_run(transport, 1, stop)
     with read(engine) as conn:
         issue = ledger.load_issue(conn, issue_id)
     if issue.state in issue_states.FINAL:
@@ -166,12 +173,26 @@ def send_issue(
         ledger.requeue_abandoned(
             conn, issue_id, worker_id=worker_id, claimed_before=clock() - retry.lease
         )
+    transports = [transport, *more_transports(transport, settings)]
     try:
-        with engine.connect() as conn:  # own transactions: one per batch, one per message
-            run.conn = conn
-            return run.loop()
+        if len(transports) > 1:
+            # One loop per connection until each ends; then this one, alone, has the last word:
+            # it finishes the issue (or says what it waits for) with every connection's rows final.
+            halt = threading.Event()
+            runs = [new_run(t, n, halt) for n, t in enumerate(transports, start=1)]
+            for each in runs:
+                each.messages = run.messages
+            side_by_side([each.run for each in runs], stop, halt, _ends_all)
+        return run.run()
     finally:
-        transport.close()
+        for each in transports:
+            each.close()
+
+
+def _ends_all(report: SendReport) -> bool:
+    """A connection found the issue paused or cancelled (by the loop when the relay refused us,
+    or by a person): the others stop after their message in flight, not at their next batch."""
+    return report.paused_reason is not None
 
 
 @dataclass
@@ -230,6 +251,16 @@ class _SendRun:
             delivery_id, message_id, sent_at, _attempted_at = self.unwritten_sent
             ledger.commit_sent(self.conn, delivery_id, message_id, sent_at)
             self.unwritten_sent = None
+
+    def run(self) -> SendReport:
+        """The loop on a database connection of its own (own transactions: one per batch, one
+        per message)."""
+        with self.engine.connect() as conn:
+            self.conn = conn
+            try:
+                return self.loop()
+            finally:
+                self.conn = None
 
     def loop(self) -> SendReport:
         try:

@@ -64,20 +64,26 @@ def campaign_status(
     the ledger."""
     from briefcast.delivery.limits import expected_finish
     from briefcast.store.bounces import returned_counts
-    from briefcast.store.ledger import delivery_counts
+    from briefcast.store.ledger import delivery_counts_of
 
     now = now or datetime.now(UTC)
     with read(engine) as conn:  # never queues behind a long import
         chosen = [find_campaign(conn, name)] if name else store.all_campaigns(conn)
+        each_campaigns_issues = [
+            [find_issue(conn, campaign, number)]
+            if number is not None
+            else store.campaign_issues(conn, campaign.id)
+            for campaign in chosen
+        ]
+        # Every issue counted at once: hundreds of issues are one statement, not hundreds.
+        all_counts = delivery_counts_of(
+            conn, [issue.id for issues in each_campaigns_issues for issue in issues]
+        )
         result = []
-        for campaign in chosen:
+        for campaign, chosen_issues in zip(chosen, each_campaigns_issues, strict=True):
             issues = []
-            if number is not None:
-                chosen_issues = [find_issue(conn, campaign, number)]
-            else:
-                chosen_issues = store.campaign_issues(conn, campaign.id)
             for issue in chosen_issues:
-                counts = delivery_counts(conn, issue.id)
+                counts = all_counts[issue.id]
                 came_back = sum(returned_counts(conn, issue.id).values())
                 finish = None
                 if issue.state is IssueState.SENDING:

@@ -367,14 +367,15 @@ def requeue_abandoned(
     worker_id: str | None = None,
     claimed_before: datetime | None = None,
 ) -> int:
-    """Return to QUEUED the rows of a dead worker: those claimed by `worker_id` (this worker,
-    starting again after a crash) or whose claim and last attempt are older than `claimed_before`
-    (a lease another worker let lapse). A message that was in flight when its worker died is
-    sent again: that is the one possible duplicate per connection (docs/delivery.md). Rows it
-    recorded sent before it died are folded to SENT instead."""
+    """Return to QUEUED the rows of a dead worker: those claimed by `worker_id` or one of its
+    connections (this worker, starting again after a crash) or whose claim and last attempt are
+    older than `claimed_before` (a lease another worker let lapse). A message that was in flight
+    when its worker died is sent again: that is the one possible duplicate per connection
+    (docs/delivery.md). Rows it recorded sent before it died are folded to SENT instead."""
     dead = []
     if worker_id is not None:
-        dead.append(deliveries.c.claimed_by == worker_id)
+        by = deliveries.c.claimed_by
+        dead.append(or_(by == worker_id, by.startswith(f"{worker_id}/", autoescape=True)))
     if claimed_before is not None:
         cutoff = to_utc(claimed_before)
         dead.append(
@@ -394,6 +395,13 @@ def requeue_abandoned(
             or_(*dead),
         )
     ).rowcount
+
+
+def connection_id(worker_id: str, number: int) -> str:
+    """Who claims for a worker's `number`th SMTP connection: the worker itself for the first
+    (as with one connection), `worker/2`, `worker/3`, ... for the others (requeue_abandoned
+    takes them all back when the worker starts again)."""
+    return worker_id if number == 1 else f"{worker_id}/{number}"
 
 
 def fold_sent(conn: Connection, issue_id: int, worker_id: str) -> int:
@@ -568,22 +576,33 @@ def commit_sent(conn: Connection, delivery_id: int, message_id: str, sent_at: da
 
 
 def delivery_counts(conn: Connection, issue_id: int) -> DeliveryCounts:
+    return delivery_counts_of(conn, [issue_id])[issue_id]
+
+
+def delivery_counts_of(conn: Connection, issue_ids: Sequence[int]) -> dict[int, DeliveryCounts]:
+    """delivery_counts of many issues in two statements, whatever their number: `status` and the
+    console's campaign list count every issue, and a statement per issue costs more than the
+    counting at a few hundred issues."""
     # By the status column, which the (issue_id, status) index answers alone, then the few rows
     # recorded sent but not yet folded moved from sending to sent: `delivery_status` in the
     # GROUP BY would read every row of the issue, and progress bars count every second.
+    d = deliveries.c
+    counts: dict[int, dict[str, int]] = {issue_id: {} for issue_id in issue_ids}
+    if not counts:
+        return {}
+    chosen = d.issue_id.in_(list(counts))
     rows = conn.execute(
-        select(deliveries.c.status, func.count())
-        .where(deliveries.c.issue_id == issue_id)
-        .group_by(deliveries.c.status)
+        select(d.issue_id, d.status, func.count()).where(chosen).group_by(d.issue_id, d.status)
     )
-    counts = {status: count for status, count in rows}
+    for issue_id, status, count in rows:
+        counts[issue_id][status] = count
     recorded = conn.execute(
-        select(func.count()).where(deliveries.c.issue_id == issue_id, _RECORDED_NOT_FOLDED)
-    ).scalar_one()
-    if recorded:
-        counts["sending"] -= recorded
-        counts["sent"] = counts.get("sent", 0) + recorded
-    return DeliveryCounts(**counts)
+        select(d.issue_id, func.count()).where(chosen, _RECORDED_NOT_FOLDED).group_by(d.issue_id)
+    )
+    for issue_id, count in recorded:
+        counts[issue_id]["sending"] -= count
+        counts[issue_id]["sent"] = counts[issue_id].get("sent", 0) + count
+    return {issue_id: DeliveryCounts(**each) for issue_id, each in counts.items()}
 
 
 def next_retry_at(conn: Connection, issue_id: int) -> datetime | None:

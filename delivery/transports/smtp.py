@@ -1,4 +1,5 @@
-"""The smtp transport: hands messages to a relay over one reused connection (smtplib).
+"""The smtp transport: hands messages to a relay over one reused connection (smtplib); another()
+makes one more for a worker's next connection.
 
 One connection carries many messages; it is opened on the first send() (or by open()) and kept
 until close(). Every smtplib outcome is sorted into the three failures of the contract:
@@ -82,6 +83,10 @@ class SmtpTransport(TransportBase):
         self.connections = 0  # connections opened so far, for tests and logs
         self._ssl_context = ssl_context
         self._client: smtplib.SMTP | None = None
+
+    def another(self) -> SmtpTransport:
+        """A transport like this one with a connection of its own (delivery/connections.py)."""
+        return SmtpTransport(self.settings, ssl_context=self._ssl_context, tokens=self.tokens)
 
     @property
     def address(self) -> str:
