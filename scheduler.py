@@ -184,7 +184,8 @@ def mark_missed(
 
 
 def issue_label(campaign: str, number: int) -> str:
-    return f"{campaign} issue {number}"
+    # Catch-ups are numbered -1, -2, ... (store/schema.py): say which they are in the log.
+    return f"{campaign} issue {number}" if number > 0 else f"{campaign} catch-up {-number}"
 
 
 def _when(moment: datetime) -> str:

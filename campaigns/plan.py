@@ -70,6 +70,7 @@ def check_campaign(
         *_length_findings(campaign, briefing),
         *_list_findings(campaign),
         *_unwritten_findings(campaign),
+        *_catch_up_findings(campaign),
     ]
     located = [(_line_of(campaign, f.key), f) for f in findings]
     located.sort(key=lambda pair: pair[0] or 0)  # stable: same-line findings keep their order
@@ -199,6 +200,22 @@ def _unwritten_findings(campaign: Campaign) -> Iterator[_Finding]:
                 yield _Finding(
                     "error", key, f"issue {issue.number}: {text!r} is still to be written"
                 )
+
+
+def _catch_up_findings(campaign: Campaign) -> Iterator[_Finding]:
+    """The catch-up's note says why a new starter gets old issues: a person writes it."""
+    catch_up = campaign.catch_up
+    if catch_up.mode == "off":
+        return
+    if catch_up.note is None:
+        yield _Finding(
+            "warning",
+            "catch_up" if "catch_up" in campaign.source_lines else "title",
+            f"catch_up is {catch_up.mode} but catch_up_note is not written: no catch-up goes "
+            "out until it says why a new starter gets it (or write catch_up: off)",
+        )
+    elif is_unwritten(catch_up.note):
+        yield _Finding("error", "catch_up_note", f"{catch_up.note!r} is still to be written")
 
 
 def problem_at(
