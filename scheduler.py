@@ -394,6 +394,7 @@ class Worker:
         self.stop_event.set()
 
     def reconcile(self, *, resume_sending: bool = False) -> None:
+        self.plan_catch_ups()  # first: a catch-up planned now gets its job from this reconcile
         with self._lock:
             running = frozenset(self._running)
         reconcile(
@@ -405,6 +406,19 @@ class Worker:
             running=running,
             actor=self.actor,
         )
+
+    def plan_catch_ups(self) -> None:
+        """Write the new starters' catch-ups that are due into the ledger (delivery/catch_up.py):
+        each is then an issue scheduled now, sent like any other."""
+        from briefcast.delivery.catch_up import plan_due
+
+        try:
+            made = plan_due(self.engine, self.settings, self.clock(), actor=self.actor)
+        except BriefcastError as error:  # one campaign's catch-up refused: the rest still go
+            log.error("catch-ups: %s", error)
+            return
+        if made:
+            log.info("catch-ups planned for new starters: %d", len(made))
 
     # -- one issue ---------------------------------------------------------------------------
 

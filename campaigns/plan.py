@@ -207,14 +207,9 @@ def _catch_up_findings(campaign: Campaign) -> Iterator[_Finding]:
     catch_up = campaign.catch_up
     if catch_up.mode == "off":
         return
-    if catch_up.note is None:
-        yield _Finding(
-            "warning",
-            "catch_up" if "catch_up" in campaign.source_lines else "title",
-            f"catch_up is {catch_up.mode} but catch_up_note is not written: no catch-up goes "
-            "out until it says why a new starter gets it (or write catch_up: off)",
-        )
-    elif is_unwritten(catch_up.note):
+    # An absent note is not a problem (catch-ups wait for it: `catch-up --dry-run` says so);
+    # a "TODO: write ..." one is, like every unwritten text.
+    if catch_up.note is not None and is_unwritten(catch_up.note):
         yield _Finding("error", "catch_up_note", f"{catch_up.note!r} is still to be written")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from briefcast.cli import (  # noqa: F401
+    catch_up,
     console,
     content,
     database,

@@ -24,6 +24,7 @@ from briefcast.store.issue_states import GONE_OUT, INITIAL
 from briefcast.store.schema import (
     DeliveryStatus,
     IssueKind,
+    IssueState,
     campaigns,
     deliveries,
     issues,
@@ -262,3 +263,17 @@ def catch_up_ids(conn: Connection, campaign_id: int) -> dict[int, tuple[int, ...
         and_(issues.c.campaign_id == campaign_id, CATCH_UP)
     )
     return {row[0]: tuple(row[1] or ()) for row in conn.execute(query)}
+
+
+def catch_ups_to_send(conn: Connection, campaign_id: int) -> list[int]:
+    """The campaign's catch-ups planned and not yet sent (scheduled or sending), oldest first."""
+    query = (
+        select(issues.c.id)
+        .where(
+            issues.c.campaign_id == campaign_id,
+            CATCH_UP,
+            issues.c.state.in_([IssueState.SCHEDULED.value, IssueState.SENDING.value]),
+        )
+        .order_by(issues.c.id)
+    )
+    return list(conn.execute(query).scalars())
