@@ -17,11 +17,13 @@ from briefcast.delivery.transports.memory import MemoryTransport
 from briefcast.delivery.windows import LatePolicy
 from briefcast.recipients.csv_import import import_list
 from briefcast.recipients.suppression import suppress
+from briefcast.reports.build import build_report
 from briefcast.settings import Settings
 from briefcast.store import campaigns as store
+from briefcast.store import web as web_store
 from briefcast.store.audit import Actor
 from briefcast.store.engine import read, write
-from briefcast.store.schema import IssueKind, issues, memberships, recipients
+from briefcast.store.schema import IssueKind, deliveries, issues, memberships, recipients
 
 WORKER = Actor.process("worker test")
 POLICY = LatePolicy(grace=timedelta(hours=6), hours=(time(7), time(19)))
@@ -131,6 +133,20 @@ def test_new_starters_get_one_digest_of_parts_1_and_2_then_part_3_with_everyone(
     assert plan_due(engine, settings, due + timedelta(days=8), actor=WORKER) == []
     assert _send(engine, settings, catch_up, due + timedelta(days=8)) == []
     assert pending(engine, settings, "spring-briefing", due + timedelta(days=8)) == []
+
+    # The report: reached on time and by catch-up per issue; an acknowledgement pressed in the
+    # catch-up counts for the issues it names; the catch-up is not an issue of the totals.
+    with write(engine) as conn:
+        delivery = conn.execute(
+            select(deliveries.c.id).where(deliveries.c.issue_id == catch_up).limit(1)
+        ).scalar_one()
+        assert web_store.record_acknowledgement(conn, web_store.link_target(conn, delivery), None)
+    report = build_report(engine, "spring-briefing")
+    lines = {
+        i.number: (i.on_time, i.by_catch_up, i.acknowledged_by_catch_up) for i in report.issues
+    }
+    assert lines == {1: (4, 3, 1), 2: (4, 3, 1), 3: (7, 0, 0), 4: (0, 0, 0)}
+    assert report.totals.audience == 15 and report.totals.acknowledged == 0
 
 
 def test_the_digest_goes_with_the_next_issue_when_that_is_sooner(engine, settings, tmp_path):
