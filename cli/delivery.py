@@ -190,6 +190,15 @@ def _status_notes(entry) -> Iterator[str]:  # type: ignore[no-untyped-def]
             yield f"  issue {issue.number}: expected to finish {finish:%a %d %b %Y %H:%M}"
         if issue.reason:
             yield f"  issue {issue.number}: {issue.reason}"
+    catch_ups = entry.catch_ups
+    if catch_ups and (catch_ups.waiting or catch_ups.in_flight):
+        due = catch_ups.next_due.astimezone(zone) if catch_ups.next_due else None
+        yield (
+            f"  catch-ups: {catch_ups.waiting} new starter(s) waiting"
+            + (f", the next due {due:%a %d %b %Y %H:%M}" if due else "")
+            + f"; {catch_ups.in_flight} message(s) being sent (`briefcast catch-up "
+            f"{entry.name} --dry-run` lists them)"
+        )
 
 
 # -- steering ----------------------------------------------------------------------------------

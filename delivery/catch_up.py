@@ -1,7 +1,7 @@
 """New starters catch up: who joined a campaign's lists after some of its issues went, what they
 get of them, when, and the catch-ups written into the ledger when they are due.
 
-    pending(engine, settings, name, now) -> [PendingCatchUp]     # dry-run, status
+    pending(engine, settings, name, now) -> [PendingCatchUp]     # dry-run; waiting(conn, ...)
     plan_due(engine, settings, now, actor, name=None) -> [issue id]  # the worker, `catch-up`
 
 A person "missed" an issue when they joined a list it went to after it started going out and
@@ -67,8 +67,7 @@ class PendingCatchUp:
 def pending(engine: Engine, settings: Settings, name: str, now: datetime) -> list[PendingCatchUp]:
     """Every catch-up of campaign `name` not yet planned, soonest first (due ones included)."""
     with read(engine) as conn:
-        record = _campaign(conn, name)
-        return _pending(conn, record, now)
+        return waiting(conn, _campaign(conn, name), now)
 
 
 def plan_due(
@@ -86,7 +85,7 @@ def plan_due(
             if catch_up is None or not _in_hours(settings, record.timezone, now):
                 continue
             catch_ups.lock_campaign(conn, record.id)  # then read who is due: a second planner waits
-            due = [p for p in _pending(conn, record, now) if p.due <= now]
+            due = [p for p in waiting(conn, record, now) if p.due <= now]
             groups: dict[tuple[int, ...], list[PendingCatchUp]] = defaultdict(list)
             for person in due:
                 groups[person.covers].append(person)
@@ -98,7 +97,8 @@ def plan_due(
 # -- who is due what, when ----------------------------------------------------------------------
 
 
-def _pending(conn: Connection, record: store.CampaignRecord, now: datetime) -> list[PendingCatchUp]:
+def waiting(conn: Connection, record: store.CampaignRecord, now: datetime) -> list[PendingCatchUp]:
+    """`pending` inside the caller's transaction (`status` reads it with the issues)."""
     catch_up = _settings(record)
     gone = catch_ups.gone_out(conn, record.id)
     if catch_up is None or not gone:

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 
 from briefcast.store.campaigns import SERIES
 from briefcast.store.issue_states import GONE_OUT, INITIAL
+from briefcast.store.ledger import delivery_status
 from briefcast.store.schema import (
     DeliveryStatus,
     IssueKind,
@@ -277,3 +278,17 @@ def catch_ups_to_send(conn: Connection, campaign_id: int) -> list[int]:
         .order_by(issues.c.id)
     )
     return list(conn.execute(query).scalars())
+
+
+def in_flight(conn: Connection, campaign_id: int) -> int:
+    """Catch-up messages planned and not yet final (queued or being sent), for `status`."""
+    query = (
+        select(func.count())
+        .select_from(deliveries.join(issues))
+        .where(
+            issues.c.campaign_id == campaign_id,
+            CATCH_UP,
+            delivery_status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value]),
+        )
+    )
+    return conn.execute(query).scalar_one()
