@@ -9,9 +9,10 @@ have no ledger row for it. With `catch_up: digest` they get one catch-up email l
 missed issue, due with the next issue or a day after they joined, whichever is first; with
 `replay`, the missed issues themselves, oldest first, at most `replay_cap`, `replay_every` days
 apart. Nobody who joins after the window (`catch_up_until`, else two weeks after the last issue)
-gets anything old. A catch-up is planned only when due and inside the sending hours: it is then
-an issue row (kind 'catch-up') with its people in the ledger, and the ordinary send loop sends it
-exactly once. Planning one campaign holds its row locked, so two workers never plan a person twice.
+gets anything old. A catch-up is planned only when due and inside the sending hours (or on
+time, like an issue): it is then an issue row (kind 'catch-up') with its people in the ledger,
+and the ordinary send loop sends it exactly once. Planning one campaign holds its row locked,
+so two workers never plan a person twice.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from briefcast.campaigns.catch_up import catch_up_digest, render_catch_up
 from briefcast.campaigns.model import CatchUp
 from briefcast.campaigns.snapshot import campaign_from_snapshot, digest_from_snapshot
 from briefcast.delivery.tokens import Signer, signing_key
+from briefcast.delivery.windows import ON_TIME
 from briefcast.errors import BriefcastError
 from briefcast.jsondata import to_plain
 from briefcast.links import PersonalFields, Purpose
@@ -74,7 +76,8 @@ def plan_due(
     engine: Engine, settings: Settings, now: datetime, *, actor: Actor, name: str | None = None
 ) -> list[int]:
     """Write the catch-ups due at `now` (of campaign `name`, or of every campaign) into the
-    ledger as catch-up issues scheduled now; their ids. Outside the sending hours, nothing."""
+    ledger as catch-up issues scheduled now; their ids. Outside the sending hours, only those
+    due in the last few minutes (delivery/windows.py's ON_TIME): the rest wait for the morning."""
     with read(engine) as conn:
         names = [name] if name else [c.name for c in store.all_campaigns(conn)]
     made: list[int] = []
@@ -82,10 +85,14 @@ def plan_due(
         with write(engine) as conn:
             record = _campaign(conn, campaign_name)
             catch_up = _settings(record)
-            if catch_up is None or not _in_hours(settings, record.timezone, now):
+            if catch_up is None:
                 continue
             catch_ups.lock_campaign(conn, record.id)  # then read who is due: a second planner waits
-            due = [p for p in waiting(conn, record, now) if p.due <= now]
+            due = [
+                p
+                for p in waiting(conn, record, now)
+                if p.due <= now and _may_go(settings, record.timezone, p.due, now)
+            ]
             groups: dict[tuple[int, ...], list[PendingCatchUp]] = defaultdict(list)
             for person in due:
                 groups[person.covers].append(person)
@@ -173,9 +180,11 @@ def _window_end(catch_up: CatchUp, series: Sequence[store.IssueRecord], timezone
     return max(issue.planned_at for issue in series) + WINDOW_AFTER_LAST
 
 
-def _in_hours(settings: Settings, timezone: str, now: datetime) -> bool:
+def _may_go(settings: Settings, timezone: str, due: datetime, now: datetime) -> bool:
+    """Inside the sending hours; or on time, as an issue is (a digest due with the next issue
+    goes with it, whatever the hour the series was planned for)."""
     start, end = settings.sending_hours
-    return start <= now.astimezone(ZoneInfo(timezone)).time() <= end
+    return now - due <= ON_TIME or start <= now.astimezone(ZoneInfo(timezone)).time() <= end
 
 
 # -- writing one catch-up -------------------------------------------------------------------------

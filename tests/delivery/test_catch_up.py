@@ -3,6 +3,7 @@ each exactly once, through the ledger and the ordinary send loop."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -212,10 +213,19 @@ def test_nothing_is_planned_outside_the_sending_hours(engine, settings, tmp_path
     ids = _schedule(engine, tmp_path)
     _send(engine, settings, ids[1], PART_1)
     _join(engine, tmp_path, "police", NEW[:1], JOINED)
-    night = settings.__class__(**{**settings.__dict__, "sending_hours": (time(7), time(19))})
-    late = datetime(2026, 11, 11, 22, 0, tzinfo=UTC)  # 22:00 in London
-    assert plan_due(engine, night, late, actor=WORKER) == []
-    assert len(plan_due(engine, night, late + timedelta(hours=10), actor=WORKER)) == 1
+    _join(engine, tmp_path, "health", NEW[2:], datetime(2026, 11, 10, 21, 0, tzinfo=UTC))
+    day = replace(settings, sending_hours=(time(7), time(19)))
+    late = datetime(2026, 11, 11, 21, 2, tzinfo=UTC)  # 21:02 in London
+    # Due at 12:00, and out of hours now: waits. Due at 21:00: on time, so it goes (as an
+    # issue planned at 21:00 would, and a digest due with it goes with it).
+    (on_time,) = plan_due(engine, day, late, actor=WORKER)
+    assert plan_due(engine, day, late + timedelta(hours=1), actor=WORKER) == []
+    (morning,) = plan_due(engine, day, late + timedelta(hours=10), actor=WORKER)
+    with read(engine) as conn:
+        to = dict(
+            conn.execute(select(deliveries.c.issue_id, recipients.c.address).join(recipients)).all()
+        )
+    assert (to[on_time], to[morning]) == (NEW[2], NEW[0])
 
 
 def test_catch_up_off_or_without_a_note_sends_nothing(engine, settings, tmp_path):
