@@ -120,7 +120,10 @@ def waiting(conn: Connection, record: store.CampaignRecord, now: datetime) -> li
         conn, list({slug for issue in gone for slug in issue.exclude_lists}), ids
     )
     caught = catch_ups.caught_up(conn, record.id)
-    upcoming = sorted(i.planned_at for i in series if i.state is IssueState.SCHEDULED)
+    # When each issue went, or is to go: "with the next issue" is the first of these after joining.
+    goes = sorted(
+        i.started_at or i.planned_at for i in series if i.state is not IssueState.CANCELLED
+    )
     found = []
     for person in people:
         missed = [
@@ -133,7 +136,7 @@ def waiting(conn: Connection, record: store.CampaignRecord, now: datetime) -> li
         ]
         if not missed:
             continue
-        first_due = min([t for t in upcoming if t > person.joined_at] + [person.joined_at + WITHIN])
+        first_due = min([t for t in goes if t > person.joined_at] + [person.joined_at + WITHIN])
         before = caught.get(person.recipient_id)
         if catch_up.mode == "digest":
             if before is not None:

@@ -159,6 +159,12 @@ def test_the_digest_goes_with_the_next_issue_when_that_is_sooner(engine, setting
     _join(engine, tmp_path, "police", NEW[:1], joined)
     (waiting,) = pending(engine, settings, "spring-briefing", joined)
     assert waiting.numbers == (1,) and waiting.due == part_2
+    # Still due then once part 2 has gone (a worker may plan it a moment after part 2 started).
+    went = part_2 + timedelta(seconds=30)
+    _send(engine, settings, ids[2], went)
+    (waiting,) = pending(engine, settings, "spring-briefing", went)
+    assert waiting.due == went
+    assert len(plan_due(engine, settings, went, actor=WORKER)) == 1
 
 
 def test_nobody_who_joins_after_catch_up_until_gets_anything_old(engine, settings, tmp_path):
