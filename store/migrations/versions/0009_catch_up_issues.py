@@ -21,10 +21,15 @@ def upgrade() -> None:
     op.add_column('issues', sa.Column('kind', sa.String(length=20), nullable=False, server_default='issue'))
     op.add_column('issues', sa.Column('covers', sa.JSON(), nullable=True))
     if op.get_bind().dialect.name != 'sqlite':  # SQLite cannot add a constraint to a table
-        op.create_check_constraint('kind', 'issues', "kind IN ('issue', 'catch-up')")
+        op.create_check_constraint(op.f('ck_issues_kind'), 'issues', "kind IN ('issue', 'catch-up')")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('issues') as batch:
-        batch.drop_column('covers')
-        batch.drop_column('kind')
+    # Catch-ups are issues of no series once `kind` is gone: delete them (their ledger rows go
+    # with them) rather than let them pass for the series' own. Plain DROP COLUMN (SQLite 3.35+),
+    # not batch mode, for the reason above.
+    op.execute("DELETE FROM issues WHERE kind = 'catch-up'")
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint(op.f('ck_issues_kind'), 'issues', type_='check')
+    op.drop_column('issues', 'covers')
+    op.drop_column('issues', 'kind')
