@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 from scheduling import import_people, make_lists, write_campaign
 from sqlalchemy import select, update
+from starlette.testclient import TestClient
 
 from briefcast.delivery.catch_up import pending, plan_due
 from briefcast.delivery.schedule import schedule_campaign
 from briefcast.delivery.sender import send_issue
+from briefcast.delivery.tokens import Signer, signing_key
 from briefcast.delivery.transports.memory import MemoryTransport
 from briefcast.delivery.windows import LatePolicy
+from briefcast.links import Purpose
 from briefcast.recipients.csv_import import import_list
 from briefcast.recipients.suppression import suppress
 from briefcast.reports.build import build_report
@@ -25,6 +28,7 @@ from briefcast.store import web as web_store
 from briefcast.store.audit import Actor
 from briefcast.store.engine import read, write
 from briefcast.store.schema import IssueKind, deliveries, issues, memberships, recipients
+from briefcast.web import create_app
 
 WORKER = Actor.process("worker test")
 POLICY = LatePolicy(grace=timedelta(hours=6), hours=(time(7), time(19)))
@@ -142,6 +146,12 @@ def test_new_starters_get_one_digest_of_parts_1_and_2_then_part_3_with_everyone(
             select(deliveries.c.id).where(deliveries.c.issue_id == catch_up).limit(1)
         ).scalar_one()
         assert web_store.record_acknowledgement(conn, web_store.link_target(conn, delivery), None)
+    # Its "I've read this" page names the catch-up, not a part of the series.
+    with write(engine) as conn:
+        token = Signer(signing_key(conn, settings.secret_key)).make(Purpose.ACKNOWLEDGE, delivery)
+    with TestClient(create_app(settings, engine)) as client:
+        page = client.get(f"/a/{token}")
+    assert page.status_code == 200 and "catching up: <strong>What you missed" in page.text
     report = build_report(engine, "spring-briefing")
     lines = {
         i.number: (i.on_time, i.by_catch_up, i.acknowledged_by_catch_up) for i in report.issues
