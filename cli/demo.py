@@ -27,7 +27,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "national-panel-
 APPROVED_BY = "briefcast demo"
 SPACING = timedelta(seconds=3)  # between the demo's issues, instead of a week
 # Between parts 2 and 3 a new starter joins (and gets a catch-up with part 3): time to import them.
-JOIN_GAP = timedelta(seconds=5)
+JOIN_GAP = timedelta(seconds=8)
 DEADLINE = timedelta(seconds=90)  # the series is normally delivered in well under a minute
 
 
@@ -210,9 +210,10 @@ def _send_series(engine: Engine, settings: Settings, name: str, folder: Path) ->
     joiner: str | None = None
     try:
         while True:
-            if joiner is None and len(reported) >= 2:
-                joiner = _late_joiner(engine, settings, name, folder)
             (status,) = campaign_status(engine, settings.limits, name)
+            # As soon as part 2 has started going out: JOIN_GAP later, part 3 goes.
+            if joiner is None and status.issues[1].state in (IssueState.SENDING, IssueState.SENT):
+                joiner = _late_joiner(engine, settings, name, folder)
             for issue in status.issues:
                 if issue.state is IssueState.SENT and issue.number not in reported:
                     reported[issue.number] = issue.counts["sent"]

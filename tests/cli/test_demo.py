@@ -94,7 +94,7 @@ def test_demo_delivers_one_message_per_issue_and_person_to_the_outbox(demo_runs)
     assert catch_up["Delivered-To"] == joiner
     text = catch_up.get_payload()[0].get_payload(decode=True).decode()
     assert "Part 1: " in text and "Part 2: " in text and "Part 3: " not in text
-    assert f"{joiner} joined the health list after part 2" in output
+    assert f"{joiner} joined the health list after part 2" in " ".join(output.split())
     series = [m for m in first_run if m is not catch_up]
     people = len({m["Delivered-To"] for m in series}) - 1  # on the lists from the start
     assert people > 250  # the six example lists, less rejected rows and duplicates
@@ -272,6 +272,7 @@ def _issue_titles(folder: Path, name: str) -> list[tuple[int, str]]:
             query = (
                 select(issues.c.number, issues.c.title)
                 .join(campaigns, issues.c.campaign_id == campaigns.c.id)
+                .where(issues.c.kind == "issue")  # not the new starter's catch-up
                 .where(campaigns.c.name == name)
                 .order_by(issues.c.number)
             )
