@@ -88,6 +88,8 @@ def plan_due(
             if catch_up is None:
                 continue
             catch_ups.lock_campaign(conn, record.id)  # then read who is due: a second planner waits
+            if _held(conn, record.id):
+                continue
             due = [
                 p
                 for p in waiting(conn, record, now)
@@ -166,6 +168,12 @@ def waiting(conn: Connection, record: store.CampaignRecord, now: datetime) -> li
             )
         )
     return sorted(found, key=lambda p: (p.due, p.address))
+
+
+def _held(conn: Connection, campaign_id: int) -> bool:
+    """A paused issue holds the catch-ups too: a person stopped the series (or the send loop
+    did, on a failing relay) and no new starter should get it meanwhile."""
+    return any(i.state is IssueState.PAUSED for i in store.campaign_issues(conn, campaign_id))
 
 
 def _settings(record: store.CampaignRecord) -> CatchUp | None:

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from scheduling import import_people, make_lists, write_campaign
+from scheduling import import_people, make_lists, outbox_messages, outbox_settings, write_campaign
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from briefcast.delivery.catch_up import pending, plan_due
+from briefcast.delivery.control import pause, resume
 from briefcast.delivery.schedule import schedule_campaign
 from briefcast.delivery.sender import send_issue
 from briefcast.delivery.tokens import Signer, signing_key
@@ -22,6 +23,7 @@ from briefcast.links import Purpose
 from briefcast.recipients.csv_import import import_list
 from briefcast.recipients.suppression import suppress
 from briefcast.reports.build import build_report
+from briefcast.scheduler import Worker
 from briefcast.settings import Settings
 from briefcast.store import campaigns as store
 from briefcast.store import web as web_store
@@ -249,3 +251,31 @@ def test_catch_up_off_or_without_a_note_sends_nothing(engine, settings, tmp_path
     _send(engine, settings, ids[1], PART_1)
     _join(engine, tmp_path, "police", NEW[:1], JOINED)
     assert pending(engine, settings, "spring-briefing", JOINED + timedelta(days=2)) == []
+
+
+def test_the_worker_plans_and_sends_due_catch_ups_by_itself(engine, database_url, tmp_path):
+    settings = outbox_settings(database_url, tmp_path)
+    ids = _schedule(engine, tmp_path)
+    _send(engine, settings, ids[1], PART_1)
+    _join(engine, tmp_path, "police", NEW[:1], JOINED)
+    due = JOINED + timedelta(days=1)
+
+    Worker(settings, engine=engine, clock=lambda: due - timedelta(minutes=1)).run_once()
+    assert outbox_messages(tmp_path) == []  # not due yet
+    Worker(settings, engine=engine, clock=lambda: due).run_once()
+    Worker(settings, engine=engine, clock=lambda: due + timedelta(minutes=1)).run_once()
+    (message,) = outbox_messages(tmp_path)
+    assert message["Delivered-To"] == NEW[0]
+    assert message["Subject"] == "Catch up: Learning from the National Panel"
+
+
+def test_a_paused_series_holds_its_catch_ups(engine, settings, tmp_path):
+    ids = _schedule(engine, tmp_path)
+    _send(engine, settings, ids[1], PART_1)
+    _join(engine, tmp_path, "police", NEW[:1], JOINED)
+    pause(engine, "spring-briefing", actor=Actor.person("Alex Example"))
+    later = JOINED + timedelta(days=2)
+    assert plan_due(engine, settings, later, actor=WORKER) == []
+    assert [p.address for p in pending(engine, settings, "spring-briefing", later)] == NEW[:1]
+    resume(engine, "spring-briefing", actor=Actor.person("Alex Example"), now=later)
+    assert len(plan_due(engine, settings, later, actor=WORKER)) == 1
