@@ -174,12 +174,14 @@ def mark_missed(
             conn, issue.id, IssueState.MISSED, actor=actor, reason=reason
         )
     if moved:
+        way = f"resume {campaign} --issue {issue.number}"
+        if issue.number < 0:  # a catch-up: `catch-up NAME` sends its missed ones
+            way = f"catch-up {campaign}"
         log.warning(
-            "%s: missed: %s; `briefcast resume %s --issue %d` sends it now",
+            "%s: missed: %s; `briefcast %s` sends it now",
             issue_label(campaign, issue.number),
             reason,
-            campaign,
-            issue.number,
+            way,
         )
 
 

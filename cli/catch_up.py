@@ -31,7 +31,7 @@ def catch_up(campaign: str, dry_run: bool, as_json: bool) -> None:
     ctx = command_context()
     now = utcnow()
     if dry_run:
-        waiting = pending(ctx.engine, ctx.settings, campaign, now)
+        waiting = pending(ctx.engine, campaign, now)
         if as_json:
             print_json([_plain(p) for p in waiting], key="catch_ups")
         else:

@@ -1,7 +1,7 @@
 """New starters catch up: who joined a campaign's lists after some of its issues went, what they
 get of them, when, and the catch-ups written into the ledger when they are due.
 
-    pending(engine, settings, name, now) -> [PendingCatchUp]     # dry-run; waiting(conn, ...)
+    pending(engine, name, now) -> [PendingCatchUp]     # dry-run; waiting(conn, ...)
     plan_due(engine, settings, now, actor, name=None) -> [issue id]  # the worker, `catch-up`
 
 A person "missed" an issue when they joined a list it went to after it started going out and
@@ -66,7 +66,7 @@ class PendingCatchUp:
     list_id: int
 
 
-def pending(engine: Engine, settings: Settings, name: str, now: datetime) -> list[PendingCatchUp]:
+def pending(engine: Engine, name: str, now: datetime) -> list[PendingCatchUp]:
     """Every catch-up of campaign `name` not yet planned, soonest first (due ones included)."""
     with read(engine) as conn:
         return waiting(conn, _campaign(conn, name), now)

@@ -39,6 +39,7 @@ from briefcast.store.schema import (
 from briefcast.store.suppressions import suppressed_for
 
 CATCH_UP = issues.c.kind == IssueKind.CATCH_UP.value
+S = IssueState
 
 
 @dataclass(frozen=True)
@@ -267,13 +268,14 @@ def catch_up_ids(conn: Connection, campaign_id: int) -> dict[int, tuple[int, ...
 
 
 def catch_ups_to_send(conn: Connection, campaign_id: int) -> list[int]:
-    """The campaign's catch-ups planned and not yet sent (scheduled or sending), oldest first."""
+    """The campaign's catch-ups planned and not yet sent, oldest first: scheduled, sending, or
+    missed (the worker was away too long; `briefcast catch-up` is the person deciding)."""
     query = (
         select(issues.c.id)
         .where(
             issues.c.campaign_id == campaign_id,
             CATCH_UP,
-            issues.c.state.in_([IssueState.SCHEDULED.value, IssueState.SENDING.value]),
+            issues.c.state.in_([s.value for s in (S.SCHEDULED, S.SENDING, S.MISSED)]),
         )
         .order_by(issues.c.id)
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -12,13 +13,15 @@ from scheduling import write_campaign as write_plain_campaign
 from sqlalchemy import select, update
 
 from briefcast.cli import app
+from briefcast.delivery.catch_up import plan_due
 from briefcast.delivery.sender import send_issue
 from briefcast.delivery.transports.memory import MemoryTransport
 from briefcast.recipients.csv_import import import_list
 from briefcast.store import campaigns as store
-from briefcast.store import open_database
+from briefcast.store import issue_states, open_database
+from briefcast.store.audit import Actor
 from briefcast.store.engine import write
-from briefcast.store.schema import memberships, recipients
+from briefcast.store.schema import IssueState, memberships, recipients
 
 NAME = "spring-briefing"
 NOTE = "You joined partway through this series; here is what went out before you arrived."
@@ -108,3 +111,16 @@ def test_an_unwritten_note_is_refused_by_check(env, engine, tmp_path):
     path.write_text(path.read_text() + "catch_up_note: 'TODO: write why'\n", encoding="utf-8")
     result = run(env, "check", str(path), code=1)
     assert "'TODO: write why' is still to be written" in result.output
+
+
+def test_a_catch_up_the_worker_missed_is_sent_by_the_command(env, engine, tmp_path, late_joiner):
+    settings = outbox_settings(env["BRIEFCAST_DATABASE_URL"], tmp_path)
+    settings = replace(settings, sending_hours=(time(0), time(23, 59)))  # as `env` says
+    worker = Actor.process("worker test")
+    (catch_up,) = plan_due(engine, settings, datetime.now(UTC), actor=worker)
+    with write(engine) as conn:  # what the reconcile does when a worker comes back too late
+        assert issue_states.transition(
+            conn, catch_up, IssueState.MISSED, actor=worker, reason="late"
+        )
+    assert f"{NAME}: 1 catch-up message(s) sent" in run(env, "catch-up", NAME).output
+    assert len(outbox_messages(tmp_path)) == 1

@@ -118,7 +118,7 @@ def test_new_starters_get_one_digest_of_parts_1_and_2_then_part_3_with_everyone(
     _join(engine, tmp_path, "health", NEW[2:], JOINED)
 
     due = JOINED + timedelta(days=1)
-    waiting = pending(engine, settings, "spring-briefing", due - timedelta(hours=1))
+    waiting = pending(engine, "spring-briefing", due - timedelta(hours=1))
     assert [(p.address, p.numbers, p.due) for p in waiting] == [(a, (1, 2), due) for a in NEW]
     assert plan_due(engine, settings, due - timedelta(hours=1), actor=WORKER) == []
 
@@ -139,7 +139,7 @@ def test_new_starters_get_one_digest_of_parts_1_and_2_then_part_3_with_everyone(
     # Sent once: neither planning again nor running the catch-up again sends a second copy.
     assert plan_due(engine, settings, due + timedelta(days=8), actor=WORKER) == []
     assert _send(engine, settings, catch_up, due + timedelta(days=8)) == []
-    assert pending(engine, settings, "spring-briefing", due + timedelta(days=8)) == []
+    assert pending(engine, "spring-briefing", due + timedelta(days=8)) == []
 
     # The report: reached on time and by catch-up per issue; an acknowledgement pressed in the
     # catch-up counts for the issues it names; the catch-up is not an issue of the totals.
@@ -169,12 +169,12 @@ def test_the_digest_goes_with_the_next_issue_when_that_is_sooner(engine, setting
         part_2 = store.issue_by_id(conn, ids[2]).planned_at
     joined = part_2 - timedelta(hours=2)
     _join(engine, tmp_path, "police", NEW[:1], joined)
-    (waiting,) = pending(engine, settings, "spring-briefing", joined)
+    (waiting,) = pending(engine, "spring-briefing", joined)
     assert waiting.numbers == (1,) and waiting.due == part_2
     # Still due then once part 2 has gone (a worker may plan it a moment after part 2 started).
     went = part_2 + timedelta(seconds=30)
     _send(engine, settings, ids[2], went)
-    (waiting,) = pending(engine, settings, "spring-briefing", went)
+    (waiting,) = pending(engine, "spring-briefing", went)
     assert waiting.due == went
     assert len(plan_due(engine, settings, went, actor=WORKER)) == 1
 
@@ -186,7 +186,7 @@ def test_nobody_who_joins_after_catch_up_until_gets_anything_old(engine, setting
     _join(engine, tmp_path, "police", NEW[:1], datetime(2026, 11, 9, 20, 0, tzinfo=UTC))
     _join(engine, tmp_path, "health", NEW[2:], JOINED)  # the 10th: after the window
     later = JOINED + timedelta(days=3)
-    assert [p.address for p in pending(engine, settings, "spring-briefing", later)] == NEW[:1]
+    assert [p.address for p in pending(engine, "spring-briefing", later)] == NEW[:1]
 
 
 def test_a_person_suppressed_or_gone_before_it_is_due_gets_nothing(engine, settings, tmp_path):
@@ -194,10 +194,10 @@ def test_a_person_suppressed_or_gone_before_it_is_due_gets_nothing(engine, setti
     _send(engine, settings, ids[1], PART_1)
     _join(engine, tmp_path, "police", NEW[:2], JOINED)
     suppress(engine, NEW[0], "unsubscribed")
-    assert [p.address for p in pending(engine, settings, "spring-briefing", JOINED)] == NEW[1:2]
+    assert [p.address for p in pending(engine, "spring-briefing", JOINED)] == NEW[1:2]
     remaining = [f"person{n}.police@example.org" for n in range(2)]
     import_list(engine, _csv(tmp_path, "police", remaining), "police", sync=True)  # new2 leaves
-    assert pending(engine, settings, "spring-briefing", JOINED + timedelta(days=2)) == []
+    assert pending(engine, "spring-briefing", JOINED + timedelta(days=2)) == []
 
 
 def _csv(folder, slug, addresses):
@@ -250,7 +250,7 @@ def test_catch_up_off_or_without_a_note_sends_nothing(engine, settings, tmp_path
     ids = _schedule(engine, tmp_path, catch_up="off")
     _send(engine, settings, ids[1], PART_1)
     _join(engine, tmp_path, "police", NEW[:1], JOINED)
-    assert pending(engine, settings, "spring-briefing", JOINED + timedelta(days=2)) == []
+    assert pending(engine, "spring-briefing", JOINED + timedelta(days=2)) == []
 
 
 def test_the_worker_plans_and_sends_due_catch_ups_by_itself(engine, database_url, tmp_path):
@@ -276,6 +276,6 @@ def test_a_paused_series_holds_its_catch_ups(engine, settings, tmp_path):
     pause(engine, "spring-briefing", actor=Actor.person("Alex Example"))
     later = JOINED + timedelta(days=2)
     assert plan_due(engine, settings, later, actor=WORKER) == []
-    assert [p.address for p in pending(engine, settings, "spring-briefing", later)] == NEW[:1]
+    assert [p.address for p in pending(engine, "spring-briefing", later)] == NEW[:1]
     resume(engine, "spring-briefing", actor=Actor.person("Alex Example"), now=later)
     assert len(plan_due(engine, settings, later, actor=WORKER)) == 1
