@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from briefcast.campaigns import checks, render
+from briefcast.campaigns.campaign_writer import PART_LABEL
 from briefcast.campaigns.model import Digest
 from briefcast.links import archive_issue_link
 
@@ -24,6 +25,15 @@ class MissedIssue:
     subject: str
     summary: str | None  # the issue's intro, else its preheader: what the comms team wrote
     link: str  # its page in the campaign's archive (links.py)
+
+    @property
+    def heading(self) -> str:
+        """Its subject, led by its part unless the subject already says it ("Part 2 of 6: ")."""
+        return (
+            self.subject
+            if PART_LABEL.match(self.subject)
+            else f"Part {self.number}: {self.subject}"
+        )
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ def test_demo_delivers_one_message_per_issue_and_person_to_the_outbox(demo_runs)
     (catch_up,) = [m for m in first_run if m["Subject"].startswith("Catch up: ")]
     assert catch_up["Delivered-To"] == joiner
     text = catch_up.get_payload()[0].get_payload(decode=True).decode()
-    assert "Part 1: " in text and "Part 2: " in text and "Part 3: " not in text
+    assert "Part 1 of 6: " in text and "Part 2 of 6: " in text and "Part 3 of 6" not in text
     assert f"{joiner} joined the health list after part 2" in " ".join(output.split())
     series = [m for m in first_run if m is not catch_up]
     people = len({m["Delivered-To"] for m in series}) - 1  # on the lists from the start

@@ -131,7 +131,7 @@ def test_new_starters_get_one_digest_of_parts_1_and_2_then_part_3_with_everyone(
         assert message["Subject"] == "Catch up: Learning from the National Panel"
         text = message.get_body(("plain",)).get_content()
         assert NOTE.split(",")[0] in text
-        assert "Part 1: " in text and "Part 2: " in text and "Part 3" not in text
+        assert "Part 1 of 4: " in text and "Part 2 of 4: " in text and "Part 3" not in text
         assert "/archive/" in text  # each missed issue's page, from links.py
 
     everyone = _send(engine, settings, ids[3], due + timedelta(days=7))
