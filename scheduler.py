@@ -416,8 +416,11 @@ class Worker:
 
         try:
             made = plan_due(self.engine, self.settings, self.clock(), actor=self.actor)
-        except BriefcastError as error:  # one campaign's catch-up refused: the rest still go
-            log.error("catch-ups: %s", error)
+        except Exception as error:  # never in the way of the series: its issues still go
+            log.error(
+                "catch-ups not planned: %s",
+                str(error).splitlines()[0] if str(error) else type(error).__name__,
+            )
             return
         if made:
             log.info("catch-ups planned for new starters: %d", len(made))
