@@ -279,3 +279,17 @@ def test_a_paused_series_holds_its_catch_ups(engine, settings, tmp_path):
     assert [p.address for p in pending(engine, "spring-briefing", later)] == NEW[:1]
     resume(engine, "spring-briefing", actor=Actor.person("Alex Example"), now=later)
     assert len(plan_due(engine, settings, later, actor=WORKER)) == 1
+
+
+def test_a_failing_catch_up_never_holds_up_the_series(engine, database_url, tmp_path, monkeypatch):
+    settings = outbox_settings(database_url, tmp_path)
+    ids = _schedule(engine, tmp_path)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the catch-up planner is broken")
+
+    monkeypatch.setattr("briefcast.delivery.catch_up.plan_due", broken)
+    with read(engine) as conn:
+        part_1 = store.issue_by_id(conn, ids[1]).planned_at
+    Worker(settings, engine=engine, clock=lambda: part_1).run_once()
+    assert len(outbox_messages(tmp_path)) == 4  # part 1 went to everyone all the same
