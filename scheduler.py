@@ -174,17 +174,20 @@ def mark_missed(
             conn, issue.id, IssueState.MISSED, actor=actor, reason=reason
         )
     if moved:
+        way = f"resume {campaign} --issue {issue.number}"
+        if issue.number < 0:  # a catch-up: `catch-up NAME` sends its missed ones
+            way = f"catch-up {campaign}"
         log.warning(
-            "%s: missed: %s; `briefcast resume %s --issue %d` sends it now",
+            "%s: missed: %s; `briefcast %s` sends it now",
             issue_label(campaign, issue.number),
             reason,
-            campaign,
-            issue.number,
+            way,
         )
 
 
 def issue_label(campaign: str, number: int) -> str:
-    return f"{campaign} issue {number}"
+    # Catch-ups are numbered -1, -2, ... (store/schema.py): say which they are in the log.
+    return f"{campaign} issue {number}" if number > 0 else f"{campaign} catch-up {-number}"
 
 
 def _when(moment: datetime) -> str:
@@ -406,6 +409,7 @@ class Worker:
         self.stop_event.set()
 
     def reconcile(self, *, resume_sending: bool = False) -> None:
+        self.plan_catch_ups()  # first: a catch-up planned now gets its job from this reconcile
         with self._lock:
             running = frozenset(self._running)
         reconcile(
@@ -417,6 +421,22 @@ class Worker:
             running=running,
             actor=self.actor,
         )
+
+    def plan_catch_ups(self) -> None:
+        """Write the new starters' catch-ups that are due into the ledger (delivery/catch_up.py):
+        each is then an issue scheduled now, sent like any other."""
+        from briefcast.delivery.catch_up import plan_due
+
+        try:
+            made = plan_due(self.engine, self.settings, self.clock(), actor=self.actor)
+        except Exception as error:  # never in the way of the series: its issues still go
+            log.error(
+                "catch-ups not planned: %s",
+                str(error).splitlines()[0] if str(error) else type(error).__name__,
+            )
+            return
+        if made:
+            log.info("catch-ups planned for new starters: %d", len(made))
 
     # -- one issue ---------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import yaml
 
 from briefcast.campaigns.calendar import parse_cadence
-from briefcast.campaigns.model import Campaign, IssuePlan, Schedule
+from briefcast.campaigns.model import CATCH_UP_MODES, Campaign, CatchUp, IssuePlan, Schedule
 from briefcast.errors import BriefcastError
 
 
@@ -67,6 +67,11 @@ TOP_KEYS = {
     "lists": True,
     "schedule": True,
     "issues": True,
+    "catch_up": False,
+    "catch_up_until": False,
+    "catch_up_note": False,
+    "replay_every": False,
+    "replay_cap": False,
 }
 SCHEDULE_KEYS = {
     "start": False,  # required unless `dates` is given
@@ -210,9 +215,41 @@ class _Reader:
             lists=self.list_slugs(keys["lists"], "lists"),
             schedule=schedule,
             issues=issues,
+            catch_up=self.catch_up(keys),
             source=self.path,
             source_lines=dict(self.lines),
         )
+
+    def catch_up(self, keys: dict[str, yaml.Node]) -> CatchUp:
+        """The catch-up keys, each optional: new starters get one digest by default."""
+        mode = "digest"
+        if "catch_up" in keys:
+            node = keys["catch_up"]
+            # YAML reads a bare `off` as false: take the word as written.
+            mode = node.value.strip().lower() if isinstance(node, yaml.ScalarNode) else ""
+            if mode not in CATCH_UP_MODES:
+                self.fail(node, "catch_up: expected one of " + ", ".join(CATCH_UP_MODES))
+        until = keys.get("catch_up_until")
+        every, cap = keys.get("replay_every"), keys.get("replay_cap")
+        return CatchUp(
+            mode=mode,
+            until=self.day(until, "catch_up_until") if until else None,
+            replay_every_days=self.days(every, "replay_every") if every else 2,
+            replay_cap=self.count(cap, "replay_cap") if cap else 3,
+            note=self.optional_text(keys.get("catch_up_note"), "catch_up_note"),
+        )
+
+    def days(self, node: yaml.Node, where: str) -> int:
+        """A number of days ("2") or a cadence ("3d", "1w")."""
+        if isinstance(node, yaml.ScalarNode) and node.value.strip().isdigit():
+            return self.count(node, where)
+        return self.cadence(node, where)
+
+    def count(self, node: yaml.Node, where: str) -> int:
+        text = self.text(node, where)
+        if not text.isdigit() or int(text) < 1:
+            self.fail(node, f"{where}: expected a whole number of at least 1, found {text!r}")
+        return int(text)
 
     def schedule(self, node: yaml.Node) -> Schedule:
         keys = self.mapping(node, "schedule", SCHEDULE_KEYS)

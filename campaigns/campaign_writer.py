@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from briefcast.campaigns.calendar import describe_cadence
-from briefcast.campaigns.model import Campaign, IssuePlan, Schedule
+from briefcast.campaigns.model import Campaign, CatchUp, IssuePlan, Schedule
 from briefcast.errors import BriefcastError
 
 PART_LABEL = re.compile(r"Part \d+ of \d+: ")  # how drafted subjects open: "Part 2 of 6: "
@@ -39,6 +39,7 @@ def campaign_text(campaign: Campaign, *, briefing: str) -> str:
         "lists": list(campaign.lists),
         "schedule": _schedule(campaign.schedule),
         "issues": [_issue(issue, campaign.schedule) for issue in campaign.issues],
+        **_catch_up(campaign.catch_up),
     }
     # Every value is written as text or true/false; the reader takes text as written, so a
     # subject such as "Yes" or "2027" survives the round trip.
@@ -62,6 +63,23 @@ def _schedule(schedule: Schedule) -> dict[str, Any]:
             for first, last in schedule.blackouts
         ],
     }
+
+
+def _catch_up(catch_up: CatchUp) -> dict[str, Any]:
+    """The catch-up keys that differ from their defaults (campaign_file.py reads them)."""
+    default = CatchUp()
+    keys = {
+        "catch_up": catch_up.mode if catch_up.mode != default.mode else None,
+        "catch_up_until": catch_up.until.isoformat() if catch_up.until else None,
+        "replay_every": str(catch_up.replay_every_days)
+        if catch_up.replay_every_days != default.replay_every_days
+        else None,
+        "replay_cap": str(catch_up.replay_cap)
+        if catch_up.replay_cap != default.replay_cap
+        else None,
+        "catch_up_note": catch_up.note,
+    }
+    return {key: value for key, value in keys.items() if value is not None}
 
 
 def _issue(issue: IssuePlan, schedule: Schedule) -> dict[str, Any]:

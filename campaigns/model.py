@@ -112,6 +112,23 @@ class Schedule:
     blackouts: tuple[tuple[date, date], ...] = ()  # inclusive ranges, e.g. the Christmas closure
 
 
+CATCH_UP_MODES = ("off", "digest", "replay")
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What a person who joins a list mid-series gets of the issues they missed (issue 15)."""
+
+    mode: str = "digest"  # off | digest (one email listing them) | replay (the issues themselves)
+    until: date | None = None  # the last day someone can join and catch up; None: two weeks
+    # after the last issue
+    replay_every_days: int = 2  # replay: the days between two replayed issues
+    replay_cap: int = 3  # replay: at most this many missed issues, oldest first
+    # Why the reader is getting it, in a person's words (the product never writes it): without
+    # it no catch-up goes out, and a "TODO: write ..." one fails `check`.
+    note: str | None = None
+
+
 @dataclass(frozen=True)
 class IssuePlan:
     """One planned issue as the campaign file states it."""
@@ -142,6 +159,7 @@ class Campaign:
     lists: tuple[str, ...]  # list slugs every issue goes to
     schedule: Schedule
     issues: tuple[IssuePlan, ...]
+    catch_up: CatchUp = CatchUp()
     source: Path | None = None
     # Where each entry sits in the campaign file, so problems can name the line: keys are the
     # entry's path with positions counted from 1 like issue numbers, e.g. "schedule.time",

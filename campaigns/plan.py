@@ -79,6 +79,7 @@ def check_campaign(
         *_length_findings(campaign, briefing),
         *_list_findings(campaign),
         *(_unwritten_findings(campaign) if unwritten else ()),
+        *_catch_up_findings(campaign),
     ]
     located = [(_line_of(campaign, f.key), f) for f in findings]
     located.sort(key=lambda pair: pair[0] or 0)  # stable: same-line findings keep their order
@@ -217,6 +218,17 @@ def _unwritten_findings(campaign: Campaign) -> Iterator[_Finding]:
     for item in unwritten_texts(campaign):
         key = f"issues[{item.number}].{item.key}"
         yield _Finding("error", key, f"issue {item.number}: {item.text!r} is still to be written")
+
+
+def _catch_up_findings(campaign: Campaign) -> Iterator[_Finding]:
+    """The catch-up's note says why a new starter gets old issues: a person writes it."""
+    catch_up = campaign.catch_up
+    if catch_up.mode == "off":
+        return
+    # An absent note is not a problem (catch-ups wait for it: `catch-up --dry-run` says so);
+    # a "TODO: write ..." one is, like every unwritten text.
+    if catch_up.note is not None and is_unwritten(catch_up.note):
+        yield _Finding("error", "catch_up_note", f"{catch_up.note!r} is still to be written")
 
 
 def problem_at(

@@ -6,6 +6,7 @@ import sys
 
 from briefcast.cli import (  # noqa: F401
     bounces,
+    catch_up,
     console,
     content,
     database,

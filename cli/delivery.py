@@ -195,6 +195,15 @@ def _status_notes(entry) -> Iterator[str]:  # type: ignore[no-untyped-def]
                 f"  issue {issue.number}: {issue.counts['came_back']} came back after the relay "
                 "accepted them (in failed, bounced or queued again): `briefcast bounces list`"
             )
+    catch_ups = entry.catch_ups
+    if catch_ups and (catch_ups.waiting or catch_ups.in_flight):
+        due = catch_ups.next_due.astimezone(zone) if catch_ups.next_due else None
+        yield (
+            f"  catch-ups: {catch_ups.waiting} new starter(s) waiting"
+            + (f", the next due {due:%a %d %b %Y %H:%M}" if due else "")
+            + f"; {catch_ups.in_flight} message(s) being sent (`briefcast catch-up "
+            f"{entry.name} --dry-run` lists them)"
+        )
 
 
 # -- steering ----------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ from briefcast.store.engine import read
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "national-panel-2020"
 APPROVED_BY = "briefcast demo"
 SPACING = timedelta(seconds=3)  # between the demo's issues, instead of a week
+# Between parts 2 and 3 a new starter joins (and gets a catch-up with part 3): time to import them.
+JOIN_GAP = timedelta(seconds=8)
 DEADLINE = timedelta(seconds=90)  # the series is normally delivered in well under a minute
 
 
@@ -132,7 +134,7 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
             f"[bold]3. Sending[/bold] {name}: a worker in this process sends each issue "
             f"at its time, {every:g} seconds apart"
         )
-        sent = _send_series(engine, settings, name)
+        sent = _send_series(engine, settings, name, folder)
         report = write_demo_report(engine, name, folder)
         links = example_links(engine, settings, name)
 
@@ -175,7 +177,10 @@ def _schedule(engine: Engine, settings: Settings, spacing: timedelta) -> str:
             run += 1
     name = _run_name(campaign.name, run)
     start = datetime.now(UTC) + spacing
-    times = {issue.number: start + spacing * i for i, issue in enumerate(campaign.issues)}
+    times = {
+        issue.number: start + spacing * i + (JOIN_GAP if i >= 2 else timedelta(0))
+        for i, issue in enumerate(campaign.issues)
+    }
     schedule_campaign(
         engine,
         EXAMPLE / "campaign.yaml",
@@ -192,8 +197,9 @@ def _run_name(name: str, run: int) -> str:
     return name if run == 1 else f"{name}-{run}"
 
 
-def _send_series(engine: Engine, settings: Settings, name: str) -> dict[int, int]:
-    """Run a worker until every issue is sent; returns messages sent per issue number."""
+def _send_series(engine: Engine, settings: Settings, name: str, folder: Path) -> dict[int, int]:
+    """Run a worker until every issue is sent, and the catch-up of a person who joins the health
+    list after part 2; returns messages sent per issue number."""
     from briefcast.delivery.status import campaign_status
     from briefcast.scheduler import Worker
     from briefcast.store.schema import IssueState
@@ -202,9 +208,13 @@ def _send_series(engine: Engine, settings: Settings, name: str) -> dict[int, int
     worker.start()
     deadline = time.monotonic() + DEADLINE.total_seconds()
     reported: dict[int, int] = {}
+    joiner: str | None = None
     try:
         while True:
             (status,) = campaign_status(engine, settings.limits, name)
+            # As soon as part 2 has started going out: JOIN_GAP later, part 3 goes.
+            if joiner is None and status.issues[1].state in (IssueState.SENDING, IssueState.SENT):
+                joiner = _late_joiner(engine, settings, name, folder)
             for issue in status.issues:
                 if issue.state is IssueState.SENT and issue.number not in reported:
                     reported[issue.number] = issue.counts["sent"]
@@ -216,7 +226,15 @@ def _send_series(engine: Engine, settings: Settings, name: str) -> dict[int, int
                     raise click.ClickException(
                         f"issue {issue.number} is {issue.state.value}: {issue.reason}"
                     )
-            if len(reported) == len(status.issues):
+            catch_ups = status.catch_ups
+            soon = datetime.now(UTC) + timedelta(minutes=1)
+            if (
+                len(reported) == len(status.issues)
+                and catch_ups is not None
+                and not catch_ups.in_flight
+                and (catch_ups.next_due is None or catch_ups.next_due > soon)
+            ):
+                _print_catch_up(joiner, catch_ups)
                 return reported
             if time.monotonic() > deadline:
                 raise click.ClickException(
@@ -226,6 +244,35 @@ def _send_series(engine: Engine, settings: Settings, name: str) -> dict[int, int
             time.sleep(0.25)
     finally:
         worker.stop()
+
+
+def _print_catch_up(joiner: str | None, catch_ups) -> None:  # type: ignore[no-untyped-def]
+    if joiner is None:
+        return
+    if catch_ups.waiting:  # the machine was too slow: they joined after part 3 had gone
+        console.print(f"  {joiner}: catch-up due {catch_ups.next_due:%Y-%m-%d %H:%M} UTC")
+        return
+    console.print(
+        f"  {joiner} joined the health list after part 2: one catch-up digest of parts 1 "
+        "and 2 went with part 3 (the report counts it)"
+    )
+
+
+def _late_joiner(engine: Engine, settings: Settings, name: str, folder: Path) -> str:
+    """A fictional health visitor who joins the health list between parts 2 and 3."""
+    from briefcast.recipients.csv_import import import_list
+
+    address = f"new.starter.{name}@example.org"
+    path = folder / "var" / f"late-joiner-{name}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "email_address,first_name,last_name,organization,job_title\n"
+        f"{address},Noor,Newstart,Northshire NHS Trust,Health visitor\n",
+        encoding="utf-8",
+    )
+    import_list(engine, path, "health", secret_key=settings.secret_key)
+    console.print(f"  {address} joins the health list (a new starter)")
+    return address
 
 
 def _imports_table(reports) -> Table:

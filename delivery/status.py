@@ -33,6 +33,15 @@ class IssueStatus:
 
 
 @dataclass(frozen=True)
+class CatchUpStatus:
+    """New starters' catch-ups: people waiting for one, when the next is due, messages planned."""
+
+    waiting: int
+    next_due: datetime | None
+    in_flight: int
+
+
+@dataclass(frozen=True)
 class CampaignStatus:
     name: str
     title: str
@@ -40,6 +49,7 @@ class CampaignStatus:
     approved_by: str
     approved_at: datetime
     issues: tuple[IssueStatus, ...]
+    catch_ups: CatchUpStatus | None = None  # None when asked about one issue
 
 
 @dataclass(frozen=True)
@@ -109,9 +119,22 @@ def campaign_status(
                     approved_by=campaign.approved_by,
                     approved_at=campaign.approved_at,
                     issues=tuple(issues),
+                    catch_ups=None if number is not None else _catch_ups(conn, campaign, now),
                 )
             )
     return result
+
+
+def _catch_ups(conn, campaign, now: datetime) -> CatchUpStatus:  # type: ignore[no-untyped-def]
+    from briefcast.delivery.catch_up import waiting
+    from briefcast.store.catch_up import in_flight
+
+    people = waiting(conn, campaign, now)
+    return CatchUpStatus(
+        waiting=len(people),
+        next_due=min((p.due for p in people), default=None),
+        in_flight=in_flight(conn, campaign.id),
+    )
 
 
 def issue_history(engine: Engine, name: str, number: int | None = None) -> History:
@@ -173,9 +196,20 @@ def status_json(campaigns: list[CampaignStatus]) -> dict[str, Any]:
                     }
                     for issue in campaign.issues
                 ],
+                **(
+                    {"catch_ups": _catch_ups_json(campaign.catch_ups)} if campaign.catch_ups else {}
+                ),
             }
             for campaign in campaigns
         ]
+    }
+
+
+def _catch_ups_json(catch_ups: CatchUpStatus) -> dict[str, Any]:
+    return {
+        "waiting": catch_ups.waiting,
+        "next_due": _iso(catch_ups.next_due),
+        "in_flight": catch_ups.in_flight,
     }
 
 

@@ -92,7 +92,16 @@ class IssueLine:
     themes: tuple[str, ...]  # theme titles
     state: str
     started_at: datetime | None
-    counts: Counts
+    counts: Counts  # the issue's own sending: people on the lists when it went
+    # New starters who got it later in a catch-up (a digest naming it, or it replayed), and how
+    # many of them acknowledged it from there: an acknowledgement counts for the issue read.
+    by_catch_up: int = 0
+    acknowledged_by_catch_up: int = 0
+
+    @property
+    def on_time(self) -> int:
+        """Reached when it went out."""
+        return self.counts.sent
 
 
 @dataclass(frozen=True)
@@ -146,6 +155,7 @@ def build_report(engine: Engine, campaign_name: str, *, detail: bool = False) ->
         issues = campaigns.campaign_issues(conn, campaign.id)
         digests = campaigns.issue_digests(conn, campaign.id)
         groups = store.group_counts(conn, campaign.id)
+        caught_up = store.catch_up_counts(conn, campaign.id)
         people = store.people(conn, campaign.id) if detail else None
         flags = bounce_store.open_flags(conn)
     themes = {issue.id: _themes(digests[issue.id]) for issue in issues}
@@ -155,7 +165,7 @@ def build_report(engine: Engine, campaign_name: str, *, detail: bool = False) ->
         title=campaign.title,
         generated_at=datetime.now(UTC),
         totals=sum((_counts(g) for g in groups), Counts()),
-        issues=tuple(_issue_line(issue, themes[issue.id], by_issue) for issue in issues),
+        issues=tuple(_issue_line(issue, themes[issue.id], by_issue, caught_up) for issue in issues),
         lists=_groups(groups, _list_key),
         organisations=_groups(groups, _organisation_key),
         themes=_theme_groups(issues, themes, by_issue),
@@ -216,8 +226,11 @@ def _organisation_key(group: GroupCounts) -> tuple[str, str]:
     return organisation, organisation
 
 
-def _issue_line(issue: IssueRecord, themes, by_issue) -> IssueLine:  # type: ignore[no-untyped-def]
+def _issue_line(issue: IssueRecord, themes, by_issue, caught_up) -> IssueLine:  # type: ignore[no-untyped-def]
+    covering = [c for c in caught_up if issue.id in c.covers]
     return IssueLine(
+        by_catch_up=sum(c.sent for c in covering),
+        acknowledged_by_catch_up=sum(c.acknowledged for c in covering),
         number=issue.number,
         title=issue.title,
         themes=tuple(title for _, title in themes),

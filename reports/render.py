@@ -32,7 +32,16 @@ PERSON_COLUMNS = (
     "acknowledged_at",
     "reflection",
 )
-CSV_COLUMNS = ("section", "key", "label", *COUNT_COLUMNS, *PERCENT_COLUMNS, *PERSON_COLUMNS)
+CATCH_UP_COLUMNS = ("reached_on_time", "reached_by_catch_up", "acknowledged_by_catch_up")
+CSV_COLUMNS = (
+    "section",
+    "key",
+    "label",
+    *COUNT_COLUMNS,
+    *PERCENT_COLUMNS,
+    *CATCH_UP_COLUMNS,
+    *PERSON_COLUMNS,
+)
 
 DEFINITIONS = {
     "audience": "people the issue was for (rows of the delivery ledger)",
@@ -44,6 +53,9 @@ DEFINITIONS = {
     "acknowledged": "people who pressed “I’ve read this”; % of those sent",
     "came back later": "messages the relay accepted that a delivery report (bounce) later "
     "returned; included in failed or bounced",
+    "reached_on_time": "people sent the issue when it went out (the same as sent)",
+    "reached_by_catch_up": "people who joined a list later and were sent it in a catch-up",
+    "acknowledged_by_catch_up": "people who pressed “I’ve read this” in a catch-up naming it",
 }
 
 
@@ -85,7 +97,9 @@ def render_csv(report: Report) -> str:
     writer.writeheader()
     writer.writerow(_count_row("total", "", report.title, report.totals))
     for issue in report.issues:
-        writer.writerow(_count_row("issue", str(issue.number), issue.title, issue.counts))
+        row = _count_row("issue", str(issue.number), issue.title, issue.counts)
+        row |= dict(zip(CATCH_UP_COLUMNS, _catch_up_values(issue), strict=True))
+        writer.writerow(row)
     for section, groups in (
         ("list", report.lists),
         ("organisation", report.organisations),
@@ -135,7 +149,14 @@ def _issue(issue: IssueLine) -> dict[str, Any]:
         "state": issue.state,
         "started_at": issue.started_at.isoformat() if issue.started_at else None,
         **_counts(issue.counts),
+        "reached_on_time": issue.on_time,
+        "reached_by_catch_up": issue.by_catch_up,
+        "acknowledged_by_catch_up": issue.acknowledged_by_catch_up,
     }
+
+
+def _catch_up_values(issue: IssueLine) -> tuple[int, int, int]:
+    return issue.on_time, issue.by_catch_up, issue.acknowledged_by_catch_up
 
 
 def _person(person: Person) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, delete, exists, func, insert, select, update
 
 from briefcast.store.issue_states import INITIAL, UNSENT
 from briefcast.store.schema import (
+    IssueKind,
     IssueState,
     campaigns,
     deliveries,
@@ -57,6 +58,7 @@ class IssueRecord:
     exclude_lists: tuple[str, ...]
     started_at: datetime | None
     finished_at: datetime | None
+    kind: IssueKind = IssueKind.ISSUE
 
 
 @dataclass(frozen=True)
@@ -144,14 +146,22 @@ def _campaign(row: Any) -> CampaignRecord:
 
 # -- issues ------------------------------------------------------------------------------------
 
+# The issues of the series, as planned: not the catch-ups of new starters (delivery/catch_up.py),
+# which share the table (and so the send loop, the ledger and the worker) but not the plan.
+SERIES = issues.c.kind == IssueKind.ISSUE.value
+
 
 def campaign_issues(conn: Connection, campaign_id: int) -> list[IssueRecord]:
-    query = _issue_query().where(issues.c.campaign_id == campaign_id).order_by(issues.c.number)
+    query = (
+        _issue_query().where(issues.c.campaign_id == campaign_id, SERIES).order_by(issues.c.number)
+    )
     return [_issue(row) for row in conn.execute(query)]
 
 
 def find_issue(conn: Connection, campaign_id: int, number: int) -> IssueRecord | None:
-    query = _issue_query().where(issues.c.campaign_id == campaign_id, issues.c.number == number)
+    query = _issue_query().where(
+        issues.c.campaign_id == campaign_id, issues.c.number == number, SERIES
+    )
     row = conn.execute(query).one_or_none()
     return _issue(row) if row else None
 
@@ -176,7 +186,7 @@ def issue_content(conn: Connection, issue_id: int) -> IssueContent:
 
 def issue_digests(conn: Connection, campaign_id: int) -> dict[int, dict[str, Any]]:
     """Each issue's digest snapshot (its themes) by issue id, without the rendered content."""
-    query = select(issues.c.id, issues.c.digest).where(issues.c.campaign_id == campaign_id)
+    query = select(issues.c.id, issues.c.digest).where(issues.c.campaign_id == campaign_id, SERIES)
     return {row.id: row.digest or {} for row in conn.execute(query)}
 
 
@@ -220,7 +230,9 @@ def set_planned_at(
 
 
 def count_issues(conn: Connection, campaign_id: int) -> int:
-    query = select(func.count()).select_from(issues).where(issues.c.campaign_id == campaign_id)
+    query = (
+        select(func.count()).select_from(issues).where(issues.c.campaign_id == campaign_id, SERIES)
+    )
     return conn.execute(query).scalar_one()
 
 
@@ -240,6 +252,7 @@ def _issue_query():  # type: ignore[no-untyped-def]
         c.exclude_lists,
         c.started_at,
         c.finished_at,
+        c.kind,
     )
 
 
@@ -254,6 +267,7 @@ def _issue(row: Any) -> IssueRecord:
             "exclude_lists": tuple(values["exclude_lists"] or ()),
             "started_at": read_utc(values["started_at"]),
             "finished_at": read_utc(values["finished_at"]),
+            "kind": IssueKind(values["kind"]),
         }
     )
 

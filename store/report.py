@@ -18,6 +18,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, or_, select
 
 from briefcast.store.bounces import FROM_REPORT
+from briefcast.store.campaigns import SERIES
+from briefcast.store.catch_up import CATCH_UP, catch_up_ids
 from briefcast.store.ledger import delivery_status
 from briefcast.store.organisations import reported
 from briefcast.store.schema import (
@@ -123,6 +125,36 @@ def people(conn: Connection, campaign_id: int) -> list[PersonRow]:
     ]
 
 
+@dataclass(frozen=True)
+class CatchUpCounts:
+    """One catch-up's reach: the issues it brought to new starters, sent and acknowledged."""
+
+    covers: tuple[int, ...]  # issue ids
+    sent: int
+    acknowledged: int
+
+
+def catch_up_counts(conn: Connection, campaign_id: int) -> list[CatchUpCounts]:
+    """Each catch-up of the campaign with its messages sent and acknowledgements."""
+    d = deliveries.c
+    covers = catch_up_ids(conn, campaign_id)  # apart: PostgreSQL cannot group by a JSON column
+    query = (
+        select(
+            issues.c.id,
+            _count(delivery_status == DeliveryStatus.SENT.value),
+            func.count(acknowledgements.c.id),
+        )
+        .select_from(
+            deliveries.join(issues, d.issue_id == issues.c.id).outerjoin(
+                acknowledgements, acknowledgements.c.delivery_id == d.id
+            )
+        )
+        .where(issues.c.campaign_id == campaign_id, CATCH_UP)
+        .group_by(issues.c.id)
+    )
+    return [CatchUpCounts(covers[row[0]], row[1], row[2]) for row in conn.execute(query)]
+
+
 _FINAL = (
     DeliveryStatus.SENT,
     DeliveryStatus.FAILED,
@@ -142,6 +174,7 @@ def _windows(campaign_id: int):  # type: ignore[no-untyped-def]
         select(func.min(later.c.started_at))
         .where(
             later.c.campaign_id == issues.c.campaign_id,
+            later.c.kind == issues.c.kind,
             later.c.started_at > issues.c.started_at,
         )
         .scalar_subquery()
@@ -153,7 +186,7 @@ def _windows(campaign_id: int):  # type: ignore[no-untyped-def]
             issues.c.started_at.label("starts"),
             next_start.label("ends"),
         )
-        .where(issues.c.campaign_id == campaign_id)
+        .where(issues.c.campaign_id == campaign_id, SERIES)
         .subquery("windows")
     )
 

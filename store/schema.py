@@ -181,6 +181,13 @@ class IssueState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class IssueKind(StrEnum):
+    ISSUE = "issue"  # a part of the series, planned by the campaign file
+    # What a new starter missed (issue 15): one digest of the missed parts, or one part replayed.
+    # Its audience is people, written into the ledger by delivery/catch_up.py, not lists.
+    CATCH_UP = "catch-up"
+
+
 class DeliveryStatus(StrEnum):
     QUEUED = "queued"  # to be sent (a retry waits for next_attempt_at)
     SENDING = "sending"  # claimed by a worker (claimed_by), in flight
@@ -211,7 +218,13 @@ issues = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("campaign_id", Id, ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False),
+    # A catch-up is numbered -1, -2, ... within its campaign: the (campaign_id, number) key then
+    # holds for both kinds without rebuilding the table (SQLite cannot drop a table constraint).
     Column("number", Integer, nullable=False),
+    Column("kind", String(20), nullable=False, default=IssueKind.ISSUE.value),
+    # A catch-up's missed issues (their ids, oldest first): the report and acknowledgements
+    # count its readers for these. NULL for an issue of the series.
+    Column("covers", JSON),
     Column("title", String(300), nullable=False),
     Column("subject", String(300), nullable=False),
     Column("slug", String(120), nullable=False),
@@ -233,6 +246,7 @@ issues = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow),
     UniqueConstraint("campaign_id", "number"),
     _enum_check("state", IssueState, "state"),
+    _enum_check("kind", IssueKind, "kind"),
 )
 
 # The ledger: the truth about sending. One row per (issue, recipient), whatever restarts,

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, exists, insert, literal, or_, select
 
-from briefcast.store.campaigns import all_campaigns, campaign_by_id
+from briefcast.store.campaigns import SERIES, all_campaigns, campaign_by_id
 from briefcast.store.issue_states import GONE_OUT
 from briefcast.store.ledger import delivery_status
 from briefcast.store.schema import (
@@ -271,6 +271,7 @@ def sent_issue_id(conn: Connection, campaign_id: int, number: int) -> int | None
     query = select(issues.c.id).where(
         issues.c.campaign_id == campaign_id,
         issues.c.number == number,
+        SERIES,
         issues.c.started_at.is_not(None),
         issues.c.state.in_([s.value for s in GONE_OUT]),
         _anything_sent(),
@@ -315,6 +316,7 @@ def archive_entries(conn: Connection, campaign_id: int) -> list[ArchiveEntry]:
         select(i.number, i.title, i.started_at)
         .where(
             i.campaign_id == campaign_id,
+            SERIES,
             i.started_at.is_not(None),
             i.state.in_([s.value for s in GONE_OUT]),
             _anything_sent(),

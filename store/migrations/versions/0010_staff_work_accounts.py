@@ -1,7 +1,7 @@
 """staff_users: the linked work account (OpenID Connect tenant and object id)
 
-Revision ID: 0011
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01 23:00:00.000000
 """
 
@@ -9,10 +9,10 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011'
+revision = '0010'
 # Other branches add 0007-0010; until they land this follows main's head, 0006 (the lead
 # re-points it to "0010" when merging them).
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
