@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 
-from briefcast.campaigns.model import Campaign, Digest
+from briefcast.campaigns.model import Campaign, CatchUp, Digest
 from briefcast.errors import BriefcastError
 from briefcast.jsondata import to_plain
 
@@ -44,6 +44,13 @@ def digest_snapshot(digest: Digest) -> dict[str, Any]:
 
 def campaign_from_snapshot(data: Mapping[str, Any]) -> Campaign:
     return _from_json(Campaign, _unversioned(data, "plan"))
+
+
+def catch_up_from_snapshot(data: Mapping[str, Any]) -> CatchUp:
+    """Only the plan's catch-up settings (the defaults when it has none, as a plan stored before
+    catch-ups existed): what the worker needs every few seconds, without the whole plan."""
+    found = _unversioned(data, "plan").get("catch_up")
+    return CatchUp() if found is None else _from_json(CatchUp, found)
 
 
 def digest_from_snapshot(data: Mapping[str, Any]) -> Digest:

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine
 from briefcast.campaigns.campaign_file import is_unwritten
 from briefcast.campaigns.catch_up import catch_up_digest, render_catch_up
 from briefcast.campaigns.model import CatchUp
-from briefcast.campaigns.snapshot import campaign_from_snapshot, digest_from_snapshot
+from briefcast.campaigns.snapshot import catch_up_from_snapshot, digest_from_snapshot
 from briefcast.delivery.tokens import Signer, signing_key
 from briefcast.delivery.windows import ON_TIME
 from briefcast.errors import BriefcastError
@@ -178,7 +178,7 @@ def _held(conn: Connection, campaign_id: int) -> bool:
 
 def _settings(record: store.CampaignRecord) -> CatchUp | None:
     """The campaign's catch-up as approved; None when it sends none (off, or no note written)."""
-    catch_up = campaign_from_snapshot(record.plan).catch_up
+    catch_up = catch_up_from_snapshot(record.plan)
     if catch_up.mode == "off" or not catch_up.note or is_unwritten(catch_up.note):
         return None
     return catch_up
