@@ -161,8 +161,23 @@ def send_issue(
         return run.report(paused_reason=reason)
     with write(engine) as conn:
         signer = Signer(signing_key(conn, settings.secret_key))
-    # Made before anything changes, so a bad DKIM key or sender is one error with nothing done.
-    run.messages = IssueMessages(issue, settings, signer)
+    # Made before anything changes, so a bad DKIM key or sender is one error with nothing done;
+    # the issue is paused with that reason, so `status` says it, instead of the worker trying
+    # (and logging) again every few seconds while the issue looks scheduled.
+    try:
+        run.messages = IssueMessages(issue, settings, signer)
+    except MessageError as error:
+        reason = f"{PAUSED_BY_LOOP}its messages cannot be built: {error}"
+        with write(engine) as conn:
+            issue_states.transition(
+                conn,
+                issue_id,
+                IssueState.PAUSED,
+                actor=actor or loop_actor,
+                reason=reason,
+                only_from=(IssueState.SCHEDULED, IssueState.SENDING),
+            )
+        return run.report(paused_reason=reason)
     # Each transaction that writes starts with a write: on SQLite (WAL) a transaction that read
     # first cannot always be upgraded to a writer while another connection writes.
     with write(engine) as conn:
@@ -364,9 +379,12 @@ class _SendRun:
             return _Outcome.UNAVAILABLE, describe(error)
         except PermanentFailure as error:
             if error.unknown_user:
+                # That person's address, not the relay: it bounces the row and never counts
+                # towards pausing the issue (a list with ten leavers in a row is not a broken
+                # relay), and the run of failures is left as it was.
                 self.bounce(row, describe(error), now)
-            else:
-                self.record(row, now, ledger.record_failed, describe(error))
+                return _Outcome.FAILED, describe(error)
+            self.record(row, now, ledger.record_failed, describe(error))
             return self.failed(describe(error))
         except TransportError as error:  # temporary: a 4xx, a dropped connection, a timeout
             self.retry_later(row, describe(error), now)

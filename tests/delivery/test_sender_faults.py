@@ -107,6 +107,21 @@ def test_unknown_user_bounces_and_is_suppressed(engine, issue_id, faulty_smtp_se
     )
 
 
+def test_a_run_of_unknown_users_bounces_each_and_never_pauses_the_issue(
+    engine, faulty_smtp_server, tmp_path
+):
+    leavers = [f"leaver{n:02d}@example.org" for n in range(12)]
+    add_list(engine, "police")
+    add_people(engine, "police", [*leavers, "stayer@example.org"])
+    issue_id = add_issue_for(engine, ["police"])
+    server = faulty_smtp_server(Faults(unknown=tuple(leavers)))
+    retry = replace(QUICK, pause_after=10)
+    report, _ = send(engine, issue_id, server, tmp_path, retry=retry)
+    assert report.paused_reason is None
+    assert report.counts == DeliveryCounts(sent=1, bounced=12)
+    assert set(received(server)) == {"stayer@example.org"}
+
+
 def test_552_on_data_fails_that_row_only(engine, issue_id, faulty_smtp_server, tmp_path):
     faults = Faults(data_replies={"dan@example.org": "552 5.3.4 Message size exceeds limit"})
     server = faulty_smtp_server(faults)
@@ -152,6 +167,24 @@ def test_a_message_that_cannot_be_built_fails_that_row_only(
     assert received(server) == Counter({a: 1 for a in PEOPLE if a != "cat@example.org"})
     cat = ledger(engine)["cat@example.org"]
     assert cat.status == "failed" and "line break" in cat.last_error
+
+
+def test_an_issue_whose_messages_cannot_be_built_is_paused_with_the_reason(
+    engine, issue_id, faulty_smtp_server, tmp_path
+):
+    # `check` and `schedule` refuse such a sender; a database edited by hand could still hold
+    # one. The issue must say why in `status`, not stay "scheduled" while the worker retries.
+    with engine.begin() as conn:
+        conn.execute(
+            update(issues).values(sender="Comms <comms@example.org>\r\nBcc: x@example.net")
+        )
+    server = faulty_smtp_server(Faults())
+    report, _ = send(engine, issue_id, server, tmp_path)
+    assert report.paused_reason.startswith(PAUSED_BY_LOOP + "its messages cannot be built: ")
+    assert server.messages() == []
+    with engine.connect() as conn:
+        state, reason = conn.execute(select(issues.c.state, issues.c.state_reason)).one()
+    assert (state, reason) == ("paused", report.paused_reason)
 
 
 def test_a_dropped_connection_during_data_loses_nothing(
