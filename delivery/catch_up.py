@@ -30,7 +30,7 @@ from briefcast.campaigns.catch_up import catch_up_digest, render_catch_up
 from briefcast.campaigns.model import CatchUp
 from briefcast.campaigns.snapshot import catch_up_from_snapshot, digest_from_snapshot
 from briefcast.delivery.tokens import Signer, signing_key
-from briefcast.delivery.windows import ON_TIME
+from briefcast.delivery.windows import ON_TIME, within_hours
 from briefcast.errors import BriefcastError
 from briefcast.jsondata import to_plain
 from briefcast.links import PersonalFields, Purpose
@@ -194,8 +194,8 @@ def _window_end(catch_up: CatchUp, series: Sequence[store.IssueRecord], timezone
 def _may_go(settings: Settings, timezone: str, due: datetime, now: datetime) -> bool:
     """Inside the sending hours; or on time, as an issue is (a digest due with the next issue
     goes with it, whatever the hour the series was planned for)."""
-    start, end = settings.sending_hours
-    return now - due <= ON_TIME or start <= now.astimezone(ZoneInfo(timezone)).time() <= end
+    local = now.astimezone(ZoneInfo(timezone)).time()
+    return now - due <= ON_TIME or within_hours(settings.sending_hours, local)
 
 
 # -- writing one catch-up -------------------------------------------------------------------------

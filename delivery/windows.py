@@ -42,12 +42,19 @@ class LatePolicy:
             )
         local = now.astimezone(zone).time()
         start, end = self.hours
-        if not start <= local <= end:
+        if not within_hours(self.hours, local):
             return (
                 f"{due}, {describe(late)} late and it is now {local:%H:%M}, outside the sending "
                 f"hours {start:%H:%M}-{end:%H:%M}; it was not sent by itself"
             )
         return None
+
+
+def within_hours(hours: tuple[time, time], local: time) -> bool:
+    """Whether a local time is inside the sending hours, to the minute: "07:00-19:00" includes
+    the whole of 19:00, and "00:00-23:59" the whole day."""
+    start, end = hours
+    return start <= local.replace(second=0, microsecond=0) <= end
 
 
 def describe(span: timedelta) -> str:
