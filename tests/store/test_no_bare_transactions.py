@@ -15,7 +15,11 @@ EXCUSE = "own transactions"
 def _library_files():
     for path in ROOT.rglob("*.py"):
         parts = path.relative_to(ROOT).parts
-        if parts[0] in {"tests", "benchmarks", "docs", ".ci"} or "migrations" in parts:
+        # Not library code: tests, tools, docs, and build/ or a venv a build or CI leaves behind.
+        if (
+            parts[0] in {"tests", "benchmarks", "docs", ".ci", "build", "dist"}
+            or "migrations" in parts
+        ):
             continue
         if path.relative_to(ROOT).as_posix() == "store/engine.py":
             continue
