@@ -9,6 +9,8 @@ from pathlib import Path
 import briefcast
 
 ROOT = Path(briefcast.__file__).parent
+# Not library code: tests, tools, docs, and what a local build or CI leaves behind.
+NOT_LIBRARY = frozenset({"tests", "benchmarks", "docs", ".ci", "build", "dist"})
 THE_MODULE = "store/issue_states.py"
 STATE_COLUMNS = {"state", "state_reason"}
 RAW_SQL = re.compile(r"UPDATE\s+issues\s+SET\b[^;]*\bstate\b", re.IGNORECASE | re.DOTALL)

@@ -8,6 +8,8 @@ from pathlib import Path
 import briefcast
 
 ROOT = Path(briefcast.__file__).parent
+# Not library code: tests, tools, docs, and what a local build or CI leaves behind.
+NOT_LIBRARY = frozenset({"tests", "benchmarks", "docs", ".ci", "build", "dist"})
 BARE = re.compile(r"\bengine\.(connect|begin)\(\)")
 EXCUSE = "own transactions"
 
