@@ -18,6 +18,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -326,7 +327,12 @@ class Worker:
         if self._poller is not None:
             self._poller.join()
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)
+            # Not shutdown(wait=True): APScheduler 3 holds its job-store lock while it waits for
+            # running jobs, and a reconcile running then waits for that lock: a deadlock. So
+            # nothing new starts, and the issues being sent are waited for here instead (their
+            # loops see stop_event and end after the message in flight).
+            self.scheduler.shutdown(wait=False)
+            self._wait_for_running_issues()
         self._senders.shutdown(wait=True)
         self.locks.release()
         if _current is self:
@@ -398,6 +404,15 @@ class Worker:
             self.leading = False
             self.locks.release()
             _current = None
+
+    def _wait_for_running_issues(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._running:
+                    return
+            time.sleep(0.05)
+        log.warning("stopping with issue(s) %s still being sent", sorted(self._running))
 
     def _on_submitted(self, event: JobSubmissionEvent) -> None:
         if event.job_id.startswith("issue:"):
