@@ -86,15 +86,15 @@ def campaign_status(
             for campaign in chosen
         ]
         # Every issue counted at once: hundreds of issues are one statement, not hundreds.
-        all_counts = delivery_counts_of(
-            conn, [issue.id for issues in each_campaigns_issues for issue in issues]
-        )
+        issue_ids = [issue.id for issues in each_campaigns_issues for issue in issues]
+        all_counts = delivery_counts_of(conn, issue_ids)
+        came_back_of = returned_counts(conn, issue_ids)
         result = []
         for campaign, chosen_issues in zip(chosen, each_campaigns_issues, strict=True):
             issues = []
             for issue in chosen_issues:
                 counts = all_counts[issue.id]
-                came_back = sum(returned_counts(conn, issue.id).values())
+                came_back = came_back_of[issue.id]
                 finish = None
                 if issue.state is IssueState.SENDING:
                     finish = expected_finish(conn, issue.id, limits, now)

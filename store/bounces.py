@@ -203,14 +203,17 @@ def soft_bounced_issues(conn: Connection, address: str) -> int:
     return conn.execute(query).scalar_one()
 
 
-def returned_counts(conn: Connection, issue_id: int) -> dict[str, int]:
-    """Rows of the issue that a delivery report changed, by their status now."""
+def returned_counts(conn: Connection, issue_ids: Sequence[int]) -> dict[int, int]:
+    """For each issue, how many of its rows a delivery report changed: one statement for all
+    of them (status counts every issue at once; see ledger.delivery_counts_of)."""
+    if not issue_ids:
+        return {}
     query = (
-        select(deliveries.c.status, func.count())
-        .where(deliveries.c.issue_id == issue_id, deliveries.c.bounce_source == FROM_REPORT)
-        .group_by(deliveries.c.status)
+        select(deliveries.c.issue_id, func.count())
+        .where(deliveries.c.issue_id.in_(issue_ids), deliveries.c.bounce_source == FROM_REPORT)
+        .group_by(deliveries.c.issue_id)
     )
-    return dict(conn.execute(query).all())
+    return {issue_id: 0 for issue_id in issue_ids} | dict(conn.execute(query).all())
 
 
 def kept_reports(
