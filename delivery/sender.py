@@ -3,9 +3,10 @@
     send_issue(engine, issue_id, transport, settings, worker_id="worker-1") -> SendReport
 
 Exactly once, and the bound after a crash: a row's outcome is committed after the transport
-accepted it and before the next message can be accepted (one commit per message: with the next
-message's reservation under a limit, else by the transport while the relay answers the next
-MAIL FROM, before that message's data ends), and a SENT row is never claimed again. So re-runs,
+accepted it and before the next message can be accepted (one commit per message: begun when the
+relay accepts the message, finished with the next message's reservation under a limit, else by
+the transport's `meanwhile` just before the next message's data), and a SENT row is never
+claimed again. So re-runs,
 restarts and re-schedules never repeat a recorded message. After a hard crash (kill -9) the only
 message that can go twice is the one in flight at that moment, at most one per open connection
 (BRIEFCAST_SMTP_CONNECTIONS per worker, delivery/connections.py): it was handed over but its
@@ -235,9 +236,11 @@ class _SendRun:
     conn: Connection | None = None
     failures_in_a_row: int = 0
     # Outcomes handed over but not yet written: written first thing in the next transaction.
-    # The common one, a message sent, is kept as data: it can be committed on its own quickly.
     unwritten: list[Callable[[Connection], None]] = field(default_factory=list)
-    unwritten_sent: tuple[int, str, datetime, datetime] | None = None
+    # The common outcome, a message sent, committed on its own: begun when the relay accepts the
+    # message, finished before the next message's data can end (the transport's `meanwhile`) or
+    # before the connection is used again, whichever comes first.
+    sent_record: hot_path.PendingCommit | None = None
     claimed_at: datetime | None = None  # when the batch being sent was claimed
     prepared: tuple[int, Outgoing] | None = None  # the next row's message, built ahead
     last_progress: float = float("-inf")
@@ -245,32 +248,31 @@ class _SendRun:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         assert self.conn is not None
+        self.finish_sent_record()
         with self.conn.begin():
-            hot_path.commit_quickly(self.conn)
-            if self.unwritten_sent is not None:
-                ledger.record_sent(self.conn, *self.unwritten_sent)
             for write in self.unwritten:
                 write(self.conn)
             self.unwritten.clear()
-            self.unwritten_sent = None
             ledger.fold_sent(self.conn, self.issue_id, self.worker_id)
             yield self.conn
 
+    def finish_sent_record(self) -> None:
+        record, self.sent_record = self.sent_record, None
+        if record is not None:
+            record.finish()
+
     def write_outcomes(self) -> None:
-        """Commit the outcomes not yet written (the last message's), on their own."""
+        """Commit the outcomes not yet written (the last message's)."""
         if self.unwritten:
             with self.transaction():
                 pass
-        elif self.unwritten_sent is not None:
-            assert self.conn is not None
-            delivery_id, message_id, sent_at, _attempted_at = self.unwritten_sent
-            ledger.commit_sent(self.conn, delivery_id, message_id, sent_at)
-            self.unwritten_sent = None
+        else:
+            self.finish_sent_record()
 
     def run(self) -> SendReport:
         """The loop on a database connection of its own (own transactions: one per batch, one
         per message)."""
-        with self.engine.connect() as conn:
+        with self.engine.connect() as conn, hot_path.quick_commits(conn):
             self.conn = conn
             try:
                 return self.loop()
@@ -354,8 +356,9 @@ class _SendRun:
     ) -> tuple[_Outcome, str]:
         """Hand one message over; its outcome is written before the next can be accepted.
 
-        The transport commits the last outcome (`meanwhile`) while the relay answers MAIL FROM,
-        and builds the `upcoming` row's message (`idle`) while the relay reads this one.
+        The transport finishes the last outcome's commit (`meanwhile`) just before this message's
+        data, and builds the `upcoming` row's message (`idle`) while the relay reads this one;
+        this message's commit begins as soon as the relay accepts it.
         """
         assert self.messages is not None
         try:
@@ -389,7 +392,9 @@ class _SendRun:
         except TransportError as error:  # temporary: a 4xx, a dropped connection, a timeout
             self.retry_later(row, describe(error), now)
             return self.failed(describe(error))
-        self.unwritten_sent = (row.delivery_id, outgoing.message_id, self.clock(), now)
+        self.sent_record = ledger.start_commit_sent(
+            self.conn, row.delivery_id, outgoing.message_id, self.clock()
+        )
         self.failures_in_a_row = 0
         return _Outcome.SENT, ""
 

@@ -1,7 +1,8 @@
 """The few statements the send loop runs for every message, straight on the driver's cursor.
 
     run(conn, sql, **params) -> int      in the caller's transaction; the row count
-    commit_alone(conn, sql, **params)    in a transaction of its own, committed on return
+    start_commit(conn, sql, **params)    in a transaction of its own, committed by .finish()
+    quick_commits(conn)                  commits that do not wait for the disk, for a while
 
 At a thousand messages a second, SQLAlchemy's share of a statement (compiling or looking up the
 statement, the result object, its begin and commit, the SQLite BEGIN hook of store/engine.py)
@@ -14,10 +15,16 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+import weakref
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Dialect, TextClause, bindparam, text
+from sqlalchemy.exc import DBAPIError
 
 from briefcast.store.schema import deliveries, to_utc
 
@@ -28,15 +35,27 @@ SQLITE_TIME_FORMAT = (
 )
 
 
-def commit_quickly(conn: Connection) -> None:
-    """Let this transaction's commit return before the WAL reaches disk (PostgreSQL).
+@contextmanager
+def quick_commits(conn: Connection) -> Iterator[None]:
+    """Every commit on `conn` returns before the WAL reaches disk (PostgreSQL), while inside.
 
-    The record survives a crash of the worker (the server has it); only a crash of the database
-    server itself could lose the last few outcomes. SQLite gets the same trade from WAL with
-    synchronous=NORMAL (store/engine.py).
+    For the send loop's own connection. The record survives a crash of the worker (the server has
+    it); only a crash of the database server itself could lose the last few outcomes. SQLite
+    gets the same trade from WAL with synchronous=NORMAL (store/engine.py). Set once for the
+    session, not per transaction: a SET LOCAL is a round trip of its own on every commit.
     """
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    with conn.begin():
+        conn.exec_driver_sql("SET synchronous_commit = off")
+    try:
+        yield
+    finally:
+        # The connection goes back to the pool: the next user gets the server's setting.
+        # A broken connection is discarded by the pool, setting and all.
+        with suppress(DBAPIError), conn.begin():
+            conn.exec_driver_sql("RESET synchronous_commit")
 
 
 def run(conn: Connection, sql: str, **params: object) -> int:
@@ -52,36 +71,124 @@ def run(conn: Connection, sql: str, **params: object) -> int:
         cursor.close()
 
 
-def commit_alone(conn: Connection, sql: str, **params: object) -> None:
-    """Run `sql` in a transaction of its own, committed (quickly) on return. `conn` must not be
-    in a transaction."""
-    if not _fast(conn):
+@dataclass
+class PendingCommit:
+    """A statement committed alone (start_commit), begun and not yet known to be done.
+
+    `finish()` returns once it is committed (or raises its error); nothing else may use the
+    connection before. It is idempotent: the second call does nothing."""
+
+    _finish: Callable[[], None] | None
+
+    def finish(self) -> None:
+        finish, self._finish = self._finish, None
+        if finish is not None:
+            finish()
+
+
+def start_commit(conn: Connection, sql: str, **params: object) -> PendingCommit:
+    """Run `sql` in a transaction of its own, committed by the returned record's finish(); `conn`
+    must not be in a transaction, and nothing else may use it before finish().
+
+    On PostgreSQL (psycopg) the statement leaves now, alone in autocommit (one round trip, a
+    statement prepared once per connection), and finish() reads its result: the server runs and
+    commits it while the caller works. The send loop begins a message's record when the relay
+    accepts it and finishes it just before the next message's data, so the database's round trip
+    overlaps the relay's. Elsewhere it all happens in finish(): SQLite runs in this process, so
+    there is nothing to overlap.
+    """
+    if (conn.dialect.name, conn.dialect.driver) == ("postgresql", "psycopg"):
+        return PendingCommit(_send_alone(conn.connection.driver_connection, sql, params))
+    return PendingCommit(functools.partial(_commit_alone, conn, sql, params))
+
+
+def _commit_alone(conn: Connection, sql: str, params: dict[str, object]) -> None:
+    if (conn.dialect.name, conn.dialect.driver) != ("sqlite", "pysqlite"):
         with conn.begin():
-            commit_quickly(conn)
             run(conn, sql, **params)
         return
+    # One statement outside a transaction (the module is in autocommit mode, see
+    # store/engine.py): SQLite takes the write lock, waiting as for BEGIN IMMEDIATE, and commits
+    # it by itself.
     driver = conn.connection.driver_connection
-    cursor = driver.cursor()
-    statement, values = _for_driver(conn.dialect.name, sql), _driver_values(conn, params)
-    try:
-        if conn.dialect.name == "sqlite":
-            # One statement outside a transaction (the module is in autocommit mode, see
-            # store/engine.py): SQLite takes the write lock, waiting as for BEGIN IMMEDIATE,
-            # and commits it by itself.
-            cursor.execute(statement, values)
-        else:
-            # Four round trips (BEGIN, the setting, the statement, COMMIT). psycopg's pipeline
-            # mode, sending them together, measured no faster here (docs/operations.md), so the
-            # plain form stays.
-            cursor.execute("SET LOCAL synchronous_commit = off")
-            cursor.execute(statement, values)
-            driver.commit()
-    except BaseException:
-        if conn.dialect.name != "sqlite":
-            driver.rollback()
-        raise
-    finally:
-        cursor.close()
+    driver.execute(_for_driver("sqlite", sql), _driver_values(conn, params))
+
+
+def _send_alone(driver: Any, sql: str, params: dict[str, object]) -> Callable[[], None]:
+    """Send `sql` on psycopg's libpq connection as one statement outside a transaction (so it
+    commits by itself, one round trip); the function that reads its result.
+
+    Below psycopg's cursor, which would wait for the result: psycopg is idle (the caller is not in
+    a transaction) and stays unaware, and the result is read before anything else uses the
+    connection. Parameters go as text, typed by the server from the columns they meet."""
+    from psycopg import errors, generators, pq  # only with PostgreSQL
+
+    query, names = _numbered(sql)
+    statement = f"briefcast_{zlib.crc32(query):08x}".encode()
+    values = [_libpq_text(params[name]) for name in names]
+    pgconn = driver.pgconn
+
+    def results() -> list[Any]:
+        return driver.wait(generators.fetch_many(pgconn))  # type: ignore[no-any-return]
+
+    def check(answers: list[Any]) -> None:
+        failed = [answer for answer in answers if answer.status != generators.COMMAND_OK]
+        if failed:
+            raise errors.error_from_result(failed[0])
+        if not answers:
+            raise errors.OperationalError("the database sent no result")
+
+    def send() -> None:
+        prepared = _PREPARED.setdefault(driver, set())
+        if statement not in prepared:
+            # Parsed and planned once per connection, as psycopg does for a statement it runs
+            # often: planning it again for every message costs the server more than running it.
+            pgconn.send_prepare(statement, query)
+            driver.wait(generators.send(pgconn))
+            check(results())
+            prepared.add(statement)
+        pgconn.send_query_prepared(statement, values)
+        driver.wait(generators.send(pgconn))
+
+    def finish() -> None:
+        answers = results()
+        if answers and answers[0].error_field(pq.DiagnosticField.SQLSTATE) == b"26000":
+            # Gone: psycopg deallocates every prepared statement on its connection after a
+            # schema change (DEALLOCATE ALL). The statement did not run: prepare it and run it.
+            _PREPARED[driver].discard(statement)
+            send()
+            answers = results()
+        check(answers)
+
+    send()
+    return finish
+
+
+# The statements _send_alone prepared, per psycopg connection (they live as long as it does).
+_PREPARED: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionary()
+
+
+@functools.cache
+def _numbered(sql: str) -> tuple[bytes, tuple[str, ...]]:
+    """`sql` with :name parameters as libpq's $1, $2 ... and the names in that order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match[1] not in names:
+            names.append(match[1])
+        return f"${names.index(match[1]) + 1}"
+
+    return re.sub(r":(\w+)", number, sql).encode(), tuple(names)
+
+
+def _libpq_text(value: object) -> bytes | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return to_utc(value).isoformat().encode()
+    if isinstance(value, bool | int | str):
+        return str(value).encode()
+    raise TypeError(f"no text form for {type(value).__name__} here")
 
 
 def sqlite_time(m: datetime) -> str:

@@ -9,7 +9,7 @@ Row life: QUEUED --claim--> SENDING --outcome--> SENT | FAILED | BOUNCED, or bac
 retry, with next_attempt_at; or released unsent). QUEUED --claim--> SKIPPED when the person was
 suppressed or erased after the audience was resolved.
 
-A message sent is recorded in two steps, for speed: commit_sent, once per message, writes only
+A message sent is recorded in two steps, for speed: start_commit_sent, once per message, writes only
 its sent_at and Message-ID (columns no index covers, so the commit is cheap); fold_sent, once per
 batch, moves those rows' indexed columns (status SENT, attempted_at) in one statement. A row with
 sent_at is SENT from the first commit on, whatever its status column says: readers count with
@@ -405,7 +405,7 @@ def connection_id(worker_id: str, number: int) -> str:
 
 
 def fold_sent(conn: Connection, issue_id: int, worker_id: str) -> int:
-    """Move this worker's rows that commit_sent recorded to SENT, all in one statement."""
+    """Move this worker's rows that start_commit_sent recorded to SENT, all in one statement."""
     return conn.execute(
         _fold().where(deliveries.c.issue_id == issue_id, deliveries.c.claimed_by == worker_id)
     ).rowcount
@@ -564,12 +564,15 @@ _SENT = f"""
 _SENT_AT = "UPDATE deliveries SET message_id = :message_id, sent_at = :now WHERE id = :id"
 
 
-def commit_sent(conn: Connection, delivery_id: int, message_id: str, sent_at: datetime) -> None:
-    """Record a message sent, in a transaction of its own committed on return (quickly, as
-    hot_path.commit_quickly says): the send loop's one commit per message. `conn` must not be in
-    a transaction. Only sent_at and the Message-ID are written; fold_sent does the rest (see the
+def start_commit_sent(
+    conn: Connection, delivery_id: int, message_id: str, sent_at: datetime
+) -> hot_path.PendingCommit:
+    """Record a message sent, in a transaction of its own, begun now and committed by the
+    returned record's finish() (quickly, as hot_path.quick_commits says): the send loop's one
+    commit per message. `conn` must not be in a transaction, and is not used again before
+    finish(). Only sent_at and the Message-ID are written; fold_sent does the rest (see the
     module's docstring)."""
-    hot_path.commit_alone(conn, _SENT_AT, id=delivery_id, message_id=message_id, now=sent_at)
+    return hot_path.start_commit(conn, _SENT_AT, id=delivery_id, message_id=message_id, now=sent_at)
 
 
 # -- counting -------------------------------------------------------------------------------------

@@ -48,9 +48,11 @@ class Transport(Protocol):
         Two optional callbacks let the caller work while the transport would only wait:
         - `meanwhile` is called once, before the message can be accepted (before the end of the
           data on SMTP, before the file appears in the outbox), and always if send() returns;
-          SMTP calls it while the relay answers MAIL FROM. The send loop commits the previous
-          message's outcome there: the commit the exactly-once rule needs then costs no time.
-          If it raises, the message is not handed over and the error comes out of send().
+          SMTP calls it as late as it can: after the relay's 354, just before the data. The send
+          loop finishes the previous message's commit there, begun when that message was
+          accepted: the commit the exactly-once rule needs then overlaps the MAIL, RCPT and
+          DATA exchanges. If it raises, the message is not handed over and the error comes out
+          of send().
         - `idle` may be called once, while the relay reads the message and before its reply; a
           transport that never waits ignores it. Only for work that does not depend on this
           message's outcome (the send loop builds the next message there).

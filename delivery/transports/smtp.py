@@ -140,7 +140,6 @@ class SmtpTransport(TransportBase):
             options = self._mail_options(client, envelope, message)
             client.command_encoding = "utf-8" if "SMTPUTF8" in options else "ascii"
             client.putcmd("mail", f"FROM:<{envelope.sender}>{''.join(' ' + o for o in options)}")
-        self._call(meanwhile)  # MAIL FROM is open: if it fails, the message must not follow
         with self._failures(client):
             code, reply = client.getreply()
             if code != 250:
@@ -151,6 +150,10 @@ class SmtpTransport(TransportBase):
             code, reply = client.docmd("data")
             if code != 354:
                 raise reply_error(code, reply, "message refused")
+        # As late as it can be: the caller's work (the last message's commit) has had the three
+        # exchanges above to get done. If it fails, the message must not follow.
+        self._call(meanwhile)
+        with self._failures(client):
             client.send(dot_stuffed(message))
         self._call(idle)  # if it fails, the reply is unread: the connection is of no more use
         with self._failures(client):

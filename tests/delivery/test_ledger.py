@@ -248,7 +248,9 @@ def recorded_sent(engine, issue_id, count, worker="worker-1"):
     claimed = claim(engine, issue_id, worker=worker)
     with engine.connect() as conn:
         for n, row in enumerate(claimed[:count]):
-            ledger.commit_sent(conn, row.delivery_id, f"<{n}@example.org>", NOW + timedelta(n))
+            ledger.start_commit_sent(
+                conn, row.delivery_id, f"<{n}@example.org>", NOW + timedelta(n)
+            ).finish()
     return claimed
 
 
@@ -284,7 +286,9 @@ def test_folding_keeps_the_attempt_a_limit_reserved(engine):
     with engine.begin() as conn:
         assert ledger.reserve_attempt(conn, row.delivery_id, "worker-1", reserved)
     with engine.connect() as conn:
-        ledger.commit_sent(conn, row.delivery_id, "<1@example.org>", reserved + timedelta(1))
+        ledger.start_commit_sent(
+            conn, row.delivery_id, "<1@example.org>", reserved + timedelta(1)
+        ).finish()
     with engine.begin() as conn:
         ledger.fold_sent(conn, issue_id, "worker-1")
         assert ledger.oldest_attempt_since(conn, NOW) == reserved
@@ -326,7 +330,9 @@ def test_an_issue_whose_rows_are_all_recorded_sent_is_finished(engine):
     sending(engine, issue_id, 2)
     with engine.connect() as conn:
         for row in claim(engine, issue_id):
-            ledger.commit_sent(conn, row.delivery_id, f"<{row.delivery_id}@example.org>", NOW)
+            ledger.start_commit_sent(
+                conn, row.delivery_id, f"<{row.delivery_id}@example.org>", NOW
+            ).finish()
     with engine.begin() as conn:
         assert ledger.finish_if_done(conn, issue_id, NOW, actor=WORKER)
 
