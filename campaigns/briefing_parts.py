@@ -19,7 +19,9 @@ from briefcast.campaigns.headings import (
     Heading,
     Kind,
     is_frame_title,
+    is_summary_title,
     list_marker,
+    names_the_themes,
     section_note,
     theme_notes,
 )
@@ -105,12 +107,17 @@ def _sections_and_themes(
     notes: list[HeadingNote] = []
     theme_headings: list[Heading] = []
 
-    def is_theme(part: _Part) -> bool:
+    def could_be_theme(part: _Part) -> bool:
         return (
             part.heading is not None
             and part.heading.kind is kind
             and not is_frame_title(part.heading.title)
         )
+
+    summaries = _summaries(parts, [i for i, part in enumerate(parts) if could_be_theme(part)])
+
+    def is_theme(part: _Part) -> bool:
+        return could_be_theme(part) and id(part) not in summaries
 
     def theme_next(index: int) -> bool:
         return index + 1 < len(parts) and is_theme(parts[index + 1])
@@ -130,7 +137,7 @@ def _sections_and_themes(
             theme_headings.append(heading)
         elif paragraphs:
             sections.append(Section(repair(heading.title), paragraphs, find_figures(paragraphs)))
-            notes.append(section_note(heading, kind))
+            notes.append(section_note(heading, kind, summary=id(part) in summaries))
         elif theme_next(index):
             warnings.append(
                 f"line {heading.line}: left out the heading {heading.title!r}: it introduces the "
@@ -147,7 +154,36 @@ def _sections_and_themes(
 
 
 def _may_introduce(heading: Heading) -> bool:
-    return heading.kind is Kind.BARE or heading.level == 1
+    """An empty heading that may introduce the themes below it rather than be one still to be
+    written: a bare line, a "# Part", or one naming the learning as a whole ("## Key learning"
+    above a Word table whose rows are the themes)."""
+    return heading.kind is Kind.BARE or heading.level == 1 or names_the_themes(heading.title)
+
+
+_MIN_THEMES_SUMMED_UP = 2
+
+
+def _summaries(parts: list[_Part], candidates: list[int]) -> set[int]:
+    """The parts (by id) that sum up the themes rather than add one: a "Key messages" or "Key
+    points" box that is only a list, first or last of the theme headings (a summary box at the
+    top, or a sidebar read after the columns), beside at least two themes with text of their
+    own. The same heading alone, or in the middle of a run of boxes, is learning in its own right,
+    and "Key learning" or "What we learned" always is."""
+    if len(candidates) <= _MIN_THEMES_SUMMED_UP:
+        return set()
+    summaries = set()
+    for index in (candidates[0], candidates[-1]):
+        part = parts[index]
+        others = [parts[i] for i in candidates if i != index and parts[i].paragraphs]
+        if (
+            part.heading is not None
+            and is_summary_title(part.heading.title)
+            and part.paragraphs
+            and all(list_marker(lines[0]) for lines in part.paragraphs)
+            and len(others) >= _MIN_THEMES_SUMMED_UP
+        ):
+            summaries.add(id(part))
+    return summaries
 
 
 def _theme(

@@ -88,8 +88,43 @@ _FRAME_OPENINGS = (
 
 
 def is_frame_title(title: str) -> bool:
+    return _opens_with(title, _FRAME_OPENINGS)
+
+
+# Headings that name the learning as a whole rather than one piece of it ("Key learning", "Our
+# findings", "Key messages"). With no text of their own just above the themes they introduce them
+# (a Word table of themes under "Key learning"), where an empty "## Neglect" is a theme still to
+# be written.
+_GROUP_OPENINGS = (
+    "key learning", "key themes", "key findings", "key messages", "key points", "key lessons",
+    "key practice", "main themes", "main findings", "main messages", "learning themes",
+    "learning points", "learning from", "lessons", "themes", "findings", "our findings",
+    "what we learned", "what we learnt", "what was learned", "what was learnt", "the learning",
+    "practice themes", "practice learning",
+)  # fmt: skip
+# Of those, the ones that name a digest of points ("Key messages", "Key points"): a box of them
+# beside the themes restates the themes, where "Key learning" or "What we learned" is the learning.
+_SUMMARY_OPENINGS = (
+    "key messages", "key points", "main messages", "key learning points", "at a glance",
+    "in brief", "in a nutshell", "top tips",
+)  # fmt: skip
+
+
+def names_the_themes(title: str) -> bool:
+    """Whether a heading names the learning as a whole: "Key learning", "Themes", "Our findings"
+    (and "Learning" alone, which as a first word starts "Learning disabilities" too)."""
+    return _opens_with(title, _GROUP_OPENINGS) or title.strip().lower() == "learning"
+
+
+def is_summary_title(title: str) -> bool:
+    """Whether a heading names a digest of the briefing's points: "Key messages", "At a glance"."""
+    return _opens_with(title, _SUMMARY_OPENINGS)
+
+
+def _opens_with(title: str, openings: tuple[str, ...]) -> bool:
+    """Matched against a heading's first words, so "Contextual safeguarding" is not "Context"."""
     words = re.sub(r"[^\w\s]", " ", title.lower()).split()
-    return any(words[: len(opening.split())] == opening.split() for opening in _FRAME_OPENINGS)
+    return any(words[: len(opening.split())] == opening.split() for opening in openings)
 
 
 def is_question(text: str) -> bool:
@@ -235,11 +270,19 @@ def theme_notes(headings: Sequence[Heading], one_per_line: bool) -> list[Heading
 INTRODUCES_THEMES = "introduces the themes below it; no text of its own"
 
 
-def section_note(heading: Heading, theme_kind: Kind, *, left_out: str = "") -> HeadingNote:
+# The reason noted for a box of key messages beside the themes (campaigns/briefing_parts.py).
+SUMMARISES_THEMES = "a list of key points beside the themes: it sums them up"
+
+
+def section_note(
+    heading: Heading, theme_kind: Kind, *, left_out: str = "", summary: bool = False
+) -> HeadingNote:
     """Why a heading was not taken as a theme."""
     title = repair(heading.title)  # as the section or theme is titled
     if left_out:
         return HeadingNote(heading.line, title, "left out", "medium", left_out)
+    if summary:
+        return HeadingNote(heading.line, title, "section", "medium", SUMMARISES_THEMES)
     if is_frame_title(heading.title):
         reason = "a frame heading: opens or closes the briefing"
         return HeadingNote(heading.line, title, "section", "high", reason)
