@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from briefcast.campaigns.briefing_text import repair
-from briefcast.campaigns.furniture import Line
+from briefcast.campaigns.furniture import BULLET_MARKS, Line
 from briefcast.campaigns.model import HeadingNote
 
 
@@ -52,7 +52,7 @@ MARKDOWN_HEADING = re.compile(r"(#{1,6})\s+(.+?)(?:\s+#+)?")  # "## Title", "## 
 NUMBERED = re.compile(r"\d{1,2}[.)]\s+(.+)")  # "3. Title", "3) Title"
 # Bullets as Word, PDF tools and people type them: • ● ◦ ▪ ■ ‣ ⁃ ∙ · * – — - and Word's Symbol-font
 # bullets (U+F0B7, U+F0A7), or a letter "o" (Word's second-level bullet) followed by a space.
-BULLET = re.compile(r"(?:[•●◦▪■‣⁃∙·*–—\-\uf0b7\uf0a7]|o(?=\s))\s+(.+)")
+BULLET = re.compile(rf"(?:{BULLET_MARKS}|o(?=\s))\s+(.+)")
 
 # Between a bulleted or numbered title and its text. The first one that leaves a title-like text
 # on its left wins; a hyphen that makes a compound word ("Self-harm") is passed over.
@@ -83,7 +83,8 @@ _FRAME_OPENINGS = (
     "contact us", "contact details", "acknowledgements", "appendix", "glossary", "next steps",
     "what next", "what happens next", "who should read", "who is this for", "who this is for",
     "audience", "welcome", "message from", "training dates", "upcoming training",
-    "dates for your diary",
+    "dates for your diary", "where to get", "getting help", "help and support",
+    "support and advice", "in this issue",
 )  # fmt: skip
 
 
