@@ -184,13 +184,15 @@ def _take_title(
     if (heading := MARKDOWN_HEADING.fullmatch(lines[start].text)) and len(heading[1]) == 1:
         return repair(heading[2]), lines[start + 1 :]
 
+    # "1 Background" looks like a title line; counted with "2 Why it matters" it is a box.
+    numbered = {at for at, found in find_headings(lines).items() if found.kind is Kind.NUMBERED}
     blocks: list[list[int]] = []
     index = start
     while index < len(lines) and sum(map(len, blocks)) < _MAX_MASTHEAD_LINES:
         if not lines[index].text:
             index += 1
             continue
-        if not _is_title_line(lines[index].text, first=not blocks):
+        if index in numbered or not _is_title_line(lines[index].text, first=not blocks):
             break
         block = [index]
         while (

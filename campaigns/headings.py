@@ -170,7 +170,32 @@ def _capitalise(body: str) -> str:
 
 def find_headings(lines: list[Line]) -> dict[int, Heading]:
     """Every line that could be a heading, by index into `lines`."""
-    return {index: heading for index in range(len(lines)) if (heading := _heading_at(lines, index))}
+    found = {
+        index: heading for index in range(len(lines)) if (heading := _heading_at(lines, index))
+    }
+    return _boxes_numbered_without_a_stop(found)
+
+
+# "1 Background", "2 Why it matters": a 7-minute briefing's box numbers as a PDF tool copies them,
+# with no full stop. A number that starts one short line could be a count ("5 ways to help"), so
+# only a run counting 1, 2, 3… makes them numbered headings, the number dropped as in "1. Title".
+_BARE_NUMBER = re.compile(r"(\d{1,2})\s+(?=[A-Z])(.+)")
+_MIN_NUMBERED_RUN = 3
+
+
+def _boxes_numbered_without_a_stop(headings: dict[int, Heading]) -> dict[int, Heading]:
+    run: dict[int, re.Match[str]] = {}
+    for index, heading in headings.items():
+        match = _BARE_NUMBER.fullmatch(heading.title) if heading.kind is Kind.BARE else None
+        # Counted from 1: "7 Minute Briefing" above box 1 is the title, not a box.
+        if match and int(match[1]) == len(run) + 1:
+            run[index] = match
+    if len(run) < _MIN_NUMBERED_RUN:
+        return headings
+    return headings | {
+        index: Heading(Kind.NUMBERED, match[2], "", headings[index].line)
+        for index, match in run.items()
+    }
 
 
 def _heading_at(lines: list[Line], index: int) -> Heading | None:

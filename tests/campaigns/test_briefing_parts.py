@@ -114,3 +114,27 @@ def test_key_messages_that_are_learning_in_their_own_right_stay_a_theme(text):
 def test_a_list_under_key_learning_is_the_learning_not_a_summary():
     text = "# Brief\n\n" + THREE_THEMES + "## Key learning\n\n- Ask.\n- Record.\n"
     assert titles(read_briefing_text(text, "brief.md"))[-1] == "Key learning"
+
+
+def test_boxes_numbered_without_a_full_stop_count_from_one():
+    boxes = ["Background", "Why it matters", "Information", "What to do"]
+    text = "7 Minute Briefing\nNeglect\n\n" + "".join(
+        f"{n} {title}\n\nText of box {n}.\n\n" for n, title in enumerate(boxes, 1)
+    )
+    briefing = read_briefing_text(text, "brief.txt")
+    assert briefing.title == "7 Minute Briefing: Neglect"
+    assert titles(briefing) == ["Why it matters", "Information", "What to do"]
+    assert sections(briefing) == ["Background"]
+    assert {note.reason for note in briefing.headings if note.role == "theme"} == {
+        "numbered like 2 others"
+    }
+
+
+def test_short_lines_that_start_with_a_count_keep_their_number():
+    text = (
+        "Learning brief\n\n1 Introduction\n\nTwo lists.\n\n5 Ways to help\n\nListen first.\n\n"
+        "3 Things to avoid\n\nPromising secrecy.\n"
+    )
+    briefing = read_briefing_text(text, "brief.txt")
+    # 1, 5, 3 do not count on from 1: the numbers are the author's words.
+    assert titles(briefing) == ["1 Introduction", "5 Ways to help", "3 Things to avoid"]
