@@ -227,6 +227,9 @@ def _is_title_line(text: str, *, first: bool) -> bool:
     heading; the first block may end in ":" ("NCSCP Briefing Note:") or ask a question."""
     if list_marker(text) or MARKDOWN_HEADING.fullmatch(text) or is_frame_title(text):
         return False
+    # A review's subject is often named in quotes: "“Mark”, aged 52" under "Domestic Homicide
+    # Review"; the quote mark does not stop the line being part of the title.
+    text = text.lstrip("“‘\"'") or text
     if first and text.endswith((":", "?")):
         return looks_like_title(text[:-1]) or looks_like_title(text, question=True)
     return looks_like_title(text) or (first and text.endswith((",", "–", "-")))

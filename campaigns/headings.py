@@ -84,7 +84,7 @@ _FRAME_OPENINGS = (
     "what next", "what happens next", "who should read", "who is this for", "who this is for",
     "audience", "welcome", "message from", "training dates", "upcoming training",
     "dates for your diary", "where to get", "getting help", "help and support",
-    "support and advice", "in this issue",
+    "support and advice", "support and contacts", "sources of support", "in this issue",
 )  # fmt: skip
 
 
