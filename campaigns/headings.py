@@ -317,6 +317,14 @@ def section_note(
 
 
 _SERIES = re.compile(r"(?P<stem>[^\d]+?)\s(?:\d{1,2}|[A-Z])(?=$|[\s:.–-])")
+_SERIES_LABEL = re.compile(rf"{_SERIES.pattern}:\s+(?P<rest>\S.*)")
+
+
+def without_series_label(title: str) -> str:
+    """A title's own words after a series label: "Finding 2: School exclusion" -> "School
+    exclusion"; a title without one ("Case A", "Neglect") as it is."""
+    match = _SERIES_LABEL.fullmatch(title)
+    return match["rest"] if match else title
 
 
 def _series(titles: Iterable[str]) -> dict[str, str]:

@@ -103,6 +103,12 @@ def test_a_question_goes_with_the_themes_it_is_about(tmp_path):
             ],
             "Adolescents, mental health and suicide and more",
         ),
+        (
+            2,
+            ["Finding 2: Substance use as a family pattern", "Finding 3: School exclusion"],
+            "Substance use as a family pattern and more",  # the label is not the theme's words
+        ),
+        (2, ["Case A", "Case B"], "Case A and case B"),  # a label alone is the whole title
         (1, ["Children returned home post court proceedings and later siblings"], None),
     ],
 )
