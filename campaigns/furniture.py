@@ -214,7 +214,8 @@ _CHROME = "an email's or web page's links and footer, not learning"
 _CHROME_MAX_WORDS = 12
 _MAILING_MAX_WORDS = 120  # a mail server's confidentiality notice runs to a long paragraph
 # "You are here: Home > Learning > Reviews", "Home › Adults › SARs": where a page sits on its site.
-_BREADCRUMB = re.compile(r"you are here\b.*|home\s*[>›»/|]\s*\w.*", re.I)
+# A slash or bar only with spaces round it: "Home/school liaison" is a heading.
+_BREADCRUMB = re.compile(r"you are here:.*|home\s*[>›»]\s*\w.*|home\s+[/|]\s+\w.*", re.I)
 # Pictures as copied text leaves them: Outlook's "[cid:image001.png@01DC…]", Gmail's "[image:
 # Partnership logo]" (a Markdown image is written so too, campaigns/briefing_text.py), or a
 # line of alt text naming a logo or a banner ("Northbrook Safeguarding Adults Board logo").

@@ -62,6 +62,8 @@ def test_email_and_web_chrome_is_left_out_with_a_warning_quoting_it(chrome):
         "Online safety",
         "Next steps",
         "Home visits",  # "home" starts a breadcrumb only with a separator after it
+        "Home/school communication",
+        "You are here to listen, not to fix things",
         "Designing a new logo with young people was their idea, and it shows.",
         "The grant was intended solely for housing costs.",
     ],
