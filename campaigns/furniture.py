@@ -2,11 +2,14 @@
 
 `clean_lines()` splits decoded text into numbered, tidied lines and takes out what nobody wrote
 as learning: page markers, a running header or footer, the links and buttons of an email or web
-page ("View this email in your browser", "Back to top"), and a table of contents that repeats
-the headings. Everything taken out except page numbers is reported, quoted, for a warning: a
-guess can be wrong, and a reader must never lose text silently. Text pasted from a web page,
-one paragraph per line with no blank lines, gets a blank line after each paragraph, so the
-reader downstream sees paragraphs the same way whatever the source.
+page ("View this email in your browser", "Back to top", "Quick exit", a breadcrumb), the
+notices mail systems and sites add (copyright, mailing-list and confidentiality notices, the
+external-sender banner), pictures (a logo's alt text, "[cid:image001.png@…]"), a one-page
+document's footer, and a table of contents that repeats the headings. Everything taken out
+except page numbers is reported, quoted, for a warning: a guess can be wrong, and a reader must
+never lose text silently. Text pasted from a web page, one paragraph per line with no blank
+lines, gets a blank line after each paragraph, so the reader downstream sees paragraphs the same
+way whatever the source.
 """
 
 from __future__ import annotations
