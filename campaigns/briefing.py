@@ -51,6 +51,7 @@ from briefcast.campaigns.headings import (
     is_frame_title,
     list_marker,
     looks_like_title,
+    repeated_subheadings,
     theme_kind,
 )
 from briefcast.campaigns.model import Briefing
@@ -105,11 +106,15 @@ def read_briefing_text(text: str, source: str) -> Briefing:
         used = "used the file name" if stem else "put the title on the first line; used"
         warnings.append(f"no title found at the top; {used}: {title!r}")
 
-    headings = find_headings(lines)
+    found = find_headings(lines)
+    subheadings = repeated_subheadings(found)
+    headings = {at: heading for at, heading in found.items() if at not in subheadings}
     kind = theme_kind(headings.values())
     if kind is None:
         raise BriefingError(f"{source}: found no themes; {_EXPECTED}")
-    sections, themes, notes = sections_and_themes(lines, headings, kind, one_per_line, warnings)
+    sections, themes, notes = sections_and_themes(
+        lines, headings, kind, one_per_line, warnings, subheadings
+    )
     return Briefing(
         title=title,
         sections=tuple(sections),

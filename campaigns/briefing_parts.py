@@ -8,6 +8,7 @@ a note for each saying why.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from briefcast.campaigns.briefing_text import find_figures, find_quotes, reflow, repair
@@ -38,10 +39,12 @@ def sections_and_themes(
     kind: Kind,
     one_per_line: bool,
     warnings: list[str],
+    subheadings: Collection[int] = (),
 ) -> tuple[list[Section], list[Theme], list[HeadingNote]]:
     """The sections, themes and heading notes of a briefing's lines (the title taken off), the
-    themes being the headings of `kind`; what a reader should know is appended to `warnings`."""
-    parts = _split_into_parts(lines, headings, kind)
+    themes being the headings of `kind`; what a reader should know is appended to `warnings`.
+    The lines at `subheadings` are sub-headings: a paragraph of their own in the part above."""
+    parts = _split_into_parts(lines, headings, kind, subheadings)
     return _sections_and_themes(parts, kind, one_per_line, warnings)
 
 
@@ -74,20 +77,24 @@ def _starts_part(heading: Heading, kind: Kind) -> bool:
     return heading.kind is kind
 
 
-def _split_into_parts(lines: list[Line], headings: dict[int, Heading], kind: Kind) -> list[_Part]:
+def _split_into_parts(
+    lines: list[Line], headings: dict[int, Heading], kind: Kind, subheadings: Collection[int]
+) -> list[_Part]:
     parts = [_Part(heading=None)]
     for index, line in enumerate(lines):
         heading = headings.get(index)
+        markdown = MARKDOWN_HEADING.fullmatch(line.text)
         if not line.text:
             parts[-1].end_paragraph()
         elif heading and _starts_part(heading, kind):
             parts.append(_Part(heading))
             if heading.body:
                 parts[-1].add_line(heading.body)
-        elif subheading := MARKDOWN_HEADING.fullmatch(line.text):
-            # "### Sub-heading" (never a theme): a paragraph of its own in the current part.
+        elif markdown or index in subheadings:
+            # "### Sub-heading" or one repeated under each theme (never a theme): a paragraph of
+            # its own in the current part.
             parts[-1].end_paragraph()
-            parts[-1].add_line(subheading[2])
+            parts[-1].add_line(markdown[2] if markdown else line.text)
             parts[-1].end_paragraph()
         elif list_marker(line.text):
             # A list item starts a paragraph; bullets are written "• " whatever the source used.

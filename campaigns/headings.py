@@ -17,6 +17,7 @@ headings (Foreword, Introduction, Questions to consider, …), which are section
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -249,6 +250,30 @@ def _text_after(lines: list[Line], index: int) -> str | None:
 
 
 _ADDRESS = re.compile(r"\S+@\S+|https?://|www\.")
+
+
+def repeated_subheadings(headings: dict[int, Heading]) -> set[int]:
+    """One-line headings that come again under each of several headings: "Safer sleep" /
+    "What happened" / "What we learned", "Bruising" / "What happened" / "What we learned". They
+    are sub-headings of the heading above them (kept in its text, like a `###`), which is the
+    theme. Only when every repeat has a heading of its own above it; frame headings, which
+    open or close the briefing, are left to their own rule."""
+    bare = sorted(
+        (index, heading.title.lower())
+        for index, heading in headings.items()
+        if heading.kind is Kind.BARE and not is_frame_title(heading.title)
+    )
+    counts = Counter(title for _, title in bare)
+    repeated = {title for title, count in counts.items() if count >= 2}
+    under_owner: set[str] | None = None  # the repeated titles since the last heading of its own
+    for _, title in bare:
+        if title not in repeated:
+            under_owner = set()
+        elif under_owner is None or title in under_owner:
+            return set()  # before any heading of its own, or twice under one: not sub-headings
+        else:
+            under_owner.add(title)
+    return {index for index, title in bare if title in repeated}
 
 
 def theme_kind(headings: Iterable[Heading]) -> Kind | None:

@@ -138,3 +138,37 @@ def test_short_lines_that_start_with_a_count_keep_their_number():
     briefing = read_briefing_text(text, "brief.txt")
     # 1, 5, 3 do not count on from 1: the numbers are the author's words.
     assert titles(briefing) == ["1 Introduction", "5 Ways to help", "3 Things to avoid"]
+
+
+ARTICLES = (
+    "Newsletter\n\nTwo reviews this winter.\n\nSafer sleep\n\nWhat happened\n\n"
+    "A baby slept on a sofa.\n\n"
+    "What we learned\n\nRepeat the advice.\n\nBruising\n\nWhat happened\n\n"
+    "A bruise was not referred.\n\nWhat we learned\n\nRefer the same day.\n"
+)
+
+
+def test_headings_repeated_under_each_theme_are_its_sub_headings():
+    briefing = read_briefing_text(ARTICLES, "news.txt")
+    assert titles(briefing) == ["Safer sleep", "Bruising"]
+    assert briefing.theme("bruising").paragraphs == (
+        "What happened",
+        "A bruise was not referred.",
+        "What we learned",
+        "Refer the same day.",
+    )
+    assert not any("a second theme" in warning for warning in briefing.warnings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A repeat before any heading of its own: nothing owns it.
+        "Newsletter\n\nWhat happened\n\nOne.\n\nSafer sleep\n\nTwo.\n\nWhat happened\n\nThree.\n",
+        # Twice under one heading: the author's own themes, however named.
+        "Newsletter\n\nSafer sleep\n\nOne.\n\nWhat happened\n\nTwo.\n\nWhat happened\n\nThree.\n",
+    ],
+    ids=["no-owner", "twice-under-one"],
+)
+def test_repeats_that_no_heading_owns_stay_themes(text):
+    assert titles(read_briefing_text(text, "news.txt")).count("What happened") == 2
