@@ -123,11 +123,11 @@ def _sections_and_themes(
 
     summaries = _summaries(parts, [i for i, part in enumerate(parts) if could_be_theme(part)])
 
-    def is_theme(part: _Part) -> bool:
-        return could_be_theme(part) and id(part) not in summaries
+    def is_theme(index: int) -> bool:
+        return could_be_theme(parts[index]) and index not in summaries
 
     def theme_next(index: int) -> bool:
-        return index + 1 < len(parts) and is_theme(parts[index + 1])
+        return index + 1 < len(parts) and is_theme(index + 1)
 
     # An empty heading right before a theme introduces the themes ("Key learning", "# Part
     # one" over "## Safe sleep"); a "## Title" or numbered one is a theme still to be written.
@@ -137,14 +137,14 @@ def _sections_and_themes(
         if heading is None:
             if paragraphs:  # the untitled opening under the title introduces the briefing
                 sections.append(Section("Introduction", paragraphs, find_figures(paragraphs)))
-        elif is_theme(part) and (
+        elif is_theme(index) and (
             paragraphs or not _may_introduce(heading) or not theme_next(index)
         ):
             themes.append(_theme(heading, paragraphs, themes, warnings))
             theme_headings.append(heading)
         elif paragraphs:
             sections.append(Section(repair(heading.title), paragraphs, find_figures(paragraphs)))
-            notes.append(section_note(heading, kind, summary=id(part) in summaries))
+            notes.append(section_note(heading, kind, summary=index in summaries))
         elif theme_next(index):
             warnings.append(
                 f"line {heading.line}: left out the heading {heading.title!r}: it introduces the "
@@ -171,7 +171,7 @@ _MIN_THEMES_SUMMED_UP = 2
 
 
 def _summaries(parts: list[_Part], candidates: list[int]) -> set[int]:
-    """The parts (by id) that sum up the themes rather than add one: a "Key messages" or "Key
+    """The parts (by index) that sum up the themes rather than add one: a "Key messages" or "Key
     points" box that is only a list, first or last of the theme headings (a summary box at the
     top, or a sidebar read after the columns), beside at least two themes with text of their
     own. The same heading alone, or in the middle of a run of boxes, is learning in its own right,
@@ -189,7 +189,7 @@ def _summaries(parts: list[_Part], candidates: list[int]) -> set[int]:
             and all(list_marker(lines[0]) for lines in part.paragraphs)
             and len(others) >= _MIN_THEMES_SUMMED_UP
         ):
-            summaries.add(id(part))
+            summaries.add(index)
     return summaries
 
 
