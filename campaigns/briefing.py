@@ -15,9 +15,10 @@ How a briefing is read
    headings (questions too); the strongest kind the briefing uses gives the themes, frame
    headings (Introduction, Questions to consider, …) and weaker kinds give sections. Each
    heading gets a note: high, medium or low confidence, and why (`Briefing.headings`).
-5. A paragraph belongs to the heading above it until the next heading of any kind; text before
-   the first heading becomes an "Introduction" section; an empty heading just before the
-   themes (e.g. "Key practice themes and messages") is left out, with a warning saying so.
+5. Parts (campaigns/briefing_parts.py): a paragraph belongs to the heading above it until the
+   next heading of any kind; text before the first heading becomes an "Introduction" section;
+   an empty heading just before the themes (e.g. "Key practice themes and messages") is left
+   out, with a warning saying so.
    Hard-wrapped lines are re-flowed and PDF artefacts repaired ("self -harm", "..").
 6. Key figures are numbers with their sentence, except years, dates, ranges, durations and ages
    ("15 working days") and labels ("page 3", "Tier 4"). Quotes are quoted passages of five
@@ -32,35 +33,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from briefcast.campaigns.briefing_parts import sections_and_themes
 from briefcast.campaigns.briefing_text import (
     NotText,
     decode,
-    find_figures,
-    find_quotes,
-    reflow,
     repair,
     strip_markdown_inline,
 )
 from briefcast.campaigns.furniture import Line, clean_lines
 from briefcast.campaigns.headings import (
-    BULLET,
-    INTRODUCES_THEMES,
     MARKDOWN_HEADING,
     NUMBERED,
-    Heading,
     Kind,
     find_headings,
     is_frame_title,
     list_marker,
     looks_like_title,
-    section_note,
+    repeated_subheadings,
     theme_kind,
-    theme_notes,
 )
-from briefcast.campaigns.model import Briefing, HeadingNote, Section, Theme, slugify
+from briefcast.campaigns.model import Briefing
 from briefcast.errors import BriefcastError
 
 __all__ = [
@@ -82,7 +76,6 @@ _EXPECTED = (
 )
 _MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 STDIN_SOURCE = "<stdin>"  # how a briefing pasted on standard input is named in messages
-_LONG_THEME_WORDS = 450  # the planner fills an issue with about this much theme text
 
 
 def read_briefing(path: Path) -> Briefing:
@@ -113,12 +106,15 @@ def read_briefing_text(text: str, source: str) -> Briefing:
         used = "used the file name" if stem else "put the title on the first line; used"
         warnings.append(f"no title found at the top; {used}: {title!r}")
 
-    headings = find_headings(lines)
+    found = find_headings(lines)
+    subheadings = repeated_subheadings(found)
+    headings = {at: heading for at, heading in found.items() if at not in subheadings}
     kind = theme_kind(headings.values())
     if kind is None:
         raise BriefingError(f"{source}: found no themes; {_EXPECTED}")
-    parts = _split_into_parts(lines, headings, kind)
-    sections, themes, notes = _sections_and_themes(parts, kind, one_per_line, warnings)
+    sections, themes, notes = sections_and_themes(
+        lines, headings, kind, one_per_line, warnings, subheadings
+    )
     return Briefing(
         title=title,
         sections=tuple(sections),
@@ -193,13 +189,15 @@ def _take_title(
     if (heading := MARKDOWN_HEADING.fullmatch(lines[start].text)) and len(heading[1]) == 1:
         return repair(heading[2]), lines[start + 1 :]
 
+    # "1 Background" looks like a title line; counted with "2 Why it matters" it is a box.
+    numbered = {at for at, found in find_headings(lines).items() if found.kind is Kind.NUMBERED}
     blocks: list[list[int]] = []
     index = start
     while index < len(lines) and sum(map(len, blocks)) < _MAX_MASTHEAD_LINES:
         if not lines[index].text:
             index += 1
             continue
-        if not _is_title_line(lines[index].text, first=not blocks):
+        if index in numbered or not _is_title_line(lines[index].text, first=not blocks):
             break
         block = [index]
         while (
@@ -234,6 +232,9 @@ def _is_title_line(text: str, *, first: bool) -> bool:
     heading; the first block may end in ":" ("NCSCP Briefing Note:") or ask a question."""
     if list_marker(text) or MARKDOWN_HEADING.fullmatch(text) or is_frame_title(text):
         return False
+    # A review's subject is often named in quotes: "“Mark”, aged 52" under "Domestic Homicide
+    # Review"; the quote mark does not stop the line being part of the title.
+    text = text.lstrip("“‘\"'") or text
     if first and text.endswith((":", "?")):
         return looks_like_title(text[:-1]) or looks_like_title(text, question=True)
     return looks_like_title(text) or (first and text.endswith((",", "–", "-")))
@@ -276,129 +277,3 @@ def _join_title(texts: list[str]) -> str:
         joined = title.endswith((":", "–", "—")) or wraps
         title += f" {text}" if joined else f": {text}"
     return title
-
-
-# -- parts: a heading and the paragraphs under it -----------------------------------------------
-
-
-@dataclass
-class _Part:
-    heading: Heading | None  # None for the text before the first heading
-    paragraphs: list[list[str]] = field(default_factory=list)  # each a list of wrapped lines
-    _open: bool = False  # whether the next line continues the last paragraph
-
-    def add_line(self, text: str) -> None:
-        if not self._open:
-            self.paragraphs.append([])
-            self._open = True
-        self.paragraphs[-1].append(text)
-
-    def end_paragraph(self) -> None:
-        self._open = False
-
-
-def _starts_part(heading: Heading, kind: Kind) -> bool:
-    """Markdown headings always start a part, bare lines unless Markdown headings give the themes,
-    numbered and bulleted items only when they are the themes (else they are list items)."""
-    if heading.kind is Kind.MARKDOWN:
-        return True
-    if heading.kind is Kind.BARE:
-        return kind is not Kind.MARKDOWN
-    return heading.kind is kind
-
-
-def _split_into_parts(lines: list[Line], headings: dict[int, Heading], kind: Kind) -> list[_Part]:
-    parts = [_Part(heading=None)]
-    for index, line in enumerate(lines):
-        heading = headings.get(index)
-        if not line.text:
-            parts[-1].end_paragraph()
-        elif heading and _starts_part(heading, kind):
-            parts.append(_Part(heading))
-            if heading.body:
-                parts[-1].add_line(heading.body)
-        elif subheading := MARKDOWN_HEADING.fullmatch(line.text):
-            # "### Sub-heading" (never a theme): a paragraph of its own in the current part.
-            parts[-1].end_paragraph()
-            parts[-1].add_line(subheading[2])
-            parts[-1].end_paragraph()
-        elif list_marker(line.text):
-            # A list item starts a paragraph; bullets are written "• " whatever the source used.
-            parts[-1].end_paragraph()
-            bullet = BULLET.fullmatch(line.text)
-            parts[-1].add_line(f"• {bullet[1]}" if bullet else line.text)
-        else:
-            parts[-1].add_line(line.text)
-    return parts
-
-
-def _sections_and_themes(
-    parts: list[_Part], kind: Kind, one_per_line: bool, warnings: list[str]
-) -> tuple[list[Section], list[Theme], list[HeadingNote]]:
-    sections: list[Section] = []
-    themes: list[Theme] = []
-    notes: list[HeadingNote] = []
-    theme_headings: list[Heading] = []
-
-    def is_theme(part: _Part) -> bool:
-        return (
-            part.heading is not None
-            and part.heading.kind is kind
-            and not is_frame_title(part.heading.title)
-        )
-
-    def theme_next(index: int) -> bool:
-        return index + 1 < len(parts) and is_theme(parts[index + 1])
-
-    # An empty heading right before a theme introduces the themes ("Key learning", "# Part
-    # one" over "## Safe sleep"); a "## Title" or numbered one is a theme still to be written.
-    for index, part in enumerate(parts):
-        paragraphs = tuple(reflow(lines) for lines in part.paragraphs)
-        heading = part.heading
-        if heading is None:
-            if paragraphs:  # the untitled opening under the title introduces the briefing
-                sections.append(Section("Introduction", paragraphs, find_figures(paragraphs)))
-        elif is_theme(part) and (
-            paragraphs or not _may_introduce(heading) or not theme_next(index)
-        ):
-            themes.append(_theme(heading, paragraphs, themes, warnings))
-            theme_headings.append(heading)
-        elif paragraphs:
-            sections.append(Section(repair(heading.title), paragraphs, find_figures(paragraphs)))
-            notes.append(section_note(heading, kind))
-        elif theme_next(index):
-            warnings.append(
-                f"line {heading.line}: left out the heading {heading.title!r}: it introduces the "
-                "themes and has no text of its own"
-            )
-            notes.append(section_note(heading, kind, left_out=INTRODUCES_THEMES))
-        else:
-            warnings.append(
-                f"line {heading.line}: heading {heading.title!r} has no text under it; left out"
-            )
-            notes.append(section_note(heading, kind, left_out="no text under it"))
-    notes += theme_notes(theme_headings, one_per_line)
-    return sections, themes, notes
-
-
-def _may_introduce(heading: Heading) -> bool:
-    return heading.kind is Kind.BARE or heading.level == 1
-
-
-def _theme(
-    heading: Heading, paragraphs: tuple[str, ...], earlier: list[Theme], warnings: list[str]
-) -> Theme:
-    title = repair(heading.title)
-    slug = slugify(title) or f"theme-{len(earlier) + 1}"
-    if slug in {theme.slug for theme in earlier}:
-        slug = f"{slug}-{len(earlier) + 1}"  # campaign files name themes by slug: keep them unique
-        warnings.append(f"line {heading.line}: a second theme called {title!r}; slug {slug!r}")
-    theme = Theme(slug, title, paragraphs, find_figures(paragraphs), find_quotes(paragraphs))
-    if not paragraphs:
-        warnings.append(f"line {heading.line}: theme {title!r} has no text under it")
-    elif theme.word_count > _LONG_THEME_WORDS:
-        warnings.append(
-            f"line {heading.line}: theme {title!r} has {theme.word_count} words, more than one "
-            f"issue holds (about {_LONG_THEME_WORDS}); consider splitting it"
-        )
-    return theme

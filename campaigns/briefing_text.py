@@ -50,11 +50,20 @@ def _has_binary_characters(text: str) -> bool:
 # -- Markdown inline marks ----------------------------------------------------------------------
 
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_MARKDOWN_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]*)\)")
+_MARKDOWN_IMAGE_LINE = re.compile(r"^[ \t]*!\[([^\]]*)\]\(([^)\s]*)\)[ \t]*$", re.M)
 _MARKDOWN_EMPHASIS = re.compile(r"\*\*|__|`")
 
 
 def strip_markdown_inline(text: str) -> str:
-    """Markdown's inline marks would show literally in an email: "[Help](url)" -> "Help (url)"."""
+    """Markdown's inline marks would show literally in an email: "[Help](url)" -> "Help (url)".
+
+    An image on a line of its own is written "[image: alt text (file)]", as Gmail pastes one, so
+    the clean-up leaves it out as a picture (campaigns/furniture.py), quoted in a warning; one
+    inside a sentence is written like a link, "alt text (file)".
+    """
+    text = _MARKDOWN_IMAGE_LINE.sub(r"[image: \1 (\2)]", text)
+    text = _MARKDOWN_IMAGE.sub(r"\1 (\2)", text)
     text = _MARKDOWN_LINK.sub(r"\1 (\2)", text)
     text = re.sub(r"^\s*>\s?", "", text, flags=re.M)  # block quotes: the text, not the marker
     return _MARKDOWN_EMPHASIS.sub("", text)

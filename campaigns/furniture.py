@@ -2,11 +2,14 @@
 
 `clean_lines()` splits decoded text into numbered, tidied lines and takes out what nobody wrote
 as learning: page markers, a running header or footer, the links and buttons of an email or web
-page ("View this email in your browser", "Back to top"), and a table of contents that repeats
-the headings. Everything taken out except page numbers is reported, quoted, for a warning: a
-guess can be wrong, and a reader must never lose text silently. Text pasted from a web page,
-one paragraph per line with no blank lines, gets a blank line after each paragraph, so the
-reader downstream sees paragraphs the same way whatever the source.
+page ("View this email in your browser", "Back to top", "Quick exit", a breadcrumb), the
+notices mail systems and sites add (copyright, mailing-list and confidentiality notices, the
+external-sender banner), pictures (a logo's alt text, "[cid:image001.png@…]"), a one-page
+document's footer, and a table of contents that repeats the headings. Everything taken out
+except page numbers is reported, quoted, for a warning: a guess can be wrong, and a reader must
+never lose text silently. Text pasted from a web page, one paragraph per line with no blank
+lines, gets a blank line after each paragraph, so the reader downstream sees paragraphs the same
+way whatever the source.
 """
 
 from __future__ import annotations
@@ -49,7 +52,15 @@ def clean_lines(text: str) -> CleanedText:
     lines = [line for line in lines if not is_page_marker(line.text)]
 
     left_out: list[str] = []
-    lines = _without_sign_off(_email_subject(lines, left_out), left_out)
+    # Chrome first: a mail system's disclaimer after the sign-off would hide the sign-off.
+    kept = []
+    last = next((line for line in reversed(lines) if line.text), None)
+    for line in lines:
+        if line.text and (why := _chrome(line.text, last=line is last)):
+            left_out.append(f"line {line.number}: left out {line.text!r} ({why})")
+            continue
+        kept.append(line)
+    lines = _without_sign_off(_email_subject(kept, left_out), left_out)
     headers = _running_headers(lines, has_pages)
     left_out += [f"dropped {header!r} as a running header or footer" for header in headers.values()]
     first_line = next((line.text for line in lines if line.text), "")
@@ -59,17 +70,11 @@ def clean_lines(text: str) -> CleanedText:
     if contents:
         entries = ", ".join(repr(entry) for entry in contents)
         left_out.append(f"left out a table of contents repeating the headings: {entries}")
-    kept = []
-    for line in lines:
-        if line.text and _is_chrome(line.text):
-            left_out.append(f"line {line.number}: left out {line.text!r} ({_CHROME})")
-            continue
-        kept.append(line)
-    one_per_line = _one_paragraph_per_line(kept)
+    one_per_line = _one_paragraph_per_line(lines)
     # A running header that repeats the title takes the title's line too: say what it was.
     top_header = first_line if _header_key(first_line) in headers else ""
     top_header = "" if _NUMBERED_PAGE.search(top_header) else top_header
-    lines = _separate_paragraphs(kept) if one_per_line else kept
+    lines = _separate_paragraphs(lines) if one_per_line else lines
     return CleanedText(lines, left_out, one_per_line, top_header)
 
 
@@ -78,8 +83,11 @@ def clean_lines(text: str) -> CleanedText:
 # Invisible characters that only get in the way: soft hyphen, zero-width spaces and joiners, BOM.
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 
+# The bullets Word, PDF tools and people type: • ● ◦ ▪ ■ ‣ ⁃ ∙ · * – — - and Word's Symbol-font
+# bullets (U+F0B7, U+F0A7); a character class, shared with campaigns/headings.py's BULLET.
+BULLET_MARKS = "[•●◦▪■‣⁃∙·*–—\\-\uf0b7\uf0a7]"
 # PDF extraction often puts a bullet on a line of its own and its text on the next line.
-_LONE_BULLET = re.compile(r"[•●◦▪■‣⁃∙·*–—\-\uf0b7\uf0a7o]")
+_LONE_BULLET = re.compile(rf"{BULLET_MARKS}|o")
 
 
 def _tidy(raw: str) -> str:
@@ -170,38 +178,87 @@ def _running_headers(lines: list[Line], has_pages: bool) -> dict[str, str]:
 
 # The words of a button or link that a web page or email adds around its text. A line made only
 # of these words, with at least one that names an action or a place on screen, is chrome:
-# "View this email in your browser", "Skip to main content", "Back to top", "Share on LinkedIn".
+# "View this email in your browser", "Skip to main content", "Back to top", "Share on LinkedIn",
+# and a partnership site's "Quick exit" and "Toggle contrast" buttons.
 _SCREEN_ACTIONS = frozenset({
     "click", "tap", "view", "viewing", "browser", "skip", "share", "tweet", "facebook", "twitter",
     "linkedin", "whatsapp", "instagram", "youtube", "print", "subscribe", "unsubscribe",
     "preferences", "friend", "top", "menu", "cookies", "contents", "navigation", "download",
     "online", "here", "copy", "link", "email", "read", "home", "search", "previous", "next",
+    "exit", "toggle", "login", "sitemap",
 })  # fmt: skip
 _SCREEN_WORDS = _SCREEN_ACTIONS | frozenset({
     "this", "that", "in", "your", "to", "the", "a", "an", "of", "on", "via", "page", "version",
     "our", "us", "follow", "forward", "and", "or", "back", "more", "with", "x", "content", "main",
     "manage", "update", "full", "article", "newsletter", "web", "website", "it", "is", "having",
     "trouble", "for", "as", "pdf", "table", "go", "return", "links", "post", "story", "all",
+    "quick", "contrast", "accessibility", "statement", "privacy", "notice", "policy", "terms",
+    "conditions", "members", "area", "cookie", "settings", "site",
 })  # fmt: skip
-# Sentences about the mailing itself, which email services add to every message's footer.
-_MAILING = re.compile(r"\b(un)?subscri(be|bed|ber|ption|ptions)\b|\bthis email was sent\b", re.I)
+# Sentences about the mailing or the site itself, which email services, mail systems and web
+# pages add around every message or page: subscription footers, "Copyright © 2026 …, All rights
+# reserved", Outlook's "This email originated from outside of the organisation" banner and the
+# confidentiality notice an organisation's mail server appends.
+_MAILING = re.compile(
+    "|".join([
+        r"\b(un)?subscri(be|bed|ber|ption|ptions)\b",
+        r"\bthis email was sent\b",
+        r"\byou are receiving this (e-?mail|message)\b",
+        r"\bour mailing address is\b",
+        r"^(copyright\s*)?©",
+        r"\ball rights reserved\b",
+        r"\boriginated from outside (of )?(the|your|our) (organi[sz]ation|council|network)\b",
+        r"\bintended (solely|only) for the (use of the )?(individual|addressee|recipient|person)",
+        r"\bif you (have )?received this (e-?mail|message) in error\b",
+    ]),
+    re.I,
+)  # fmt: skip
 _CHROME = "an email's or web page's links and footer, not learning"
 _CHROME_MAX_WORDS = 12
-_MAILING_MAX_WORDS = 45
+_MAILING_MAX_WORDS = 120  # a mail server's confidentiality notice runs to a long paragraph
+# "You are here: Home > Learning > Reviews", "Home › Adults › SARs": where a page sits on its site.
+# A slash or bar only with spaces round it: "Home/school liaison" is a heading.
+_BREADCRUMB = re.compile(r"you are here:.*|home\s*[>›»]\s*\w.*|home\s+[/|]\s+\w.*", re.I)
+# Pictures as copied text leaves them: Outlook's "[cid:image001.png@01DC…]", Gmail's "[image:
+# Partnership logo]" (a Markdown image is written so too, campaigns/briefing_text.py), or a
+# line of alt text naming a logo or a banner ("Northbrook Safeguarding Adults Board logo").
+_PICTURE = re.compile(r"\[(?:cid|image):[^\]]*\]|(?:\S+\s+){0,10}(?:logo|logos|banner)", re.I)
+_PICTURE_WHY = "a picture's name or description, not learning"
+# A page footer or header of a one-page document: "Partnership | One minute guides |
+# www.example.org", short parts between bars, one of them a web or email address.
+_FOOTER_PART_WORDS = 6
+_ADDRESS = re.compile(r"\S+@\S+\.\w|https?://|www\.", re.I)
 
 
-def _is_chrome(text: str) -> bool:
+def _chrome(text: str, *, last: bool) -> str:
+    """Why a line is chrome (an email's or web page's links, notices, pictures, breadcrumb, a
+    one-page document's footer as its last line), or "" when it is the author's text."""
+    if _PICTURE.fullmatch(text):
+        return _PICTURE_WHY
     words = re.sub(r"[^\w\s]", " ", text.lower()).split()
     if not words:
-        return False
+        return ""
     if len(words) <= _CHROME_MAX_WORDS and set(words) <= _SCREEN_WORDS:
-        return bool(set(words) & _SCREEN_ACTIONS)
-    return len(words) <= _MAILING_MAX_WORDS and bool(_MAILING.search(text))
+        return _CHROME if set(words) & _SCREEN_ACTIONS else ""
+    if _BREADCRUMB.fullmatch(text) and len(words) <= _CHROME_MAX_WORDS * 2:
+        return _CHROME
+    if len(words) <= _MAILING_MAX_WORDS and _MAILING.search(text):
+        return _CHROME
+    parts = text.split(" | ")
+    if (
+        last
+        and len(parts) >= 3
+        and all(len(part.split()) <= _FOOTER_PART_WORDS for part in parts)
+        and any(_ADDRESS.search(part) for part in parts)
+    ):
+        return "a page footer, not learning"
+    return ""
 
 
 # -- a table of contents ------------------------------------------------------------------------
 
 _LEADER = re.compile(r"[\s.·…_]*\d{0,3}$")  # "Background ........ 3", "Background 3"
+_LIST_MARK = re.compile(rf"^(?:{BULLET_MARKS}|o(?=\s)|\d{{1,2}}[.)])\s+")
 _MIN_CONTENTS_ENTRIES = 2
 _CONTENTS_HEADING_WORDS = 3  # "Contents", "In this issue", "On this page"
 
@@ -216,7 +273,8 @@ def _without_contents(lines: list[Line]) -> tuple[list[Line], list[str]]:
     for index, text in enumerate(texts):
         if not text:
             continue
-        entry = _LEADER.sub("", text)
+        # "Background ..... 3", and an email's "In this issue" list: "• Safer sleep".
+        entry = _LEADER.sub("", _LIST_MARK.sub("", text, count=1))
         later[text] -= 1
         if entry and len(entry.split()) <= _RUNNING_HEADER_MAX_WORDS and later[entry] > 0:
             run.append(index)

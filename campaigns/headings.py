@@ -17,12 +17,13 @@ headings (Foreword, Introduction, Questions to consider, …), which are section
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from briefcast.campaigns.briefing_text import repair
-from briefcast.campaigns.furniture import Line
+from briefcast.campaigns.furniture import BULLET_MARKS, Line
 from briefcast.campaigns.model import HeadingNote
 
 
@@ -52,7 +53,7 @@ MARKDOWN_HEADING = re.compile(r"(#{1,6})\s+(.+?)(?:\s+#+)?")  # "## Title", "## 
 NUMBERED = re.compile(r"\d{1,2}[.)]\s+(.+)")  # "3. Title", "3) Title"
 # Bullets as Word, PDF tools and people type them: • ● ◦ ▪ ■ ‣ ⁃ ∙ · * – — - and Word's Symbol-font
 # bullets (U+F0B7, U+F0A7), or a letter "o" (Word's second-level bullet) followed by a space.
-BULLET = re.compile(r"(?:[•●◦▪■‣⁃∙·*–—\-\uf0b7\uf0a7]|o(?=\s))\s+(.+)")
+BULLET = re.compile(rf"(?:{BULLET_MARKS}|o(?=\s))\s+(.+)")
 
 # Between a bulleted or numbered title and its text. The first one that leaves a title-like text
 # on its left wins; a hyphen that makes a compound word ("Self-harm") is passed over.
@@ -83,13 +84,49 @@ _FRAME_OPENINGS = (
     "contact us", "contact details", "acknowledgements", "appendix", "glossary", "next steps",
     "what next", "what happens next", "who should read", "who is this for", "who this is for",
     "audience", "welcome", "message from", "training dates", "upcoming training",
-    "dates for your diary",
+    "dates for your diary", "where to get", "getting help", "help and support",
+    "support and advice", "support and contacts", "sources of support", "in this issue",
 )  # fmt: skip
 
 
 def is_frame_title(title: str) -> bool:
+    return _opens_with(title, _FRAME_OPENINGS)
+
+
+# Headings that name the learning as a whole rather than one piece of it ("Key learning", "Our
+# findings", "Key messages"). With no text of their own just above the themes they introduce them
+# (a Word table of themes under "Key learning"), where an empty "## Neglect" is a theme still to
+# be written.
+_GROUP_OPENINGS = (
+    "key learning", "key themes", "key findings", "key messages", "key points", "key lessons",
+    "key practice", "main themes", "main findings", "main messages", "learning themes",
+    "learning points", "learning from", "lessons", "themes", "findings", "our findings",
+    "what we learned", "what we learnt", "what was learned", "what was learnt", "the learning",
+    "practice themes", "practice learning",
+)  # fmt: skip
+# Of those, the ones that name a digest of points ("Key messages", "Key points"): a box of them
+# beside the themes restates the themes, where "Key learning" or "What we learned" is the learning.
+_SUMMARY_OPENINGS = (
+    "key messages", "key points", "main messages", "key learning points", "at a glance",
+    "in brief", "in a nutshell", "top tips",
+)  # fmt: skip
+
+
+def names_the_themes(title: str) -> bool:
+    """Whether a heading names the learning as a whole: "Key learning", "Themes", "Our findings"
+    (and "Learning" alone, which as a first word starts "Learning disabilities" too)."""
+    return _opens_with(title, _GROUP_OPENINGS) or title.strip().lower() == "learning"
+
+
+def is_summary_title(title: str) -> bool:
+    """Whether a heading names a digest of the briefing's points: "Key messages", "At a glance"."""
+    return _opens_with(title, _SUMMARY_OPENINGS)
+
+
+def _opens_with(title: str, openings: tuple[str, ...]) -> bool:
+    """Matched against a heading's first words, so "Contextual safeguarding" is not "Context"."""
     words = re.sub(r"[^\w\s]", " ", title.lower()).split()
-    return any(words[: len(opening.split())] == opening.split() for opening in _FRAME_OPENINGS)
+    return any(words[: len(opening.split())] == opening.split() for opening in openings)
 
 
 def is_question(text: str) -> bool:
@@ -134,7 +171,32 @@ def _capitalise(body: str) -> str:
 
 def find_headings(lines: list[Line]) -> dict[int, Heading]:
     """Every line that could be a heading, by index into `lines`."""
-    return {index: heading for index in range(len(lines)) if (heading := _heading_at(lines, index))}
+    found = {
+        index: heading for index in range(len(lines)) if (heading := _heading_at(lines, index))
+    }
+    return _boxes_numbered_without_a_stop(found)
+
+
+# "1 Background", "2 Why it matters": a 7-minute briefing's box numbers as a PDF tool copies them,
+# with no full stop. A number that starts one short line could be a count ("5 ways to help"), so
+# only a run counting 1, 2, 3… makes them numbered headings, the number dropped as in "1. Title".
+_BARE_NUMBER = re.compile(r"(\d{1,2})\s+(?=[A-Z])(.+)")
+_MIN_NUMBERED_RUN = 3
+
+
+def _boxes_numbered_without_a_stop(headings: dict[int, Heading]) -> dict[int, Heading]:
+    run: dict[int, re.Match[str]] = {}
+    for index, heading in headings.items():
+        match = _BARE_NUMBER.fullmatch(heading.title) if heading.kind is Kind.BARE else None
+        # Counted from 1: "7 Minute Briefing" above box 1 is the title, not a box.
+        if match and int(match[1]) == len(run) + 1:
+            run[index] = match
+    if len(run) < _MIN_NUMBERED_RUN:
+        return headings
+    return headings | {
+        index: Heading(Kind.NUMBERED, match[2], "", headings[index].line)
+        for index, match in run.items()
+    }
 
 
 def _heading_at(lines: list[Line], index: int) -> Heading | None:
@@ -190,6 +252,30 @@ def _text_after(lines: list[Line], index: int) -> str | None:
 _ADDRESS = re.compile(r"\S+@\S+|https?://|www\.")
 
 
+def repeated_subheadings(headings: dict[int, Heading]) -> set[int]:
+    """One-line headings that come again under each of several headings: "Safer sleep" /
+    "What happened" / "What we learned", "Bruising" / "What happened" / "What we learned". They
+    are sub-headings of the heading above them (kept in its text, like a `###`), which is the
+    theme. Only when every repeat has a heading of its own above it; frame headings, which
+    open or close the briefing, are left to their own rule."""
+    bare = sorted(
+        (index, heading.title.lower())
+        for index, heading in headings.items()
+        if heading.kind is Kind.BARE and not is_frame_title(heading.title)
+    )
+    counts = Counter(title for _, title in bare)
+    repeated = {title for title, count in counts.items() if count >= 2}
+    under_owner: set[str] | None = None  # the repeated titles since the last heading of its own
+    for _, title in bare:
+        if title not in repeated:
+            under_owner = set()
+        elif under_owner is None or title in under_owner:
+            return set()  # before any heading of its own, or twice under one: not sub-headings
+        else:
+            under_owner.add(title)
+    return {index for index, title in bare if title in repeated}
+
+
 def theme_kind(headings: Iterable[Heading]) -> Kind | None:
     """The strongest kind of heading with enough non-frame headings to be the themes."""
     candidates = [heading.kind for heading in headings if not is_frame_title(heading.title)]
@@ -235,11 +321,19 @@ def theme_notes(headings: Sequence[Heading], one_per_line: bool) -> list[Heading
 INTRODUCES_THEMES = "introduces the themes below it; no text of its own"
 
 
-def section_note(heading: Heading, theme_kind: Kind, *, left_out: str = "") -> HeadingNote:
+# The reason noted for a box of key messages beside the themes (campaigns/briefing_parts.py).
+SUMMARISES_THEMES = "a list of key points beside the themes: it sums them up"
+
+
+def section_note(
+    heading: Heading, theme_kind: Kind, *, left_out: str = "", summary: bool = False
+) -> HeadingNote:
     """Why a heading was not taken as a theme."""
     title = repair(heading.title)  # as the section or theme is titled
     if left_out:
         return HeadingNote(heading.line, title, "left out", "medium", left_out)
+    if summary:
+        return HeadingNote(heading.line, title, "section", "medium", SUMMARISES_THEMES)
     if is_frame_title(heading.title):
         reason = "a frame heading: opens or closes the briefing"
         return HeadingNote(heading.line, title, "section", "high", reason)
@@ -248,6 +342,14 @@ def section_note(heading: Heading, theme_kind: Kind, *, left_out: str = "") -> H
 
 
 _SERIES = re.compile(r"(?P<stem>[^\d]+?)\s(?:\d{1,2}|[A-Z])(?=$|[\s:.–-])")
+_SERIES_LABEL = re.compile(rf"{_SERIES.pattern}:\s+(?P<rest>\S.*)")
+
+
+def without_series_label(title: str) -> str:
+    """A title's own words after a series label: "Finding 2: School exclusion" -> "School
+    exclusion"; a title without one ("Case A", "Neglect") as it is."""
+    match = _SERIES_LABEL.fullmatch(title)
+    return match["rest"] if match else title
 
 
 def _series(titles: Iterable[str]) -> dict[str, str]:

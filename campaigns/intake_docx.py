@@ -33,6 +33,7 @@ from briefcast.campaigns.intake_markdown import (
     BlockKind,
     blocks_to_markdown,
     heading_level_above,
+    looks_like_header_row,
     table_blocks,
 )
 
@@ -255,16 +256,19 @@ def _looks_like_heading(piece: _Piece) -> bool:
     )
 
 
-def _as_blocks(pieces: list[_Piece]) -> list[Block]:
+def _as_blocks(pieces: list[_Piece], *, opening: bool = True) -> list[Block]:
+    """Blocks for pieces; with `opening`, the pieces start the document (a bold first line may
+    be its title)."""
     blocks: list[Block] = []
     for index, piece in enumerate(pieces):
         if piece.table is not None:
-            blocks += _table_blocks(piece.table, heading_level_above(blocks, _BOLD_HEADING_LEVEL))
+            level = heading_level_above(blocks, _BOLD_HEADING_LEVEL)
+            blocks += _table_blocks(piece.table, level, at_top=opening and not blocks)
         elif _looks_like_heading(piece):
             text = " ".join(piece.text.split()).removesuffix(":")
             # Only the first: "Child H" / "Background" in bold at the top are a title and a heading
             # as often as a two-line title, and without font sizes they cannot be told apart.
-            if index == 0 and len(pieces) > 1:
+            if opening and index == 0 and len(pieces) > 1:
                 blocks.append(Block(BlockKind.OPENING, text))
             else:
                 blocks.append(Block(BlockKind.HEADING, text, level=_BOLD_HEADING_LEVEL))
@@ -277,13 +281,53 @@ def _cell_text(cell: list[_Piece]) -> str:
     return " ".join(" ".join(piece.text.split()) for piece in cell if piece.table is None)
 
 
-def _table_blocks(rows: list[list[list[_Piece]]], level: int) -> list[Block]:
+def _table_blocks(rows: list[list[list[_Piece]]], level: int, *, at_top: bool) -> list[Block]:
     rows = [row for row in rows if any(_cell_text(cell) for cell in row)]
     # Boxes laid out as a grid: each cell has its own heading and text.
     if any(len(cell) >= 2 and _looks_like_heading(cell[0]) for row in rows for cell in row):
-        return _as_blocks([piece for row in rows for cell in row for piece in cell])
-    header = len(rows) > 2 and all(_looks_like_heading(cell[0]) for cell in rows[0] if cell)
+        return _grid_blocks([cell for row in rows for cell in row if _cell_text(cell)], at_top)
+    texts = [[_cell_text(cell) for cell in row] for row in rows]
+    # A header row bold in the text, or one that only the table style makes bold (Word's "Header
+    # Row" tick box, which mammoth cannot see): short labels over rows of sentences.
+    bold_header = len(rows) > 2 and all(_looks_like_heading(cell[0]) for cell in rows[0] if cell)
+    header = bold_header or looks_like_header_row(texts)
     body = rows[1:] if header else rows
     titled = all(row and row[0] and row[0][0].all_bold for row in body)
-    texts = [[_cell_text(cell) for cell in row] for row in rows]
     return table_blocks(texts, header=header, titled=titled, level=level)
+
+
+# "1. Background", "1 Background", "1) Background": the number of a box in a 7-minute briefing.
+_BOX_NUMBER = re.compile(r"(\d{1,2})[.)]?\s+\S.*")
+_MIN_NUMBERED_BOXES = 3
+
+
+def _box_number(cell: list[_Piece], titles: list[list[_Piece]]) -> int | None:
+    """A box's number: its heading's ("7 Minute Briefing", a title cell, has none)."""
+    if cell in titles or not _looks_like_heading(cell[0]):
+        return None
+    match = _BOX_NUMBER.fullmatch(" ".join(cell[0].text.split()))
+    return int(match[1]) if match else None
+
+
+def _grid_blocks(cells: list[list[_Piece]], at_top: bool) -> list[Block]:
+    """Boxes laid out as a table, cell by cell. A 7-minute briefing's boxes go round the page
+    (1 2 3 / 7 title 4 / 6 5): when the boxes count 1, 2, 3… they are read by number, as the
+    printed page is, with a cell of bold lines only (the title in the middle) first."""
+    titles = [cell for cell in cells if all(_looks_like_heading(piece) for piece in cell)]
+    numbers = {id(cell): number for cell in cells if (number := _box_number(cell, titles))}
+    counted = sorted(numbers.values())
+    if len(counted) < _MIN_NUMBERED_BOXES or counted != list(range(1, len(counted) + 1)):
+        return _as_blocks([piece for cell in cells for piece in cell], opening=at_top)
+    # Unnumbered boxes keep their places after the numbered ones.
+    boxes = sorted(
+        (cell for cell in cells if cell not in titles),
+        key=lambda cell: numbers.get(id(cell), len(cells) + cells.index(cell)),
+    )
+    # The title cell's lines are the document's opening lines when the grid opens it.
+    kind = BlockKind.OPENING if at_top else BlockKind.HEADING
+    blocks = [
+        Block(kind, " ".join(piece.text.split()), level=_BOLD_HEADING_LEVEL)
+        for cell in titles
+        for piece in cell
+    ]
+    return blocks + _as_blocks([piece for cell in boxes for piece in cell], opening=False)

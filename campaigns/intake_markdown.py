@@ -21,7 +21,14 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Block", "BlockKind", "blocks_to_markdown", "heading_level_above", "table_blocks"]
+__all__ = [
+    "Block",
+    "BlockKind",
+    "blocks_to_markdown",
+    "heading_level_above",
+    "looks_like_header_row",
+    "table_blocks",
+]
 
 
 class BlockKind(Enum):
@@ -138,6 +145,28 @@ def table_blocks(rows: list[list[str]], *, header: bool, titled: bool, level: in
             if text:
                 blocks.append(Block(BlockKind.PARAGRAPH, f"{label}: {text}" if label else text))
     return blocks
+
+
+_MIN_HEADER_BODY_ROWS = 2
+_MAX_SHORT_CELL_WORDS = 12
+
+
+def looks_like_header_row(rows: list[list[str]]) -> bool:
+    """Whether a table's first row, unmarked in the text, is its header: short labels ("Learning |
+    What happened | What to do") over at least two rows, each led by a short title and holding a
+    sentence. A table of contacts (short cells throughout) has no such header."""
+    if len(rows) < 1 + _MIN_HEADER_BODY_ROWS or not rows[0] or not all(rows[0]):
+        return False
+    if not all(_is_row_title(label) for label in rows[0]):
+        return False
+    return all(
+        len(row) >= 2 and _is_row_title(row[0]) and any(_is_sentence(cell) for cell in row[1:])
+        for row in rows[1:]
+    )
+
+
+def _is_sentence(text: str) -> bool:
+    return text.endswith((".", "!", "?")) or len(text.split()) > _MAX_SHORT_CELL_WORDS
 
 
 def _is_row_title(text: str) -> bool:

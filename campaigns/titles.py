@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from briefcast.campaigns.headings import without_series_label
+
 _SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())  # noqa: SIM905
 SUBJECT_CHARS = 60  # what an inbox shows of a subject line, on a phone too
 
@@ -28,7 +30,10 @@ def sentence_case(title: str) -> str:
     """
     words = title.split()
     if _is_title_case(words):
-        words = [word if _is_acronym(word) else word.lower() for word in words]
+        words = [
+            word if _is_acronym(word) or _is_letter_label(words, i) else word.lower()
+            for i, word in enumerate(words)
+        ]
     if words and not _is_acronym(words[0]):
         words[0] = words[0].lower()
     return " ".join(words)
@@ -41,6 +46,13 @@ def _is_title_case(words: Sequence[str]) -> bool:
 
 def _is_acronym(word: str) -> bool:
     return sum(char.isupper() for char in word) >= 2
+
+
+def _is_letter_label(words: Sequence[str], index: int) -> bool:
+    """A capital letter that labels one of a series ("Case B"), not a word to lower-case; "A"
+    only at the end, since "Living With A Parent" uses it as a word."""
+    word = words[index]
+    return len(word) == 1 and word.isupper() and (word != "A" or index == len(words) - 1)
 
 
 def issue_subject(number: int, total: int, theme_titles: Sequence[str]) -> str:
@@ -68,7 +80,10 @@ _PHRASE_BREAK = re.compile(r",\s|:\s|\s[–—-]\s|\sand\s|\s&\s|\(")
 
 
 def first_phrase(title: str) -> str:
-    """A title's first phrase, where a list, a colon or a dash starts: its short form."""
+    """A title's first phrase, where a list, a colon or a dash starts: its short form. A series
+    label is not a phrase of the theme's own ("Finding 2: Substance use as a family pattern" ->
+    "Substance use as a family pattern", not "Finding 2")."""
+    title = without_series_label(title)
     return _PHRASE_BREAK.split(title, maxsplit=1)[0].strip() or title
 
 

@@ -4,10 +4,12 @@ sentences, related themes together, and nothing unwritten let through."""
 from __future__ import annotations
 
 import re
+import tomllib
 from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from seed import SEED
 
@@ -22,7 +24,16 @@ from briefcast.campaigns.titles import SUBJECT_CHARS, issue_subject, issue_title
 from briefcast.cli import app
 
 CORPUS = Path(__file__).parent / "corpus"
-BRIEFINGS = [SEED, *sorted(CORPUS.glob("*.txt")), *sorted(CORPUS.glob("*.md"))]
+DOCUMENTS = Path(__file__).parent / "documents"
+# The Word and PDF corpus as its manifest lists it (the refused documents are listed apart).
+WORD_AND_PDF = tomllib.loads((DOCUMENTS / "manifest.toml").read_text(encoding="utf-8"))
+# The text corpus as expected.yaml lists it (its README is not a briefing).
+TEXTS = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
+BRIEFINGS = [
+    SEED,
+    *(CORPUS / name for name in sorted(TEXTS)),
+    *(DOCUMENTS / name for name in sorted(WORD_AND_PDF["documents"])),
+]
 TODAY = date(2026, 11, 26)
 
 
@@ -103,6 +114,12 @@ def test_a_question_goes_with_the_themes_it_is_about(tmp_path):
             ],
             "Adolescents, mental health and suicide and more",
         ),
+        (
+            2,
+            ["Finding 2: Substance use as a family pattern", "Finding 3: School exclusion"],
+            "Substance use as a family pattern and more",  # the label is not the theme's words
+        ),
+        (2, ["Case A", "Case B"], "Case A and case B"),  # a label alone is the whole title
         (1, ["Children returned home post court proceedings and later siblings"], None),
     ],
 )

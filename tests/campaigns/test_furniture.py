@@ -26,6 +26,22 @@ def texts(text: str) -> list[str]:
         "Forward to a friend",
         "Unsubscribe | Manage your preferences",
         "You are receiving this because you subscribed to our learning updates.",
+        "Quick Exit",
+        "Toggle Contrast",
+        "Accessibility statement | Privacy notice | Cookies",
+        "You are here: Home > Learning from reviews > Safeguarding Adults Reviews",
+        "Home › Adults › Learning briefs",
+        "© 2026 Northbrook Safeguarding Adults Board",
+        "Copyright © 2026 Southvale Safeguarding Partnership, All rights reserved.",
+        "Our mailing address is: Southvale Safeguarding Partnership, 1 Example Road.",
+        "CAUTION: This email originated from outside of the organisation. Do not click links.",
+        "This email is confidential and intended solely for the use of the individual to whom it "
+        "is addressed. If you have received this email in error please tell the sender.",
+        # Pictures: alt text naming a logo or banner, Outlook's and Gmail's placeholders.
+        "Northbrook Safeguarding Adults Board logo",
+        "LGA/ADASS banner",
+        "[cid:image001.png@01DC7A2B.5E3F1A40]",
+        "[image: Partnership logo]",
     ],
 )
 def test_email_and_web_chrome_is_left_out_with_a_warning_quoting_it(chrome):
@@ -39,7 +55,18 @@ def test_email_and_web_chrome_is_left_out_with_a_warning_quoting_it(chrome):
 
 @pytest.mark.parametrize(
     "line",
-    ["Forward", "Working with fathers", "Further reading", "Online safety", "Next steps"],
+    [
+        "Forward",
+        "Working with fathers",
+        "Further reading",
+        "Online safety",
+        "Next steps",
+        "Home visits",  # "home" starts a breadcrumb only with a separator after it
+        "Home/school communication",
+        "You are here to listen, not to fix things",
+        "Designing a new logo with young people was their idea, and it shows.",
+        "The grant was intended solely for housing costs.",
+    ],
 )
 def test_headings_that_share_a_word_with_chrome_stay(line):
     assert texts(f"{line}\n\nText.\n") == [line, "Text."]
@@ -132,3 +159,52 @@ def test_questions_in_a_list_are_not_headings_but_a_question_before_its_answer_i
     )
     (note,) = [note for note in briefing.headings if note.role == "theme"]
     assert (note.confidence, note.reason) == ("low", "question heading")
+
+
+def test_a_footer_of_parts_between_bars_is_left_out_only_as_the_last_line():
+    footer = "Westmere Safeguarding Partnership | One minute guides | www.example.org/guides"
+    cleaned = clean_lines(f"Recording\n\nWrite it down.\n\n{footer}\n")
+    assert texts(f"Recording\n\nWrite it down.\n\n{footer}\n") == ["Recording", "Write it down."]
+    assert cleaned.left_out == [f"line 5: left out {footer!r} (a page footer, not learning)"]
+    # The same line in the middle is the author's: a contact line, say.
+    assert footer in texts(f"Contacts\n\n{footer}\n\nRecording\n\nWrite it down.\n")
+
+
+def test_a_markdown_image_on_its_own_line_is_a_picture_and_in_a_sentence_its_words():
+    text = (
+        "![Eastholme CSP logo](logo.png)\n\n# Learning brief\n\n## Economic abuse\n\n"
+        "See the ![flow chart](chart.png) for the route.\n"
+    )
+    briefing = read_briefing_text(text, "brief.md")
+    assert briefing.title == "Learning brief"
+    assert briefing.themes[0].paragraphs == ("See the flow chart (chart.png) for the route.",)
+    assert briefing.warnings == (
+        "line 1: left out '[image: Eastholme CSP logo (logo.png)]' (a picture's name or "
+        "description, not learning)",
+    )
+
+
+def test_a_bulleted_in_this_issue_list_is_a_table_of_contents():
+    text = (
+        "Newsletter\n\nIn this issue\n• Safer sleep\n• Private fostering\n\n"
+        "Safer sleep\n\nBabies sleep safest in a cot.\n\n"
+        "Private fostering\n\nTell children's social care.\n"
+    )
+    assert clean_lines(text).left_out == [
+        "left out a table of contents repeating the headings: "
+        "'In this issue', '• Safer sleep', '• Private fostering'"
+    ]
+
+
+def test_a_confidentiality_notice_after_the_sign_off_does_not_hide_the_sign_off():
+    text = (
+        "Subject: Learning from Child P\nFrom: Learning team\n\nHome visits\n\n"
+        "Nobody tried again.\n\nKind regards,\n\nSam Example\nLearning officer\n\n"
+        "This email is confidential and intended solely for the addressee.\n"
+    )
+    briefing = read_briefing_text(text, "email.txt")
+    assert [theme.title for theme in briefing.themes] == ["Home visits"]
+    assert briefing.theme("home-visits").paragraphs == ("Nobody tried again.",)
+    assert "line 8: left out the sign-off 'Kind regards, / Sam Example / Learning officer'" in (
+        briefing.warnings
+    )

@@ -7,8 +7,9 @@ typed with bold lines for headings, a newsletter item with Heading 1 as its titl
 7-minute briefing with a numbered list or text boxes, findings in a table; PDFs that are tagged
 (as Word's "Save as PDF" writes them, one with a table of themes), untagged with headings only by
 font, two columns, a sidebar box, seven numbered boxes, running headers and page numbers with
-hyphenated lines; and the documents that must be refused (a scan, a password, a zip that is not
-Word, empty files). Partnerships, people and addresses are fictional (example.org).
+hyphenated lines (more in more_shapes.py); and the documents that must be refused (a scan, a
+password, a zip that is not Word, empty files). Partnerships, people and addresses are fictional
+(example.org).
 
 What each should read as (title, themes) is written by hand in manifest.toml, not derived here.
 The writers (python-docx, reportlab) are test extras; the tagged PDFs are written object by
@@ -1002,6 +1003,8 @@ def _pdf_string(text: str) -> str:
 
 
 def main() -> None:
+    import more_shapes  # builds on this module's helpers; imported here, not at the top
+
     word = {
         "heading-styles.docx": heading_styles,
         "bold-headings.docx": bold_headings,
@@ -1009,6 +1012,8 @@ def main() -> None:
         "theme-table.docx": theme_table,
         "text-boxes.docx": text_boxes,
         "heading1-title.docx": heading1_title,
+        "styled-header-table.docx": more_shapes.styled_header_table,
+        "box-grid.docx": more_shapes.box_grid,
     }
     for name, make in word.items():
         document = make()
@@ -1022,6 +1027,8 @@ def main() -> None:
         "seven-boxes.pdf": seven_boxes,
         "paged-hyphenated.pdf": paged,
         "sidebar.pdf": sidebar,
+        "key-messages-band.pdf": more_shapes.key_messages_band,
+        "practice-subheadings.pdf": more_shapes.practice_subheadings,
         "bad-image-only.pdf": image_only,
         "bad-password.pdf": password_protected,
         "bad-zip-not-word.docx": zip_of_something_else,
