@@ -1,11 +1,22 @@
-"""The IMAP server (Dovecot) and the ledger the report fixtures belong to."""
+"""The mailboxes the bounce tests read: Dovecot (IMAP), and Microsoft Graph's stand-in.
+
+def test_something(mailbox):       # runs once per source, like the transports' contract
+    mailbox.deliver(data)          # a message arrives in the folder reports arrive in
+    fetch_bounces(engine, mailbox.settings, token=mailbox.token)
+    mailbox.folder("briefcast/processed")   # the raw messages there now, oldest first
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import pytest
 from imap_server import Dovecot, available
+from m365_server import MAILBOX, M365Server
+
+from briefcast.delivery.oauth import GRAPH_SCOPE, TokenSource
+from briefcast.settings import BounceSettings, GraphBounceSettings
 
 
 @pytest.fixture
@@ -14,3 +25,62 @@ def dovecot() -> Iterator[Dovecot]:
     assert available(), "Dovecot is not installed: apt-get install dovecot-imapd (see .ci/run)"
     with Dovecot() as server:
         yield server
+
+
+@dataclass
+class Harness:
+    source: str
+    settings: BounceSettings | GraphBounceSettings
+    token: TokenSource | None
+    deliver: Callable[[bytes], object]
+    folder: Callable[[str], list[bytes]]  # a path with "/" between levels, "INBOX" the inbox
+    unread: Callable[[], int]  # messages in the inbox not marked read
+
+
+def graph_settings(cloud: M365Server, **changes: object) -> GraphBounceSettings:
+    values: dict = {"mailbox": MAILBOX, "url": cloud.graph_url, "timeout": 5.0, **changes}
+    return GraphBounceSettings(**values)
+
+
+def graph_tokens(cloud: M365Server) -> TokenSource:
+    return TokenSource(cloud.oauth(), GRAPH_SCOPE, timeout=5)
+
+
+@pytest.fixture
+def graph_cloud(cloud: M365Server) -> M365Server:
+    """The stand-in, its app granted Mail.ReadWrite (for the bounce mailbox) beside Mail.Send."""
+    cloud.graph_roles.append("Mail.ReadWrite")
+    return cloud
+
+
+def _imap_unread(server: Dovecot) -> int:
+    imap = server._client()
+    try:
+        imap.select("INBOX", readonly=True)
+        _, found = imap.uid("SEARCH", None, "UNSEEN")
+        return len((found[0] or b"").split())
+    finally:
+        imap.logout()
+
+
+@pytest.fixture(params=["imap", "graph"])
+def mailbox(request: pytest.FixtureRequest) -> Harness:
+    if request.param == "imap":
+        server = request.getfixturevalue("dovecot")
+        return Harness(
+            "imap",
+            server.settings(),
+            None,
+            lambda data: server.append("INBOX", data),
+            lambda path: server.folder(path.replace("/", ".")),  # Dovecot's Maildir uses "."
+            lambda: _imap_unread(server),
+        )
+    cloud = request.getfixturevalue("graph_cloud")
+    return Harness(
+        "graph",
+        graph_settings(cloud),
+        graph_tokens(cloud),
+        cloud.mail.deliver,
+        cloud.mail.folder,
+        lambda: cloud.mail.unread("inbox"),
+    )
