@@ -92,7 +92,7 @@ class GraphMailbox:
 
     def messages(self) -> Iterator[tuple[str, bytes]]:
         query = {"$select": "id", "$top": str(PAGE), "$orderby": "receivedDateTime asc"}
-        url = f"{self.base}/mailFolders/{_q(self.folder_id)}/messages?{urlencode(query)}"
+        url = f"{self.base}/mailFolders/{_q(self.folder_id)}/messages?{_query(query)}"
         for message_id in [message["id"] for message in self._listed(url)]:
             answer = self._call("GET", f"{self.base}/messages/{_q(message_id)}/$value", (200, 404))
             if answer.status == 404:  # gone meanwhile (another reader moved it): nothing to do
@@ -126,7 +126,7 @@ class GraphMailbox:
         url = f"{self.base}/mailFolders"
         if parent is not None:
             url += f"/{_q(parent)}/childFolders"
-        query = urlencode({"$select": "id,displayName", "$top": "100"})
+        query = _query({"$select": "id,displayName", "$top": "100"})
         for folder in self._listed(f"{url}?{query}"):
             # Exchange keeps folder names unique regardless of case, as IMAP shows them.
             if str(folder.get("displayName", "")).lower() == name.lower():
@@ -220,6 +220,11 @@ def _no_such_mailbox(answer: Answer) -> bool:
     error = answer.json().get("error")
     code = error.get("code") if isinstance(error, dict) else None
     return answer.status == 404 and code in {"ErrorInvalidUser", "MailboxNotEnabledForRESTAPI"}
+
+
+def _query(options: dict[str, str]) -> str:
+    # As Graph's documentation writes them: $ and commas as they are, a space as %20 (not +).
+    return urlencode(options, safe="$,", quote_via=quote)
 
 
 def _q(folder_or_message_id: str) -> str:

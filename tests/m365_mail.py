@@ -5,6 +5,8 @@
     cloud.mail.answers.append(Canned(429, {"Retry-After": "1"}))  # the next mailbox call's answer
     cloud.mail.policy_allows = False         # the application access policy leaves MAILBOX out
     cloud.mail.calls                         # (method, path and query) of every call
+    cloud.mail.on_call = lambda method, target: ...  # runs first at each call (races)
+    cloud.mail.next_links_to = "https://graph.example.net"  # next links name another host
 
 The documented calls, answered as Graph documents them:
 - GET /v1.0/users/{mailbox}/mailFolders (the top level), .../mailFolders/{id or well-known name},
@@ -27,6 +29,7 @@ import base64
 import itertools
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
@@ -67,6 +70,8 @@ class MailStore:
         self.answers: list = []  # Canned answers for the next mailbox calls
         self.policy_allows = True
         self.calls: list[tuple[str, str]] = []
+        self.on_call: Callable[[str, str], None] | None = None
+        self.next_links_to: str | None = None
         self.folders: dict[str, Folder] = {}
         self.messages: dict[str, Message] = {}
         self._ids = itertools.count(1)
@@ -116,6 +121,8 @@ class MailStore:
     def handle(self, method: str, target: str, headers, body: bytes):
         parts = urlsplit(target)
         self.calls.append((method, target))
+        if self.on_call is not None:
+            self.on_call(method, target)
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
         segments = [unquote(s) for s in parts.path.split("/")]
         if segments[:3] != ["", "v1.0", "users"] or len(segments) < 5:
@@ -196,7 +203,8 @@ class MailStore:
                       "value": items[skip : skip + top]}  # fmt: skip
         if skip + top < len(items):
             following = urlencode({**query, "$skip": str(skip + top)}, quote_via=quote)
-            page["@odata.nextLink"] = f"{self.server.graph_url}{path}?{following}"
+            base = self.next_links_to or self.server.graph_url
+            page["@odata.nextLink"] = f"{base}{path}?{following}"
         return 200, {}, page
 
     def _make(self, parent: Folder, payload: dict):

@@ -8,15 +8,12 @@ def test_something(mailbox):       # runs once per source, like the transports' 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import pytest
 from imap_server import Dovecot, available
-from m365_server import MAILBOX, M365Server
-
-from briefcast.delivery.oauth import GRAPH_SCOPE, TokenSource
-from briefcast.settings import BounceSettings, GraphBounceSettings
+from m365_server import M365Server
+from mailboxes import Harness, graph_settings, graph_tokens
 
 
 @pytest.fixture
@@ -25,25 +22,6 @@ def dovecot() -> Iterator[Dovecot]:
     assert available(), "Dovecot is not installed: apt-get install dovecot-imapd (see .ci/run)"
     with Dovecot() as server:
         yield server
-
-
-@dataclass
-class Harness:
-    source: str
-    settings: BounceSettings | GraphBounceSettings
-    token: TokenSource | None
-    deliver: Callable[[bytes], object]
-    folder: Callable[[str], list[bytes]]  # a path with "/" between levels, "INBOX" the inbox
-    unread: Callable[[], int]  # messages in the inbox not marked read
-
-
-def graph_settings(cloud: M365Server, **changes: object) -> GraphBounceSettings:
-    values: dict = {"mailbox": MAILBOX, "url": cloud.graph_url, "timeout": 5.0, **changes}
-    return GraphBounceSettings(**values)
-
-
-def graph_tokens(cloud: M365Server) -> TokenSource:
-    return TokenSource(cloud.oauth(), GRAPH_SCOPE, timeout=5)
 
 
 @pytest.fixture
