@@ -36,7 +36,7 @@ from urllib.parse import quote, urlencode
 from briefcast.bounces.mailbox import MailboxError
 from briefcast.delivery.https import MAX_ANSWER, Answer, Unreachable, get, post
 from briefcast.delivery.oauth import TokenSource
-from briefcast.delivery.transports.graph import graph_error, throttled
+from briefcast.delivery.transports.graph import graph_error, throttled, user_url
 from briefcast.settings import GraphBounceSettings
 
 log = logging.getLogger("briefcast.worker")
@@ -77,7 +77,7 @@ class GraphMailbox:
         self.settings = settings
         self.tokens = tokens
         self.where = f"Graph mailbox {settings.mailbox}"
-        self.base = f"{settings.url}/v1.0/users/{quote(settings.mailbox, safe='@')}"
+        self.base = user_url(settings.url, settings.mailbox)
         self.folder_id = INBOX
         self.done_id = ""
         self.requests = 0  # requests made, for tests and logs
@@ -93,13 +93,15 @@ class GraphMailbox:
     def messages(self) -> Iterator[tuple[str, bytes]]:
         query = {"$select": "id", "$top": str(PAGE), "$orderby": "receivedDateTime asc"}
         url = f"{self.base}/mailFolders/{_q(self.folder_id)}/messages?{_query(query)}"
-        for message_id in [message["id"] for message in self._listed(url)]:
+        for message_id in [_id(message) for message in self._listed(url)]:
             answer = self._call("GET", f"{self.base}/messages/{_q(message_id)}/$value", (200, 404))
             if answer.status == 404:  # gone meanwhile (another reader moved it): nothing to do
                 continue
             if answer.truncated:
-                log.warning("bounces: %s: a message over %d MB left for a person", self.where,
-                            MAX_MESSAGE >> 20)  # fmt: skip
+                megabytes = MAX_MESSAGE >> 20
+                log.warning(
+                    "bounces: %s: a message over %d MB left as it is", self.where, megabytes
+                )
                 continue
             yield message_id, answer.body
 
@@ -130,7 +132,7 @@ class GraphMailbox:
         for folder in self._listed(f"{url}?{query}"):
             # Exchange keeps folder names unique regardless of case, as IMAP shows them.
             if str(folder.get("displayName", "")).lower() == name.lower():
-                return folder["id"]
+                return _id(folder)
         if not make:
             raise MailboxError(
                 f"{self.where}: no folder {path!r}; check BRIEFCAST_BOUNCE_GRAPH_{setting}"
@@ -138,10 +140,7 @@ class GraphMailbox:
         answer = self._call("POST", url, (201, 409), {"displayName": name})
         if answer.status == 409:  # made meanwhile by another reader: find it
             return self._child(parent, name, path, setting, make=False)
-        made = answer.json().get("id")
-        if not isinstance(made, str):
-            raise MailboxError(f"{self.where}: Graph made the folder {path!r} but sent no id")
-        return made
+        return _id(answer.json())
 
     def _listed(self, url: str) -> Iterator[dict]:
         """The items of a collection, page after page (@odata.nextLink)."""
@@ -220,6 +219,14 @@ def _no_such_mailbox(answer: Answer) -> bool:
     error = answer.json().get("error")
     code = error.get("code") if isinstance(error, dict) else None
     return answer.status == 404 and code in {"ErrorInvalidUser", "MailboxNotEnabledForRESTAPI"}
+
+
+def _id(item: dict) -> str:
+    """A folder's or message's id, which Graph always sends."""
+    value = item.get("id")
+    if not isinstance(value, str) or not value:
+        raise MailboxError(f"Graph sent a folder or message without an id: {str(item)[:200]}")
+    return value
 
 
 def _query(options: dict[str, str]) -> str:

@@ -68,8 +68,7 @@ class GraphTransport(TransportBase):
         self.requests = 0  # sendMail requests made, for tests and logs
         self._ssl_context = ssl_context
         self._sleep = sleep
-        mailbox = quote(settings.mailbox, safe="@")
-        self.url = f"{settings.url}/v1.0/users/{mailbox}/sendMail"
+        self.url = f"{user_url(settings.url, settings.mailbox)}/sendMail"
 
     def send(
         self,
@@ -177,6 +176,11 @@ def graph_error(answer: Answer) -> str:
     if not isinstance(error, dict):
         return ""
     return one_line(f"{error.get('code', '')}: {error.get('message', '')}").strip(": ")
+
+
+def user_url(graph_url: str, mailbox: str) -> str:
+    """Graph's URL of one mailbox (/v1.0/users/{address or id}): briefcast's calls go under it."""
+    return f"{graph_url}/v1.0/users/{quote(mailbox, safe='@')}"
 
 
 def throttled(answer: Answer, attempt: int) -> tuple[float | None, bool]:

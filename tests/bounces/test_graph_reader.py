@@ -215,3 +215,13 @@ def test_a_wrong_client_secret_is_the_token_endpoints_one_line(graph_cloud):
     ):
         pass
     assert graph_cloud.mail.calls == []
+
+
+def test_a_message_larger_than_any_report_is_left_as_it_is(graph_cloud, monkeypatch):
+    from briefcast.bounces import graph_reader
+
+    monkeypatch.setattr(graph_reader, "MAX_MESSAGE", len(PERSON))
+    graph_cloud.mail.deliver(PERSON + b"\r\n" + b"x" * 100)  # over the limit
+    graph_cloud.mail.deliver(PERSON)
+    assert read_all(graph_cloud) == [PERSON]
+    assert len(graph_cloud.mail.folder("inbox")) == 2
