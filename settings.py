@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from briefcast.errors import BriefcastError
@@ -45,6 +46,11 @@ OIDC_METADATA_PATH = "/.well-known/openid-configuration"
 CONSOLE_2FA = ("required", "optional")
 IMAP_SECURITY = ("tls", "starttls", "none")
 IMAP_AUTH = ("password", "oauth2")
+# Where delivery reports are read: the sending mailbox over IMAP, or through Microsoft Graph (for
+# tenants that turned IMAP off). Chosen explicitly, never from the transport: reading needs its
+# own permission (Mail.ReadWrite), which a tenant sending through Graph may not have granted.
+BOUNCE_SOURCES = ("imap", "graph")
+DONE_FOLDER = "briefcast/processed"
 # The key signs every link and salts the erased people's hashes: guessable if short.
 SECRET_KEY_MIN_LENGTH = 32
 
@@ -113,6 +119,8 @@ class GraphSettings:
 class BounceSettings:
     """The sending mailbox, read over IMAP for delivery reports (`briefcast bounces fetch`)."""
 
+    source: ClassVar[str] = "imap"
+
     host: str
     port: int
     security: str  # "tls" (implicit, port 993), "starttls" (143) or "none" (this machine only)
@@ -120,8 +128,22 @@ class BounceSettings:
     password: str | None = field(repr=False)  # with auth "password"; from the environment only
     auth: str = "password"  # or "oauth2": SASL XOAUTH2 with a token (bounces/reader.py)
     folder: str = "INBOX"  # where the reports arrive
-    done_folder: str = "briefcast/processed"  # where read reports go, so a fetch is idempotent
+    done_folder: str = DONE_FOLDER  # where read reports go, so a fetch is idempotent
     timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class GraphBounceSettings:
+    """The sending mailbox, read through Microsoft Graph for delivery reports (Mail.ReadWrite)."""
+
+    source: ClassVar[str] = "graph"
+    mailbox: str  # the mailbox's address or user id (GET /users/{mailbox}/mailFolders/...)
+    url: str = GRAPH_URL  # BRIEFCAST_GRAPH_URL, shared with the graph transport
+    # Paths as over IMAP on Exchange, "/" between levels: "inbox" is the well-known Inbox (its
+    # display name is in the mailbox's language), the rest are display names under the top.
+    folder: str = "inbox"
+    done_folder: str = DONE_FOLDER
+    timeout: float = 30.0  # seconds for each request (BRIEFCAST_GRAPH_TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -160,9 +182,10 @@ class Settings:
     graph: GraphSettings | None = None
     # The OAuth 2.0 app, when smtp logs in with oauth2 or the transport is graph.
     oauth: OAuthSettings | None = None
-    # Delivery reports read back from the sending mailbox; None when BRIEFCAST_BOUNCE_IMAP_HOST
-    # is not set (then `bounces fetch` says so, and the worker does not look).
-    bounces: BounceSettings | None = None
+    # Delivery reports read back from the sending mailbox, over IMAP or through Graph
+    # (BRIEFCAST_BOUNCE_SOURCE); None when neither is set up (then `bounces fetch` says so, and
+    # the worker does not look).
+    bounces: BounceSettings | GraphBounceSettings | None = None
     limits: RateLimits = RateLimits()
     dkim: DkimSettings | None = None
     # An issue whose time passed while no worker ran is still sent if at most this late...
@@ -209,7 +232,9 @@ class Settings:
             else "BRIEFCAST_SMTP_AUTH is oauth2"
             if smtp and smtp.auth == "oauth2"
             else "BRIEFCAST_BOUNCE_IMAP_AUTH is oauth2"
-            if bounces and bounces.auth == "oauth2"
+            if isinstance(bounces, BounceSettings) and bounces.auth == "oauth2"
+            else "BRIEFCAST_BOUNCE_SOURCE is graph"
+            if isinstance(bounces, GraphBounceSettings)
             else None
         )
         settings = cls(
@@ -399,10 +424,49 @@ def _smtp(env: _Source) -> SmtpSettings:
     )
 
 
-def _bounces(env: _Source) -> BounceSettings | None:
+# The variables of each bounce source, so one left over from the other is refused, not ignored.
+_BOUNCE_VARIABLES = {
+    "imap": (
+        "BOUNCE_IMAP_HOST",
+        "BOUNCE_IMAP_PORT",
+        "BOUNCE_IMAP_SECURITY",
+        "BOUNCE_IMAP_USERNAME",
+        "BOUNCE_IMAP_PASSWORD",
+        "BOUNCE_IMAP_AUTH",
+        "BOUNCE_IMAP_FOLDER",
+        "BOUNCE_IMAP_DONE_FOLDER",
+        "BOUNCE_IMAP_TIMEOUT",
+    ),
+    "graph": ("BOUNCE_GRAPH_MAILBOX", "BOUNCE_GRAPH_FOLDER", "BOUNCE_GRAPH_DONE_FOLDER"),
+}
+
+
+def _bounces(env: _Source) -> BounceSettings | GraphBounceSettings | None:
+    if not env.get("BOUNCE_SOURCE") and not env.get("BOUNCE_IMAP_HOST"):
+        stray = [name for name in _BOUNCE_VARIABLES["graph"] if env.get(name)]
+        if stray:
+            raise SettingsError(
+                f"BRIEFCAST_{stray[0]} is set but BRIEFCAST_BOUNCE_SOURCE is not: set "
+                "BRIEFCAST_BOUNCE_SOURCE=graph to read the reports through Microsoft Graph"
+            )
+        return None  # nothing set up: reports are not read
+    source = env.choice("BOUNCE_SOURCE", BOUNCE_SOURCES, "imap")
+    other = next(name for name in BOUNCE_SOURCES if name != source)
+    stray = [name for name in _BOUNCE_VARIABLES[other] if env.get(name)]
+    if stray:
+        raise SettingsError(
+            f"BRIEFCAST_{stray[0]} is set but BRIEFCAST_BOUNCE_SOURCE is {source}: unset it, "
+            f"or set BRIEFCAST_BOUNCE_SOURCE={other}"
+        )
+    return _imap_bounces(env) if source == "imap" else _graph_bounces(env)
+
+
+def _imap_bounces(env: _Source) -> BounceSettings:
     host = env.get("BOUNCE_IMAP_HOST")
     if not host:
-        return None
+        raise SettingsError(
+            "BRIEFCAST_BOUNCE_SOURCE is imap but BRIEFCAST_BOUNCE_IMAP_HOST is not set"
+        )
     security = env.choice("BOUNCE_IMAP_SECURITY", IMAP_SECURITY, "tls")
     auth = env.choice("BOUNCE_IMAP_AUTH", IMAP_AUTH, "password")
     username, password = env.get("BOUNCE_IMAP_USERNAME"), env.get("BOUNCE_IMAP_PASSWORD")
@@ -419,13 +483,7 @@ def _bounces(env: _Source) -> BounceSettings | None:
             f"BRIEFCAST_BOUNCE_IMAP_SECURITY is none: the login would cross the network to {host} "
             "unencrypted; use tls or starttls (none is for a server on this machine)"
         )
-    folder = env.get("BOUNCE_IMAP_FOLDER") or "INBOX"
-    done = env.get("BOUNCE_IMAP_DONE_FOLDER") or "briefcast/processed"
-    if done.strip("/").lower() == folder.strip("/").lower():
-        raise SettingsError(
-            "BRIEFCAST_BOUNCE_IMAP_DONE_FOLDER must differ from BRIEFCAST_BOUNCE_IMAP_FOLDER, "
-            "or every fetch would read the same reports again"
-        )
+    folder, done = _bounce_folders(env, "BOUNCE_IMAP_", "INBOX")
     return BounceSettings(
         host=host,
         port=int(
@@ -439,6 +497,53 @@ def _bounces(env: _Source) -> BounceSettings | None:
         done_folder=done,
         timeout=env.number("BOUNCE_IMAP_TIMEOUT", 30),
     )
+
+
+def _graph_bounces(env: _Source) -> GraphBounceSettings:
+    # The reports arrive in the mailbox that sent the messages: the graph transport's, if set.
+    mailbox = env.get("BOUNCE_GRAPH_MAILBOX") or env.get("GRAPH_MAILBOX")
+    if not mailbox or not _is_mailbox(mailbox, user_id=True):
+        raise SettingsError(
+            "BRIEFCAST_BOUNCE_SOURCE is graph: set BRIEFCAST_BOUNCE_GRAPH_MAILBOX to the sending "
+            f"mailbox's address or user id, not {mailbox!r}"
+        )
+    folder, done = _bounce_folders(env, "BOUNCE_GRAPH_", "inbox")
+    return GraphBounceSettings(
+        mailbox=mailbox,
+        url=_secure_url("GRAPH_URL", env.get("GRAPH_URL") or GRAPH_URL),
+        folder=folder,
+        done_folder=done,
+        timeout=env.number("GRAPH_TIMEOUT", 30),
+    )
+
+
+def _bounce_folders(env: _Source, prefix: str, default: str) -> tuple[str, str]:
+    """The folder reports arrive in and the done folder, for either source: "/" between levels."""
+    folder = env.get(f"{prefix}FOLDER") or default
+    done = env.get(f"{prefix}DONE_FOLDER") or DONE_FOLDER
+    for name, path in (("FOLDER", folder), ("DONE_FOLDER", done)):
+        if "" in path.strip("/").split("/") or not path.isprintable():
+            raise SettingsError(
+                f"BRIEFCAST_{prefix}{name} must be folder names with / between levels, not {path!r}"
+            )
+    if done.strip("/").lower() == folder.strip("/").lower():
+        raise SettingsError(
+            f"BRIEFCAST_{prefix}DONE_FOLDER must differ from BRIEFCAST_{prefix}FOLDER, "
+            "or every fetch would read the same reports again"
+        )
+    return folder.strip("/"), done.strip("/")
+
+
+def _is_mailbox(value: str, *, user_id: bool = False) -> bool:
+    """An address (what Graph's /users/{...} takes), or with `user_id` also an Entra user id."""
+    if not value.isprintable() or any(c in value for c in " /\\?#"):
+        return False
+    if "@" in value:
+        return True
+    try:
+        return user_id and bool(uuid.UUID(value))
+    except ValueError:
+        return False
 
 
 def _default_connections(env: _Source) -> int:
@@ -484,7 +589,7 @@ def _oauth(env: _Source, why: str) -> OAuthSettings:
 
 def _graph(env: _Source) -> GraphSettings:
     mailbox = env.get("GRAPH_MAILBOX")
-    if not mailbox or "@" not in mailbox or not mailbox.isprintable() or " " in mailbox:
+    if not mailbox or not _is_mailbox(mailbox):
         raise SettingsError(
             "BRIEFCAST_TRANSPORT is graph: set BRIEFCAST_GRAPH_MAILBOX to the sending mailbox's "
             f"address, not {mailbox!r}"

@@ -1,4 +1,5 @@
-"""Delivery reports read back from the sending mailbox: reader (IMAP), parser, codes, actions.
+"""Delivery reports read back from the sending mailbox: the mailbox (IMAP or Graph), parser,
+codes, actions.
 
     fetch_bounces(engine, settings.bounces, actor=...) -> FetchReport    (bounces/fetch.py)
 

@@ -1,10 +1,12 @@
 """`briefcast bounces fetch` and the worker's look at the mailbox: the stages in order.
 
-    fetch_bounces(engine, settings.bounces, token=None) -> FetchReport
+    fetch_bounces(engine, settings.bounces, token=mailbox_token(settings)) -> FetchReport
 
-For each message in the folder: read it (parser), act on a delivery report (actions), then move
-it to the done folder, so the next fetch does not see it again. A report is recorded before
-its message moves, so a fetch cut short between the two reads it again and changes nothing.
+The mailbox is the one BRIEFCAST_BOUNCE_SOURCE names, IMAP or Microsoft Graph, behind one
+contract (bounces/mailbox.py). For each message in the folder: read it (parser), act on a
+delivery report (actions), then move it to the done folder, so the next fetch does not see it
+again. A report is recorded before its message moves, so a fetch cut short between the two
+reads it again and changes nothing.
 Out-of-office and other automatic replies are moved unread as noise; anything else (a person
 writing to the sending mailbox) is left where it is, for a person.
 """
@@ -20,10 +22,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from briefcast.bounces.actions import READER, Outcome, act_on, resume_after_quota
+from briefcast.bounces.mailbox import TokenProvider, open_mailbox
 from briefcast.bounces.parser import Kind, read_message
-from briefcast.bounces.reader import TokenProvider, open_mailbox
 from briefcast.errors import BriefcastError
-from briefcast.settings import BounceSettings, Settings
+from briefcast.settings import BounceSettings, GraphBounceSettings, Settings
 from briefcast.store.audit import Actor
 
 log = logging.getLogger("briefcast.worker")
@@ -44,7 +46,7 @@ class FetchReport:
 
 def fetch_bounces(
     engine: Engine,
-    settings: BounceSettings | None,
+    settings: BounceSettings | GraphBounceSettings | None,
     *,
     token: TokenProvider | None = None,
     actor: Actor = READER,
@@ -52,8 +54,8 @@ def fetch_bounces(
 ) -> FetchReport:
     if settings is None:
         raise BouncesNotConfigured(
-            "no mailbox to read: set BRIEFCAST_BOUNCE_IMAP_HOST, _USERNAME and _PASSWORD "
-            "(see the README's Settings)"
+            "no mailbox to read: set BRIEFCAST_BOUNCE_IMAP_HOST, _USERNAME and _PASSWORD, or "
+            "BRIEFCAST_BOUNCE_SOURCE=graph (see the README's Settings and docs/microsoft365.md)"
         )
     reports = auto = left = 0
     outcomes: list[Outcome] = []
@@ -77,17 +79,25 @@ def fetch_bounces(
 
 
 def mailbox_token(settings: Settings) -> TokenProvider | None:
-    """The XOAUTH2 token source for the bounce mailbox (BRIEFCAST_BOUNCE_IMAP_AUTH=oauth2): the
-    same OAuth app and token code as SMTP and Graph (delivery/oauth.py), Exchange's scope."""
-    if settings.bounces is None or settings.bounces.auth != "oauth2":
+    """The token source for the bounce mailbox: Graph's scope for the Graph source, Exchange's
+    for IMAP with XOAUTH2 (BRIEFCAST_BOUNCE_IMAP_AUTH=oauth2), else none. The same OAuth app and
+    token code as SMTP and the graph transport (delivery/oauth.py)."""
+    bounces = settings.bounces
+    if isinstance(bounces, GraphBounceSettings):
+        from briefcast.delivery.oauth import GRAPH_SCOPE, token_source
+
+        return token_source(settings.oauth, GRAPH_SCOPE, timeout=bounces.timeout)
+    if bounces is None or bounces.auth != "oauth2":
         return None
     from briefcast.delivery.oauth import SMTP_SCOPE, token_source
 
-    return token_source(settings.oauth, SMTP_SCOPE, timeout=settings.bounces.timeout)
+    return token_source(settings.oauth, SMTP_SCOPE, timeout=bounces.timeout)
 
 
 def fetch_in_worker(
-    engine: Engine, settings: BounceSettings, token: TokenProvider | None = None
+    engine: Engine,
+    settings: BounceSettings | GraphBounceSettings,
+    token: TokenProvider | None = None,
 ) -> None:
     """The worker's periodic look (scheduler.py): one log line per action, never a crash."""
     try:

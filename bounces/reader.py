@@ -1,6 +1,7 @@
-"""The sending mailbox over IMAP: the messages in its folder, and moving one to the done folder.
+"""The sending mailbox over IMAP: the messages in its folder, and moving one to the done folder
+(the contract is bounces/mailbox.py; bounces/graph_reader.py is the other source).
 
-    with open_mailbox(settings.bounces, token=None) as mailbox:
+    with open_imap_mailbox(settings.bounces, token=None) as mailbox:
         for uid, data in mailbox.messages():
             ...
             mailbox.move(uid)
@@ -20,18 +21,14 @@ import imaplib
 import re
 import socket
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-from briefcast.errors import BriefcastError
+from briefcast.bounces.mailbox import MailboxError, TokenProvider
 from briefcast.settings import BounceSettings
 
-TokenProvider = Callable[[], str]
+__all__ = ["ImapMailbox", "MailboxError", "open_imap_mailbox", "xoauth2"]
 _LIST_LINE = re.compile(rb'\((?P<flags>[^)]*)\) (?P<sep>"[^"]*"|NIL) (?P<name>.+)')
-
-
-class MailboxError(BriefcastError):
-    """The mailbox cannot be reached, signed in to, or used as the settings say."""
 
 
 def xoauth2(username: str, token: str) -> bytes:
@@ -40,12 +37,12 @@ def xoauth2(username: str, token: str) -> bytes:
 
 
 @contextmanager
-def open_mailbox(
+def open_imap_mailbox(
     settings: BounceSettings,
     token: TokenProvider | None = None,
     *,
     ssl_context: ssl.SSLContext | None = None,
-) -> Iterator[Mailbox]:
+) -> Iterator[ImapMailbox]:
     where = f"IMAP {settings.host}:{settings.port}"
     try:
         imap = _connect(settings, ssl_context)
@@ -53,7 +50,7 @@ def open_mailbox(
         raise MailboxError(f"{where}: cannot connect ({_words(error)})") from None
     try:
         _sign_in(imap, settings, token, where)
-        mailbox = Mailbox(imap, settings, where)
+        mailbox = ImapMailbox(imap, settings, where)
         mailbox.prepare()
         yield mailbox
     except (OSError, imaplib.IMAP4.abort) as error:
@@ -63,7 +60,7 @@ def open_mailbox(
             imap.logout()
 
 
-class Mailbox:
+class ImapMailbox:
     def __init__(self, imap: imaplib.IMAP4, settings: BounceSettings, where: str) -> None:
         self.imap = imap
         self.settings = settings

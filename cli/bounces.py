@@ -21,7 +21,7 @@ def bounces() -> None:
 @bounces.command("fetch")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead.")
 def fetch(as_json: bool) -> None:
-    """Read new delivery reports over IMAP and act on them; read ones go to the done folder.
+    """Read new delivery reports (IMAP or Graph) and act on them; read ones go to the done folder.
 
     Addresses that do not exist are suppressed on every list; organisations refusing outside
     senders are flagged; our own quota or a block pauses sending. The worker does this every

@@ -40,6 +40,7 @@ class Answer:
     status: int
     body: bytes = field(repr=False)
     headers: Message = field(repr=False)
+    truncated: bool = False  # the body went on past the caller's limit (only its start is here)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)
@@ -71,19 +72,26 @@ def get(
     *,
     timeout: float,
     ssl_context: ssl.SSLContext | None = None,
+    limit: int = MAX_ANSWER,
 ) -> Answer:
+    """`limit`: the most of the body kept (a whole email message, say); longer is `truncated`."""
     request = urllib.request.Request(url, headers=dict(headers or {}), method="GET")
-    return _exchange(request, timeout=timeout, ssl_context=ssl_context)
+    return _exchange(request, timeout=timeout, ssl_context=ssl_context, limit=limit)
 
 
 def _exchange(
-    request: urllib.request.Request, *, timeout: float, ssl_context: ssl.SSLContext | None
+    request: urllib.request.Request,
+    *,
+    timeout: float,
+    ssl_context: ssl.SSLContext | None,
+    limit: int = MAX_ANSWER,
 ) -> Answer:
     url = request.full_url
     host = urlsplit(url).netloc
     try:
         with urllib.request.urlopen(request, timeout=timeout, context=ssl_context) as response:
-            return Answer(response.status, response.read(MAX_ANSWER), response.headers)
+            body = response.read(limit + 1)
+            return Answer(response.status, body[:limit], response.headers, len(body) > limit)
     except urllib.error.HTTPError as error:  # a 4xx or 5xx: an answer all the same
         with error:
             return Answer(error.code, error.read(MAX_ANSWER), error.headers)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from m365_server import M365Server
 from sqlalchemy import Engine, create_engine, text
 
 from briefcast.store import open_database
@@ -150,3 +151,10 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def cloud() -> Iterator[M365Server]:
+    """Microsoft 365 on 127.0.0.1 (tests/m365_server.py): the token endpoint and Graph."""
+    with M365Server() as server:
+        yield server

@@ -68,8 +68,7 @@ class GraphTransport(TransportBase):
         self.requests = 0  # sendMail requests made, for tests and logs
         self._ssl_context = ssl_context
         self._sleep = sleep
-        mailbox = quote(settings.mailbox, safe="@")
-        self.url = f"{settings.url}/v1.0/users/{mailbox}/sendMail"
+        self.url = f"{user_url(settings.url, settings.mailbox)}/sendMail"
 
     def send(
         self,
@@ -97,8 +96,8 @@ class GraphTransport(TransportBase):
             if answer.status == 401 and not renewed:
                 token, renewed = self._token(renew=True), True
                 continue
-            wait = retry_after(answer) if answer.status in THROTTLED else None
-            if wait is not None and wait <= MAX_WAIT and attempt < ATTEMPTS:
+            wait, again = throttled(answer, attempt)
+            if again:
                 self._sleep(wait)
                 attempt += 1
                 continue
@@ -177,6 +176,21 @@ def graph_error(answer: Answer) -> str:
     if not isinstance(error, dict):
         return ""
     return one_line(f"{error.get('code', '')}: {error.get('message', '')}").strip(": ")
+
+
+def user_url(graph_url: str, mailbox: str) -> str:
+    """Graph's URL of one mailbox (/v1.0/users/{address or id}): briefcast's calls go under it."""
+    return f"{graph_url}/v1.0/users/{quote(mailbox, safe='@')}"
+
+
+def throttled(answer: Answer, attempt: int) -> tuple[float | None, bool]:
+    """Graph's throttling rule, for every call briefcast makes to Graph (sendMail, the bounce
+    mailbox): (the seconds it asked to wait, None when it did not throttle; whether to wait
+    them out and try again: at most MAX_WAIT, and ATTEMPTS tries in all)."""
+    if answer.status not in THROTTLED:
+        return None, False
+    wait = retry_after(answer)
+    return wait, wait <= MAX_WAIT and attempt < ATTEMPTS
 
 
 def retry_after(answer: Answer) -> float:

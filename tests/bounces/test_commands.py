@@ -1,4 +1,5 @@
-"""`briefcast bounces ...` through the CLI: settings from the environment, one-line errors."""
+"""`briefcast bounces ...` through the CLI: settings from the environment (IMAP or Graph), one-line
+errors."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from bounce_world import REPORTS, build
 from click.testing import CliRunner
 from imap_server import PASSWORD, USER
 from ledger_rows import CAMPAIGN
+from m365_server import CLIENT_ID, CLIENT_SECRET, MAILBOX
 
 from briefcast.cli import app
 
@@ -103,3 +105,43 @@ def test_a_missing_folder_is_named(engine, database_url, dovecot):
     assert (
         "no folder 'Reports'" in result.output and "BRIEFCAST_BOUNCE_IMAP_FOLDER" in result.output
     )
+
+
+def _graph_environ(database_url: str, cloud) -> dict[str, str]:
+    return {
+        "BRIEFCAST_DATABASE_URL": database_url,
+        "BRIEFCAST_BOUNCE_SOURCE": "graph",
+        "BRIEFCAST_BOUNCE_GRAPH_MAILBOX": MAILBOX,
+        "BRIEFCAST_GRAPH_URL": cloud.graph_url,  # http: allowed to 127.0.0.1 only
+        "BRIEFCAST_OAUTH_TOKEN_URL": cloud.token_url,
+        "BRIEFCAST_OAUTH_CLIENT_ID": CLIENT_ID,
+        "BRIEFCAST_OAUTH_CLIENT_SECRET": CLIENT_SECRET,
+    }
+
+
+def test_fetch_through_graph_configured_by_the_environment(engine, database_url, graph_cloud):
+    build(engine)
+    for name in ("exchange-5.1.10-recipient-not-found.eml", "person-writing.eml"):
+        graph_cloud.mail.deliver((REPORTS / name).read_bytes())
+    env = _graph_environ(database_url, graph_cloud)
+
+    result = CliRunner().invoke(app, ["bounces", "fetch", "--json"], env=env)
+
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert (document["reports"], document["left"]) == (1, 1)
+    assert [(o["recipient"], o["action"]) for o in document["outcomes"]] == [
+        ("ann.archer@example.net", "bounced")
+    ]
+    assert len(graph_cloud.mail.folder("briefcast/processed")) == 1
+    again = CliRunner().invoke(app, ["bounces", "fetch"], env=env)
+    assert again.output == (
+        "0 delivery report(s) read, 0 automatic repl(ies) ignored, "
+        "1 other message(s) left for a person\n"
+    )
+
+
+def test_graph_without_mail_readwrite_is_one_line(engine, database_url, cloud):
+    result = CliRunner().invoke(app, ["bounces", "fetch"], env=_graph_environ(database_url, cloud))
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "403 ErrorAccessDenied" in result.output and "Mail.ReadWrite" in result.output

@@ -1,11 +1,11 @@
-"""Delivery reports read back from a real IMAP server (Dovecot) end in the right ledger state,
-suppression or flag, and a second fetch changes nothing."""
+"""Delivery reports read back from the mailbox end in the right ledger state, suppression or
+flag, and a second fetch changes nothing: the same reports, the same outcome, through a real IMAP
+server (Dovecot) and through Microsoft Graph's stand-in (the `mailbox` fixture runs both)."""
 
 from __future__ import annotations
 
 import pytest
 from bounce_world import FILES, REPORTS, build, rows
-from imap_server import Dovecot
 from ledger_rows import database_contents
 from sqlalchemy import select
 
@@ -36,9 +36,9 @@ REQUEUED = {  # issue 4 was still going: these go again when it resumes
 }
 
 
-def _fill(server: Dovecot) -> None:
+def _fill(mailbox) -> None:
     for name in FILES:
-        server.append("INBOX", (REPORTS / name).read_bytes())
+        mailbox.deliver((REPORTS / name).read_bytes())
 
 
 def _suppressed(engine) -> dict[str, tuple]:
@@ -47,11 +47,11 @@ def _suppressed(engine) -> dict[str, tuple]:
         return {row.address: (row.list_id, row.reason) for row in conn.execute(query)}
 
 
-def test_every_report_ends_in_the_right_state_and_a_second_fetch_changes_nothing(engine, dovecot):
+def test_every_report_ends_in_the_right_state_and_a_second_fetch_changes_nothing(engine, mailbox):
     world = build(engine)
-    _fill(dovecot)
+    _fill(mailbox)
 
-    first = fetch_bounces(engine, dovecot.settings())
+    first = fetch_bounces(engine, mailbox.settings, token=mailbox.token)
 
     assert (first.reports, first.auto_replies, first.left) == (20, 1, 1)
     ledger = rows(engine)
@@ -124,29 +124,29 @@ def test_every_report_ends_in_the_right_state_and_a_second_fetch_changes_nothing
         ).all()
     assert kept == [("pat.price@example.net", None)]
     # Read mail moved; the person's message left for a person.
-    assert len(dovecot.folder("briefcast.processed")) == len(FILES) - 1
-    [left] = dovecot.folder("INBOX")
+    assert len(mailbox.folder("briefcast/processed")) == len(FILES) - 1
+    [left] = mailbox.folder("INBOX")
     assert b"could you send the full review" in left
 
     before = database_contents(engine)
-    second = fetch_bounces(engine, dovecot.settings())
+    second = fetch_bounces(engine, mailbox.settings, token=mailbox.token)
     assert (second.reports, second.auto_replies, second.left, second.outcomes) == (0, 0, 1, ())
     assert database_contents(engine) == before
     assert world.issue_ids  # the world the fixtures name
 
 
-def test_a_report_read_again_after_a_cut_short_fetch_changes_nothing(engine, dovecot):
+def test_a_report_read_again_after_a_cut_short_fetch_changes_nothing(engine, mailbox):
     """Acted on, but the move never happened (the connection dropped): the next fetch reads it
     again, changes nothing, and moves it."""
     build(engine)
     data = (REPORTS / "exchange-5.1.10-recipient-not-found.eml").read_bytes()
-    dovecot.append("INBOX", data)
-    dovecot.append("INBOX", data)  # the same report twice stands in for one left unmoved
+    mailbox.deliver(data)
+    mailbox.deliver(data)  # the same report twice stands in for one left unmoved
 
-    report = fetch_bounces(engine, dovecot.settings())
+    report = fetch_bounces(engine, mailbox.settings, token=mailbox.token)
 
     assert report.reports == 2
     assert [o.action for o in report.outcomes] == ["bounced"]
     with engine.connect() as conn:
         assert conn.execute(select(bounce_reports.c.id)).all().__len__() == 1
-    assert dovecot.folder("INBOX") == []
+    assert mailbox.folder("INBOX") == []

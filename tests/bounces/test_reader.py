@@ -7,7 +7,7 @@ import pytest
 from bounce_world import REPORTS
 from imap_server import PASSWORD, USER
 
-from briefcast.bounces.reader import MailboxError, open_mailbox, xoauth2
+from briefcast.bounces.reader import MailboxError, open_imap_mailbox, xoauth2
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +19,7 @@ def test_xoauth2_signs_in_with_a_token_from_the_source(dovecot):
         asked.append(1)
         return PASSWORD  # the one token this Dovecot accepts
 
-    with open_mailbox(dovecot.settings(auth="oauth2", password=None), token) as mailbox:
+    with open_imap_mailbox(dovecot.settings(auth="oauth2", password=None), token) as mailbox:
         assert list(mailbox.messages()) == []
     assert asked == [1]
     assert f"user=<{USER}>, method=XOAUTH2" in dovecot.log()
@@ -27,7 +27,7 @@ def test_xoauth2_signs_in_with_a_token_from_the_source(dovecot):
 
 def test_a_refused_token_is_one_line_about_the_apps_permission(dovecot):
     settings = dovecot.settings(auth="oauth2", password=None)
-    with pytest.raises(MailboxError) as refused, open_mailbox(settings, lambda: "expired"):
+    with pytest.raises(MailboxError) as refused, open_imap_mailbox(settings, lambda: "expired"):
         pass
     message = str(refused.value)
     assert "sign-in refused" in message and "IMAP permission" in message and "\n" not in message
@@ -35,14 +35,17 @@ def test_a_refused_token_is_one_line_about_the_apps_permission(dovecot):
 
 def test_oauth2_without_a_token_source_says_what_to_configure(dovecot):
     settings = dovecot.settings(auth="oauth2", password=None)
-    with pytest.raises(MailboxError, match="no token source is configured"), open_mailbox(settings):
+    with (
+        pytest.raises(MailboxError, match="no token source is configured"),
+        open_imap_mailbox(settings),
+    ):
         pass
 
 
 def test_folders_use_the_servers_separator_and_the_done_folder_is_made(dovecot):
     dovecot.append("INBOX", (REPORTS / "person-writing.eml").read_bytes())
     settings = dovecot.settings(done_folder="briefcast/read/reports")
-    with open_mailbox(settings) as mailbox:
+    with open_imap_mailbox(settings) as mailbox:
         [(uid, data)] = list(mailbox.messages())
         mailbox.move(uid)
     assert b"could you send the full review" in data
@@ -52,9 +55,9 @@ def test_folders_use_the_servers_separator_and_the_done_folder_is_made(dovecot):
 
 def test_a_message_read_and_left_stays_unread(dovecot):
     dovecot.append("INBOX", (REPORTS / "person-writing.eml").read_bytes())
-    with open_mailbox(dovecot.settings()) as mailbox:
+    with open_imap_mailbox(dovecot.settings()) as mailbox:
         assert len(list(mailbox.messages())) == 1
-    with open_mailbox(dovecot.settings()) as mailbox:
+    with open_imap_mailbox(dovecot.settings()) as mailbox:
         _, flags = mailbox.imap.uid("FETCH", b"1", "(FLAGS)")
     assert b"\\Seen" not in flags[0]
 

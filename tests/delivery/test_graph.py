@@ -1,6 +1,6 @@
 """The graph transport against a stand-in for Graph's sendMail and the token endpoint (127.0.0.1).
 
-The stand-in (tests/delivery/m365_server.py) takes only the documented MIME request and gives the
+The stand-in (tests/m365_server.py) takes only the documented MIME request and gives the
 documented answers; canned answers play throttling and refusals. The contract itself is in
 test_transports.py, with the other transports.
 """
@@ -8,13 +8,12 @@ test_transports.py, with the other transports.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from email import policy
 from email.parser import BytesParser
 
 import pytest
 from ledger_rows import add_issue_for, add_list, add_people
-from m365_server import MAILBOX, Canned, M365Server
+from m365_server import MAILBOX, Canned, M365Server, Waits
 from sqlalchemy import select
 
 from briefcast.delivery.oauth import GRAPH_SCOPE, TokenSource
@@ -41,19 +40,6 @@ def message(to: str = ANN, extra: str = "") -> bytes:
         f"Subject: Part 1 of 6\r\nList-Unsubscribe: {UNSUBSCRIBE}\r\n"
         "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n\r\nHello.\r\n"
     ).encode()
-
-
-@pytest.fixture
-def cloud() -> Iterator[M365Server]:
-    with M365Server() as server:
-        yield server
-
-
-class Waits(list):
-    """Records the waits the transport asks for instead of sleeping."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 def graph(cloud: M365Server, mailbox: str = MAILBOX, **options) -> GraphTransport:

@@ -1,6 +1,6 @@
 """Access tokens (delivery/oauth.py) from a real token endpoint on 127.0.0.1, and their settings.
 
-The endpoint (tests/delivery/m365_server.py) checks the client credentials grant as Entra ID
+The endpoint (tests/m365_server.py) checks the client credentials grant as Entra ID
 documents it, so a secret or a client assertion it accepts is one the code really built right.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import jwt
@@ -18,18 +17,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from m365_server import CLIENT_ID, MAILBOX, TENANT, TOKEN_KEY, M365Server
+from m365_server import CLIENT_ID, MAILBOX, TENANT, TOKEN_KEY, Clock, M365Server
 
 from briefcast.delivery.oauth import GRAPH_SCOPE, SMTP_SCOPE, TokenError, TokenSource, xoauth2
 from briefcast.settings import RateLimits, Settings, SettingsError
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def claims(token: str) -> dict:
@@ -57,12 +48,6 @@ def make_certificate(folder: Path, name: str = "app") -> tuple[bytes, bytes]:
         serialization.NoEncryption(),
     )
     return key_pem, certificate.public_bytes(serialization.Encoding.PEM)
-
-
-@pytest.fixture
-def cloud() -> Iterator[M365Server]:
-    with M365Server() as server:
-        yield server
 
 
 @pytest.fixture

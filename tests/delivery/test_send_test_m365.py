@@ -4,7 +4,6 @@ XOAUTH2 (an OAuth-only relay in another process), against the local token endpoi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email import policy
 from email.parser import BytesParser
 
@@ -19,12 +18,6 @@ from briefcast.store import open_database
 
 NAME = "spring-briefing"
 TO = "comms.team@example.org"
-
-
-@pytest.fixture
-def cloud() -> Iterator[M365Server]:
-    with M365Server() as server:
-        yield server
 
 
 @pytest.fixture

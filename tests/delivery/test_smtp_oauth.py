@@ -2,16 +2,14 @@
 
 Real components: the relay is aiosmtpd in another process (tests/smtp_server.py) that checks the
 SASL XOAUTH2 exchange and the token itself (signature, audience, role, mailbox), as Exchange
-Online does; the tokens come from the HTTP token endpoint of tests/delivery/m365_server.py.
+Online does; the tokens come from the HTTP token endpoint of tests/m365_server.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from ledger_rows import add_issue_for, add_list, add_people
-from m365_server import MAILBOX, TOKEN_KEY, M365Server
+from m365_server import MAILBOX, TOKEN_KEY, Clock
 from smtp_server import ALWAYS, Faults, XOAuth2
 from sqlalchemy import select
 
@@ -38,20 +36,6 @@ def message(to: str) -> bytes:
 
 def send(transport: SmtpTransport, recipient: str) -> None:
     transport.send(Envelope(MAILBOX, recipient), message(recipient))
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def cloud() -> Iterator[M365Server]:
-    with M365Server() as server:
-        yield server
 
 
 @pytest.fixture

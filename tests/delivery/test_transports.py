@@ -64,12 +64,6 @@ def outbox_delivered(folder: Path) -> list[tuple[str, bytes]]:
     return delivered
 
 
-@pytest.fixture
-def cloud() -> Iterator[M365Server]:
-    with M365Server() as server:
-        yield server
-
-
 def graph_transport(cloud: M365Server) -> GraphTransport:
     tokens = TokenSource(cloud.oauth(), "https://graph.microsoft.com/.default", timeout=5)
     return GraphTransport(GraphSettings(MAILBOX, cloud.graph_url, timeout=5), tokens)

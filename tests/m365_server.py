@@ -1,4 +1,5 @@
-"""A stand-in for Microsoft's token endpoint and Graph's sendMail: HTTP on 127.0.0.1, in a thread.
+"""A stand-in for Microsoft's token endpoint and Graph (sendMail, one mailbox's folders and
+messages): HTTP on 127.0.0.1, in a thread. Tests get one as the `cloud` fixture (tests/conftest.py).
 
     with M365Server() as cloud:
         cloud.token_url                  # http://127.0.0.1:PORT/TENANT/oauth2/v2.0/token
@@ -8,18 +9,24 @@
         cloud.sent                       # [(To address, raw message)] that sendMail accepted
         cloud.answers.append(Canned(429, {"Retry-After": "1"}))   # the next sendMail's answer
         cloud.revoke()                   # every token issued so far is refused from now on
+        cloud.graph_roles.append("Mail.ReadWrite")   # what the app was granted in Graph
+        cloud.mail.deliver(data)         # a message arrives in MAILBOX's Inbox (tests/m365_mail.py)
 
 The token endpoint does the client credentials grant as Microsoft's identity platform documents
 it: the client id, a scope ending in /.default, and either the client secret or a client assertion
 (RFC 7523) signed by the registered certificate, checked like Entra ID checks it (signature, x5t
 or x5t#S256 thumbprint, aud = the token URL, iss = sub = client id, short lifetime, no replay).
 It issues JWTs signed with TOKEN_KEY (HS256) carrying the audience and the app's role for that
-resource (SMTP.SendAsApp, Mail.Send): the SMTP test server (tests/smtp_server.py, another process)
-checks them with the same key, as Exchange Online checks Entra's tokens.
+resource (SMTP.SendAsApp; Mail.Send and the rest of `graph_roles`): the SMTP test server
+(tests/smtp_server.py, another process) checks them with the same key, as Exchange Online
+checks Entra's tokens.
 
 sendMail takes the documented MIME request (POST /v1.0/users/{MAILBOX}/sendMail, Content-Type
 text/plain, the message base64-encoded) and answers 202, or a documented error: 401 for a bad or
-revoked token, 404 for another mailbox, 400 for a body that is not base64 MIME.
+revoked token, 404 for another mailbox, 400 for a body that is not base64 MIME. The mailbox's
+folders and messages (mailFolders, messages, $value, move) are tests/m365_mail.py's.
+
+`Clock` and `Waits` stand in for the time the token and Graph code would otherwise spend.
 """
 
 from __future__ import annotations
@@ -42,23 +49,40 @@ from urllib.parse import parse_qs, unquote
 import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from m365_mail import MAILBOX, MailStore, error_body
 
 from briefcast.settings import OAuthSettings
 
 TENANT = "00000000-0000-4000-8000-00000000feed"  # a made-up tenant id
 CLIENT_ID = "11111111-2222-4333-8444-555555555555"  # a made-up app (client) id
 CLIENT_SECRET = "a-client-secret-for-tests"
-MAILBOX = "learning@example.org"
 TOKEN_KEY = "a key the test servers share to sign and check access tokens"
-ROLES = {
-    "https://outlook.office365.com/.default": ("https://outlook.office365.com", "SMTP.SendAsApp"),
-    "https://graph.microsoft.com/.default": ("https://graph.microsoft.com", "Mail.Send"),
+AUDIENCES = {
+    "https://outlook.office365.com/.default": "https://outlook.office365.com",
+    "https://graph.microsoft.com/.default": "https://graph.microsoft.com",
 }
+
+
+class Clock:
+    """A monotonic clock the test moves on (TokenSource's `clock`)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Waits(list):
+    """Records the waits Graph's callers ask for instead of sleeping (their `sleep`)."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
 
 
 @dataclass(frozen=True)
 class Canned:
-    """An answer sendMail gives instead of its own (the message is then not sent)."""
+    """An answer Graph gives instead of its own (sendMail's: the message is then not sent)."""
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)
@@ -74,6 +98,9 @@ class M365Server:
         self.answers: list[Canned] = []
         self.token_failures: list[tuple[int, dict]] = []  # the token endpoint's next answers
         self.sendmail_requests = 0
+        # The app's application permissions in Graph, carried in its tokens' roles.
+        self.graph_roles: list[str] = ["Mail.Send"]
+        self.mail = MailStore(self)
         self._revoked: set[str] = set()
         self._assertions: set[str] = set()
         self._lock = threading.Lock()
@@ -117,13 +144,14 @@ class M365Server:
             return 400, _aad("unsupported_grant_type", "AADSTS70003: grant type not supported")
         if form.get("client_id") != CLIENT_ID:
             return 400, _aad("unauthorized_client", f"AADSTS700016: no app {form.get('client_id')}")
-        if form.get("scope") not in ROLES:
+        if form.get("scope") not in AUDIENCES:
             return 400, _aad("invalid_scope", f"AADSTS1002012: bad scope {form.get('scope')}")
         if not self._client_proved(form):
             return 401, _aad("invalid_client", "AADSTS7000215: Invalid client secret provided.")
-        audience, role = ROLES[form["scope"]]
+        audience = AUDIENCES[form["scope"]]
+        roles = ["SMTP.SendAsApp"] if "outlook" in audience else list(self.graph_roles)
         now = int(time.time())
-        claims = {"aud": audience, "appid": CLIENT_ID, "roles": [role], "tid": TENANT, "iat": now}
+        claims = {"aud": audience, "appid": CLIENT_ID, "roles": roles, "tid": TENANT, "iat": now}
         claims.update(exp=now + self.token_lifetime, jti=str(uuid.uuid4()))
         with self._lock:
             self.tokens.append(claims)
@@ -169,34 +197,47 @@ class M365Server:
             self.sendmail_requests += 1
         mailbox = unquote(path.removeprefix("/v1.0/users/").removesuffix("/sendMail"))
         if not (path.startswith("/v1.0/users/") and path.endswith("/sendMail")):
-            return 404, {}, _graph("UnknownError", "no such resource")
-        claims = self._bearer(headers.get("Authorization", ""))
-        if claims is None:
-            return 401, {}, _graph("InvalidAuthenticationToken", "Access token is invalid.")
+            return 404, {}, error_body("UnknownError", "no such resource")
+        claims = self.bearer(headers.get("Authorization", ""))
+        if claims is None or "Mail.Send" not in claims.get("roles", []):
+            return 401, {}, error_body("InvalidAuthenticationToken", "Access token is invalid.")
         if mailbox.lower() != MAILBOX:
             return (
                 404,
                 {},
-                _graph("ErrorInvalidUser", f"The requested user '{mailbox}' is invalid."),
+                error_body("ErrorInvalidUser", f"The requested user '{mailbox}' is invalid."),
             )
         if headers.get("Content-Type", "").split(";")[0].strip() != "text/plain":
-            return 400, {}, _graph("RequestBodyRead", "expected MIME content as text/plain")
+            return 400, {}, error_body("RequestBodyRead", "expected MIME content as text/plain")
         try:
             raw = base64.b64decode(body, validate=True)
         except binascii.Error:
-            return 400, {}, _graph("ErrorMimeContentInvalidBase64String", "Invalid base64 string")
+            return (
+                400,
+                {},
+                error_body("ErrorMimeContentInvalidBase64String", "Invalid base64 string"),
+            )
         with self._lock:
             canned = self.answers.pop(0) if self.answers else None
         if canned is not None:
-            return canned.status, canned.headers, _graph(*canned.error) if canned.error else None
+            return (
+                canned.status,
+                canned.headers,
+                error_body(*canned.error) if canned.error else None,
+            )
         message = BytesParser(policy=policy.default).parsebytes(raw)
         if message["To"] is None or not message["To"].addresses:
-            return 400, {}, _graph("ErrorInvalidRecipients", "At least one recipient is not valid.")
+            return (
+                400,
+                {},
+                error_body("ErrorInvalidRecipients", "At least one recipient is not valid."),
+            )
         with self._lock:
             self.sent.append((message["To"].addresses[0].addr_spec, raw))
         return 202, {}, None
 
-    def _bearer(self, authorization: str) -> dict | None:
+    def bearer(self, authorization: str) -> dict | None:
+        """The claims of a Graph token that is ours, unexpired and not revoked; else None."""
         if not authorization.startswith("Bearer "):
             return None
         try:
@@ -208,16 +249,12 @@ class M365Server:
             return None
         with self._lock:
             revoked = claims.get("jti") in self._revoked
-        return None if revoked or "Mail.Send" not in claims.get("roles", []) else claims
+        return None if revoked else claims
 
 
 def _aad(error: str, description: str) -> dict:
     # Entra ID's error bodies end with trace lines on new lines: the client must keep one line.
     return {"error": error, "error_description": f"{description}\r\nTrace ID: 0000\r\n"}
-
-
-def _graph(code: str, message: str) -> dict:
-    return {"error": {"code": code, "message": message}}
 
 
 def _load_certificate(path: Path):
@@ -230,22 +267,28 @@ def _load_certificate(path: Path):
 
 def _handler(server: M365Server) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.answer(*server.mail.handle("GET", self.path, self.headers, b""))
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             if self.path == f"/{TENANT}/oauth2/v2.0/token":
                 form = {key: values[0] for key, values in parse_qs(body.decode()).items()}
                 status, answer = server.issue(form)
                 self.answer(status, {}, answer)
-            else:
+            elif self.path.endswith("/sendMail"):
                 self.answer(*server.send_mail(self.path, self.headers, body))
+            else:
+                self.answer(*server.mail.handle("POST", self.path, self.headers, body))
 
-        def answer(self, status: int, headers: dict, data: dict | None) -> None:
-            payload = json.dumps(data).encode() if data is not None else b""
+        def answer(self, status: int, headers: dict, data: dict | bytes | None) -> None:
+            raw = isinstance(data, bytes)  # a message's MIME ($value)
+            payload = data if raw else json.dumps(data).encode() if data is not None else b""
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
             if payload:
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "text/plain" if raw else "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
