@@ -123,13 +123,18 @@ def _send_alone(driver: Any, sql: str, params: dict[str, object]) -> Callable[[]
     connection. Parameters go as text, typed by the server from the columns they meet."""
     from psycopg import errors, generators, pq  # only with PostgreSQL
 
-    query, names = _numbered(sql)
-    statement = f"briefcast_{zlib.crc32(query):08x}".encode()
+    query, statement, names = _numbered(sql)
     values = [_libpq_text(params[name]) for name in names]
     pgconn = driver.pgconn
 
     def results() -> list[Any]:
-        return driver.wait(generators.fetch_many(pgconn))  # type: ignore[no-any-return]
+        pgconn.consume_input()
+        if pgconn.is_busy():  # not all here yet: psycopg's wait, which lets other threads run
+            return driver.wait(generators.fetch_many(pgconn))  # type: ignore[no-any-return]
+        answers = []  # all here (the usual case, the relay's answers took longer): read them
+        while (answer := pgconn.get_result()) is not None:
+            answers.append(answer)
+        return answers
 
     def check(answers: list[Any]) -> None:
         failed = [answer for answer in answers if answer.status != generators.COMMAND_OK]
@@ -138,17 +143,21 @@ def _send_alone(driver: Any, sql: str, params: dict[str, object]) -> Callable[[]
         if not answers:
             raise errors.OperationalError("the database sent no result")
 
+    def flush() -> None:
+        if pgconn.flush():  # more left than the socket took at once: wait until it all went
+            driver.wait(generators.send(pgconn))
+
     def send() -> None:
         prepared = _PREPARED.setdefault(driver, set())
         if statement not in prepared:
             # Parsed and planned once per connection, as psycopg does for a statement it runs
             # often: planning it again for every message costs the server more than running it.
             pgconn.send_prepare(statement, query)
-            driver.wait(generators.send(pgconn))
+            flush()
             check(results())
             prepared.add(statement)
         pgconn.send_query_prepared(statement, values)
-        driver.wait(generators.send(pgconn))
+        flush()
 
     def finish() -> None:
         answers = results()
@@ -169,8 +178,9 @@ _PREPARED: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionar
 
 
 @functools.cache
-def _numbered(sql: str) -> tuple[bytes, tuple[str, ...]]:
-    """`sql` with :name parameters as libpq's $1, $2 ... and the names in that order."""
+def _numbered(sql: str) -> tuple[bytes, bytes, tuple[str, ...]]:
+    """`sql` with :name parameters as libpq's $1, $2 ..., a name to prepare it under, and the
+    parameters' names in their order."""
     names: list[str] = []
 
     def number(match: re.Match[str]) -> str:
@@ -178,7 +188,8 @@ def _numbered(sql: str) -> tuple[bytes, tuple[str, ...]]:
             names.append(match[1])
         return f"${names.index(match[1]) + 1}"
 
-    return re.sub(r":(\w+)", number, sql).encode(), tuple(names)
+    query = re.sub(r":(\w+)", number, sql).encode()
+    return query, f"briefcast_{zlib.crc32(query):08x}".encode(), tuple(names)
 
 
 def _libpq_text(value: object) -> bytes | None:
