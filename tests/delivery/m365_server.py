@@ -8,6 +8,7 @@
         cloud.sent                       # [(To address, raw message)] that sendMail accepted
         cloud.answers.append(Canned(429, {"Retry-After": "1"}))   # the next sendMail's answer
         cloud.revoke()                   # every token issued so far is refused from now on
+        cloud.unanswered.add(address)    # a message to it is taken, then the connection dropped
 
 The token endpoint does the client credentials grant as Microsoft's identity platform documents
 it: the client id, a scope ending in /.default, and either the client secret or a client assertion
@@ -28,6 +29,7 @@ import base64
 import binascii
 import hashlib
 import json
+import socket
 import threading
 import time
 import uuid
@@ -72,6 +74,9 @@ class M365Server:
         self.tokens: list[dict] = []
         self.sent: list[tuple[str, bytes]] = []
         self.answers: list[Canned] = []
+        # To addresses whose message is taken (in `sent`) but never answered: the connection is
+        # dropped instead of the 202, so the sender cannot know it went.
+        self.unanswered: set[str] = set()
         self.token_failures: list[tuple[int, dict]] = []  # the token endpoint's next answers
         self.sendmail_requests = 0
         self._revoked: set[str] = set()
@@ -164,7 +169,7 @@ class M365Server:
 
     # -- sendMail -----------------------------------------------------------------------------
 
-    def send_mail(self, path: str, headers, body: bytes) -> tuple[int, dict, dict | None]:
+    def send_mail(self, path: str, headers, body: bytes) -> tuple[int | None, dict, dict | None]:
         with self._lock:
             self.sendmail_requests += 1
         mailbox = unquote(path.removeprefix("/v1.0/users/").removesuffix("/sendMail"))
@@ -192,8 +197,11 @@ class M365Server:
         message = BytesParser(policy=policy.default).parsebytes(raw)
         if message["To"] is None or not message["To"].addresses:
             return 400, {}, _graph("ErrorInvalidRecipients", "At least one recipient is not valid.")
+        to = message["To"].addresses[0].addr_spec
         with self._lock:
-            self.sent.append((message["To"].addresses[0].addr_spec, raw))
+            self.sent.append((to, raw))
+            if to in self.unanswered:
+                return None, {}, None  # taken, never answered
         return 202, {}, None
 
     def _bearer(self, authorization: str) -> dict | None:
@@ -239,7 +247,11 @@ def _handler(server: M365Server) -> type[BaseHTTPRequestHandler]:
             else:
                 self.answer(*server.send_mail(self.path, self.headers, body))
 
-        def answer(self, status: int, headers: dict, data: dict | None) -> None:
+        def answer(self, status: int | None, headers: dict, data: dict | None) -> None:
+            if status is None:  # drop the connection instead of answering
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             payload = json.dumps(data).encode() if data is not None else b""
             self.send_response(status)
             for name, value in headers.items():
