@@ -20,8 +20,9 @@ token from delivery/oauth.py. A 535 then gets one more try with a new token, on 
 
 A relay may drop an idle connection or close it with 421 after its own per-connection limit, so
 a 421 reply or a dropped connection during send() is retried once, at once, on a new connection
-before it is reported, unless the whole message had gone (then the outcome is unknown). A timeout is not retried: a relay that stalled once is likely to stall
-again, and the send loop retries later with backoff anyway.
+before it is reported, unless the whole message had gone (then the outcome is unknown). A
+timeout is not retried: a relay that stalled once is likely to stall again, and the send loop
+retries later with backoff anyway.
 """
 
 from __future__ import annotations
