@@ -10,7 +10,9 @@ restarts and re-schedules never repeat a recorded message. After a hard crash (k
 message that can go twice is the one in flight at that moment, at most one per open connection
 (BRIEFCAST_SMTP_CONNECTIONS per worker, delivery/connections.py): it was handed over but its
 outcome not yet recorded, so the row is still SENDING, and the restarted worker returns it to
-the queue and sends it.
+the queue and sends it. A message handed over whole that got no answer (the relay stalled or
+dropped the connection after the final `.`) may have arrived: its row is UNKNOWN and is never
+sent again unless a person says so (`send-now --resend-unknown`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from briefcast.delivery.outgoing import IssueMessages, Outgoing
 from briefcast.delivery.tokens import Signer, signing_key
 from briefcast.delivery.transports.base import (
     Envelope,
+    OutcomeUnknown,
     PermanentFailure,
     Transport,
     TransportError,
@@ -385,6 +388,11 @@ class _SendRun:
                 self.bounce(row, describe(error), now)
                 return _Outcome.FAILED, describe(error)
             self.record(row, now, ledger.record_failed, describe(error))
+            return self.failed(describe(error))
+        except OutcomeUnknown as error:
+            # Perhaps delivered: never claimed again by the loop. Otherwise a dropped connection
+            # like any other: the transport reconnects, and it counts towards pausing.
+            self.record(row, now, ledger.record_unknown, describe(error))
             return self.failed(describe(error))
         except TransportError as error:  # temporary: a 4xx, a dropped connection, a timeout
             self.retry_later(row, describe(error), now)

@@ -17,7 +17,21 @@ from briefcast.store.audit import AuditEntry
 from briefcast.store.engine import read
 from briefcast.store.schema import IssueState
 
-COUNTED = ("queued", "sending", "sent", "failed", "bounced", "skipped")
+COUNTED = ("queued", "sending", "sent", "failed", "bounced", "skipped", "unknown")
+
+
+def unknown_meaning(count: int) -> str:
+    """What an unknown outcome means and what to do, in one sentence: the one wording `status`,
+    `send-now`, the report and the console show beside the count."""
+    return (
+        f"{count} message(s) with an unknown outcome: the relay took each one whole but never "
+        "answered, so it may have delivered them; they are not sent again unless a person "
+        "decides to (check the relay's log, or ask the people), then resend them"
+    )
+
+
+def resend_command(campaign: str, number: int) -> str:
+    return f"briefcast send-now {campaign} --issue {number} --resend-unknown"
 
 
 @dataclass(frozen=True)
