@@ -469,7 +469,7 @@ class _SendRun:
             )
             queued = ledger.delivery_counts(conn, self.issue_id).queued
             due = ledger.next_retry_at(conn, self.issue_id)
-        if finished:
+        if finished or state is IssueState.SENT:  # sent: finished by another connection's loop
             return self.report()
         if state is not IssueState.SENDING:  # paused or cancelled by a person meanwhile
             return self.report(paused_reason=reason or state.value)
