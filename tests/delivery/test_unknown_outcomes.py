@@ -6,6 +6,8 @@ one recipient and then drops the connection or stays silent; on SQLite and Postg
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections import Counter
 
@@ -69,7 +71,8 @@ def test_unknown_is_kept_shown_left_and_resent_only_when_asked(
     state, numbers = counts(env)
     assert state == "sent" and numbers["unknown"] == 1 and numbers["sent"] == people - 1
     text = invoke(env, "status", NAME)
-    assert "may have delivered them" in text and RESEND in text
+    assert "1 message(s) with an unknown outcome" in text and RESEND in text
+    the_report(env, tmp_path, people)
 
     # Nothing sends it again by itself: not send-now, not the worker.
     server.set_faults(Faults())
@@ -94,3 +97,23 @@ def test_unknown_is_kept_shown_left_and_resent_only_when_asked(
     assert [(e["actor"], e["details"]) for e in resent] == [("Alex Example", {"rows": 1})]
     reopened = [e for e in history["history"] if (e["from"], e["to"]) == ("sent", "sending")]
     assert [e["actor"] for e in reopened] == ["Alex Example"]
+
+
+def the_report(env, tmp_path, people: int) -> None:
+    """The report's JSON, CSV and HTML count the unknown outcome and say what it means; the
+    per-person detail shows it as that person's status."""
+    document = json.loads(invoke(env, "report", NAME, "--format", "json", "--detail"))
+    assert document["totals"]["unknown"] == 1 and document["totals"]["sent"] == people - 1
+    assert document["issues"][0]["unknown"] == 1
+    assert "resend-unknown" in document["definitions"]["unknown"]
+    statuses = {person["address"]: person["status"] for person in document["people"]}
+    assert statuses[SILENT] == "unknown"
+    assert Counter(statuses.values()) == Counter({"sent": people - 1, "unknown": 1})
+    rows = list(csv.DictReader(io.StringIO(invoke(env, "report", NAME, "--format", "csv"))))
+    total = next(row for row in rows if row["section"] == "total")
+    assert total["unknown"] == "1"
+    out = tmp_path / "report.html"
+    invoke(env, "report", NAME, "--out", str(out))
+    html = out.read_text(encoding="utf-8")
+    assert "Outcome unknown</th>" in html
+    assert '<p class="note" id="unknown-note"><strong>1 message(s) with an unknown outcome' in html
