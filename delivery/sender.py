@@ -392,7 +392,7 @@ class _SendRun:
         except OutcomeUnknown as error:
             # Perhaps delivered: never claimed again by the loop. Otherwise a dropped connection
             # like any other: the transport reconnects, and it counts towards pausing.
-            self.record(row, now, ledger.record_unknown, describe(error))
+            self.record(row, now, ledger.record_unknown, outgoing.message_id, describe(error))
             return self.failed(describe(error))
         except TransportError as error:  # temporary: a 4xx, a dropped connection, a timeout
             self.retry_later(row, describe(error), now)

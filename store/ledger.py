@@ -535,10 +535,14 @@ def record_bounced(conn: Connection, delivery_id: int, error: str) -> None:
     )
 
 
-def record_unknown(conn: Connection, delivery_id: int, error: str) -> None:
-    """UNKNOWN: the message went whole and no answer came. No claim takes it again."""
+def record_unknown(conn: Connection, delivery_id: int, message_id: str, error: str) -> None:
+    """UNKNOWN: the message went whole and no answer came. No claim takes it again. Its
+    Message-ID is kept: a delivery report naming it settles the row (bounces/actions.py), and
+    a person can look for it in the relay's log."""
     conn.execute(
-        _attempted(delivery_id).values(status=DeliveryStatus.UNKNOWN.value, last_error=error)
+        _attempted(delivery_id).values(
+            status=DeliveryStatus.UNKNOWN.value, message_id=message_id, last_error=error
+        )
     )
 
 

@@ -208,6 +208,9 @@ def test_a_drop_after_the_message_arrived_is_an_unknown_outcome_not_a_duplicate(
     assert received(server) == Counter(PEOPLE)
     (unknown,) = [row for row in ledger(engine).values() if row.status == "unknown"]
     assert unknown.attempts == 1 and "dropped the connection after the end" in unknown.last_error
+    # Its Message-ID is kept: a delivery report naming it settles the row, a person can look it up
+    (kept,) = [m for m in server.messages() if m.rcpt_tos[0] == unknown.address]
+    assert kept.message["Message-ID"] == unknown.message_id
 
 
 def test_a_stalled_server_times_out_and_is_retried(engine, issue_id, faulty_smtp_server, tmp_path):
