@@ -437,14 +437,20 @@ def test_a_plan_mistake_is_shown_at_its_field_and_nothing_is_saved(clients, engi
     assert open_draft(engine, draft_id).record.revision == before
 
 
-def test_resending_unknown_outcomes_is_shown_confirmed_and_audited(clients, engine):
-    from ledger_rows import add_delivery, add_list, add_person
-    from scheduling import force_state
-    from sqlalchemy import select
+def test_resending_unknown_outcomes_is_shown_confirmed_and_audited(
+    clients, engine, database_url, tmp_path
+):
+    from datetime import UTC, datetime, timedelta
 
+    from click.testing import CliRunner
+    from ledger_rows import add_delivery, add_list, add_person
+    from scheduling import force_state, outbox_environ, outbox_messages
+    from sqlalchemy import select, update
+
+    from briefcast.cli import app
     from briefcast.store import campaigns as store
     from briefcast.store.audit import history
-    from briefcast.store.schema import IssueState, deliveries
+    from briefcast.store.schema import IssueState, deliveries, issues
 
     draft_id = _create(clients["author"])
     _write_the_texts(clients["author"], draft_id)
@@ -460,6 +466,13 @@ def test_resending_unknown_outcomes_is_shown_confirmed_and_audited(clients, engi
     bob = add_person(engine, "bob@example.org")
     silent = add_delivery(engine, issue.id, bob, list_id, "unknown")
     force_state(engine, issue.id, IssueState.SENT)
+    with engine.begin() as conn:  # it went a while ago, its audience resolved: these two rows
+        went = datetime.now(UTC) - timedelta(days=1)
+        conn.execute(
+            update(issues)
+            .where(issues.c.id == issue.id)
+            .values(audience_size=2, planned_at=went, started_at=went)
+        )
 
     campaign = f"/campaigns/{draft_id}"
     confirm = f"{campaign}/resend-unknown/1"
@@ -487,3 +500,11 @@ def test_resending_unknown_outcomes_is_shown_confirmed_and_audited(clients, engi
     ]
     after = clients["approver"].get(confirm).text
     assert "there is nothing to resend" in after
+    # The worker sends it (an issue sending again gets its job at the worker's reconcile).
+    environ = outbox_environ(database_url, tmp_path)
+    worked = CliRunner().invoke(app, ["worker", "--once"], env=environ)
+    assert worked.exit_code == 0, worked.output
+    assert [m["To"] for m in outbox_messages(tmp_path)] == ["bob@example.org"]
+    with engine.connect() as conn:
+        status = conn.execute(select(deliveries.c.status).where(deliveries.c.id == silent))
+        assert status.scalar_one() == "sent"
