@@ -123,6 +123,24 @@ def _one(
         if not reading.original_message_id:
             why = "no original Message-ID in it"
         return keep("kept", f"kept for an admin: {why}")
+    if match.status == DeliveryStatus.UNKNOWN.value and store.settle_unknown(
+        conn, match.delivery_id
+    ):
+        # The relay never answered for it, but a report about it proves the relay took it: the
+        # outcome is known now (sent; what the report says then applies as to any sent row).
+        record(
+            conn,
+            actor,
+            "delivery.settled",
+            campaign_id=match.campaign_id,
+            issue_id=match.issue_id,
+            subject=issue_states.subject(match.campaign, match.issue_number),
+            from_state=DeliveryStatus.UNKNOWN.value,
+            to_state=DeliveryStatus.SENT.value,
+            reason=f"a delivery report ({recipient.status or 'no code'}) shows the relay took it",
+            details={"delivery_id": match.delivery_id, "report": reading.key},
+        )
+        match = replace(match, status=DeliveryStatus.SENT.value)
     if kind is BounceKind.DELAYED:
         return keep("waiting", "the far server is still trying: nothing to do yet")
     if match.status != DeliveryStatus.SENT.value:

@@ -18,6 +18,7 @@ from rich.table import Table
 from briefcast.cli.app import app, console, print_json
 from briefcast.cli.context import command_context
 from briefcast.delivery.control import SteeringError
+from briefcast.delivery.status import resend_command, unknown_meaning
 from briefcast.store.engine import read, write
 from briefcast.store.schema import IssueState
 
@@ -190,6 +191,11 @@ def _status_notes(entry) -> Iterator[str]:  # type: ignore[no-untyped-def]
             yield f"  issue {issue.number}: expected to finish {finish:%a %d %b %Y %H:%M}"
         if issue.reason:
             yield f"  issue {issue.number}: {issue.reason}"
+        if issue.counts.get("unknown"):
+            yield (
+                f"  issue {issue.number}: {unknown_meaning(issue.counts['unknown'])}: "
+                f"`{resend_command(entry.name, issue.number)}`"
+            )
         if issue.counts.get("came_back"):  # delivery reports read back (bounces/)
             yield (
                 f"  issue {issue.number}: {issue.counts['came_back']} came back after the relay "
@@ -283,25 +289,37 @@ def reschedule(campaign: str, number: int, when: str) -> None:
 @app.command(name="send-now")
 @click.argument("campaign")
 @ONE_ISSUE
-def send_now(campaign: str, number: int) -> None:
+@click.option(
+    "--resend-unknown",
+    is_flag=True,
+    help="Also send again the messages whose outcome is unknown (the relay took them but never "
+    "answered): some people may get a second copy. Recorded in the audit trail.",
+)
+def send_now(campaign: str, number: int, resend_unknown: bool) -> None:
     """Send one issue now, in the foreground, with a progress bar.
 
     Run it again after an interruption: it sends only what is not yet sent. Ctrl-C lets the
     message in flight finish, then stops and pauses the issue. Exits 1 if the issue ends paused.
+    Messages whose outcome is unknown are left unsent and counted, unless --resend-unknown.
 
-    Example: briefcast send-now national-panel-2020 --issue 2
+    Example: briefcast send-now national-panel-2020 --issue 2 --resend-unknown
     """
     from briefcast.delivery.control import find_campaign, find_issue
+    from briefcast.delivery.control import resend_unknown as queue_unknown_again
     from briefcast.delivery.transports import open_transport
     from briefcast.scheduler import issue_label
 
     ctx = command_context()
     settings, engine = ctx.settings, ctx.engine
+    label = issue_label(campaign, number)
+    if resend_unknown:
+        outcome = queue_unknown_again(engine, campaign, number, actor=ctx.actor)
+        click.echo(f"{label}: {outcome.message}")
     with read(engine) as conn:
         issue = find_issue(conn, find_campaign(conn, campaign), number)
-    label = issue_label(campaign, number)
     if issue.state is IssueState.SENT:
         click.echo(f"{label}: already sent; nothing to send")
+        _unknown_left(engine, campaign, number, issue.id)
         return
     if issue.state is IssueState.CANCELLED:
         raise SteeringError(f"{label} is cancelled; it will not be sent")
@@ -310,10 +328,21 @@ def send_now(campaign: str, number: int) -> None:
     with _stop_on_ctrl_c(stop), _progress_bar(label) as progress:
         report = _send(engine, issue.id, transport, settings, stop=stop, progress=progress)
     _after_send(engine, settings, label, issue.id, report, interrupted=stop.is_set())
+    _unknown_left(engine, campaign, number, issue.id)
     with read(engine) as conn:
         ended = find_issue(conn, find_campaign(conn, campaign), number).state
     if ended not in (IssueState.SENT, IssueState.SENDING):  # sending: waits for the relay's limit
         raise SystemExit(1)  # a paused or failed issue: cron and scripts see it by the exit code
+
+
+def _unknown_left(engine, campaign, number, issue_id):  # type: ignore[no-untyped-def]
+    """How many messages of the issue have an unknown outcome, left unsent, and how to resend."""
+    from briefcast.store.ledger import delivery_counts
+
+    with read(engine) as conn:
+        unknown = delivery_counts(conn, issue_id).unknown
+    if unknown:
+        click.echo(f"{unknown_meaning(unknown)}: `{resend_command(campaign, number)}`")
 
 
 def _send(engine, issue_id, transport, settings, **options):  # type: ignore[no-untyped-def]
@@ -358,6 +387,8 @@ def _progress_bar(label: str) -> Iterator:  # type: ignore[type-arg]
         def progress(counts) -> None:  # type: ignore[no-untyped-def]
             done = counts.total - counts.remaining
             detail = f"failed {counts.failed}, bounced {counts.bounced}"
+            if counts.unknown:
+                detail += f", unknown {counts.unknown}"
             bar.update(task, completed=done, total=counts.total or None, detail=detail)
 
         yield progress
@@ -370,6 +401,8 @@ def _after_send(engine, settings, label, issue_id, report, *, interrupted):  # t
 
     counts = report.counts
     summary = f"sent {counts.sent}, failed {counts.failed}, bounced {counts.bounced}"
+    if counts.unknown:
+        summary += f", unknown {counts.unknown}"
     if interrupted and counts.remaining:
         with write(engine) as conn:
             issue_states.transition(

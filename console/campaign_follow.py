@@ -1,6 +1,7 @@
 """Step 7: the campaign page (live status per issue, expected finish, reasons; *Pause*, *Resume*,
-*Cancel*, *Reschedule* for approvers), the dissemination report and its CSV, the audit trail,
-and the campaign file to download."""
+*Cancel*, *Reschedule* for approvers, and *Resend* of messages whose outcome is unknown behind a
+confirmation page), the dissemination report and its CSV, the audit trail, and the campaign file
+to download."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from starlette.routing import Route
 
 from briefcast.console.campaign_helpers import load_draft, local, one_line, page_context, text
 from briefcast.console.pages import actor, form, get_engine, get_settings, redirect, render, require
+from briefcast.delivery.status import unknown_meaning
 from briefcast.errors import BriefcastError
 from briefcast.reports.build import Report, build_report
 from briefcast.reports.render import render_csv
 from briefcast.store.schema import IssueState
 from briefcast.workflow.approval import APPROVED, trail
 from briefcast.workflow.drafts import Draft
-from briefcast.workflow.follow import series_status, steer
+from briefcast.workflow.follow import resend_unknown, series_status, steer
 
 REFRESH_SECONDS = 10  # how often the status refreshes itself (console/static/refresh.js)
 LIVE = (IssueState.SCHEDULED, IssueState.SENDING, IssueState.PAUSED, IssueState.MISSED)
@@ -38,6 +40,9 @@ def campaign_page(request: Request, errors: dict[str, str] | None = None, status
                 "status": issue,
                 "planned_at": local(issue.planned_at, zone),
                 "expected_finish": local(issue.expected_finish, zone),
+                "unknown": unknown_meaning(issue.counts["unknown"])
+                if issue.counts["unknown"]
+                else None,
             }
             for issue in found.issues
         ]
@@ -80,6 +85,47 @@ async def steer_campaign(request: Request) -> Response:
         return campaign_page(request, {field: one_line(error)}, 400)
     done = "; ".join(f"issue {o.number}: {o.message}" for o in outcomes)
     return redirect(request, f"/campaigns/{draft.id}", flash=done[:1].upper() + done[1:])
+
+
+def resend_page(request: Request) -> Response:
+    """The confirmation before resending: how many, what it means, what it risks."""
+    require(request, "approver")
+    draft = load_draft(request)
+    issue = _issue_status(request, draft)
+    return render(
+        request,
+        "campaigns/resend_unknown.html",
+        title=f"Resend issue {issue.number}'s messages whose outcome is unknown",
+        issue=issue,
+        count=issue.counts["unknown"],
+        meaning=unknown_meaning(issue.counts["unknown"]),
+        **page_context(draft, ""),
+    )
+
+
+async def resend_post(request: Request) -> Response:
+    await form(request)
+    require(request, "approver")
+    draft = load_draft(request)
+    number = int(request.path_params["number"])
+    try:
+        outcome = resend_unknown(
+            get_engine(request), get_settings(request), draft.id, number, actor(request)
+        )
+    except BriefcastError as error:
+        return campaign_page(request, {"steer": one_line(error)}, 400)
+    return redirect(request, f"/campaigns/{draft.id}", flash=f"Issue {number}: {outcome.message}")
+
+
+def _issue_status(request: Request, draft: Draft):  # type: ignore[no-untyped-def]
+    if draft.record.campaign_id is None:
+        raise HTTPException(404)
+    found = series_status(get_engine(request), get_settings(request), draft.record.name)
+    number = int(request.path_params["number"])
+    for issue in found.issues:
+        if issue.number == number:
+            return issue
+    raise HTTPException(404)
 
 
 def report_page(request: Request) -> Response:
@@ -150,6 +196,8 @@ def _one_person(request: Request, draft_id: int) -> str | None:
 routes = [
     Route("/campaigns/{draft_id:int}", campaign_page, methods=["GET"]),
     Route("/campaigns/{draft_id:int}/steer", steer_campaign, methods=["POST"]),
+    Route("/campaigns/{draft_id:int}/resend-unknown/{number:int}", resend_page, methods=["GET"]),
+    Route("/campaigns/{draft_id:int}/resend-unknown/{number:int}", resend_post, methods=["POST"]),
     Route("/campaigns/{draft_id:int}/report", report_page, methods=["GET"]),
     Route("/campaigns/{draft_id:int}/report.csv", report_csv, methods=["GET"]),
     Route("/campaigns/{draft_id:int}/audit", audit_page, methods=["GET"]),

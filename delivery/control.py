@@ -1,4 +1,5 @@
-"""Steering a scheduled campaign: pause, resume, cancel and reschedule its issues.
+"""Steering a scheduled campaign: pause, resume, cancel and reschedule its issues, and resend the
+messages of one whose outcome is unknown.
 
 Each function changes the issues table only, in one transaction, through the state machine
 (store/issue_states.py: a compare-and-set on the issue's state, with its audit row naming
@@ -18,7 +19,7 @@ from sqlalchemy import Connection, Engine
 
 from briefcast.errors import BriefcastError
 from briefcast.store import campaigns as store
-from briefcast.store import issue_states
+from briefcast.store import issue_states, ledger
 from briefcast.store.audit import Actor
 from briefcast.store.campaigns import CampaignRecord, IssueRecord
 from briefcast.store.engine import write
@@ -139,6 +140,34 @@ def reschedule(
     if issue.state is S.PAUSED:
         message += f"; it is still paused: `briefcast resume {name} --issue {number}` lets it go"
     return Outcome(number, True, message)
+
+
+def resend_unknown(engine: Engine, name: str, number: int, *, actor: Actor) -> Outcome:
+    """Queue again one issue's messages whose outcome is unknown (the relay took each whole and
+    never answered, so it may have delivered them): a person's decision, audited with the count.
+    A sent issue goes back to sending, so the worker or send-now sends them; the send loop
+    itself never does this."""
+    with write(engine) as conn:
+        _campaign, (issue,) = _targets(conn, name, number)
+        if issue.state is S.CANCELLED:
+            raise SteeringError(f"{name} issue {number} is cancelled; nothing of it is sent again")
+        count = ledger.requeue_unknown(conn, issue.id)
+        if not count:
+            return _unchanged(issue, "no message's outcome is unknown")
+        reason = f"{count} message(s) whose outcome was unknown queued to be sent again"
+        issue_states.note(
+            conn,
+            issue.id,
+            "issue.unknown_resent",
+            actor=actor,
+            reason=reason,
+            details={"rows": count},
+        )
+        if issue.state is S.SENT:
+            issue_states.transition(
+                conn, issue.id, S.SENDING, actor=actor, reason=reason, only_from=(S.SENT,)
+            )
+    return Outcome(number, True, f"{count} message(s) whose outcome was unknown queued again")
 
 
 def parse_when(text: str, timezone: str) -> datetime:

@@ -6,11 +6,14 @@ provider's documents, without a new dependency.
     answer.status, answer.header("Retry-After"), answer.json()
 
 Every HTTP status comes back as an `Answer` for the caller to judge; only a failure to talk at
-all (no such host, refused, reset, timed out, TLS) raises, as `Unreachable` with one line.
+all (no such host, refused, reset, timed out, TLS) raises, as `Unreachable` with one line;
+`unanswered` when the whole request had been written and only the answer failed (a POST may then
+have been acted on: Graph's sendMail).
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import ssl
@@ -28,11 +31,13 @@ MAX_ANSWER = 1 << 20
 
 
 class Unreachable(BriefcastError):
-    """No HTTP answer at all. `lasting` when retrying cannot help (unknown host, TLS refused)."""
+    """No HTTP answer at all. `lasting` when retrying cannot help (unknown host, TLS refused);
+    `unanswered` when the request went whole and the server may have acted on it."""
 
-    def __init__(self, message: str, *, lasting: bool = False) -> None:
+    def __init__(self, message: str, *, lasting: bool = False, unanswered: bool = False) -> None:
         super().__init__(message)
         self.lasting = lasting
+        self.unanswered = unanswered
 
 
 @dataclass(frozen=True)
@@ -88,15 +93,26 @@ def _exchange(
 ) -> Answer:
     url = request.full_url
     host = urlsplit(url).netloc
+    written: list[bool] = []  # [True] once the whole request was written
+    opener = urllib.request.build_opener(
+        _HttpHandler(written), _HttpsHandler(written, context=ssl_context)
+    )
     try:
-        with urllib.request.urlopen(request, timeout=timeout, context=ssl_context) as response:
+        with opener.open(request, timeout=timeout) as response:
             body = response.read(limit + 1)
             return Answer(response.status, body[:limit], response.headers, len(body) > limit)
     except urllib.error.HTTPError as error:  # a 4xx or 5xx: an answer all the same
         with error:
             return Answer(error.code, error.read(MAX_ANSWER), error.headers)
-    except (urllib.error.URLError, OSError) as error:
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", error)
+        if written:
+            how = (
+                f"did not answer within {timeout:g} s"
+                if isinstance(reason, TimeoutError | socket.timeout)
+                else f"gave no answer ({reason or type(reason).__name__})"
+            )
+            raise Unreachable(f"{host} {how} to the whole request", unanswered=True) from None
         if isinstance(reason, TimeoutError | socket.timeout):
             raise Unreachable(f"{host} did not answer within {timeout:g} s") from None
         if isinstance(reason, socket.gaierror):
@@ -107,3 +123,35 @@ def _exchange(
         if isinstance(reason, ConnectionRefusedError):
             raise Unreachable(f"{host} refused the connection") from None
         raise Unreachable(f"talking to {host} failed ({reason})") from None
+
+
+def _noting_the_request_written(
+    base: type[http.client.HTTPConnection], written: list[bool]
+) -> type[http.client.HTTPConnection]:
+    """`base` that notes, once the request (headers and body) is written, that only the answer
+    is left: urllib calls getresponse() after request() has sent everything."""
+
+    class Connection(base):  # type: ignore[valid-type, misc]
+        def getresponse(self) -> http.client.HTTPResponse:
+            written.append(True)
+            return super().getresponse()
+
+    return Connection
+
+
+class _HttpHandler(urllib.request.HTTPHandler):
+    def __init__(self, written: list[bool]) -> None:
+        super().__init__()
+        self._connection = _noting_the_request_written(http.client.HTTPConnection, written)
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._connection, req)
+
+
+class _HttpsHandler(urllib.request.HTTPSHandler):
+    def __init__(self, written: list[bool], *, context: ssl.SSLContext | None) -> None:
+        super().__init__(context=context)
+        self._connection = _noting_the_request_written(http.client.HTTPSConnection, written)
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._connection, req, context=self._context)

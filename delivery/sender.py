@@ -11,7 +11,9 @@ restarts and re-schedules never repeat a recorded message. After a hard crash (k
 message that can go twice is the one in flight at that moment, at most one per open connection
 (BRIEFCAST_SMTP_CONNECTIONS per worker, delivery/connections.py): it was handed over but its
 outcome not yet recorded, so the row is still SENDING, and the restarted worker returns it to
-the queue and sends it.
+the queue and sends it. A message handed over whole that got no answer (the relay stalled or
+dropped the connection after the final `.`) may have arrived: its row is UNKNOWN and is never
+sent again unless a person says so (`send-now --resend-unknown`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from briefcast.delivery.outgoing import IssueMessages, Outgoing
 from briefcast.delivery.tokens import Signer, signing_key
 from briefcast.delivery.transports.base import (
     Envelope,
+    OutcomeUnknown,
     PermanentFailure,
     Transport,
     TransportError,
@@ -389,6 +392,11 @@ class _SendRun:
                 return _Outcome.FAILED, describe(error)
             self.record(row, now, ledger.record_failed, describe(error))
             return self.failed(describe(error))
+        except OutcomeUnknown as error:
+            # Perhaps delivered: never claimed again by the loop. Otherwise a dropped connection
+            # like any other: the transport reconnects, and it counts towards pausing.
+            self.record(row, now, ledger.record_unknown, outgoing.message_id, describe(error))
+            return self.failed(describe(error))
         except TransportError as error:  # temporary: a 4xx, a dropped connection, a timeout
             self.retry_later(row, describe(error), now)
             return self.failed(describe(error))
@@ -466,7 +474,7 @@ class _SendRun:
             )
             queued = ledger.delivery_counts(conn, self.issue_id).queued
             due = ledger.next_retry_at(conn, self.issue_id)
-        if finished:
+        if finished or state is IssueState.SENT:  # sent: finished by another connection's loop
             return self.report()
         if state is not IssueState.SENDING:  # paused or cancelled by a person meanwhile
             return self.report(paused_reason=reason or state.value)

@@ -17,7 +17,25 @@ from briefcast.store.audit import AuditEntry
 from briefcast.store.engine import read
 from briefcast.store.schema import IssueState
 
-COUNTED = ("queued", "sending", "sent", "failed", "bounced", "skipped")
+COUNTED = ("queued", "sending", "sent", "failed", "bounced", "skipped", "unknown")
+
+
+# What an unknown outcome is and what to do about it: the one wording `status`, `send-now`,
+# the report and the console show beside the count.
+UNKNOWN_MEANS = "the relay took the message whole but never answered, so it may have delivered it"
+UNKNOWN_TO_DO = (
+    "it is not sent again unless a person decides to: check the relay's log or ask the people, "
+    "then resend"
+)
+
+
+def unknown_meaning(count: int) -> str:
+    """The count, what it means and what to do, in one line."""
+    return f"{count} message(s) with an unknown outcome ({UNKNOWN_MEANS}); {UNKNOWN_TO_DO}"
+
+
+def resend_command(campaign: str, number: int) -> str:
+    return f"briefcast send-now {campaign} --issue {number} --resend-unknown"
 
 
 @dataclass(frozen=True)

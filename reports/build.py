@@ -52,6 +52,9 @@ class Counts:
     # Accepted by the relay, then a delivery report came back (counted in bounced or failed
     # too), apart from refusals at send time: Microsoft 365 accepts everything and reports later.
     returned: int = 0
+    # Taken whole by the relay, never answered: perhaps delivered, not sent again unless a
+    # person resends them (send-now --resend-unknown).
+    unknown: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))

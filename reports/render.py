@@ -11,6 +11,7 @@ from typing import Any
 
 import jinja2
 
+from briefcast.delivery.status import UNKNOWN_MEANS, UNKNOWN_TO_DO
 from briefcast.reports.build import Counts, Group, IssueLine, Person, Report
 from briefcast.reports.charts import Series, bar_chart
 from briefcast.safe_output import csv_dict_writer
@@ -53,6 +54,8 @@ DEFINITIONS = {
     "acknowledged": "people who pressed “I’ve read this”; % of those sent",
     "came back later": "messages the relay accepted that a delivery report (bounce) later "
     "returned; included in failed or bounced",
+    "unknown": f"outcome unknown: {UNKNOWN_MEANS}; {UNKNOWN_TO_DO} "
+    "(briefcast send-now CAMPAIGN --issue N --resend-unknown)",
     "reached_on_time": "people sent the issue when it went out (the same as sent)",
     "reached_by_catch_up": "people who joined a list later and were sent it in a catch-up",
     "acknowledged_by_catch_up": "people who pressed “I’ve read this” in a catch-up naming it",

@@ -158,6 +158,20 @@ def mark_returned(
     )
 
 
+def settle_unknown(conn: Connection, delivery_id: int) -> bool:
+    """An UNKNOWN row (taken whole, never answered) that a delivery report names: the relay did
+    take it, so it is SENT, as of its attempt. False if it was not UNKNOWN (any more)."""
+    d = deliveries.c
+    return (
+        conn.execute(
+            update(deliveries)
+            .where(d.id == delivery_id, d.status == DeliveryStatus.UNKNOWN.value)
+            .values(status=DeliveryStatus.SENT.value, sent_at=d.attempted_at, last_error=None)
+        ).rowcount
+        == 1
+    )
+
+
 def requeue_returned(
     conn: Connection, delivery_id: int, code: str | None, diagnostic: str | None, now: datetime
 ) -> None:

@@ -28,7 +28,9 @@ from briefcast.store.schema import IssueState, campaigns, issues, to_utc, utcnow
 S = IssueState
 
 # Every move an issue may make, and why it exists. A pair not here is refused by `transition`.
-# SENT and CANCELLED are final: nothing moves them.
+# SENT and CANCELLED are final: CANCELLED never moves, and SENT only when a move names it in
+# `only_from` (a person resending the messages whose outcome was unknown), so no worker,
+# start or resume can reopen a sent issue by accident.
 TRANSITIONS: Mapping[IssueState, Mapping[IssueState, str]] = {
     S.SCHEDULED: {
         S.SENDING: "its time came and a worker started it, or a person ran send-now",
@@ -53,7 +55,10 @@ TRANSITIONS: Mapping[IssueState, Mapping[IssueState, str]] = {
         S.PAUSED: "a person paused it, to decide later",
         S.CANCELLED: "a person cancelled it, or it was removed from the campaign file",
     },
-    S.SENT: {},
+    S.SENT: {
+        S.SENDING: "a person resent the messages whose outcome was unknown (the relay took them "
+        "but never answered): send-now --resend-unknown, or the console's button",
+    },
     S.CANCELLED: {},
 }
 
@@ -62,8 +67,8 @@ INITIAL = S.SCHEDULED
 # States whose content and time may still change: nothing of them has gone out, or (paused) the
 # rest waits for a person.
 UNSENT = frozenset({S.SCHEDULED, S.PAUSED, S.MISSED})
-# States nothing moves an issue out of.
-FINAL = frozenset(state for state, targets in TRANSITIONS.items() if not targets)
+# States nothing moves an issue out of, but a move that names SENT in `only_from` (see above).
+FINAL = frozenset({S.SENT, S.CANCELLED})
 # States in which messages may have gone out (a paused issue may have started): the archive
 # lists these, when the issue has a start time.
 GONE_OUT = frozenset({S.SENDING, S.SENT, S.PAUSED})
@@ -100,7 +105,8 @@ def transition(
     at: datetime | None = None,
 ) -> bool:
     """Move the issue to `to` if the table allows it from its state (and that state is one of
-    `only_from`, when given); record the move in the audit trail. Returns whether it moved.
+    `only_from`, when given: a final state only then); record the move in the audit trail.
+    Returns whether it moved.
 
     `reason` is kept as the issue's state_reason (what `status` shows) for a paused, missed or
     cancelled issue, and in the audit row for every move. `planned_at` moves its time in the
@@ -110,6 +116,8 @@ def transition(
     allowed = sources(to)
     if only_from is not None:
         allowed &= frozenset(only_from)
+    else:
+        allowed -= FINAL  # leaving a final state is never implied
     for _ in range(_ATTEMPTS):
         row = conn.execute(_CURRENT.where(issues.c.id == issue_id)).one_or_none()
         if row is None or IssueState(row.state) not in allowed:

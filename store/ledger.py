@@ -7,7 +7,8 @@ transaction; the caller decides where commits fall (one per message, see the sen
 
 Row life: QUEUED --claim--> SENDING --outcome--> SENT | FAILED | BOUNCED, or back to QUEUED (a
 retry, with next_attempt_at; or released unsent). QUEUED --claim--> SKIPPED when the person was
-suppressed or erased after the audience was resolved.
+suppressed or erased after the audience was resolved. SENDING --no answer to the whole
+message--> UNKNOWN, which nothing claims: only a person's `requeue_unknown` puts it back.
 
 A message sent is recorded in two steps, for speed: start_commit_sent, once per message, writes only
 its sent_at and Message-ID (columns no index covers, so the commit is cheap); fold_sent, once per
@@ -75,6 +76,7 @@ class DeliveryCounts:
     failed: int = 0
     bounced: int = 0
     skipped: int = 0
+    unknown: int = 0  # handed over, no answer: perhaps delivered; waits for a person
 
     @property
     def remaining(self) -> int:
@@ -83,7 +85,7 @@ class DeliveryCounts:
 
     @property
     def total(self) -> int:
-        return self.remaining + self.sent + self.failed + self.bounced + self.skipped
+        return self.remaining + self.sent + self.failed + self.bounced + self.skipped + self.unknown
 
 
 @dataclass(frozen=True)
@@ -531,6 +533,30 @@ def record_bounced(conn: Connection, delivery_id: int, error: str) -> None:
     conn.execute(
         _attempted(delivery_id).values(status=DeliveryStatus.BOUNCED.value, last_error=error)
     )
+
+
+def record_unknown(conn: Connection, delivery_id: int, message_id: str, error: str) -> None:
+    """UNKNOWN: the message went whole and no answer came. No claim takes it again. Its
+    Message-ID is kept: a delivery report naming it settles the row (bounces/actions.py), and
+    a person can look for it in the relay's log."""
+    conn.execute(
+        _attempted(delivery_id).values(
+            status=DeliveryStatus.UNKNOWN.value, message_id=message_id, last_error=error
+        )
+    )
+
+
+def requeue_unknown(conn: Connection, issue_id: int) -> int:
+    """Put an issue's UNKNOWN rows back in the queue, due at once (a person's decision to
+    resend them, delivery/control.py); their attempts and last error are kept. The count."""
+    return conn.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.issue_id == issue_id,
+            deliveries.c.status == DeliveryStatus.UNKNOWN.value,
+        )
+        .values(status=DeliveryStatus.QUEUED.value, next_attempt_at=None)
+    ).rowcount
 
 
 def _attempted(delivery_id: int):  # type: ignore[no-untyped-def]

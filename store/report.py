@@ -58,6 +58,7 @@ class GroupCounts:
     acknowledged: int
     # Sent, then a delivery report came back (bounces/): counted in bounced or failed too.
     returned: int
+    unknown: int  # handed over whole, never answered: perhaps delivered
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def group_counts(conn: Connection, campaign_id: int) -> list[GroupCounts]:
             _count(_unsubscribed(window)),
             func.count(acknowledgements.c.id),
             _count(d.bounce_source == FROM_REPORT),
+            _count(delivery_status == DeliveryStatus.UNKNOWN.value),
         )
         .select_from(_ledger(window))
         .group_by(*keys)

@@ -37,6 +37,13 @@ def upgrade(conn: Connection) -> None:
     command.upgrade(config, "head")
 
 
+def downgrade(conn: Connection, revision: str) -> None:
+    """Undo migrations down to `revision`, inside the caller's transaction (tests)."""
+    config = _config()
+    config.attributes["connection"] = conn
+    command.downgrade(config, revision)
+
+
 def _config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -195,6 +195,10 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # refused for good, or out of attempts
     BOUNCED = "bounced"  # the address does not exist (5.1.x): it is now suppressed
     SKIPPED = "skipped"  # suppressed or erased after the audience was resolved
+    # Handed over whole but no answer came (a drop or a timeout after the end of the message):
+    # perhaps delivered. Never claimed again by the loop; a person resends (send-now
+    # --resend-unknown), or a delivery report read back settles it (migration 0011).
+    UNKNOWN = "unknown"
 
 
 campaigns = Table(

@@ -11,6 +11,7 @@ messages): HTTP on 127.0.0.1, in a thread. Tests get one as the `cloud` fixture 
         cloud.revoke()                   # every token issued so far is refused from now on
         cloud.graph_roles.append("Mail.ReadWrite")   # what the app was granted in Graph
         cloud.mail.deliver(data)         # a message arrives in MAILBOX's Inbox (tests/m365_mail.py)
+        cloud.unanswered.add(address)    # a message to it is taken, then the connection dropped
 
 The token endpoint does the client credentials grant as Microsoft's identity platform documents
 it: the client id, a scope ending in /.default, and either the client secret or a client assertion
@@ -35,6 +36,7 @@ import base64
 import binascii
 import hashlib
 import json
+import socket
 import threading
 import time
 import uuid
@@ -96,6 +98,9 @@ class M365Server:
         self.tokens: list[dict] = []
         self.sent: list[tuple[str, bytes]] = []
         self.answers: list[Canned] = []
+        # To addresses whose message is taken (in `sent`) but never answered: the connection is
+        # dropped instead of the 202, so the sender cannot know it went.
+        self.unanswered: set[str] = set()
         self.token_failures: list[tuple[int, dict]] = []  # the token endpoint's next answers
         self.sendmail_requests = 0
         # The app's application permissions in Graph, carried in its tokens' roles.
@@ -192,7 +197,7 @@ class M365Server:
 
     # -- sendMail -----------------------------------------------------------------------------
 
-    def send_mail(self, path: str, headers, body: bytes) -> tuple[int, dict, dict | None]:
+    def send_mail(self, path: str, headers, body: bytes) -> tuple[int | None, dict, dict | None]:
         with self._lock:
             self.sendmail_requests += 1
         mailbox = unquote(path.removeprefix("/v1.0/users/").removesuffix("/sendMail"))
@@ -232,8 +237,11 @@ class M365Server:
                 {},
                 error_body("ErrorInvalidRecipients", "At least one recipient is not valid."),
             )
+        to = message["To"].addresses[0].addr_spec
         with self._lock:
-            self.sent.append((message["To"].addresses[0].addr_spec, raw))
+            self.sent.append((to, raw))
+            if to in self.unanswered:
+                return None, {}, None  # taken, never answered
         return 202, {}, None
 
     def bearer(self, authorization: str) -> dict | None:
@@ -281,7 +289,11 @@ def _handler(server: M365Server) -> type[BaseHTTPRequestHandler]:
             else:
                 self.answer(*server.mail.handle("POST", self.path, self.headers, body))
 
-        def answer(self, status: int, headers: dict, data: dict | bytes | None) -> None:
+        def answer(self, status: int | None, headers: dict, data: dict | bytes | None) -> None:
+            if status is None:  # drop the connection instead of answering
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             raw = isinstance(data, bytes)  # a message's MIME ($value)
             payload = data if raw else json.dumps(data).encode() if data is not None else b""
             self.send_response(status)

@@ -78,12 +78,16 @@ class Faults:
     # Recipient (or "*") -> the reply to the end of DATA instead of 250, e.g. "552 5.3.4 Too big",
     # "554 5.6.0 Rejected" or "451 4.3.0 Try later". The message is not recorded.
     data_replies: Mapping[str, str] = field(default_factory=dict)
-    # Drop the connection after the message text arrived, before replying; first N times.
-    # Not recorded: the server did not accept it.
+    # Drop the connection at the DATA command, before any of the message text; first N times.
+    # The client had not finished the message, so it knows nothing was kept.
     drop_during_data: int = 0
     # Record the message as received, then drop the connection before the 250 reply; first N
     # times: the in-flight case where the sender cannot know the message arrived.
     drop_after_data: int = 0
+    # Recipient (or "*") -> "drop" or "stall": for that recipient's messages, every time, read
+    # the whole message and record it, then drop the connection, or stay silent for
+    # `stall_seconds` before the (too late) 250: the relay kept it, the sender never heard.
+    unanswered: Mapping[str, str] = field(default_factory=dict)
     # After N messages on one connection, reply "421 4.7.0 Too many messages" to the next MAIL
     # FROM and close (as Exchange Online does).
     messages_per_connection: int | None = None
@@ -441,8 +445,14 @@ def _serve(directory: Path) -> None:
         async def handle_DATA(self, server, session, envelope):
             await stall("DATA")
             faults = control.current()
-            if control.take("drop during data", faults["drop_during_data"]):
-                return await drop(server)
+            for key in (*envelope.rcpt_tos, "*"):
+                how = faults["unanswered"].get(key)
+                if how is not None:
+                    record(server, envelope)
+                    if how == "drop":
+                        return await drop(server)
+                    await asyncio.sleep(faults["stall_seconds"])
+                    return "250 2.0.0 OK queued"
             for key in (*envelope.rcpt_tos, "*"):
                 if key in faults["data_replies"]:
                     return faults["data_replies"][key]
@@ -500,6 +510,13 @@ def _serve(directory: Path) -> None:
             self.number = number
             self.delivered = 0  # messages accepted on this connection
             self.rejecting_auth: bool | None = None  # decided at the first AUTH
+
+        async def smtp_DATA(self, arg):
+            # Before the 354: the client then knows the message did not go whole.
+            if control.take("drop during data", control.current()["drop_during_data"]):
+                self.transport.abort()
+                return None
+            return await super().smtp_DATA(arg)
 
     def bearer_claims(user: str, token: str) -> dict | None:
         """The token's claims if it lets `user` send here, as Exchange Online checks them."""

@@ -4,6 +4,7 @@ default), memory (tests)."""
 from briefcast.delivery.oauth import GRAPH_SCOPE, SMTP_SCOPE, token_source
 from briefcast.delivery.transports.base import (
     Envelope,
+    OutcomeUnknown,
     PermanentFailure,
     TemporaryFailure,
     Transport,
@@ -22,6 +23,7 @@ __all__ = [
     "GraphTransport",
     "MemoryTransport",
     "OutboxTransport",
+    "OutcomeUnknown",
     "PermanentFailure",
     "SmtpTransport",
     "TemporaryFailure",

@@ -92,6 +92,15 @@ class PermanentFailure(TransportError):
         return bool(self.enhanced and self.enhanced.startswith("5.1."))
 
 
+class OutcomeUnknown(TransportError):
+    """The message was handed over whole (SMTP: the final `.` of DATA; Graph: the sendMail body)
+    but no answer came: a timeout or a dropped connection before the reply. The relay may have
+    delivered it, so it must not be sent again by itself: the send loop records the row
+    `unknown` and leaves it for a person (`send-now --resend-unknown`). Not a TemporaryFailure on
+    purpose, so nothing that retries those retries this. The connection is of no more use.
+    """
+
+
 class TransportUnavailable(TransportError):
     """Nothing can be sent until a person acts: login refused (535), TLS impossible, bad host.
 

@@ -11,7 +11,9 @@ exactly the envelope's recipient is refused here and nothing is sent (one messag
 
 Answers, sorted into the contract's failures:
 - 202: accepted. 429, 503, 504: throttled; waited out as Retry-After asks (at most MAX_WAIT),
-  up to ATTEMPTS tries, then TemporaryFailure; other 5xx and no answer in time: TemporaryFailure.
+  up to ATTEMPTS tries, then TemporaryFailure; other 5xx: TemporaryFailure. No answer (a timeout
+  or a dropped connection) after the whole request was written: OutcomeUnknown, since Graph may
+  have taken the message; before that: TemporaryFailure.
 - 401: one new token, then TransportUnavailable; 403 (no Mail.Send, outside the access policy,
   a From it may not send as), 404 (no such mailbox): TransportUnavailable, a person must act.
 - 400, 413 and the other 4xx: PermanentFailure for this message.
@@ -34,6 +36,7 @@ from briefcast.delivery.https import Answer, Unreachable, post
 from briefcast.delivery.oauth import TokenError, TokenSource, one_line
 from briefcast.delivery.transports.base import (
     Envelope,
+    OutcomeUnknown,
     PermanentFailure,
     TemporaryFailure,
     TransportBase,
@@ -131,6 +134,8 @@ class GraphTransport(TransportBase):
         except Unreachable as error:
             if error.lasting:
                 raise TransportUnavailable(f"Graph: {error}; check BRIEFCAST_GRAPH_URL") from None
+            if error.unanswered:
+                raise OutcomeUnknown(f"Graph: {error}: the message may have been sent") from None
             raise TemporaryFailure(f"Graph: {error}") from None
         self.requests += 1
         return answer

@@ -5,6 +5,8 @@ One connection carries many messages; it is opened on the first send() (or by op
 until close(). Every smtplib outcome is sorted into the three failures of the contract:
 
 - TemporaryFailure: a 4xx reply, a dropped connection, a timeout. Try the message again later.
+- OutcomeUnknown: the connection dropped or timed out after the final `.` of DATA was sent,
+  before the reply: the relay may have kept the message. Never retried here.
 - PermanentFailure: a 5xx reply to RCPT TO or to the message (`.enhanced` from the reply text,
   "5.1.1" and the like), or an international address the relay cannot take. Don't retry.
 - TransportUnavailable: what a person must fix and what would fail every message the same way:
@@ -18,8 +20,9 @@ token from delivery/oauth.py. A 535 then gets one more try with a new token, on 
 
 A relay may drop an idle connection or close it with 421 after its own per-connection limit, so
 a 421 reply or a dropped connection during send() is retried once, at once, on a new connection
-before it is reported. A timeout is not retried: a relay that stalled once is likely to stall
-again, and the send loop retries later with backoff anyway.
+before it is reported, unless the whole message had gone (then the outcome is unknown). A
+timeout is not retried: a relay that stalled once is likely to stall again, and the send loop
+retries later with backoff anyway.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from contextlib import contextmanager, suppress
 from briefcast.delivery.oauth import TokenError, TokenSource, xoauth2
 from briefcast.delivery.transports.base import (
     Envelope,
+    OutcomeUnknown,
     PermanentFailure,
     TemporaryFailure,
     TransportBase,
@@ -156,7 +160,8 @@ class SmtpTransport(TransportBase):
         with self._failures(client):
             client.send(dot_stuffed(message))
         self._call(idle)  # if it fails, the reply is unread: the connection is of no more use
-        with self._failures(client):
+        # The final `.` has gone: from here a drop or a timeout leaves the outcome unknown.
+        with self._failures(client, handed_over=True):
             code, reply = client.getreply()
             if code != 250:
                 raise reply_error(code, reply, "message refused")
@@ -171,8 +176,9 @@ class SmtpTransport(TransportBase):
             raise
 
     @contextmanager
-    def _failures(self, client: smtplib.SMTP) -> Iterator[None]:
-        """smtplib's errors as the contract's; the connection reset or dropped after one."""
+    def _failures(self, client: smtplib.SMTP, *, handed_over: bool = False) -> Iterator[None]:
+        """smtplib's errors as the contract's; the connection reset or dropped after one.
+        `handed_over`: the whole message was sent, so no answer is OutcomeUnknown."""
         try:
             yield
         except TransportError as error:
@@ -182,6 +188,8 @@ class SmtpTransport(TransportBase):
                 self._reset(client)
             raise
         except (smtplib.SMTPServerDisconnected, OSError) as error:
+            if handed_over:
+                raise self._unanswered(error) from None
             raise self._lost(error, "during the send") from None
         finally:
             if client.sock is None:  # smtplib closed it (a drop, a timeout)
@@ -225,6 +233,18 @@ class SmtpTransport(TransportBase):
                 f"the relay {self.address} did not answer within {self.settings.timeout:g} s {when}"
             )
         return ConnectionLost(f"the relay {self.address} dropped the connection {when}")
+
+    def _unanswered(self, error: OSError) -> OutcomeUnknown:
+        self._discard()
+        how = (
+            f"did not answer within {self.settings.timeout:g} s"
+            if timed_out(error)
+            else "dropped the connection"
+        )
+        return OutcomeUnknown(
+            f"the relay {self.address} {how} after the end of the message, before its reply: "
+            "it may have been delivered"
+        )
 
     def _discard(self) -> None:
         client, self._client = self._client, None

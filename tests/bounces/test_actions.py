@@ -4,6 +4,8 @@ issues; a report read again changes nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bounce_world import REPORTS, build, rows
 from ledger_rows import CAMPAIGN, database_contents
 from sqlalchemy import select, update
@@ -15,7 +17,7 @@ from briefcast.reports.build import build_report
 from briefcast.settings import RateLimits
 from briefcast.store.audit import history
 from briefcast.store.engine import read, write
-from briefcast.store.schema import deliveries, recipients, suppressions
+from briefcast.store.schema import deliveries, read_utc, recipients, suppressions
 
 
 def _act(engine, *names: str):
@@ -178,3 +180,42 @@ def test_a_quota_pause_is_retried_after_24_hours_by_itself(engine):
     # A block is not a quota: it waits for a person.
     _act(engine, "exchange-5.7.705-tenant-blocked.eml")
     assert resume_after_quota(engine, now=later + timedelta(days=3)) == 0
+
+
+HANDED_OVER = datetime(2031, 3, 4, 9, 31, tzinfo=UTC)
+
+
+def test_a_report_about_an_unknown_outcome_settles_it_and_is_audited(engine):
+    # The relay never answered for Ann's and Max's messages (rows `unknown`, Message-ID kept):
+    # a delivery report naming one proves the relay took it.
+    build(engine)
+    with write(engine) as conn:
+        for address in ("ann.archer@example.net", "max.moss@example.net"):
+            person = select(recipients.c.id).where(recipients.c.address == address)
+            conn.execute(
+                update(deliveries)
+                .where(deliveries.c.recipient_id == person.scalar_subquery())
+                .values(
+                    status="unknown",
+                    sent_at=None,
+                    attempted_at=HANDED_OVER,
+                    last_error="no reply after the data",
+                )
+            )
+    outcomes = _act(engine, "exchange-5.1.10-recipient-not-found.eml", "postfix-4.7.0-delayed.eml")
+    assert [(o.recipient, o.action) for o in outcomes] == [
+        ("ann.archer@example.net", "bounced"),  # taken, then it bounced: as any sent row
+        ("max.moss@example.net", "waiting"),  # taken, still being tried: sent, as far as we know
+    ]
+    ledger = rows(engine)
+    assert ledger["ann.archer@example.net", 1]["status"] == "bounced"
+    max_row = ledger["max.moss@example.net", 1]
+    assert max_row["status"] == "sent" and read_utc(max_row["sent_at"]) == HANDED_OVER
+    assert "ann.archer@example.net" in _suppressed(engine)
+    with read(engine) as conn:
+        settled = [e for e in history(conn) if e.action == "delivery.settled"]
+    assert len(settled) == 2
+    assert all((e.from_state, e.to_state, e.actor.name) == ("unknown", "sent", "bounce reader")
+               for e in settled)  # fmt: skip
+    (status,) = campaign_status(engine, RateLimits(), CAMPAIGN)
+    assert status.issues[0].counts["unknown"] == 0

@@ -435,3 +435,76 @@ def test_a_plan_mistake_is_shown_at_its_field_and_nothing_is_saved(clients, engi
     assert '<a href="#subject-1">Issue 1 needs a subject</a>' in response.text
     assert 'id="subject-1-error"' in response.text
     assert open_draft(engine, draft_id).record.revision == before
+
+
+def test_resending_unknown_outcomes_is_shown_confirmed_and_audited(
+    clients, engine, database_url, tmp_path
+):
+    from datetime import UTC, datetime, timedelta
+
+    from click.testing import CliRunner
+    from ledger_rows import add_delivery, add_list, add_person
+    from scheduling import force_state, outbox_environ, outbox_messages
+    from sqlalchemy import select, update
+
+    from briefcast.cli import app
+    from briefcast.store import campaigns as store
+    from briefcast.store.audit import history
+    from briefcast.store.schema import IssueState, deliveries, issues
+
+    draft_id = _create(clients["author"])
+    _write_the_texts(clients["author"], draft_id)
+    approval = f"/campaigns/{draft_id}/approval"
+    assert _post(clients["author"], f"/campaigns/{draft_id}/submit", approval).status_code == 303
+    assert _post(clients["approver"], f"/campaigns/{draft_id}/approve", approval).status_code == 303
+    draft = open_draft(engine, draft_id)
+    with engine.connect() as conn:
+        issue = store.find_issue(conn, draft.record.campaign_id, 1)
+    # Issue 1 went out: one message sent, one the relay took but never answered.
+    list_id = add_list(engine, "police")
+    add_delivery(engine, issue.id, add_person(engine, "ann@example.org"), list_id, "sent")
+    bob = add_person(engine, "bob@example.org")
+    silent = add_delivery(engine, issue.id, bob, list_id, "unknown")
+    force_state(engine, issue.id, IssueState.SENT)
+    with engine.begin() as conn:  # it went a while ago, its audience resolved: these two rows
+        went = datetime.now(UTC) - timedelta(days=1)
+        conn.execute(
+            update(issues)
+            .where(issues.c.id == issue.id)
+            .values(audience_size=2, planned_at=went, started_at=went)
+        )
+
+    campaign = f"/campaigns/{draft_id}"
+    confirm = f"{campaign}/resend-unknown/1"
+    shown = _text(clients["approver"].get(campaign).text)
+    assert "Issue 1: 1 message(s) with an unknown outcome" in shown and "Resend them" in shown
+    as_author = _text(clients["author"].get(campaign).text)
+    assert "1 message(s) with an unknown outcome" in as_author and "Resend them" not in as_author
+    assert clients["author"].get(confirm).status_code == 403  # only who may steer
+    page = clients["approver"].get(confirm)
+    assert page.status_code == 200 and "Resend 1 message</button>" in page.text
+    assert "second copy" in page.text
+    refused = clients["approver"].post(confirm, data={}, follow_redirects=False)
+    assert refused.status_code == 403  # no CSRF token
+
+    done = _post(clients["approver"], confirm, confirm)
+    assert done.status_code == 303 and done.headers["location"] == campaign
+    with engine.connect() as conn:
+        status = conn.execute(select(deliveries.c.status).where(deliveries.c.id == silent))
+        assert status.scalar_one() == "queued"
+        assert store.find_issue(conn, draft.record.campaign_id, 1).state is IssueState.SENDING
+        entries = history(conn, issue_id=issue.id)
+    assert [(e.action, e.actor.name) for e in entries[-2:]] == [
+        ("issue.unknown_resent", "Abe Approver"),
+        ("issue.sending", "Abe Approver"),
+    ]
+    after = clients["approver"].get(confirm).text
+    assert "there is nothing to resend" in after
+    # The worker sends it (an issue sending again gets its job at the worker's reconcile).
+    environ = outbox_environ(database_url, tmp_path)
+    worked = CliRunner().invoke(app, ["worker", "--once"], env=environ)
+    assert worked.exit_code == 0, worked.output
+    assert [m["To"] for m in outbox_messages(tmp_path)] == ["bob@example.org"]
+    with engine.connect() as conn:
+        status = conn.execute(select(deliveries.c.status).where(deliveries.c.id == silent))
+        assert status.scalar_one() == "sent"

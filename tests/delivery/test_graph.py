@@ -27,7 +27,7 @@ from briefcast.delivery.transports import (
 )
 from briefcast.settings import GraphSettings, Settings
 from briefcast.store.ledger import DeliveryCounts
-from briefcast.store.schema import issues
+from briefcast.store.schema import deliveries, issues, recipients
 
 ANN = "ann@example.org"
 PEOPLE = [f"{name}@example.org" for name in ("ann", "bob", "cat", "dan")]
@@ -194,3 +194,25 @@ def test_access_denied_pauses_the_issue(engine, issue_id, cloud, tmp_path):
     assert report.paused_reason.startswith(PAUSED_BY_LOOP + "Graph answered 403 ErrorAccessDenied")
     with engine.connect() as conn:
         assert conn.execute(select(issues.c.state)).scalar_one() == "paused"
+
+
+def test_no_answer_to_a_whole_sendmail_leaves_that_row_unknown_and_unsent_again(
+    engine, issue_id, cloud, tmp_path
+):
+    # Graph took Bob's request whole and the connection dropped before its 202: perhaps sent.
+    cloud.unanswered.add("bob@example.org")
+    report = run(engine, issue_id, graph(cloud), tmp_path)
+    assert report.counts == DeliveryCounts(sent=3, unknown=1)
+    with engine.connect() as conn:
+        state = conn.execute(select(issues.c.state)).scalar_one()
+        status, error = conn.execute(
+            select(deliveries.c.status, deliveries.c.last_error)
+            .join(recipients)
+            .where(recipients.c.address == "bob@example.org")
+        ).one()
+    assert state == "sent"  # only an unknown outcome left: the issue is finished
+    assert status == "unknown" and "may have been sent" in error
+    cloud.unanswered.clear()
+    again = run(engine, issue_id, graph(cloud), tmp_path)  # a re-run sends nobody again
+    assert again.counts == DeliveryCounts(sent=3, unknown=1)
+    assert sorted(recipient for recipient, _ in cloud.sent) == PEOPLE  # Bob's once

@@ -4,7 +4,8 @@ stand-in for Microsoft's token endpoint and sendMail on 127.0.0.1), outbox, memo
 Each transport comes with a reader of what it delivered, as (envelope recipient, raw bytes):
 the SMTP server's record, what sendMail accepted (Graph has no envelope: the To header), the
 Maildir's files (less the Delivered-To line the outbox puts in front), the memory transport's
-list. The same tests then run against all four.
+list. The same tests then run against all four; the transports with a far side that can fall
+silent (smtp, graph) also run TestUnknownOutcome.
 
 Contract choice, tested here: send() after close() reopens (a new connection, the folder again),
 so a transport can be closed between batches and used again.
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 from digests import SAMPLE_FIELDS, make_digest
 from m365_server import MAILBOX, M365Server
+from smtp_server import Faults
 
 from briefcast.campaigns.render import render_digest
 from briefcast.delivery.message import build_message, make_list_id
@@ -33,8 +35,10 @@ from briefcast.delivery.transports import (
     GraphTransport,
     MemoryTransport,
     OutboxTransport,
+    OutcomeUnknown,
     PermanentFailure,
     SmtpTransport,
+    TemporaryFailure,
     Transport,
     TransportUnavailable,
     open_transport,
@@ -52,6 +56,9 @@ class Harness:
     # Whether the transport still holds what open() acquired (a connection, a prepared folder).
     # The contract has no public question for it, so this looks at each one's own state.
     holds_open: Callable[[], bool]
+    # Makes the far side take this recipient's message whole, then fall silent (drop the
+    # connection before its answer); None for a transport with nothing on the other side.
+    go_silent_for: Callable[[str], None] | None = None
 
 
 def outbox_delivered(folder: Path) -> list[tuple[str, bytes]]:
@@ -71,19 +78,36 @@ def graph_transport(cloud: M365Server) -> GraphTransport:
 
 @pytest.fixture(params=["smtp", "graph", "outbox", "memory"])
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
-    if request.param == "graph":
+    harness = make_harness(request.param, request, tmp_path)
+    yield harness
+    harness.transport.close()
+
+
+@pytest.fixture(params=["smtp", "graph"])
+def remote(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    """The harness of a transport whose far side can fall silent (the outbox cannot stall)."""
+    harness = make_harness(request.param, request, tmp_path)
+    yield harness
+    harness.transport.close()
+
+
+def make_harness(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Harness:
+    if kind == "graph":
         cloud = request.getfixturevalue("cloud")
         # One HTTPS request per message: nothing is held between calls.
-        harness = Harness(graph_transport(cloud), lambda: list(cloud.sent), lambda: False)
-    elif request.param == "smtp":
+        harness = Harness(
+            graph_transport(cloud), lambda: list(cloud.sent), lambda: False, cloud.unanswered.add
+        )
+    elif kind == "smtp":
         server = request.getfixturevalue("smtp_server")
         smtp = SmtpTransport(server.settings())
         harness = Harness(
             smtp,
             lambda: [(m.rcpt_tos[0], m.data) for m in server.messages()],
             lambda: smtp._client is not None,
+            lambda recipient: server.set_faults(Faults(unanswered={recipient: "drop"})),
         )
-    elif request.param == "outbox":
+    elif kind == "outbox":
         folder = tmp_path / "outbox"
         outbox = OutboxTransport(folder)
         harness = Harness(outbox, lambda: outbox_delivered(folder), lambda: outbox._opened)
@@ -94,8 +118,7 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
             lambda: [(s.envelope.recipient, s.data) for s in memory.outbox],
             lambda: False,  # holds nothing between calls
         )
-    yield harness
-    harness.transport.close()
+    return harness
 
 
 @pytest.fixture(scope="module")
@@ -304,6 +327,28 @@ class TestMeanwhileAndIdle:
             transport.send(Envelope(SENDER, "sam.sample@example.org"), data)
         [(_, delivered)] = harness.delivered()
         assert delivered == data
+
+
+class TestUnknownOutcome:
+    """The message went whole and no answer came: perhaps delivered. The transport says
+    OutcomeUnknown (never TemporaryFailure, which the send loop retries) and does not try again
+    itself; the next message goes normally."""
+
+    def test_no_answer_after_the_whole_message_is_an_unknown_outcome(self, remote, make_message):
+        remote.go_silent_for("ann@example.org")
+        with remote.transport as transport:
+            with pytest.raises(OutcomeUnknown, match="may have been") as raised:
+                transport.send(
+                    Envelope(SENDER, "ann@example.org"), make_message(to="ann@example.org")
+                )
+            assert not isinstance(raised.value, TemporaryFailure)
+            assert "\n" not in str(raised.value)
+            transport.send(Envelope(SENDER, "bob@example.org"), make_message(to="bob@example.org"))
+        # The far side kept Ann's message once (no retry behind the caller's back), and Bob's.
+        assert sorted(recipient for recipient, _ in remote.delivered()) == [
+            "ann@example.org",
+            "bob@example.org",
+        ]
 
 
 @pytest.mark.parametrize(

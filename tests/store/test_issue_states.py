@@ -53,8 +53,12 @@ def test_every_pair_in_the_table_moves_and_every_other_is_refused(engine, issue_
     for source, to in product(S, S):
         put(engine, issue_id, source)
         before = len(trail(engine, issue_id))
+        # A final state is left only by a move that names it (the next test).
+        named = (source,) if source in issue_states.FINAL else None
         with write(engine) as conn:
-            moved = transition(conn, issue_id, to, actor=PERSON, reason=f"{source} to {to}")
+            moved = transition(
+                conn, issue_id, to, actor=PERSON, reason=f"{source} to {to}", only_from=named
+            )
         allowed = to in TRANSITIONS[source]
         state, _reason = state_of(engine, issue_id)
         entries = trail(engine, issue_id)[before:]
@@ -75,10 +79,26 @@ def test_every_pair_in_the_table_moves_and_every_other_is_refused(engine, issue_
     assert wrong == []
 
 
+def test_a_sent_issue_reopens_only_when_the_move_names_it(engine, issue_id):
+    # A worker's start (ledger.start_sending) or any other move to sending must never reopen a
+    # sent issue; only a person's resend of unknown outcomes does, naming SENT.
+    put(engine, issue_id, S.SENT)
+    with write(engine) as conn:
+        assert not transition(conn, issue_id, S.SENDING, actor=WORKER, reason="started")
+        assert not ledger.start_sending(conn, issue_id, NOW, actor=WORKER)
+    assert state_of(engine, issue_id)[0] is S.SENT and trail(engine, issue_id) == []
+    with write(engine) as conn:
+        assert transition(
+            conn, issue_id, S.SENDING, actor=PERSON, reason="resend", only_from=(S.SENT,)
+        )
+    assert state_of(engine, issue_id)[0] is S.SENDING
+
+
 def test_the_table_has_no_dead_ends_but_the_final_states():
     final = issue_states.FINAL
     assert final == {S.SENT, S.CANCELLED}
     assert all(source not in targets for source, targets in TRANSITIONS.items())
+    assert TRANSITIONS[S.CANCELLED] == {} and set(TRANSITIONS[S.SENT]) == {S.SENDING}
     reachable, frontier = {issue_states.INITIAL}, [issue_states.INITIAL]
     while frontier:
         for target in TRANSITIONS[frontier.pop()]:

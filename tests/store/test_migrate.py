@@ -3,7 +3,8 @@ one from a newer briefcast is refused, a brand-new one is set up at once."""
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import text
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from briefcast.cli import app
 from briefcast.store import DatabaseError, migrate_database, open_database
@@ -96,3 +97,74 @@ def test_serve_and_worker_refuse_a_database_behind_in_one_line(tmp_path, monkeyp
         assert result.exit_code == 1, (command, result.output)
         lines = [line for line in result.output.splitlines() if line.strip()]
         assert len(lines) == 1 and "briefcast migrate" in lines[0], (command, result.output)
+
+
+def _at(url: str, revision: str) -> None:
+    """A database really at `revision`: set up at head, then migrated down to it."""
+    from briefcast.store.engine import downgrade
+
+    open_database(url).dispose()
+    engine = open_database_unchecked(url)
+    downgrade(engine, revision)
+    engine.dispose()
+
+
+def test_0011_lets_a_delivery_be_unknown_and_keeps_what_refers_to_the_ledger(database_url):
+    # On SQLite 0011 rebuilds the deliveries table; with foreign keys on, dropping the old one
+    # would delete its acknowledgements and cut its bounce reports loose.
+    from ledger_rows import (
+        add_acknowledgement,
+        add_campaign,
+        add_delivery,
+        add_issue,
+        add_list,
+        add_person,
+    )
+
+    _at(database_url, "0010")
+    engine = open_database_unchecked(database_url)
+    with write(engine) as conn:
+        list_id = add_list(conn, "health")
+        issue_id = add_issue(conn, add_campaign(conn))
+        delivery_id = add_delivery(conn, issue_id, add_person(conn, "ann@example.org"), list_id)
+        add_acknowledgement(conn, delivery_id, "We will ask about the other adults.")
+        conn.execute(
+            text(
+                "INSERT INTO bounce_reports (report_key, recipient, kind, action, delivery_id, "
+                "created_at) VALUES ('<r1@example.net>', 'ann@example.org', 'delayed', 'kept', "
+                ":id, CURRENT_TIMESTAMP)"
+            ),
+            {"id": delivery_id},
+        )
+    with pytest.raises(IntegrityError), write(engine) as conn:  # not yet allowed
+        conn.execute(text("UPDATE deliveries SET status = 'unknown'"))
+    engine.dispose()
+
+    assert migrate_database(database_url) == ("0010", head())
+    engine = open_database(database_url)
+    with write(engine) as conn:
+        conn.execute(text("UPDATE deliveries SET status = 'unknown', last_error = 'no reply'"))
+        assert conn.execute(text("SELECT delivery_id FROM acknowledgements")).all() == [
+            (delivery_id,)
+        ]
+        assert conn.execute(text("SELECT delivery_id FROM bounce_reports")).all() == [
+            (delivery_id,)
+        ]
+        indexes = {index["name"] for index in inspect(conn).get_indexes("deliveries")}
+        assert {"ix_deliveries_issue_id_status", "ix_deliveries_attempted_at"} <= indexes
+    with pytest.raises(IntegrityError), write(engine) as conn:
+        conn.execute(text("UPDATE deliveries SET status = 'lost'"))
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:  # the rebuild left foreign keys on for the pool
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+    # Down again: an unknown outcome becomes failed (never queued: that would resend it).
+    _at(database_url, "0010")
+    engine = open_database_unchecked(database_url)
+    with engine.connect() as conn:
+        status, error = conn.execute(text("SELECT status, last_error FROM deliveries")).one()
+        acknowledged = conn.execute(text("SELECT count(*) FROM acknowledgements")).scalar()
+    engine.dispose()
+    assert status == "failed" and error.endswith("no reply") and "outcome unknown" in error
+    assert acknowledged == 1
