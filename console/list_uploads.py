@@ -54,6 +54,11 @@ INTERRUPTED = (
     "The import stopped before it finished (the console was restarted or stopped): nothing "
     "was changed. Check the counts and import again."
 )
+RESTARTED = "The check was started again: the console reading the file stopped before it finished."
+STOPPED_TWICE = (
+    "the check stopped twice before it finished (the console reading this file was stopped or "
+    "restarted each time); upload it again, and if it goes on, tell whoever runs briefcast"
+)
 BUSY = (UploadState.CHECKING, UploadState.IMPORTING)
 
 
@@ -122,8 +127,8 @@ class Uploads:
         return _upload(stored, max(progress, stored.progress))
 
     def seen(self, upload: Upload) -> None:
-        """The note was shown: once is enough."""
-        if upload.note:
+        """The note was shown with the upload's outcome: once is enough."""
+        if upload.note and not upload.busy:
             self._quietly(lambda conn: store.clear_note(conn, upload.id))
 
     def recheck(
@@ -207,13 +212,18 @@ class Uploads:
             self._quietly(lambda conn: store.hand_back(conn, stored.id, quiet_since, INTERRUPTED))
             return
         run_id = _run_id()
+        if stored.note == RESTARTED:  # this file's check has stopped a process before
+            again = {"error": STOPPED_TWICE, "note": None}
+            to_state = UploadState.FAILED
+        else:
+            again, to_state = {"note": RESTARTED}, UploadState.CHECKING
         claimed = self._quietly(
             lambda conn: store.claim(
-                conn, stored.id, [UploadState.CHECKING], UploadState.CHECKING, run_id, utcnow(),
-                quiet_since=quiet_since,
+                conn, stored.id, [UploadState.CHECKING], to_state, run_id, utcnow(),
+                quiet_since=quiet_since, **again,
             )
         )  # fmt: skip
-        if claimed:
+        if claimed and to_state == UploadState.CHECKING:
             LOG.info("upload %s: a check that lost its process is started again", stored.id[:6])
             self._work(stored.id, run_id, self._check)
 

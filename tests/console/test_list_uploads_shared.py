@@ -95,6 +95,7 @@ def test_a_check_and_an_import_whose_console_stopped_are_taken_over(two_consoles
     monkeypatch.setattr(list_uploads, "STALE_AFTER", timedelta(0))  # ... and now it is quiet
     check = _settled(second, second.get(str(answer.url)))
     assert h1_of(check.text) == "Check the list before importing"  # checked again by the second
+    assert "The check was started again" in check.text
     monkeypatch.setattr(list_uploads, "STALE_AFTER", timedelta(seconds=60))
     stopped = first.post(_action(check, "import"), data={"csrf_token": _token(first), "sync": "no"})
     assert h1_of(stopped.text) == "Importing"
@@ -107,6 +108,22 @@ def test_a_check_and_an_import_whose_console_stopped_are_taken_over(two_consoles
     assert "The import stopped" not in second.get(str(answer.url)).text  # said once
     done = _post(second, handed_back, _action(handed_back, "import"), sync="no")
     assert h1_of(done.text) == "List imported" and len(_members(console, "northshire")) == 3
+
+
+def test_a_check_that_stops_its_console_twice_is_given_up(two_consoles, monkeypatch):
+    _console, first, second = two_consoles
+    for client in (first, second):  # neither ever gets to work: both stop, say
+        monkeypatch.setattr(client.app.state.list_uploads, "_work", lambda *args: None)
+    answer = first.post(
+        "/lists/upload",
+        data={"csrf_token": _token(first), "list": "", "new_list": "northshire", "sheet": ""},
+        files={"spreadsheet": ("staff.csv", MESSY)},
+    )
+    monkeypatch.setattr(list_uploads, "STALE_AFTER", timedelta(0))
+    assert h1_of(second.get(str(answer.url)).text) == "Checking the file"  # started again
+    failed = second.get(str(answer.url))
+    assert h1_of(failed.text) == "The file could not be used"
+    assert "the check stopped twice before it finished" in failed.text
 
 
 def _token(client) -> str:
