@@ -6,6 +6,8 @@ erasure deletes the uploads whose file holds the address and scrubs the others."
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -68,6 +70,30 @@ def test_uploaded_on_one_console_checked_and_imported_on_another(two_consoles):
 
 def _rejected_link(page) -> str:
     return re.search(r'href="(/lists/uploads/[^"]+/rejected\.csv)"', page.text)[1]
+
+
+def test_the_progress_of_a_run_shows_on_the_other_console(two_consoles, monkeypatch):
+    _console, first, second = two_consoles
+    real, gate = list_uploads.import_list, threading.Event()
+
+    def halfway(*args, **options):  # the check says how far it is, then waits to be let on
+        options["on_progress"](50, 100)
+        assert gate.wait(30)
+        return real(*args, **options)
+
+    monkeypatch.setattr(list_uploads, "import_list", halfway)
+    answer = first.post(
+        "/lists/upload",
+        data={"csrf_token": _token(first), "list": "", "new_list": "northshire", "sheet": ""},
+        files={"spreadsheet": ("staff.csv", MESSY)},
+    )
+    deadline = time.monotonic() + 10
+    while "Reading and checking every row: 50%" not in (page := second.get(str(answer.url))).text:
+        assert time.monotonic() < deadline, page.text
+        time.sleep(0.05)
+    assert '<meta http-equiv="refresh" content="2">' in page.text
+    gate.set()
+    assert h1_of(_settled(second, page).text) == "Check the list before importing"
 
 
 def test_a_restart_between_upload_and_import_loses_nothing(two_consoles):
