@@ -173,6 +173,18 @@ def test_uploads_expire_after_a_day_and_cancel_deletes_at_once(two_consoles):
     assert first.get(str(kept.url)).status_code == 404 and _rows(console) == []
 
 
+def test_a_console_starting_removes_expired_uploads(two_consoles, monkeypatch):
+    console, first, _second = two_consoles
+    _upload(first, MESSY, "old.csv", new_list="northshire")
+    with console.client():  # started (its lifespan runs): a day has not passed
+        pass
+    assert [row[0] for row in _rows(console)] == ["old.csv"]
+    monkeypatch.setattr(list_uploads, "KEPT_FOR", timedelta(0))  # ... and now it has
+    with console.client():
+        pass
+    assert _rows(console) == []
+
+
 def test_erasure_deletes_the_uploads_holding_the_address_and_scrubs_the_rest(
     two_consoles, tmp_path
 ):
