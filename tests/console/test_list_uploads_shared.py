@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from console_helpers import Console, h1_of
@@ -216,6 +217,11 @@ def test_erasure_deletes_the_uploads_holding_the_address_and_scrubs_the_rest(
         (check,) = stored.scalars()
     assert "[erased]" in check["removed_sample"]
     assert "zoe.ward" not in str(check).lower()
+    if console.engine.dialect.name == "sqlite":  # nothing of hers left in the file's bytes
+        database = Path(console.engine.url.database)
+        for path in (database, database.with_name(database.name + "-wal")):
+            if path.exists():
+                assert b"zoe.ward" not in path.read_bytes().lower(), path
     amy = export_person(console.engine, "amy.lane@example.org", key)["pending_uploads"]
     assert [u["file_name"] for u in amy] == ["without-zoe.csv"]
     assert export_person(console.engine, "nobody@example.org", key)["pending_uploads"] == []
