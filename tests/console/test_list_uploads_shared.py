@@ -153,6 +153,13 @@ def test_a_check_that_stops_its_console_twice_is_given_up(two_consoles, monkeypa
     assert "the check stopped twice before it finished" in failed.text
 
 
+def _search(client, query: str):
+    from console_helpers import csrf_of
+
+    page = client.get("/lists/people")
+    return client.post("/lists/people", data={"csrf_token": csrf_of(page.text), "q": query})
+
+
 def _token(client) -> str:
     from console_helpers import csrf_of
 
@@ -202,6 +209,11 @@ def test_erasure_deletes_the_uploads_holding_the_address_and_scrubs_the_rest(
     book.save(tmp_path / "zoe.xlsx")
     _upload(first, (tmp_path / "zoe.xlsx").read_bytes(), "zoe.xlsx", list="northshire")
     _upload(first, MESSY, "messy.csv", list="northshire")
+    person = re.search(r'href="(/lists/people/\d+)"', _search(first, "zoe.ward").text)[1]
+    confirm = first.get(f"{person}/erase")
+    assert "2 uploaded lists not imported yet that hold their address: zoe.xlsx, messy.csv" in (
+        confirm.text
+    )
     key = console.settings.secret_key
     held = export_person(console.engine, "zoe.ward@example.org", key)
     assert [(u["file_name"], u["uploaded_by"]) for u in held["pending_uploads"]] == [
