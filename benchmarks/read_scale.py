@@ -12,7 +12,9 @@ generate_series, inside the server. Nothing passes through Python row by row.
 
 Then it times, each the best of three, every heavy read users wait for:
 `status` (every campaign), the console's campaign list (workflow/follow.py) and campaign page
-(delivery/status.py), `report` in html and json (reports/), and the link pages' queries
+(delivery/status.py), the console's people search (a selective word, through the trigram index
+of either database: store/people_search.py), `report` in html and json (reports/), and the link
+pages' queries
 (store/web.py: the archive, the issue to show, a link's target, its list standings, the
 acknowledgement, the demo's example link). Beside them, in the same run, the bare count:
 `SELECT count(*) FROM deliveries` (answered from an index). Each read is printed as
@@ -224,9 +226,10 @@ def _execute(conn, sql: str):  # type: ignore[no-untyped-def]
 # -- the reads -----------------------------------------------------------------------------------
 
 
-def reads(url: str, folder: Path) -> dict[str, Callable[[], object]]:
+def reads(url: str, folder: Path, people: int) -> dict[str, Callable[[], object]]:
     """Each read by the name it is printed under, as its caller runs it."""
     from briefcast.delivery.status import campaign_status
+    from briefcast.recipients.people import find_people
     from briefcast.reports import build_report, write_report
     from briefcast.settings import Settings
     from briefcast.store import open_database
@@ -268,6 +271,8 @@ def reads(url: str, folder: Path) -> dict[str, Callable[[], object]]:
         "status_one_campaign": lambda: campaign_status(engine, settings.limits, "consortium-1"),
         "console_campaign_list": lambda: campaign_list(engine, settings),
         "console_campaign_page": lambda: series_status(engine, settings, "consortium-1"),
+        # one person of the last thousand: a word that only an index finds without a scan
+        "console_people_search": lambda: find_people(engine, f"person{max(people - 7, 1)}@"),
         "report_html": report("html"),
         "report_json": report("json"),
         "web_archive": on_connection(store_web.archive_entries, campaign_id),
@@ -345,7 +350,7 @@ def run(folder: Path, args: argparse.Namespace) -> None:
         f"in {time.perf_counter() - start:.0f} s ({url.split(':')[0]})"
     )
     build(small_url, args.people // 10, args.campaigns, args.rows // 10)
-    timed = {name: best_of(function) for name, function in reads(url, folder).items()}
+    timed = {name: best_of(function) for name, function in reads(url, folder, args.people).items()}
     count = timed.pop("bare_count")
     print(f"bare count: {count * 1e3:.1f} ms; each read, best of {TIMINGS}, in ms:")
     for name, seconds in timed.items():

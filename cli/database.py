@@ -20,10 +20,13 @@ def migrate(as_json: bool) -> None:
     """
     from briefcast.store import migrate_database
 
-    before, after = migrate_database(command_context().settings.database_url)
+    before, after, notes = migrate_database(command_context().settings.database_url)
     if as_json:
-        print_json({"from": before, "to": after, "changed": before != after})
-    elif before == after:
+        print_json({"from": before, "to": after, "changed": before != after, "notes": notes})
+        return
+    for note in notes:  # what a migration could not do (e.g. the people search's index)
+        click.echo(note, err=True)
+    if before == after:
         click.echo(f"the database is already at revision {after}; nothing to do")
     else:
         click.echo(f"migrated the database from revision {before or '(empty)'} to {after}")

@@ -419,6 +419,8 @@ def _say_erased(report: recipients.ErasureReport) -> None:
         )
     if report.texts_scrubbed:
         say(f"their address was rewritten out of {report.texts_scrubbed} other records.")
+    if report.uploads_deleted:
+        say(f"{report.uploads_deleted} uploaded lists not imported yet held it: deleted.")
     if not report.checkpointed:
         say("[yellow]a reader is busy: SQLite's log still holds the old bytes until it ends[/]")
     if not report.already_erased:

@@ -36,6 +36,7 @@ from briefcast.console import (  # the Lists area
     signing_in,
     work_account,
 )
+from briefcast.console.list_uploads import Uploads
 from briefcast.console.pages import (
     PRE_COOKIE,
     SESSION_COOKIE,
@@ -48,6 +49,7 @@ from briefcast.delivery.tokens import signing_key
 from briefcast.settings import Settings
 from briefcast.store import connect
 from briefcast.store.engine import write
+from briefcast.store.schema import utcnow
 from briefcast.web.middleware import BodyLimit, SecurityHeaders
 
 # Scripts only from our own files (no inline script, no eval), styles likewise; forms post here.
@@ -76,8 +78,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
             signing_key(conn, settings.secret_key).encode(), b"briefcast console", hashlib.sha256
         ).digest()
 
+    uploads = Uploads(database, settings)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # uploads a day old go when a console starts, and later as upload pages are used
+        await run_in_threadpool(uploads.tidy, now=utcnow())
         yield
         if owned:
             database.dispose()
@@ -104,6 +110,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     )
     app.state.engine = database
     app.state.settings = settings
+    app.state.list_uploads = uploads
     return app
 
 

@@ -1,16 +1,15 @@
 """The Lists area, for admins: every list, Upload a list, its check page, and Import (or *Make
-the list match this file*). The same library calls as `briefcast lists import`; the slow part
-runs in console/list_uploads.py's background thread while the page refreshes itself."""
+the list match this file*), Cancel. The same library calls as `briefcast lists import`; the slow
+part runs in console/list_uploads.py's background thread while the page refreshes itself, and the
+upload is kept in the database, so any console process serves its pages."""
 
 from __future__ import annotations
-
-import threading
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from briefcast.console.list_uploads import Upload, Uploads
@@ -18,7 +17,6 @@ from briefcast.console.pages import (
     actor,
     form,
     get_engine,
-    get_settings,
     redirect,
     render,
     require,
@@ -37,16 +35,11 @@ MEANING_LABELS = {
     "organisation": "Organisation",
     "role": "Job title or role",
 }
-_made = threading.Lock()
 
 
 def uploads(request: Request) -> Uploads:
-    """This app's uploads (made on first use, so create_app needs only the routes)."""
-    state = request.app.state
-    with _made:
-        if getattr(state, "list_uploads", None) is None:
-            state.list_uploads = Uploads(get_engine(request), get_settings(request))
-    return state.list_uploads
+    """This app's uploads (made by create_app; their state is in the database)."""
+    return request.app.state.list_uploads
 
 
 async def lists_page(request: Request) -> Response:
@@ -103,7 +96,7 @@ async def upload(request: Request) -> Response:
     started = await run_in_threadpool(
         uploads(request).start, me.id, file.filename, content, slug, sheet
     )
-    return redirect(request, f"/lists/uploads/{started.id}")
+    return redirect(request, f"/lists/uploads/{started}")
 
 
 def _mine(request: Request, upload_id: str) -> Upload:
@@ -116,7 +109,7 @@ def _mine(request: Request, upload_id: str) -> Upload:
 
 def upload_status(request: Request) -> Response:
     found = _mine(request, request.path_params["upload_id"])
-    state = found.state  # once: the background thread moves it on while the page is made
+    state = found.state  # read once, from the database: the work may be in another process
     titles = {
         "checking": "Checking the file",
         "importing": "Importing",
@@ -124,7 +117,7 @@ def upload_status(request: Request) -> Response:
         "checked": "Check the list before importing",
         "imported": "List imported",
     }
-    return render(
+    page = render(
         request,
         "lists/upload_status.html",
         title=titles[state],
@@ -133,14 +126,16 @@ def upload_status(request: Request) -> Response:
         upload=found,
         labels=MEANING_LABELS,
         meanings=MEANINGS,
-        rejected=found.rejected_rows() if state == "checked" else [],
+        rejected=uploads(request).rejected_rows(found.id) if state == "checked" else [],
     )
+    uploads(request).seen(found)
+    return page
 
 
 async def change_columns(request: Request) -> Response:
     require(request, "admin")
     data = await form(request)  # the CSRF check comes first, whatever the upload
-    found = _mine(request, request.path_params["upload_id"])
+    found = await run_in_threadpool(_mine, request, request.path_params["upload_id"])
     if found.state != "checked" or found.check is None:
         return redirect(request, f"/lists/uploads/{found.id}")
     mapping: dict[str, int | None] = dict.fromkeys(MEANINGS)
@@ -155,7 +150,7 @@ async def change_columns(request: Request) -> Response:
     if mapping["address"] is None:
         flash = "Choose the column with the email addresses"
         return redirect(request, f"/lists/uploads/{found.id}", flash=flash)
-    uploads(request).recheck(found, mapping)
+    await run_in_threadpool(uploads(request).recheck, found, mapping)
     return redirect(request, f"/lists/uploads/{found.id}")
 
 
@@ -163,21 +158,30 @@ async def change_sheet(request: Request) -> Response:
     """Check another sheet of the spreadsheet (its columns are found anew)."""
     require(request, "admin")
     data = await form(request)
-    found = _mine(request, request.path_params["upload_id"])
+    found = await run_in_threadpool(_mine, request, request.path_params["upload_id"])
     sheet = str(data.get("sheet", ""))
     if found.state == "checked" and sheet in found.sheets:
-        uploads(request).recheck(found, None, sheet)
+        await run_in_threadpool(uploads(request).recheck, found, None, sheet)
     return redirect(request, f"/lists/uploads/{found.id}")
 
 
 def rejected_csv(request: Request) -> Response:
     found = _mine(request, request.path_params["upload_id"])
-    report = found.check.rejected_report if found.check else None
-    if report is None or not report.exists():
+    data = uploads(request).rejected_csv(found.id) if found.state == "checked" else None
+    if not data:
         raise HTTPException(404)
     name = f"{found.file_name.rsplit('.', 1)[0]}.rejected.csv"
     # written by csv_import's RejectionReport through safe_output: formula cells neutralised
-    return FileResponse(report, media_type="text/csv", filename=name)
+    return Response(
+        data,
+        media_type="text/csv",
+        headers={"content-disposition": f'attachment; filename="{_header_safe(name)}"'},
+    )
+
+
+def _header_safe(name: str) -> str:
+    """A file name fit for a header: what the person's computer called it, without quotes."""
+    return "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
 
 
 def match_page(request: Request) -> Response:
@@ -191,11 +195,25 @@ def match_page(request: Request) -> Response:
 async def start_import(request: Request) -> Response:
     require(request, "admin")
     data = await form(request)  # the CSRF check comes first, whatever the upload
-    found = _mine(request, request.path_params["upload_id"])
+    found = await run_in_threadpool(_mine, request, request.path_params["upload_id"])
     if found.state != "checked":
         return redirect(request, f"/lists/uploads/{found.id}", flash="This file is not ready")
-    uploads(request).apply(found, data.get("sync") == "yes", actor(request))
-    return redirect(request, f"/lists/uploads/{found.id}")
+    started = await run_in_threadpool(
+        uploads(request).apply, found, data.get("sync") == "yes", actor(request)
+    )
+    flash = None if started else "This file is already being imported"
+    return redirect(request, f"/lists/uploads/{found.id}", flash=flash)
+
+
+async def cancel(request: Request) -> Response:
+    """Delete the upload and its file (not while a check or import works on it)."""
+    require(request, "admin")
+    await form(request)
+    found = await run_in_threadpool(_mine, request, request.path_params["upload_id"])
+    if not await run_in_threadpool(uploads(request).cancel, found):
+        flash = "Wait until the work on this file has finished"
+        return redirect(request, f"/lists/uploads/{found.id}", flash=flash)
+    return redirect(request, "/lists", flash=f"{found.file_name} was deleted; nothing was imported")
 
 
 routes = [
@@ -208,4 +226,5 @@ routes = [
     Route("/lists/uploads/{upload_id}/rejected.csv", rejected_csv, methods=["GET"]),
     Route("/lists/uploads/{upload_id}/match", match_page, methods=["GET"]),
     Route("/lists/uploads/{upload_id}/import", start_import, methods=["POST"]),
+    Route("/lists/uploads/{upload_id}/cancel", cancel, methods=["POST"]),
 ]

@@ -166,6 +166,11 @@ async def erase(request: Request) -> Response:
     flash = (
         f"Erased: their details, {report.memberships_removed} list memberships and "
         f"{report.suppressions_removed} suppressions were deleted"
+        + (
+            f", and {report.uploads_deleted} uploaded files naming them"
+            if report.uploads_deleted
+            else ""
+        )
     )
     return redirect(request, "/lists/people", flash=flash)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from briefcast.errors import BriefcastError
 from briefcast.recipients.csv_source import MEANINGS, ListFile, RejectedRow, SourceRow
@@ -82,6 +82,7 @@ def import_list(
     mapping: Mapping[str, int | None] | None = None,
     file_name: str | None = None,
     audit_actor: Actor | None = None,
+    before_commit: Callable[[Connection, ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import `path` into the list `slug` (created if missing) and return what happened.
 
@@ -90,7 +91,9 @@ def import_list(
     default `<name>.rejected.csv` beside the input, written even on a dry run so the file can be
     fixed first. `sheet` and `mapping` are `ListFile`'s; `file_name` is what the import run
     records (an upload's own name rather than where the console keeps it); with `audit_actor`
-    the import is also written to the audit trail, in the same transaction.
+    the import is also written to the audit trail, in the same transaction. `before_commit`
+    runs in that transaction too, last (the console marks its upload imported there, so the two
+    happen together or not at all); an exception from it rolls the import back.
     """
     path = Path(path)
     rejects = RejectionReport(report_path or path.with_suffix(".rejected.csv"))
@@ -134,6 +137,8 @@ def import_list(
             if audit_actor:
                 details = {"file": file_name or path.name, "sync": sync, **vars(counts)}
                 record(conn, audit_actor, "list.imported", subject=slug, details=details)
+            if before_commit:
+                before_commit(conn, report)
             transaction.commit()
             return report
         except BaseException:

@@ -34,6 +34,8 @@ class ErasurePreview:
     suppressions: int  # deleted (one suppression holding only a salted hash is kept)
     sent: int  # messages sent: kept, anonymous, so the report's counts stay true
     acknowledgements: int  # kept, anonymous, their reflections deleted
+    # lists uploaded in the console, not imported yet, whose file holds the address: deleted
+    pending_uploads: tuple[str, ...] = ()
 
 
 def find_people(engine: Engine, query: str, limit: int = 50) -> list[Found]:
@@ -98,6 +100,7 @@ def erasure_preview(engine: Engine, recipient_id: int, secret_key: str | None) -
         suppressions=len(held["suppressions"]),
         sent=len(held["sent"]),
         acknowledgements=len(held["acknowledgements"]),
+        pending_uploads=tuple(u["file_name"] for u in held["pending_uploads"]),
     )
 
 

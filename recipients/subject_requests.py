@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from briefcast.errors import BriefcastError
+from briefcast.recipients import pending_uploads
 from briefcast.recipients.addresses import InvalidAddress, normalise_address
 from briefcast.recipients.erasure import address_hasher
-from briefcast.store import audit, bounces, people, people_search, suppressions
+from briefcast.store import audit, bounces, list_uploads, people, people_search, suppressions
 from briefcast.store.audit import Actor
-from briefcast.store.engine import checkpoint, write
+from briefcast.store.engine import checkpoint, read, write
 from briefcast.store.schema import SuppressionReason
 
 FORMAT_VERSION = 1  # of the subject access export
@@ -32,6 +33,8 @@ class ErasureReport:
     texts_scrubbed: int = 0
     # False when SQLite's WAL could not be emptied at once (a reader was busy): it will be soon.
     checkpointed: bool = True
+    # Lists uploaded in the console, not imported yet, whose file held the address: deleted.
+    uploads_deleted: int = 0
 
 
 def export_person(
@@ -46,11 +49,14 @@ def export_person(
     """A subject access export, as JSON-ready data: the recipient row, every list they are on and
     which import put them there, every suppression of their address, whether they were erased,
     what was sent to them (each ledger row: campaign, issue, list, status, attempts, when, the
-    Message-ID, the last error) and their acknowledgements with the reflections they wrote.
+    Message-ID, the last error), their acknowledgements with the reflections they wrote, and the
+    lists uploaded in the console, not imported yet, whose file holds the address.
     With `exported_by` the export is written to the audit trail with `why` (by recipient id:
     the trail never holds the address).
     """
     normalised = _address(address)
+    with read(engine) as conn:  # files are read cell by cell: not while holding the write lock
+        uploads = pending_uploads.naming(conn, normalised)
     with write(engine) as conn:
         recipient = people.find_recipient(conn, normalised)
         history = people.membership_history(conn, recipient.id) if recipient else []
@@ -74,6 +80,16 @@ def export_person(
         "erased_at": erased_at,
         "sent": [vars(item) for item in sent],
         "acknowledgements": [vars(item) for item in acknowledged],
+        # files staff uploaded and have not imported yet (deleted a day after at most)
+        "pending_uploads": [
+            {
+                "file_name": u.file_name,
+                "list_slug": u.list_slug,
+                "uploaded_by": u.uploaded_by,
+                "uploaded_at": u.created_at,
+            }
+            for u in uploads
+        ],
     }
 
 
@@ -84,7 +100,8 @@ def forget(
     what was sent to them and their acknowledgements stay for the report, anonymous (no recipient,
     no error text, no reflection); one suppression remains holding only a salted hash of the
     address, so that a later import reports them as "erased" instead of silently adding them back.
-    Every other text that quotes the address (a pause reason, the audit trail) is rewritten, and
+    Every other text that quotes the address (a pause reason, the audit trail) is rewritten, a
+    console upload whose file holds it (not imported yet) is deleted, and
     on SQLite the freed bytes are overwritten (secure_delete) and the WAL emptied. Files outside
     the database are `recipients.traces`' business.
     """
@@ -96,6 +113,9 @@ def forget(
         memberships = people.delete_recipient(conn, recipient.id) if recipient else 0
         removed = suppressions.delete_suppressions_of(conn, normalised)
         bounces.delete_reports_of(conn, normalised)  # delivery reports naming them
+        # uploaded files not imported yet that hold the address: a file cannot be scrubbed
+        uploads = [u.id for u in pending_uploads.naming(conn, normalised)]
+        uploads_deleted = list_uploads.delete_uploads(conn, uploads)
         already = suppressions.erasure_recorded(conn, hashed) is not None
         if not already:
             suppressions.add_suppression(
@@ -108,7 +128,12 @@ def forget(
             conn,
             audit.Actor.person(actor),
             "recipient.erased",
-            details={"memberships": memberships, "suppressions": removed, "texts": scrubbed},
+            details={
+                "memberships": memberships,
+                "suppressions": removed,
+                "texts": scrubbed,
+                "uploads": uploads_deleted,
+            },
         )
     checkpointed = checkpoint(engine)
     return ErasureReport(
@@ -121,6 +146,7 @@ def forget(
         anonymised.acknowledgements if anonymised else 0,
         scrubbed,
         checkpointed,
+        uploads_deleted,
     )
 
 

@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
@@ -33,6 +34,8 @@ from briefcast.store.revisions import MIGRATIONS  # noqa: F401  (where the migra
 
 SUPPORTED = ("sqlite", "postgresql")
 _MODE = "briefcast_mode"  # execution option: "read" or "write"
+_WAIT = "briefcast_wait"  # execution option: False, a write that does not queue for the lock
+BUSY_TIMEOUT_MS = 10000
 
 
 class DatabaseError(BriefcastError):
@@ -68,15 +71,21 @@ def open_database(url: str, *, migrate: bool = False, create: bool = True) -> En
     return engine
 
 
-def migrate_database(url: str) -> tuple[str | None, str]:
-    """Upgrade the database at `url` to this code's schema: (revision before, revision now)."""
+class Migrated(NamedTuple):
+    before: str | None  # None: the database was empty
+    after: str
+    notes: list[str]  # what a migration could not do, one line each (`briefcast migrate` says)
+
+
+def migrate_database(url: str) -> Migrated:
+    """Upgrade the database at `url` to this code's schema."""
     engine = open_database_unchecked(url)
     try:
         with read(engine) as conn:
             before = revisions.current_revision(conn)
         _refuse_newer(before)
-        upgrade(engine)
-        return before, revisions.head()
+        notes = upgrade(engine)
+        return Migrated(before, revisions.head(), notes)
     finally:
         engine.dispose()
 
@@ -111,10 +120,11 @@ def _engine(url: str, parsed: URL, create: bool) -> Engine:
         ) from None
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply every migration not yet applied, in one transaction (see `_migrating`)."""
+def upgrade(engine: Engine) -> list[str]:
+    """Apply every migration not yet applied, in one transaction (see `_migrating`); returns
+    their notes."""
     with _migrating(engine) as conn:
-        revisions.upgrade(conn)
+        return revisions.upgrade(conn)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
@@ -164,10 +174,13 @@ def read(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
-def write(engine: Engine) -> Iterator[Connection]:
+def write(engine: Engine, *, wait: bool = True) -> Iterator[Connection]:
     """A write transaction, committed when the block ends (rolled back on an exception). On
-    SQLite it holds the write lock from its start (waiting up to the busy timeout for it)."""
-    with engine.execution_options(**{_MODE: "write"}).begin() as conn:
+    SQLite it holds the write lock from its start (waiting up to the busy timeout for it; with
+    `wait=False` it fails at once with OperationalError while another connection holds it: for
+    housekeeping that can be left to the next time, like an upload's progress)."""
+    options = {_MODE: "write", _WAIT: wait}
+    with engine.execution_options(**options).begin() as conn:
         yield conn
 
 
@@ -260,7 +273,7 @@ def _configure_sqlite_connection(dbapi_connection, _record) -> None:  # type: ig
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")  # off by default in SQLite, per connection
-    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA secure_delete = ON")  # erased people's bytes are overwritten, not freed
     # WAL: readers (the send loop, the web pages) are not blocked while an import writes. Only
     # switched when needed: asking for it on a database already in WAL is a no-op, but switching
@@ -275,5 +288,14 @@ def _configure_sqlite_connection(dbapi_connection, _record) -> None:  # type: ig
 
 def _begin_sqlite_transaction(connection) -> None:  # type: ignore[no-untyped-def]
     # IMMEDIATE for everything but a declared read: see the module's docstring.
-    reading = connection.get_execution_options().get(_MODE) == "read"
-    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+    options = connection.get_execution_options()
+    if options.get(_MODE) == "read":
+        connection.exec_driver_sql("BEGIN")
+    elif options.get(_WAIT, True):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:  # the lock now or never; the connection waits as usual again afterwards
+        connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

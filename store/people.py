@@ -21,6 +21,7 @@ from briefcast.store.schema import (
     import_runs,
     issues,
     list_flags,
+    list_uploads,
     lists,
     memberships,
     recipients,
@@ -180,6 +181,10 @@ QUOTING_COLUMNS = (
     # A far server's words in a delivery report often quote the address (bounces/).
     (bounce_reports, ("diagnostic",)),
     (list_flags, ("diagnostic",)),
+    # A console upload's check names members not in the file (who "make the list match" would
+    # remove) and its file name can be anyone's; an upload whose file holds the address is
+    # deleted outright (recipients/pending_uploads.py).
+    (list_uploads, ("file_name", "check_report", "result", "error", "note")),
 )
 
 

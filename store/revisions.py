@@ -30,11 +30,13 @@ def is_known(revision: str) -> bool:
     return revision in {script.revision for script in _script().walk_revisions()}
 
 
-def upgrade(conn: Connection) -> None:
-    """Apply every migration not yet applied, inside the caller's transaction."""
+def upgrade(conn: Connection) -> list[str]:
+    """Apply every migration not yet applied, inside the caller's transaction; returns the notes
+    a migration left for whoever runs it (one line each: what it could not do, and why)."""
     config = _config()
     config.attributes["connection"] = conn
     command.upgrade(config, "head")
+    return list(config.attributes.get("notes", []))
 
 
 def downgrade(conn: Connection, revision: str) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -481,4 +482,47 @@ list_flags = Table(
     Column("resolved_at", DateTime(timezone=True)),
     Column("resolved_by", String(200)),
     Index(None, "list_id", "domain"),
+)
+
+
+# -- lists uploaded in the console, between the upload and the import (console/list_uploads.py) ---
+
+
+class UploadState(StrEnum):
+    CHECKING = "checking"  # a console process reads and compares it (run_id says which run)
+    CHECKED = "checked"  # the check page: columns, counts, rejected rows; waiting for a person
+    IMPORTING = "importing"  # being imported, in one transaction that also marks it imported
+    IMPORTED = "imported"  # done: only the counts are left (the file and samples are deleted)
+    FAILED = "failed"  # the file could not be used (error says why)
+
+
+# One row per upload, so any console process on the database can show its page, check it again
+# or import it, and a restart loses nothing. It holds the file itself (people's addresses): it is
+# deleted at cancel, emptied at import, removed a day after the upload (list_uploads.KEPT_FOR),
+# deleted by an erasure when its file names the person, and scrubbed where its text quotes them.
+list_uploads = Table(
+    "list_uploads",
+    metadata,
+    Column("id", String(32), primary_key=True),  # random: the upload's address in the console
+    Column("user_id", Id, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False),
+    Column("list_slug", String(64), nullable=False),
+    Column("file_name", String(500), nullable=False),  # as the person's computer named it
+    Column("data", LargeBinary),  # the file as uploaded; NULL once imported
+    Column("sheet", String(200)),
+    Column("mapping", JSON),  # meaning -> column index, as a person chose; NULL: found anew
+    Column("state", String(20), nullable=False, default=UploadState.CHECKING.value),
+    Column("progress", Integer, nullable=False, default=0),  # 0-100 while a run works
+    # The run working on it now: a random id per check or import, and when it last said so. A
+    # busy upload whose run went quiet (its process stopped) is taken over or handed back.
+    Column("run_id", String(32)),
+    Column("heartbeat_at", DateTime(timezone=True)),
+    Column("sheets", JSON, nullable=False, default=list),  # a spreadsheet's sheets, to pick another
+    Column("check_report", JSON),  # the check's ImportReport (csv_import), as plain data
+    Column("rejects", LargeBinary),  # the check's rejected rows, as the CSV to download
+    Column("result", JSON),  # the import's ImportReport, counts only
+    Column("error", Text),  # why it failed, in one line
+    Column("note", Text),  # shown on its page once, e.g. an import cut short by a restart
+    _created_at(),
+    Index(None, "created_at"),
+    _enum_check("state", UploadState, "state"),
 )

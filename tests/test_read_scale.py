@@ -14,6 +14,7 @@ READS = (
     "status_one_campaign",
     "console_campaign_list",
     "console_campaign_page",
+    "console_people_search",
     "report_html",
     "report_json",
     "web_archive",

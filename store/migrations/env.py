@@ -9,7 +9,10 @@ FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    # recipient_search*: SQLite's people search (FTS5), written out by migration 0008 itself
+    # recipient_search*: the people search's index, written out by its migrations themselves
+    # (SQLite's FTS5 table, 0008; PostgreSQL's trigram index, 0013, there only with pg_trgm)
+    if type_ == "index" and name and name.startswith("recipient_search"):
+        return False
     foreign = name in FOREIGN_TABLES or name.startswith("recipient_search")
     return not (type_ == "table" and foreign)
 
