@@ -1,7 +1,7 @@
 """list_uploads: a list uploaded in the console, kept in the database until it is imported
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-02 01:30:00.000000
 """
 
