@@ -49,6 +49,12 @@ class IssueStatus:
     expected_finish: datetime | None  # only while sending under a rate limit
     reason: str | None  # why it is paused, missed or cancelled
 
+    @property
+    def people(self) -> int:
+        """Everyone the issue is for: each ledger row once (`came_back` counts rows already
+        counted as sent, so it is not added)."""
+        return sum(self.counts[key] for key in COUNTED)
+
 
 @dataclass(frozen=True)
 class CatchUpStatus:

@@ -508,3 +508,39 @@ def test_resending_unknown_outcomes_is_shown_confirmed_and_audited(
     with engine.connect() as conn:
         status = conn.execute(select(deliveries.c.status).where(deliveries.c.id == silent))
         assert status.scalar_one() == "sent"
+
+
+def test_the_campaign_page_counts_a_message_that_came_back_once(clients, engine):
+    """A delivery report read back turns a sent row into a bounced one and is also counted as
+    "came back": the page's "sent of everyone" must not count that row twice."""
+    from datetime import UTC, datetime
+
+    from ledger_rows import add_delivery, add_list, add_person
+    from scheduling import force_state
+
+    from briefcast.store import bounces
+    from briefcast.store import campaigns as store
+    from briefcast.store.schema import DeliveryStatus, IssueState
+
+    draft_id = _create(clients["author"])
+    _write_the_texts(clients["author"], draft_id)
+    approval = f"/campaigns/{draft_id}/approval"
+    assert _post(clients["author"], f"/campaigns/{draft_id}/submit", approval).status_code == 303
+    assert _post(clients["approver"], f"/campaigns/{draft_id}/approve", approval).status_code == 303
+    draft = open_draft(engine, draft_id)
+    with engine.connect() as conn:
+        issue = store.find_issue(conn, draft.record.campaign_id, 1)
+    list_id = add_list(engine, "police")
+    add_delivery(engine, issue.id, add_person(engine, "ann@example.org"), list_id, "sent")
+    returned = add_delivery(
+        engine, issue.id, add_person(engine, "bob@example.org"), list_id, "sent"
+    )
+    with engine.begin() as conn:
+        bounces.mark_returned(
+            conn, returned, DeliveryStatus.BOUNCED, "5.1.1", "no such user", datetime.now(UTC)
+        )
+    force_state(engine, issue.id, IssueState.SENT)
+
+    page = clients["author"].get(f"/campaigns/{draft_id}").text
+    sent_cells = re.findall(r"<td>(\d+ of \d+)</td>", page)
+    assert sent_cells[0] == "1 of 2", sent_cells  # issue 1: Ann's sent, Bob's came back
