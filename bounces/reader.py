@@ -25,15 +25,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 from briefcast.bounces.mailbox import MailboxError, TokenProvider
+from briefcast.delivery.oauth import xoauth2
 from briefcast.settings import BounceSettings
 
-__all__ = ["ImapMailbox", "MailboxError", "open_imap_mailbox", "xoauth2"]
+__all__ = ["ImapMailbox", "MailboxError", "open_imap_mailbox"]
 _LIST_LINE = re.compile(rb'\((?P<flags>[^)]*)\) (?P<sep>"[^"]*"|NIL) (?P<name>.+)')
-
-
-def xoauth2(username: str, token: str) -> bytes:
-    """The SASL XOAUTH2 initial response (Google's and Microsoft's documented format)."""
-    return f"user={username}\x01auth=Bearer {token}\x01\x01".encode()
 
 
 @contextmanager
@@ -155,7 +151,8 @@ def _sign_in(
                     f"{where}: BRIEFCAST_BOUNCE_IMAP_AUTH is oauth2 but no token source is "
                     "configured; set the OAuth settings (docs/microsoft365.md)"
                 )
-            initial = xoauth2(settings.username, token())
+            # imaplib base64-encodes what the callback returns (as smtplib does).
+            initial = xoauth2(settings.username, token()).encode()
             imap.authenticate("XOAUTH2", lambda _challenge: initial)
         else:
             imap.login(settings.username, settings.password or "")

@@ -7,7 +7,7 @@ import pytest
 from bounce_world import REPORTS
 from imap_server import PASSWORD, USER
 
-from briefcast.bounces.reader import MailboxError, open_imap_mailbox, xoauth2
+from briefcast.bounces.reader import MailboxError, open_imap_mailbox
 
 pytestmark = pytest.mark.slow
 
@@ -60,9 +60,3 @@ def test_a_message_read_and_left_stays_unread(dovecot):
     with open_imap_mailbox(dovecot.settings()) as mailbox:
         _, flags = mailbox.imap.uid("FETCH", b"1", "(FLAGS)")
     assert b"\\Seen" not in flags[0]
-
-
-def test_the_xoauth2_response_is_the_documented_one():
-    assert xoauth2("learning@example.org", "tok") == (
-        b"user=learning@example.org\x01auth=Bearer tok\x01\x01"
-    )
