@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from briefcast.campaigns.preview import CampaignProblemsError
 from briefcast.delivery import control
-from briefcast.delivery.schedule import ScheduleError, schedule_campaign
+from briefcast.delivery.schedule import ScheduleError, ScheduleRequest, schedule_campaign
 from briefcast.delivery.windows import LatePolicy
 from briefcast.scheduler import ISSUES, Worker, job_id, job_store, sync_jobs
 from briefcast.store import audit, ledger
@@ -47,7 +47,7 @@ POLICY = LatePolicy(grace=timedelta(hours=6), hours=(clock_time(7), clock_time(1
 def _schedule(engine, path, now=BEFORE, **options):
     make_lists(engine)
     return schedule_campaign(
-        engine, path, approved_by="Alex Example", policy=POLICY, now=now, **options
+        engine, path, ScheduleRequest("Alex Example", POLICY, now=now, **options)
     )
 
 

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from briefcast.delivery.catch_up import pending, plan_due
 from briefcast.delivery.control import pause, resume
-from briefcast.delivery.schedule import schedule_campaign
+from briefcast.delivery.schedule import ScheduleRequest, schedule_campaign
 from briefcast.delivery.sender import send_issue
 from briefcast.delivery.tokens import Signer, signing_key
 from briefcast.delivery.transports.memory import MemoryTransport
@@ -62,11 +62,7 @@ def _schedule(engine, tmp_path, **keys):
     make_lists(engine)
     import_people(engine, tmp_path, per_list=2)
     schedule_campaign(
-        engine,
-        path,
-        approved_by="Alex Example",
-        policy=POLICY,
-        now=datetime(2026, 10, 1, tzinfo=UTC),
+        engine, path, ScheduleRequest("Alex Example", POLICY, now=datetime(2026, 10, 1, tzinfo=UTC))
     )
     with read(engine) as conn:
         campaign = store.find_campaign(conn, "spring-briefing")

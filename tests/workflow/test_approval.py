@@ -12,7 +12,7 @@ from seed import SEED
 from briefcast.campaigns.campaign_writer import move_theme
 from briefcast.campaigns.overlay import Edit
 from briefcast.campaigns.plan import unwritten_texts
-from briefcast.delivery.schedule import schedule_campaign
+from briefcast.delivery.schedule import ScheduleRequest, schedule_campaign
 from briefcast.delivery.windows import LatePolicy
 from briefcast.scheduler import ISSUES, job_store
 from briefcast.store import campaigns as campaign_store
@@ -116,7 +116,7 @@ def test_a_second_person_approves_and_the_series_is_scheduled_as_the_cli_would(
     other = open_database(f"sqlite:///{tmp_path / 'cli.db'}")
     other_settings = outbox_settings(f"sqlite:///{tmp_path / 'cli.db'}", folder)
     policy = LatePolicy.from_settings(other_settings)
-    schedule_campaign(other, path, approved_by=APPROVER.name, policy=policy, now=NOW)
+    schedule_campaign(other, path, ScheduleRequest(APPROVER.name, policy, now=NOW))
     from briefcast.scheduler import sync_jobs
 
     sync_jobs(other, other_settings)
