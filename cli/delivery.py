@@ -88,7 +88,8 @@ def worker(once: bool, send_only: bool) -> None:
 
     Example: briefcast worker --no-scheduler
     """
-    from briefcast.scheduler import Worker, configure_logging
+    from briefcast.scheduler import configure_logging
+    from briefcast.worker import Worker
 
     configure_logging()
     ctx = command_context()

@@ -198,8 +198,8 @@ def _send_series(engine: Engine, settings: Settings, name: str, folder: Path) ->
     """Run a worker until every issue is sent, and the catch-up of a person who joins the health
     list after part 2; returns messages sent per issue number."""
     from briefcast.delivery.status import campaign_status
-    from briefcast.scheduler import Worker
     from briefcast.store.schema import IssueState
+    from briefcast.worker import Worker
 
     worker = Worker(settings, engine=engine, poll_seconds=0.5)
     worker.start()

@@ -29,11 +29,12 @@ from briefcast.campaigns.preview import CampaignProblemsError
 from briefcast.delivery import control
 from briefcast.delivery.schedule import ScheduleError, ScheduleRequest, schedule_campaign
 from briefcast.delivery.windows import LatePolicy
-from briefcast.scheduler import ISSUES, Worker, job_id, job_store, sync_jobs
+from briefcast.scheduler import ISSUES, job_id, job_store, sync_jobs
 from briefcast.store import audit, ledger
 from briefcast.store import campaigns as store
 from briefcast.store.audit import Actor
 from briefcast.store.schema import DeliveryStatus, IssueState, deliveries
+from briefcast.worker import Worker
 
 PERSON = Actor.person("Alex Example")
 

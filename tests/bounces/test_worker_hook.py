@@ -8,8 +8,8 @@ import time
 import pytest
 from bounce_world import REPORTS, build, rows
 
-from briefcast.scheduler import Worker
 from briefcast.settings import Settings
+from briefcast.worker import Worker
 
 pytestmark = pytest.mark.slow
 

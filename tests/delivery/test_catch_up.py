@@ -23,7 +23,6 @@ from briefcast.links import Purpose
 from briefcast.recipients.csv_import import import_list
 from briefcast.recipients.suppression import suppress
 from briefcast.reports.build import build_report
-from briefcast.scheduler import Worker
 from briefcast.settings import Settings
 from briefcast.store import campaigns as store
 from briefcast.store import web as web_store
@@ -31,6 +30,7 @@ from briefcast.store.audit import Actor
 from briefcast.store.engine import read, write
 from briefcast.store.schema import IssueKind, deliveries, issues, memberships, recipients
 from briefcast.web import create_app
+from briefcast.worker import Worker
 
 WORKER = Actor.process("worker test")
 POLICY = LatePolicy(grace=timedelta(hours=6), hours=(time(7), time(19)))
