@@ -44,11 +44,17 @@ JOB_FUNCTION = "briefcast.scheduler:run_issue"  # by reference: what the job sto
 ISSUES = "default"  # the persistent job store: one job per issue
 INTERNAL = "internal"  # in memory: the worker's own periodic reconcile
 SAME_TIME = timedelta(seconds=1)  # the job store keeps times as floats
+JOB_PREFIX = "issue:"  # an issue's job is "issue:<id>"
 
 
 def job_id(issue_id: int) -> str:
     """Stable: the same issue always has the same job, so re-adding one replaces it."""
-    return f"issue:{issue_id}"
+    return f"{JOB_PREFIX}{issue_id}"
+
+
+def issue_of_job(job: str) -> int | None:
+    """The issue a job is for; None for the worker's own jobs (the reconcile, the bounces)."""
+    return int(job.removeprefix(JOB_PREFIX)) if job.startswith(JOB_PREFIX) else None
 
 
 class _Scheduler(BackgroundScheduler):

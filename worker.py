@@ -23,6 +23,7 @@ from briefcast.scheduler import (
     INTERNAL,
     add_job,
     issue_label,
+    issue_of_job,
     log,
     log_time,
     make_scheduler,
@@ -251,9 +252,10 @@ class Worker:
         log.warning("stopping with issue(s) %s still being sent", sorted(self._running))
 
     def _on_submitted(self, event: JobSubmissionEvent) -> None:
-        if event.job_id.startswith("issue:"):
+        issue_id = issue_of_job(event.job_id)
+        if issue_id is not None:
             with self._lock:
-                self._running.add(int(event.job_id.removeprefix("issue:")))
+                self._running.add(issue_id)
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         log.info("%s: finishing messages in flight, then stopping", signal.Signals(signum).name)
