@@ -80,7 +80,7 @@ def build(url: str, people: int, campaigns: int, rows: int) -> int:
 
 def schedule_one(engine) -> int:  # type: ignore[no-untyped-def]
     """The example campaign, scheduled (rendered and stored) once; returns its id."""
-    from briefcast.delivery.schedule import schedule_campaign
+    from briefcast.delivery.schedule import ScheduleRequest, schedule_campaign
     from briefcast.delivery.windows import LatePolicy
     from briefcast.settings import Settings
     from briefcast.store.campaigns import find_campaign
@@ -90,10 +90,12 @@ def schedule_one(engine) -> int:  # type: ignore[no-untyped-def]
     schedule_campaign(
         engine,
         CAMPAIGN,
-        approved_by="Benchmark",
-        policy=LatePolicy.from_settings(Settings.from_env({})),
-        times={number: later + timedelta(days=number) for number in range(1, 7)},
-        name="consortium-1",
+        ScheduleRequest(
+            "Benchmark",
+            LatePolicy.from_settings(Settings.from_env({})),
+            times={number: later + timedelta(days=number) for number in range(1, 7)},
+            name="consortium-1",
+        ),
     )
     with read(engine) as conn:
         return find_campaign(conn, "consortium-1").id

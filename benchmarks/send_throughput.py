@@ -165,7 +165,7 @@ def prepare(folder: Path, recipients: int, database_url: str | None = None) -> s
 def schedule(url: str, name: str) -> int:
     """Schedule the example campaign (an hour ahead) under `name`; returns issue 2's id."""
     from briefcast.delivery.control import find_campaign, find_issue
-    from briefcast.delivery.schedule import schedule_campaign
+    from briefcast.delivery.schedule import ScheduleRequest, schedule_campaign
     from briefcast.delivery.windows import LatePolicy
     from briefcast.settings import Settings
     from briefcast.store import open_database
@@ -175,10 +175,12 @@ def schedule(url: str, name: str) -> int:
     schedule_campaign(
         engine,
         CAMPAIGN,
-        approved_by="Benchmark",
-        policy=LatePolicy.from_settings(Settings.from_env({})),
-        times={number: later + timedelta(minutes=number) for number in range(1, 7)},
-        name=name,
+        ScheduleRequest(
+            "Benchmark",
+            LatePolicy.from_settings(Settings.from_env({})),
+            times={number: later + timedelta(minutes=number) for number in range(1, 7)},
+            name=name,
+        ),
     )
     with engine.connect() as conn:
         issue_id = find_issue(conn, find_campaign(conn, name), ISSUE).id

@@ -12,7 +12,9 @@ from briefcast.cli import (  # noqa: F401
     database,
     delivery,
     demo,
+    list_files,
     lists,
+    recipients,
     users,
     web,
 )

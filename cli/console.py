@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import click
-
-from briefcast.cli.app import app, console
-from briefcast.cli.web import _check_port_free
+from briefcast.cli.app import app
+from briefcast.cli.serving import listen_options, serve_app
 
 
 @app.command("console")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8026, show_default=True, type=int, help="Port to listen on.")
+@listen_options(port=8026)
 def console_command(host: str, port: int) -> None:
     """Serve the staff console, where comms staff sign in to plan, preview and approve series.
     Keep it on the internal network or behind a reverse proxy with HTTPS at
@@ -19,14 +16,12 @@ def console_command(host: str, port: int) -> None:
 
     Example: briefcast console --port 8026
     """
-    from briefcast.cli.context import command_context
     from briefcast.console import create_app
-    from briefcast.web import serve
 
-    ctx = command_context()
-    settings = ctx.settings
-    _check_port_free(host, port)
-    staff_app = create_app(settings, ctx.engine)
-    console.print(f"Serving the staff console on http://{host}:{port}", markup=False)
-    console.print(f"  set-up links point to {settings.console_url}", markup=False)
-    serve(staff_app, host=host, port=port)
+    serve_app(
+        "the staff console",
+        host,
+        port,
+        create_app,
+        lambda _app, settings: [f"set-up links point to {settings.console_url}"],
+    )

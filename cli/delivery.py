@@ -40,7 +40,7 @@ def schedule(campaign: Path, approved_by: str) -> None:
     Example: briefcast schedule examples/national-panel-2020/campaign.yaml --approved-by "A. Lee"
     """
     from briefcast.campaigns.preview import CampaignProblemsError
-    from briefcast.delivery.schedule import schedule_campaign
+    from briefcast.delivery.schedule import ScheduleRequest, schedule_campaign
     from briefcast.delivery.windows import LatePolicy
     from briefcast.scheduler import sync_jobs
 
@@ -50,9 +50,7 @@ def schedule(campaign: Path, approved_by: str) -> None:
         result = schedule_campaign(
             engine,
             campaign,
-            approved_by=approved_by,
-            policy=LatePolicy.from_settings(settings),
-            actor=ctx.actor,
+            ScheduleRequest(approved_by, LatePolicy.from_settings(settings), actor=ctx.actor),
         )
     except CampaignProblemsError as error:
         for problem in error.problems:
@@ -91,7 +89,8 @@ def worker(once: bool, send_only: bool) -> None:
 
     Example: briefcast worker --no-scheduler
     """
-    from briefcast.scheduler import Worker, configure_logging
+    from briefcast.scheduler import configure_logging
+    from briefcast.worker import Worker
 
     configure_logging()
     ctx = command_context()

@@ -165,7 +165,7 @@ def _with_outbox(settings: Settings) -> Settings:
 def _schedule(engine: Engine, settings: Settings, spacing: timedelta) -> str:
     """Schedule the example under the first name not yet used, its issues seconds apart."""
     from briefcast.campaigns.campaign_file import load_campaign
-    from briefcast.delivery.schedule import schedule_campaign
+    from briefcast.delivery.schedule import ScheduleRequest, schedule_campaign
     from briefcast.delivery.windows import LatePolicy
     from briefcast.scheduler import sync_jobs
     from briefcast.store.campaigns import find_campaign
@@ -184,10 +184,7 @@ def _schedule(engine: Engine, settings: Settings, spacing: timedelta) -> str:
     schedule_campaign(
         engine,
         EXAMPLE / "campaign.yaml",
-        approved_by=APPROVED_BY,
-        policy=LatePolicy.from_settings(settings),
-        times=times,
-        name=name,
+        ScheduleRequest(APPROVED_BY, LatePolicy.from_settings(settings), times=times, name=name),
     )
     sync_jobs(engine, settings)
     return name
@@ -201,8 +198,8 @@ def _send_series(engine: Engine, settings: Settings, name: str, folder: Path) ->
     """Run a worker until every issue is sent, and the catch-up of a person who joins the health
     list after part 2; returns messages sent per issue number."""
     from briefcast.delivery.status import campaign_status
-    from briefcast.scheduler import Worker
     from briefcast.store.schema import IssueState
+    from briefcast.worker import Worker
 
     worker = Worker(settings, engine=engine, poll_seconds=0.5)
     worker.start()

@@ -20,7 +20,7 @@ import click
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
-from briefcast.cli.web import port_problem
+from briefcast.cli.serving import port_problem
 from briefcast.settings import Settings
 from briefcast.web import BackgroundServer, create_app
 from briefcast.web.links import ExampleLinks, Links

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 from pathlib import Path
 
 import click
+from starlette.applications import Starlette
 
 from briefcast.cli.app import app, console
 from briefcast.cli.context import command_context
-from briefcast.errors import BriefcastError
+from briefcast.cli.serving import listen_options, serve_app
+from briefcast.settings import Settings
 
 
 @app.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8025, show_default=True, type=int, help="Port to listen on.")
+@listen_options(port=8025)
 def serve(host: str, port: int) -> None:
     """Serve the pages behind the links in every email: unsubscribe, "I've read this", the web
     view and each campaign's archive. Put it behind BRIEFCAST_BASE_URL (a reverse proxy with
@@ -24,17 +24,15 @@ def serve(host: str, port: int) -> None:
     Example: briefcast serve --port 8025
     """
     from briefcast.web import create_app
-    from briefcast.web import serve as run
 
-    ctx = command_context()
-    settings = ctx.settings
-    _check_port_free(host, port)
-    web = create_app(settings, ctx.engine)
-    console.print(f"Serving the link pages on http://{host}:{port}", markup=False)
-    console.print(f"  links in emails point to {settings.base_url}", markup=False)
-    for name, url in web.state.links.archive_urls().items():
-        console.print(f"  archive of {name}: {url}", markup=False, soft_wrap=True)
-    run(web, host=host, port=port)
+    serve_app("the link pages", host, port, create_app, _link_notes)
+
+
+def _link_notes(web: Starlette, settings: Settings) -> list[str]:
+    archives = web.state.links.archive_urls().items()
+    return [f"links in emails point to {settings.base_url}"] + [
+        f"archive of {name}: {url}" for name, url in archives
+    ]
 
 
 @app.command()
@@ -74,23 +72,3 @@ def report(campaign: str, format_: str, out: Path | None, detail: bool) -> None:
         return
     write_report(result, out, format_)
     console.print(f"Report of {campaign} written to {out}", markup=False, soft_wrap=True)
-
-
-def _check_port_free(host: str, port: int) -> None:
-    """A port in use is a one-line error before anything starts, not a uvicorn log line."""
-    problem = port_problem(host, port)
-    if problem:
-        raise BriefcastError(
-            f"cannot listen on {host}:{port} ({problem}): choose another with --port"
-        )
-
-
-def port_problem(host: str, port: int) -> str | None:
-    """Why nothing can listen on host:port ("Address already in use"); None if something can."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            return error.strerror or str(error)
-    return None

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from briefcast.console.sessions import Session
+from briefcast.html_templates import html_environment
 from briefcast.settings import Settings
 from briefcast.store.audit import Actor
 from briefcast.store.staff import StaffUser
@@ -222,10 +223,4 @@ def _read_flash(request: Request) -> str | None:
 
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,  # names, titles and briefing text are data
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return html_environment(TEMPLATES)

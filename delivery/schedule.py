@@ -52,67 +52,56 @@ class ScheduleResult:
     warnings: tuple[str, ...]  # the campaign check's warnings, worth reading
 
 
-def schedule_campaign(
-    engine: Engine,
-    campaign_path: Path,
-    *,
-    approved_by: str,
-    policy: LatePolicy,
-    now: datetime | None = None,
-    times: Mapping[int, datetime] | None = None,
-    name: str | None = None,
-    actor: Actor | None = None,
-) -> ScheduleResult:
-    """Check, render and store every issue of the campaign file, approved by `approved_by`.
+@dataclass(frozen=True)
+class ScheduleRequest:
+    """Who approved the plan and how to place it: what both ways in (`schedule_campaign` from a
+    file, `schedule_rendered` from text in hand) take, so a new option is added here once.
 
     `times` sends the numbered issues at these moments instead of the file's (the demo); the
     content still shows the file's dates. `name` stores it under another name than the file's
-    (the demo's later runs). A new or moved time in the past is refused unless the missed-window
-    policy would still send it now. `actor` is who ran it, for the audit trail (by default the
-    approver).
+    (the demo's later runs). `actor` is who ran it, for the audit trail (by default the
+    approver). `now` defaults to the moment of scheduling.
+    """
+
+    approved_by: str
+    policy: LatePolicy
+    now: datetime | None = None
+    times: Mapping[int, datetime] | None = None
+    name: str | None = None
+    actor: Actor | None = None
+
+
+def schedule_campaign(
+    engine: Engine, campaign_path: Path, request: ScheduleRequest
+) -> ScheduleResult:
+    """Check, render and store every issue of the campaign file, approved by
+    `request.approved_by`. A new or moved time in the past is refused unless the missed-window
+    policy would still send it now.
     """
     from briefcast.delivery.preview import check_for_sending
 
     # date.min: whether a time is in the past is decided per issue below, because re-running
     # schedule on a series that has started must not trip over the issues already sent.
     rendered = check_for_sending(campaign_path, today=date.min)
-    return schedule_rendered(
-        engine,
-        rendered,
-        source=str(campaign_path.resolve()),
-        approved_by=approved_by,
-        policy=policy,
-        now=now,
-        times=times,
-        name=name,
-        actor=actor,
-    )
+    return schedule_rendered(engine, rendered, source=str(campaign_path.resolve()), request=request)
 
 
 def schedule_rendered(
-    engine: Engine,
-    rendered: CampaignRender,
-    *,
-    source: str,
-    approved_by: str,
-    policy: LatePolicy,
-    now: datetime | None = None,
-    times: Mapping[int, datetime] | None = None,
-    name: str | None = None,
-    actor: Actor | None = None,
+    engine: Engine, rendered: CampaignRender, *, source: str, request: ScheduleRequest
 ) -> ScheduleResult:
     """The same for a campaign rendered from text in hand (the console's approval): render it
     with `render_campaign(..., today=date.min)`; `source` (where the plan came from) is stored."""
-    if not approved_by.strip():
+    approved_by = request.approved_by.strip()
+    if not approved_by:
         raise ScheduleError("--approved-by needs the name of the person who approved the campaign")
-    actor = actor or Actor.person(approved_by.strip())
-    now = now or datetime.now(UTC)
+    actor = request.actor or Actor.person(approved_by)
+    now = request.now or datetime.now(UTC)
     _refuse_failed_checks(source, rendered.issues)
     campaign = rendered.campaign
-    if name:
-        campaign = replace(campaign, name=name)
+    if request.name:
+        campaign = replace(campaign, name=request.name)
     planned = {
-        issue.digest.number: (times or {}).get(issue.digest.number, issue.digest.send_at)
+        issue.digest.number: (request.times or {}).get(issue.digest.number, issue.digest.send_at)
         for issue in rendered.issues
     }
     with write(engine) as conn:
@@ -123,7 +112,7 @@ def schedule_rendered(
             name=campaign.name,
             title=campaign.title,
             source_path=source,
-            approved_by=approved_by.strip(),
+            approved_by=approved_by,
             approved_at=now,
             plan=campaign_snapshot(campaign),
         )
@@ -133,11 +122,11 @@ def schedule_rendered(
             "campaign.approved",
             campaign_id=campaign_id,
             subject=campaign.name,
-            reason=f"approved by {approved_by.strip()}",
+            reason=f"approved by {approved_by}",
             details={"source": source},
         )
         stored = {issue.number: issue for issue in store.campaign_issues(conn, campaign_id)}
-        plan = _Plan(conn, campaign, policy, now, actor)
+        plan = _Plan(conn, campaign, request.policy, now, actor)
         changes = [
             plan.apply(campaign_id, issue, planned[issue.digest.number], stored)
             for issue in rendered.issues

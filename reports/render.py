@@ -9,9 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from briefcast.delivery.status import UNKNOWN_MEANS, UNKNOWN_TO_DO
+from briefcast.html_templates import html_environment
 from briefcast.reports.build import Counts, Group, IssueLine, Person, Report
 from briefcast.reports.charts import Series, bar_chart
 from briefcast.safe_output import csv_dict_writer
@@ -64,13 +63,7 @@ DEFINITIONS = {
 
 def render_html(report: Report) -> str:
     """A standalone page: figures, two charts with their tables, and the definitions."""
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    environment = html_environment(TEMPLATES)
     environment.filters["percent"] = _percent
     environment.filters["moment"] = _moment
     charts = {

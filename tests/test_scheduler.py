@@ -27,13 +27,14 @@ from sqlalchemy import func, select
 
 from briefcast.campaigns.preview import CampaignProblemsError
 from briefcast.delivery import control
-from briefcast.delivery.schedule import ScheduleError, schedule_campaign
+from briefcast.delivery.schedule import ScheduleError, ScheduleRequest, schedule_campaign
 from briefcast.delivery.windows import LatePolicy
-from briefcast.scheduler import ISSUES, Worker, job_id, job_store, sync_jobs
+from briefcast.scheduler import ISSUES, job_id, job_store, sync_jobs
 from briefcast.store import audit, ledger
 from briefcast.store import campaigns as store
 from briefcast.store.audit import Actor
 from briefcast.store.schema import DeliveryStatus, IssueState, deliveries
+from briefcast.worker import Worker
 
 PERSON = Actor.person("Alex Example")
 
@@ -47,7 +48,7 @@ POLICY = LatePolicy(grace=timedelta(hours=6), hours=(clock_time(7), clock_time(1
 def _schedule(engine, path, now=BEFORE, **options):
     make_lists(engine)
     return schedule_campaign(
-        engine, path, approved_by="Alex Example", policy=POLICY, now=now, **options
+        engine, path, ScheduleRequest("Alex Example", POLICY, now=now, **options)
     )
 
 

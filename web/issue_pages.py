@@ -15,6 +15,7 @@ from functools import cache
 
 import jinja2
 
+from briefcast.html_templates import html_environment
 from briefcast.web.pages import TEMPLATES
 
 _EMAIL_ONLY = re.compile(r"<!--email-only-->.*?<!--/email-only-->", re.S)
@@ -47,11 +48,4 @@ def web_document(page: str, *, anonymous: bool) -> str:
 
 @cache
 def _frame() -> jinja2.Template:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return environment.get_template("issue_frame.html")
+    return html_environment(TEMPLATES).get_template("issue_frame.html")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from starlette.responses import HTMLResponse
+
+from briefcast.html_templates import html_environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -17,13 +18,7 @@ class Pages:
 
     def __init__(self, static_url: str) -> None:
         self.static_url = static_url
-        self.environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(TEMPLATES),
-            autoescape=True,  # every value is escaped: list names and titles are data
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.environment = html_environment(TEMPLATES)
 
     def render(self, name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("sender", None)

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection, Engine
 
 from briefcast.campaigns.plan import unwritten_texts
-from briefcast.delivery.schedule import ScheduleResult, schedule_rendered
+from briefcast.delivery.schedule import ScheduleRequest, ScheduleResult, schedule_rendered
 from briefcast.delivery.windows import LatePolicy
 from briefcast.settings import Settings
 from briefcast.store import drafts as store
@@ -101,10 +101,12 @@ def approve(
         engine,
         draft.render(today=date.min),
         source=f"console draft {draft_id} ({draft.record.briefing_source})",
-        approved_by=actor.name,
-        policy=LatePolicy.from_settings(settings),
-        now=now or datetime.now(UTC),
-        actor=actor,
+        request=ScheduleRequest(
+            actor.name,
+            LatePolicy.from_settings(settings),
+            now=now or datetime.now(UTC),
+            actor=actor,
+        ),
     )
     with write(engine) as conn:
         # What was scheduled is the revision the approver saw. An edit made meanwhile (between

@@ -27,7 +27,7 @@ from chromium import launch
 from playwright.sync_api import sync_playwright
 from starlette.testclient import TestClient
 
-from briefcast.delivery.schedule import schedule_campaign
+from briefcast.delivery.schedule import ScheduleRequest, schedule_campaign
 from briefcast.delivery.sender import send_issue
 from briefcast.delivery.transports.outbox import OutboxTransport
 from briefcast.delivery.windows import LatePolicy
@@ -92,9 +92,11 @@ def _send_series_with_readers(engine, settings: Settings) -> str:  # type: ignor
     result = schedule_campaign(
         engine,
         EXAMPLE / "campaign.yaml",
-        approved_by="Screenshot Maker",
-        policy=LatePolicy.from_settings(settings),
-        times={number: start + timedelta(minutes=number) for number in range(1, 20)},
+        ScheduleRequest(
+            "Screenshot Maker",
+            LatePolicy.from_settings(settings),
+            times={number: start + timedelta(minutes=number) for number in range(1, 20)},
+        ),
     )
     with engine.connect() as conn:
         campaign = find_campaign(conn, result.campaign)

@@ -10,8 +10,8 @@ import pytest
 from bounce_world import REPORTS, build, rows
 from m365_server import CLIENT_ID, CLIENT_SECRET, MAILBOX
 
-from briefcast.scheduler import Worker
 from briefcast.settings import Settings
+from briefcast.worker import Worker
 
 pytestmark = pytest.mark.slow
 

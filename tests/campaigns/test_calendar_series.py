@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from scheduling import make_lists, outbox_settings, write_campaign
 
-from briefcast.delivery.schedule import schedule_campaign
+from briefcast.delivery.schedule import ScheduleRequest, schedule_campaign
 from briefcast.delivery.windows import LatePolicy
 from briefcast.scheduler import ISSUES, job_id, job_store, sync_jobs
 from briefcast.store import campaigns as store
@@ -27,7 +27,7 @@ def _scheduled_times(engine, database_url, tmp_path, **campaign) -> list[datetim
     path = write_campaign(tmp_path, issues=ISSUES_4, **campaign)
     make_lists(engine)
     policy = LatePolicy(grace=timedelta(hours=6), hours=(datetime.min.time(), datetime.max.time()))
-    schedule_campaign(engine, path, approved_by="Alex Example", policy=policy, now=NOW)
+    schedule_campaign(engine, path, ScheduleRequest("Alex Example", policy, now=NOW))
     settings = outbox_settings(database_url, tmp_path)
     sync_jobs(engine, settings)
     with engine.connect() as conn:

@@ -20,7 +20,7 @@ from scheduling import (
 from sqlalchemy import func, select
 
 from briefcast.cli import app
-from briefcast.delivery.schedule import schedule_campaign
+from briefcast.delivery.schedule import ScheduleRequest, schedule_campaign
 from briefcast.delivery.windows import LatePolicy
 from briefcast.scheduler import sync_jobs
 from briefcast.store import campaigns as store
@@ -76,9 +76,11 @@ def _due_now(engine, env, tmp_path):
     schedule_campaign(
         engine,
         tmp_path / f"{NAME}.yaml",
-        approved_by="Alex Example",
-        policy=LatePolicy.from_settings(settings),
-        times={1: now - timedelta(seconds=1)},
+        ScheduleRequest(
+            "Alex Example",
+            LatePolicy.from_settings(settings),
+            times={1: now - timedelta(seconds=1)},
+        ),
     )
     sync_jobs(engine, settings)
 

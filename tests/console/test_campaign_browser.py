@@ -11,7 +11,7 @@ import re
 
 import pytest
 from accessibility import assert_accessible
-from console_helpers import Console, make_settings
+from console_helpers import Console, make_settings, sign_in_on_page
 from playwright.sync_api import expect
 from scheduling import import_people
 from seed import SEED
@@ -54,9 +54,7 @@ def _sign_in(browser, server, email: str):
     page = browser.new_context(base_url=server.url).new_page()
     page.goto("/")
     assert page.locator("h1").inner_text() == "Sign in"
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill("a long pass phrase for tests")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_on_page(page, email)
     assert page.locator("h1").inner_text() == "Campaigns"
     assert_accessible(page)
     return page

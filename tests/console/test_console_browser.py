@@ -4,46 +4,23 @@ and the code, the set-up link, what a disabled person or a forged form gets, and
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyotp
 import pytest
 from accessibility import assert_accessible
-from console_helpers import ADMIN, PASSWORD, Console, code_for, make_settings
+from console_helpers import ADMIN, PASSWORD, Console, code_for, enter_code, h1_on, served_console
 
-from briefcast.console import accounts, create_app
-from briefcast.store import open_database
-from briefcast.web import BackgroundServer
+from briefcast.console import accounts
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Console, str]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    settings = make_settings(f"sqlite:///{tmp_path / 'briefcast.db'}", tmp_path, console_url=url)
-    engine = open_database(settings.database_url)
-    with BackgroundServer(create_app(settings, engine), port=port) as server:
-        assert server.url == url
-        yield Console(engine, settings), url
-    engine.dispose()
-
-
-@pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context()
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def _h1(page) -> str:  # type: ignore[no-untyped-def]
-    return page.locator("h1").inner_text()
+    with served_console(tmp_path) as world:
+        yield world
 
 
 def _sign_in_by_keyboard(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
@@ -66,27 +43,26 @@ def test_an_admin_signs_in_with_password_and_code_and_every_page_passes_axe(serv
     ada = console.person("ada.admin@example.org", "Ada Admin", "admin", "author")
     console.person("ann.author@example.org", "Ann Author", "author", password=None)
     page.goto(f"{url}/people")
-    assert _h1(page) == "Sign in"
+    assert h1_on(page) == "Sign in"
     assert_accessible(page)
     _sign_in_by_keyboard(page, ada.user.email, "a wrong password, twelve+")
     assert page.get_by_role("alert").inner_text().startswith("There is a problem")
     assert_accessible(page)  # the error summary and the field's error
     _sign_in_by_keyboard(page, ada.user.email, PASSWORD)
-    assert _h1(page) == "Enter the code from your authenticator app"
+    assert h1_on(page) == "Enter the code from your authenticator app"
     assert_accessible(page)
-    page.get_by_label("Code").fill(code_for(ada))
-    page.get_by_role("button", name="Continue").click()
-    assert _h1(page) == "People"  # where the person was going
+    enter_code(page, code_for(ada))
+    assert h1_on(page) == "People"  # where the person was going
     assert "Ann Author" in page.locator("table").inner_text()
     assert_accessible(page)
     page.get_by_role("link", name="Campaigns").click()
-    assert _h1(page) == "Campaigns"
+    assert h1_on(page) == "Campaigns"
     assert_accessible(page)
     page.get_by_role("button", name="Sign out").click()
-    assert _h1(page) == "Sign in" and "You have signed out" in page.content()
+    assert h1_on(page) == "Sign in" and "You have signed out" in page.content()
     assert_accessible(page)
     page.goto(f"{url}/")
-    assert _h1(page) == "Sign in"
+    assert h1_on(page) == "Sign in"
 
 
 def test_an_author_is_refused_the_people_page_with_a_plain_page(served, page):
@@ -94,11 +70,10 @@ def test_an_author_is_refused_the_people_page_with_a_plain_page(served, page):
     ann = console.person("ann.author@example.org", "Ann Author", "author")
     page.goto(f"{url}/sign-in")
     _sign_in_by_keyboard(page, ann.user.email, PASSWORD)
-    page.get_by_label("Code").fill(code_for(ann))
-    page.get_by_role("button", name="Continue").click()
+    enter_code(page, code_for(ann))
     assert page.get_by_role("link", name="People").count() == 0  # not offered
     answer = page.goto(f"{url}/people")
-    assert answer.status == 403 and _h1(page) == "You cannot use this page"
+    assert answer.status == 403 and h1_on(page) == "You cannot use this page"
     assert_accessible(page)
 
 
@@ -106,7 +81,7 @@ def test_the_set_up_link_in_the_browser(served, page):
     console, _url = served
     added = console.person("sam.setup@example.org", "Sam Setup", "author", password=None)
     page.goto(added.setup_link)
-    assert _h1(page) == "Set up your account"
+    assert h1_on(page) == "Set up your account"
     assert page.locator("svg title").text_content() == "QR code for your authenticator app"
     assert_accessible(page)
     secret = page.locator("input[name=secret]").get_attribute("value")
@@ -119,9 +94,9 @@ def test_the_set_up_link_in_the_browser(served, page):
     page.get_by_label("New password again").fill(PASSWORD)
     page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Set up my account").click()
-    assert _h1(page) == "Sign in" and "Your account is set up" in page.content()
+    assert h1_on(page) == "Sign in" and "Your account is set up" in page.content()
     page.goto(added.setup_link)
-    assert _h1(page) == "This set-up link has already been used or is not valid"
+    assert h1_on(page) == "This set-up link has already been used or is not valid"
     assert_accessible(page)
 
 
@@ -131,8 +106,7 @@ def test_a_disabled_persons_open_page_stops_working_and_a_forged_post_is_refused
     bob = console.person("bob.approver@example.org", "Bob Approver", "approver")
     page.goto(f"{url}/sign-in")
     _sign_in_by_keyboard(page, ada.user.email, PASSWORD)
-    page.get_by_label("Code").fill(code_for(ada))
-    page.get_by_role("button", name="Continue").click()
+    enter_code(page, code_for(ada))
     # a POST with the browser's own cookie but without the form's token: refused
     forged = page.request.post(f"{url}/people", form={"email": bob.user.email, "action": "disable"})
     assert forged.status == 403
@@ -140,7 +114,7 @@ def test_a_disabled_persons_open_page_stops_working_and_a_forged_post_is_refused
     page.goto(f"{url}/people")
     accounts.disable_person(console.engine, ada.user.email, ADMIN)
     page.reload()
-    assert _h1(page) == "Sign in"
+    assert h1_on(page) == "Sign in"
 
 
 def test_repeated_wrong_passwords_slow_sign_in_down(served, page):

@@ -6,20 +6,15 @@ removes exactly that member after confirming. Authors and approvers are refused.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
 import pytest
 from accessibility import assert_accessible
-from console_helpers import PASSWORD, Console, code_for, make_settings
+from console_helpers import Console, code_for, h1_on, served_console, sign_in_on_page
 
-from briefcast.console import create_app
 from briefcast.recipients import show_list
-from briefcast.store import open_database
-from briefcast.web import BackgroundServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,43 +32,19 @@ AMY = "amy.lane@example.org;Amy;Lane;Northshire Council\r\n"
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Console, str]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    settings = make_settings(f"sqlite:///{tmp_path / 'briefcast.db'}", tmp_path, console_url=url)
-    settings = replace(settings, reports=tmp_path / "reports")
-    engine = open_database(settings.database_url)
-    with BackgroundServer(create_app(settings, engine), port=port):
-        yield Console(engine, settings), url
-    engine.dispose()
-
-
-@pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context()
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def _h1(page) -> str:  # type: ignore[no-untyped-def]
-    return page.locator("h1").inner_text()
+    with served_console(tmp_path, reports=tmp_path / "reports") as world:
+        yield world
 
 
 def _sign_in(page, url: str, person) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{url}/sign-in")
-    page.get_by_label("Email address").fill(person.user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Code").fill(code_for(person))
-    page.get_by_role("button", name="Continue").click()
+    sign_in_on_page(page, person.user.email, code=code_for(person))
 
 
 def _upload(page, path: Path, *, new_list: str = "", existing: str = "") -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("link", name="Lists", exact=True).click()
     page.get_by_role("link", name="Upload a list").click()
-    assert _h1(page) == "Upload a list"
+    assert h1_on(page) == "Upload a list"
     assert_accessible(page)
     page.get_by_label("Spreadsheet").set_input_files(str(path))
     if existing:
@@ -85,7 +56,7 @@ def _upload(page, path: Path, *, new_list: str = "", existing: str = "") -> None
     page.wait_for_function(
         "() => document.querySelector('h1').textContent !== 'Checking the file'", timeout=60_000
     )
-    assert _h1(page) == "Check the list before importing", page.content()
+    assert h1_on(page) == "Check the list before importing", page.content()
     assert_accessible(page)
 
 
@@ -99,7 +70,7 @@ def _import(page, button: str = "Import") -> None:  # type: ignore[no-untyped-de
     page.wait_for_function(
         "() => document.querySelector('h1').textContent !== 'Importing'", timeout=60_000
     )
-    assert _h1(page) == "List imported"
+    assert h1_on(page) == "List imported"
     assert_accessible(page)
 
 
@@ -112,7 +83,7 @@ def test_an_admin_uploads_checks_imports_finds_and_makes_a_list_match(served, pa
     ada = console.person("ada.admin@example.org", "Ada Admin", "admin")
     _sign_in(page, url, ada)
     page.get_by_role("link", name="Lists", exact=True).click()
-    assert _h1(page) == "Lists"
+    assert h1_on(page) == "Lists"
     assert_accessible(page)
 
     book = openpyxl.Workbook()
@@ -144,24 +115,24 @@ def test_an_admin_uploads_checks_imports_finds_and_makes_a_list_match(served, pa
     _import(page)
 
     page.get_by_role("link", name="Find people on the lists").click()
-    assert _h1(page) == "People on the lists"
+    assert h1_on(page) == "People on the lists"
     assert_accessible(page)
     page.get_by_label("Name, address or organisation").fill("Seán")
     page.get_by_role("button", name="Search").click()
     assert_accessible(page)
     page.get_by_role("link", name="Seán O’Brien").click()
-    assert _h1(page) == "Seán O’Brien" and "/lists/people/" in page.url and "@" not in page.url
+    assert h1_on(page) == "Seán O’Brien" and "/lists/people/" in page.url and "@" not in page.url
     assert "Northshire Constabulary" in page.locator("main").inner_text()
     assert_accessible(page)
     page.get_by_role("link", name="Erase this person…").click()
-    assert _h1(page) == "Erase this person"
+    assert h1_on(page) == "Erase this person"
     assert_accessible(page)  # only looked at: nobody is erased here
 
     smaller = tmp_path / "northshire-without-amy.csv"
     smaller.write_bytes(MESSY.replace(AMY, "").encode("cp1252"))
     _upload(page, smaller, existing="northshire")
     page.get_by_role("link", name="Make the list match this file").click()
-    assert _h1(page) == "Make the list match this file"
+    assert h1_on(page) == "Make the list match this file"
     assert "amy.lane@example.org" in page.locator("main").inner_text()
     assert_accessible(page)
     assert len(_members(console, "northshire")) == 3  # not before confirming
@@ -170,7 +141,7 @@ def test_an_admin_uploads_checks_imports_finds_and_makes_a_list_match(served, pa
 
     page.get_by_role("link", name="Lists", exact=True).click()
     page.get_by_role("link", name="Organisations").click()
-    assert _h1(page) == "Organisations"
+    assert h1_on(page) == "Organisations"
     assert_accessible(page)
 
 
@@ -182,5 +153,5 @@ def test_authors_and_approvers_are_refused_in_the_browser(served, page, role):
     assert page.get_by_role("link", name="Lists", exact=True).count() == 0
     for path in ("/lists", "/lists/upload", "/lists/people", "/lists/organisations"):
         answer = page.goto(f"{url}{path}")
-        assert answer.status == 403 and _h1(page) == "You cannot use this page", path
+        assert answer.status == 403 and h1_on(page) == "You cannot use this page", path
     assert_accessible(page)

@@ -4,19 +4,15 @@ included); axe-core on the Sign in page with the button, and on a refusal."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from accessibility import assert_accessible
-from console_helpers import ADMIN, Console, make_settings
+from console_helpers import ADMIN, Console, served_console
 from oidc_provider import OpenIdProvider
 
-from briefcast.console import create_app
 from briefcast.console.oidc import link_person
-from briefcast.store import open_database
-from briefcast.web import BackgroundServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -26,26 +22,9 @@ ANN_OID = "11111111-2222-4333-8444-555555555555"
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Console, str, OpenIdProvider]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    with OpenIdProvider(TENANT, "0c5d8e2f-1a3b-4c6d-8e9f-2a4b6c8d0e1f", "a test secret") as idp:
-        settings = make_settings(
-            f"sqlite:///{tmp_path / 'briefcast.db'}", tmp_path, console_url=url, oidc=idp.settings()
-        )
-        engine = open_database(settings.database_url)
-        with BackgroundServer(create_app(settings, engine), port=port):
-            yield Console(engine, settings), url, idp
-        engine.dispose()
-
-
-@pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context()
-    page = context.new_page()
-    yield page
-    context.close()
+    idp = OpenIdProvider(TENANT, "0c5d8e2f-1a3b-4c6d-8e9f-2a4b6c8d0e1f", "a test secret")
+    with idp, served_console(tmp_path, oidc=idp.settings()) as (console, url):
+        yield console, url, idp
 
 
 def test_signing_in_with_the_work_account_in_a_browser(served, page):

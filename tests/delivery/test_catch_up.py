@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from briefcast.delivery.catch_up import pending, plan_due
 from briefcast.delivery.control import pause, resume
-from briefcast.delivery.schedule import schedule_campaign
+from briefcast.delivery.schedule import ScheduleRequest, schedule_campaign
 from briefcast.delivery.sender import send_issue
 from briefcast.delivery.tokens import Signer, signing_key
 from briefcast.delivery.transports.memory import MemoryTransport
@@ -23,7 +23,6 @@ from briefcast.links import Purpose
 from briefcast.recipients.csv_import import import_list
 from briefcast.recipients.suppression import suppress
 from briefcast.reports.build import build_report
-from briefcast.scheduler import Worker
 from briefcast.settings import Settings
 from briefcast.store import campaigns as store
 from briefcast.store import web as web_store
@@ -31,6 +30,7 @@ from briefcast.store.audit import Actor
 from briefcast.store.engine import read, write
 from briefcast.store.schema import IssueKind, deliveries, issues, memberships, recipients
 from briefcast.web import create_app
+from briefcast.worker import Worker
 
 WORKER = Actor.process("worker test")
 POLICY = LatePolicy(grace=timedelta(hours=6), hours=(time(7), time(19)))
@@ -62,11 +62,7 @@ def _schedule(engine, tmp_path, **keys):
     make_lists(engine)
     import_people(engine, tmp_path, per_list=2)
     schedule_campaign(
-        engine,
-        path,
-        approved_by="Alex Example",
-        policy=POLICY,
-        now=datetime(2026, 10, 1, tzinfo=UTC),
+        engine, path, ScheduleRequest("Alex Example", POLICY, now=datetime(2026, 10, 1, tzinfo=UTC))
     )
     with read(engine) as conn:
         campaign = store.find_campaign(conn, "spring-briefing")

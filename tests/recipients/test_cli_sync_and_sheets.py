@@ -8,8 +8,7 @@ import pytest
 from click.testing import CliRunner
 from spreadsheets import write_ods, write_xlsx
 
-from briefcast.cli import app
-from briefcast.cli import lists as lists_cli
+from briefcast.cli import app, list_files
 
 
 @pytest.fixture
@@ -64,7 +63,7 @@ def test_sync_without_a_terminal_refuses_in_one_line_and_changes_nothing(run, tw
 
 @pytest.mark.parametrize(("answer", "left"), [("n\n", 2), ("y\n", 1)])
 def test_sync_shows_the_diff_then_asks(run, two_then_one, monkeypatch, answer, left):
-    monkeypatch.setattr(lists_cli, "_interactive", lambda: True)
+    monkeypatch.setattr(list_files, "_interactive", lambda: True)
     result = run("lists", "import", str(two_then_one), "--list", "police", "--sync", input=answer)
     diff = result.output.index("removed")
     assert diff < result.output.index("Apply? 1 members not in the file will be taken off police")

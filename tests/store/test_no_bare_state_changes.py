@@ -4,29 +4,12 @@ transition table, made by compare-and-set and audited. Library code elsewhere th
 
 import ast
 import re
-from pathlib import Path
 
-import briefcast
+from library_code import ROOT, library_files
 
-ROOT = Path(briefcast.__file__).parent
-# Not library code: tests, tools, docs, and what a local build or CI leaves behind.
-NOT_LIBRARY = frozenset({"tests", "benchmarks", "docs", ".ci", "build", "dist"})
 THE_MODULE = "store/issue_states.py"
 STATE_COLUMNS = {"state", "state_reason"}
 RAW_SQL = re.compile(r"UPDATE\s+issues\s+SET\b[^;]*\bstate\b", re.IGNORECASE | re.DOTALL)
-
-
-def _library_files():
-    for path in ROOT.rglob("*.py"):
-        parts = path.relative_to(ROOT).parts
-        # Not library code: tests, tools, docs, and build/ or a venv a build or CI leaves behind.
-        if (
-            parts[0] in {"tests", "benchmarks", "docs", ".ci", "build", "dist"}
-            or "migrations" in parts
-        ):
-            continue
-        if path.relative_to(ROOT).as_posix() != THE_MODULE:
-            yield path
 
 
 def _updates_issues(node: ast.AST) -> bool:
@@ -96,7 +79,7 @@ def state_writes(source: str) -> list[int]:
 
 def test_no_library_code_outside_the_state_machine_writes_an_issues_state():
     offenders = []
-    for path in _library_files():
+    for path in library_files(THE_MODULE):
         text = path.read_text(encoding="utf-8")
         for number in state_writes(text):
             line = text.splitlines()[number - 1].strip()

@@ -3,34 +3,16 @@ whether it writes (and readers never wait for SQLite's write lock). The few conn
 their own transactions (the send loop, the import, the worker's advisory lock) say so."""
 
 import re
-from pathlib import Path
 
-import briefcast
+from library_code import ROOT, library_files
 
-ROOT = Path(briefcast.__file__).parent
-# Not library code: tests, tools, docs, and what a local build or CI leaves behind.
-NOT_LIBRARY = frozenset({"tests", "benchmarks", "docs", ".ci", "build", "dist"})
 BARE = re.compile(r"\bengine\.(connect|begin)\(\)")
 EXCUSE = "own transactions"
 
 
-def _library_files():
-    for path in ROOT.rglob("*.py"):
-        parts = path.relative_to(ROOT).parts
-        # Not library code: tests, tools, docs, and build/ or a venv a build or CI leaves behind.
-        if (
-            parts[0] in {"tests", "benchmarks", "docs", ".ci", "build", "dist"}
-            or "migrations" in parts
-        ):
-            continue
-        if path.relative_to(ROOT).as_posix() == "store/engine.py":
-            continue
-        yield path
-
-
 def test_every_transaction_in_library_code_is_a_declared_read_or_write():
     offenders = []
-    for path in _library_files():
+    for path in library_files("store/engine.py"):
         lines = path.read_text(encoding="utf-8").splitlines()
         for number, line in enumerate(lines):
             if BARE.search(line) and not any(

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 import pytest
 from drafting import write_everything
 from scheduling import outbox_settings
-from seed import SEED
+from workflow_helpers import APPROVER, AUTHOR, NOW, approve_now, revision, submit_written
 
 from briefcast.campaigns.campaign_writer import move_theme
 from briefcast.campaigns.overlay import Edit
 from briefcast.campaigns.plan import unwritten_texts
-from briefcast.delivery.schedule import schedule_campaign
+from briefcast.delivery.schedule import ScheduleRequest, schedule_campaign
 from briefcast.delivery.windows import LatePolicy
 from briefcast.scheduler import ISSUES, job_store
 from briefcast.store import campaigns as campaign_store
 from briefcast.store import open_database
-from briefcast.store.audit import Actor, history
+from briefcast.store.audit import history
 from briefcast.store.engine import read
 from briefcast.workflow.approval import (
     approval_refusal,
-    approve,
     changes_since_approval,
     reject,
     submit,
@@ -30,41 +27,11 @@ from briefcast.workflow.approval import (
 from briefcast.workflow.drafts import (
     DraftError,
     StillToWrite,
-    create_draft,
     edit_briefing,
     edit_plan,
     open_draft,
     unwritten_label,
 )
-
-AUTHOR = Actor.person("Ada Author", user_id=1)
-APPROVER = Actor.person("Abe Approver", user_id=2)
-TODAY = date(2031, 2, 25)
-NOW = datetime(2031, 2, 25, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def settings(database_url, tmp_path):
-    return outbox_settings(database_url, tmp_path)
-
-
-@pytest.fixture
-def submitted(engine):
-    text = SEED.read_text(encoding="utf-8")
-    draft_id = create_draft(engine, text=text, source="briefing.txt", actor=AUTHOR, today=TODAY)
-    write_everything(engine, draft_id, AUTHOR)
-    submit(engine, draft_id, _revision(engine, draft_id), AUTHOR)
-    return draft_id
-
-
-def _revision(engine, draft_id):
-    return open_draft(engine, draft_id).record.revision
-
-
-def _approve(engine, settings, draft_id, actor=APPROVER, **options):
-    return approve(
-        engine, settings, draft_id, _revision(engine, draft_id), actor, now=NOW, **options
-    )
 
 
 def _issues(engine, name):
@@ -93,7 +60,7 @@ def test_the_author_may_not_approve_their_own_series(engine, settings, submitted
         "you edited this series since it was last approved, so someone else must approve it"
     )
     with pytest.raises(DraftError, match=r"^you cannot approve this series: you edited"):
-        _approve(engine, settings, submitted, AUTHOR)  # a forged POST ends here
+        approve_now(engine, settings, submitted, AUTHOR)  # a forged POST ends here
     assert open_draft(engine, submitted).record.state.value == "submitted"
     with read(engine) as conn:
         assert campaign_store.find_campaign(conn, open_draft(engine, submitted).record.name) is None
@@ -103,7 +70,7 @@ def test_a_second_person_approves_and_the_series_is_scheduled_as_the_cli_would(
     engine, settings, submitted, tmp_path
 ):
     assert approval_refusal(engine, submitted, APPROVER) is None
-    result = _approve(engine, settings, submitted)
+    result = approve_now(engine, settings, submitted)
     draft = open_draft(engine, submitted)
     assert draft.record.state.value == "approved" and result.created
 
@@ -116,7 +83,7 @@ def test_a_second_person_approves_and_the_series_is_scheduled_as_the_cli_would(
     other = open_database(f"sqlite:///{tmp_path / 'cli.db'}")
     other_settings = outbox_settings(f"sqlite:///{tmp_path / 'cli.db'}", folder)
     policy = LatePolicy.from_settings(other_settings)
-    schedule_campaign(other, path, approved_by=APPROVER.name, policy=policy, now=NOW)
+    schedule_campaign(other, path, ScheduleRequest(APPROVER.name, policy, now=NOW))
     from briefcast.scheduler import sync_jobs
 
     sync_jobs(other, other_settings)
@@ -130,7 +97,7 @@ def test_a_second_person_approves_and_the_series_is_scheduled_as_the_cli_would(
 
 
 def test_the_approval_is_audited_and_links_the_campaign(engine, settings, submitted):
-    _approve(engine, settings, submitted)
+    approve_now(engine, settings, submitted)
     actions = [(e.action, e.actor.name) for e in trail(engine, submitted)]
     issues = len(open_draft(engine, submitted).campaign.issues)
     # Scheduling records the approval and each issue put on the calendar, by the approver.
@@ -159,7 +126,7 @@ def test_the_approval_is_audited_and_links_the_campaign(engine, settings, submit
 
 def test_with_four_eyes_off_one_person_may_approve_and_it_is_marked(engine, settings, submitted):
     assert approval_refusal(engine, submitted, AUTHOR, four_eyes=False) is None
-    _approve(engine, settings, submitted, AUTHOR, four_eyes=False)
+    approve_now(engine, settings, submitted, AUTHOR, four_eyes=False)
     with read(engine) as conn:
         (approval,) = history(conn, action_prefix="draft.approved")
     assert approval.details["one_person"] is True
@@ -168,8 +135,8 @@ def test_with_four_eyes_off_one_person_may_approve_and_it_is_marked(engine, sett
 
 def test_a_rejection_needs_a_note_and_an_edit_takes_it_back_to_draft(engine, submitted):
     with pytest.raises(DraftError, match="say in a note"):
-        reject(engine, submitted, _revision(engine, submitted), APPROVER, "  ")
-    reject(engine, submitted, _revision(engine, submitted), APPROVER, "Issue 2 is too long.")
+        reject(engine, submitted, revision(engine, submitted), APPROVER, "  ")
+    reject(engine, submitted, revision(engine, submitted), APPROVER, "Issue 2 is too long.")
     rejected = open_draft(engine, submitted).record
     assert (rejected.state.value, rejected.note) == ("rejected", "Issue 2 is too long.")
     edit = Edit("rename", "including-men", "Including fathers")
@@ -178,32 +145,32 @@ def test_a_rejection_needs_a_note_and_an_edit_takes_it_back_to_draft(engine, sub
 
 
 def test_a_draft_not_submitted_cannot_be_approved(engine, settings, submitted):
-    reject(engine, submitted, _revision(engine, submitted), APPROVER, "Not yet.")
+    reject(engine, submitted, revision(engine, submitted), APPROVER, "Not yet.")
     assert (
         approval_refusal(engine, submitted, APPROVER)
         == "it is rejected, not submitted for approval"
     )
     with pytest.raises(DraftError, match="it is rejected"):
-        _approve(engine, settings, submitted)
+        approve_now(engine, settings, submitted)
 
 
 def test_an_approver_who_edits_after_approval_may_not_approve_the_next_round(
     engine, settings, submitted
 ):
-    _approve(engine, settings, submitted)
+    approve_now(engine, settings, submitted)
     draft = open_draft(engine, submitted)
     slug = draft.campaign.issues[1].themes[0]
     edit_plan(
         engine, submitted, draft.record.revision, lambda c: move_theme(c, slug, 3), APPROVER, "m"
     )
-    submit(engine, submitted, _revision(engine, submitted), APPROVER)
+    submit(engine, submitted, revision(engine, submitted), APPROVER)
     assert approval_refusal(engine, submitted, APPROVER).startswith("you edited")
     assert approval_refusal(engine, submitted, AUTHOR) is None  # their edits were approved
 
 
 def test_what_changed_since_the_last_approval_is_shown(engine, settings, submitted):
     assert changes_since_approval(open_draft(engine, submitted)) == []
-    _approve(engine, settings, submitted)
+    approve_now(engine, settings, submitted)
     draft = open_draft(engine, submitted)
     edit_briefing(
         engine, submitted, draft.record.revision, Edit("rename", "including-men", "Men"), AUTHOR
@@ -227,9 +194,7 @@ def test_what_changed_since_the_last_approval_is_shown(engine, settings, submitt
     assert "briefing: rename including-men -> Men" in changes
 
 
-def test_submitting_is_refused_while_a_text_is_still_to_write_naming_each_one(engine):
-    text = SEED.read_text(encoding="utf-8")
-    draft_id = create_draft(engine, text=text, source="briefing.txt", actor=AUTHOR, today=TODAY)
+def test_submitting_is_refused_while_a_text_is_still_to_write_naming_each_one(engine, draft_id):
     draft = open_draft(engine, draft_id)
     expected = unwritten_texts(draft.campaign)
     assert expected  # the seed briefing has no intro or questions of its own to take
@@ -240,14 +205,11 @@ def test_submitting_is_refused_while_a_text_is_still_to_write_naming_each_one(en
     assert message.startswith("still to write: the intro of issue 1, ")
     assert all(unwritten_label(item) in message for item in expected)
     assert open_draft(engine, draft_id).record.state.value == "draft"
-    write_everything(engine, draft_id, AUTHOR)
-    submit(engine, draft_id, _revision(engine, draft_id), AUTHOR)
+    submit_written(engine, draft_id)
     assert open_draft(engine, draft_id).record.state.value == "submitted"
 
 
-def test_submitting_a_plan_with_errors_is_refused_in_one_line(engine):
-    text = SEED.read_text(encoding="utf-8")
-    draft_id = create_draft(engine, text=text, source="briefing.txt", actor=AUTHOR, today=TODAY)
+def test_submitting_a_plan_with_errors_is_refused_in_one_line(engine, draft_id):
     write_everything(engine, draft_id, AUTHOR)
     draft = open_draft(engine, draft_id)
     from dataclasses import replace
@@ -262,7 +224,7 @@ def test_submitting_a_plan_with_errors_is_refused_in_one_line(engine):
         "x",
     )
     with pytest.raises(Exception, match=r"1 error in the campaign"):
-        submit(engine, draft_id, _revision(engine, draft_id), AUTHOR)
+        submit(engine, draft_id, revision(engine, draft_id), AUTHOR)
 
 
 def test_an_edit_made_while_approving_stays_to_be_approved(
@@ -280,7 +242,7 @@ def test_an_edit_made_while_approving_stays_to_be_approved(
         return result
 
     monkeypatch.setattr(approval, "schedule_rendered", schedule_then_edit)
-    _approve(engine, settings, submitted)
+    approve_now(engine, settings, submitted)
     after = open_draft(engine, submitted).record
     assert after.state.value == "draft" and after.campaign_id is not None
     assert after.approved_plan == seen.plan  # what the approver saw, not the edit

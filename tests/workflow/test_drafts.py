@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from seed import SEED, SEED_THEMES
+from workflow_helpers import AUTHOR, TODAY
 
 from briefcast.campaigns.briefing import read_briefing
 from briefcast.campaigns.campaign_writer import move_theme
 from briefcast.campaigns.overlay import Edit
 from briefcast.errors import BriefcastError
-from briefcast.store.audit import Actor, history
+from briefcast.store.audit import history
 from briefcast.store.engine import read
 from briefcast.workflow.drafts import (
     DraftError,
@@ -24,15 +25,7 @@ from briefcast.workflow.drafts import (
     open_draft,
 )
 
-AUTHOR = Actor.person("Ada Author", user_id=1)
-TODAY = date(2031, 2, 25)
 DOCUMENTS = Path(__file__).parents[1] / "campaigns" / "documents"
-
-
-@pytest.fixture
-def draft_id(engine):
-    text = SEED.read_text(encoding="utf-8")
-    return create_draft(engine, text=text, source="briefing.txt", actor=AUTHOR, today=TODAY)
 
 
 def test_a_new_draft_has_the_briefings_themes_and_a_plan_for_every_one(engine, draft_id):

@@ -3,47 +3,21 @@
 from __future__ import annotations
 
 import mailbox
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from drafting import write_everything
-from scheduling import outbox_settings
-from seed import SEED
+from workflow_helpers import APPROVER, AUTHOR, approved
 
-from briefcast.store.audit import Actor
 from briefcast.store.schema import IssueState
-from briefcast.workflow.approval import approve, submit, trail
+from briefcast.workflow.approval import trail
 from briefcast.workflow.drafts import (
     DraftError,
     StillToWrite,
-    create_draft,
     open_draft,
     send_test,
 )
 from briefcast.workflow.follow import campaign_list, series_status, steer
-
-AUTHOR = Actor.person("Ada Author", user_id=1)
-APPROVER = Actor.person("Abe Approver", user_id=2)
-TODAY = date(2031, 2, 25)
-NOW = datetime(2031, 2, 25, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def settings(database_url, tmp_path):
-    return outbox_settings(database_url, tmp_path)
-
-
-@pytest.fixture
-def draft_id(engine):
-    text = SEED.read_text(encoding="utf-8")
-    return create_draft(engine, text=text, source="briefing.txt", actor=AUTHOR, today=TODAY)
-
-
-def _approved(engine, settings, draft_id):
-    write_everything(engine, draft_id, AUTHOR)
-    submit(engine, draft_id, open_draft(engine, draft_id).record.revision, AUTHOR)
-    revision = open_draft(engine, draft_id).record.revision
-    approve(engine, settings, draft_id, revision, APPROVER, now=NOW)
 
 
 def test_the_list_shows_drafts_and_their_progress(engine, settings, draft_id):
@@ -56,14 +30,14 @@ def test_the_list_shows_drafts_and_their_progress(engine, settings, draft_id):
         planned,
         None,
     )
-    _approved(engine, settings, draft_id)
+    approved(engine, settings, draft_id)
     (line,) = campaign_list(engine, settings)
     assert line.state == "approved" and line.total == planned
     assert line.next_send == datetime(2031, 3, 4, 9, 30, tzinfo=UTC)
 
 
 def test_steering_moves_the_issues_and_records_the_person(engine, settings, draft_id):
-    _approved(engine, settings, draft_id)
+    approved(engine, settings, draft_id)
     outcomes = steer(engine, settings, draft_id, "pause", APPROVER)
     assert all(outcome.changed for outcome in outcomes)
     name = open_draft(engine, draft_id).record.name
@@ -78,7 +52,7 @@ def test_a_draft_not_yet_approved_cannot_be_steered(engine, settings, draft_id):
 
 
 def test_reschedule_needs_an_issue_and_a_time(engine, settings, draft_id):
-    _approved(engine, settings, draft_id)
+    approved(engine, settings, draft_id)
     with pytest.raises(DraftError, match="needs the issue's number"):
         steer(engine, settings, draft_id, "reschedule", APPROVER, number=1, when=" ")
 
