@@ -437,6 +437,20 @@ def test_a_plan_mistake_is_shown_at_its_field_and_nothing_is_saved(clients, engi
     assert open_draft(engine, draft_id).record.revision == before
 
 
+def _approved_with_issue_one(clients, engine):
+    """A campaign written, submitted and approved on the pages: (draft id, draft, issue 1)."""
+    from briefcast.store import campaigns as store
+
+    draft_id = _create(clients["author"])
+    _write_the_texts(clients["author"], draft_id)
+    approval = f"/campaigns/{draft_id}/approval"
+    assert _post(clients["author"], f"/campaigns/{draft_id}/submit", approval).status_code == 303
+    assert _post(clients["approver"], f"/campaigns/{draft_id}/approve", approval).status_code == 303
+    draft = open_draft(engine, draft_id)
+    with engine.connect() as conn:
+        return draft_id, draft, store.find_issue(conn, draft.record.campaign_id, 1)
+
+
 def test_resending_unknown_outcomes_is_shown_confirmed_and_audited(
     clients, engine, database_url, tmp_path
 ):
@@ -452,14 +466,7 @@ def test_resending_unknown_outcomes_is_shown_confirmed_and_audited(
     from briefcast.store.audit import history
     from briefcast.store.schema import IssueState, deliveries, issues
 
-    draft_id = _create(clients["author"])
-    _write_the_texts(clients["author"], draft_id)
-    approval = f"/campaigns/{draft_id}/approval"
-    assert _post(clients["author"], f"/campaigns/{draft_id}/submit", approval).status_code == 303
-    assert _post(clients["approver"], f"/campaigns/{draft_id}/approve", approval).status_code == 303
-    draft = open_draft(engine, draft_id)
-    with engine.connect() as conn:
-        issue = store.find_issue(conn, draft.record.campaign_id, 1)
+    draft_id, draft, issue = _approved_with_issue_one(clients, engine)
     # Issue 1 went out: one message sent, one the relay took but never answered.
     list_id = add_list(engine, "police")
     add_delivery(engine, issue.id, add_person(engine, "ann@example.org"), list_id, "sent")
@@ -519,17 +526,9 @@ def test_the_campaign_page_counts_a_message_that_came_back_once(clients, engine)
     from scheduling import force_state
 
     from briefcast.store import bounces
-    from briefcast.store import campaigns as store
     from briefcast.store.schema import DeliveryStatus, IssueState
 
-    draft_id = _create(clients["author"])
-    _write_the_texts(clients["author"], draft_id)
-    approval = f"/campaigns/{draft_id}/approval"
-    assert _post(clients["author"], f"/campaigns/{draft_id}/submit", approval).status_code == 303
-    assert _post(clients["approver"], f"/campaigns/{draft_id}/approve", approval).status_code == 303
-    draft = open_draft(engine, draft_id)
-    with engine.connect() as conn:
-        issue = store.find_issue(conn, draft.record.campaign_id, 1)
+    draft_id, _, issue = _approved_with_issue_one(clients, engine)
     list_id = add_list(engine, "police")
     add_delivery(engine, issue.id, add_person(engine, "ann@example.org"), list_id, "sent")
     returned = add_delivery(
