@@ -187,7 +187,7 @@ def test_an_author_plans_a_second_person_approves_and_the_series_is_sent(browser
 
     # No reload: the status refreshes by itself (console/static/refresh.js, every 10 seconds).
     first_row = approver.locator("table.status tbody tr").first
-    first_row.locator(".tag-sent").wait_for(timeout=15_000)
+    first_row.locator(".tag-sent").wait_for(timeout=30_000)  # 10 s, or more on a busy machine
     assert f"{audience} of {audience}" in first_row.inner_text()
     approver.reload()
     facts = approver.locator("dl.facts").inner_text()
