@@ -286,7 +286,8 @@ def campaign_ids(conn: Connection) -> dict[str, int]:
 
 def example_delivery(conn: Connection, campaign_id: int) -> int | None:
     """A delivery of the campaign that was sent to someone still on record, to show what the links
-    do (the demo prints its links): the earliest, preferring a list that offers unsubscribing."""
+    do (the demo prints its links): the earliest part of the series (not a catch-up), preferring
+    a list that offers unsubscribing."""
     d, li = deliveries.c, lists.c
     query = (
         select(d.id)
@@ -295,6 +296,7 @@ def example_delivery(conn: Connection, campaign_id: int) -> int | None:
         )
         .where(
             issues.c.campaign_id == campaign_id,
+            SERIES,
             delivery_status == DeliveryStatus.SENT.value,
             d.recipient_id.is_not(None),
         )

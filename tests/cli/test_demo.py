@@ -162,6 +162,7 @@ def test_the_summarys_links_open_their_pages_and_a_get_changes_nothing(demo_runs
         re.findall(r"^  (unsubscribe|I've read this|web view|archive): (\S+)$", first, re.M)
     )
     assert set(links) == {"unsubscribe", "I've read this", "web view", "archive"}
+    assert "Links of part 1 as sent to one recipient" in first  # the series, not a catch-up
     settings = Settings(
         database_url=f"sqlite:///{folder / 'var' / 'briefcast.db'}",
         outbox=folder / "var" / "outbox",
