@@ -498,20 +498,6 @@ def oldest_attempt_since(conn: Connection, since: datetime) -> datetime | None:
 # -- outcomes -------------------------------------------------------------------------------------
 
 
-def record_sent(
-    conn: Connection,
-    delivery_id: int,
-    message_id: str,
-    sent_at: datetime,
-    attempted_at: datetime | None = None,
-) -> None:
-    """SENT; `attempted_at` (when the attempt began) is kept for the limits, else `sent_at`."""
-    attempted = attempted_at or sent_at
-    hot_path.run(
-        conn, _SENT, id=delivery_id, message_id=message_id, now=sent_at, attempted=attempted
-    )
-
-
 def record_retry(conn: Connection, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
     conn.execute(
         _attempted(delivery_id).values(
@@ -582,11 +568,6 @@ def _set_status(
 _RESERVE = f"""
     UPDATE deliveries SET attempted_at = :now, updated_at = :now
     WHERE id = :id AND status = '{DeliveryStatus.SENDING.value}' AND claimed_by = :worker"""
-_SENT = f"""
-    UPDATE deliveries SET status = '{DeliveryStatus.SENT.value}', message_id = :message_id,
-        sent_at = :now, attempted_at = :attempted, last_error = NULL, attempts = attempts + 1,
-        claimed_by = NULL, claimed_at = NULL, updated_at = :now
-    WHERE id = :id"""
 _SENT_AT = "UPDATE deliveries SET message_id = :message_id, sent_at = :now WHERE id = :id"
 
 
