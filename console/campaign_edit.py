@@ -1,5 +1,6 @@
 """Steps 3 and 4: *How we read your briefing* (rename, merge with next, mark as section) and
-*Plan the series* (move themes, add or remove issues, subjects and texts, the schedule)."""
+*Plan the series* (move themes, add or remove issues, subjects and texts, the schedule, what
+people who join late get)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from briefcast.campaigns.model import Campaign
 from briefcast.campaigns.overlay import Edit
 from briefcast.campaigns.plan import assemble, check_campaign
 from briefcast.campaigns.skipped_dates import skipped_dates
+from briefcast.console.campaign_catch_up import catch_up_change, catch_up_form, field_of
 from briefcast.console.campaign_helpers import (
     SUBJECT_LIMIT,
     load_draft,
@@ -134,6 +136,7 @@ def _plan_context(draft: Draft, *, with_unwritten: bool) -> dict[str, object]:
         "cadences": CADENCES,
         "every": campaign.schedule.every_days,
         "every_text": describe_cadence(campaign.schedule.every_days),
+        "catch_up": catch_up_form(campaign),
     }
 
 
@@ -163,6 +166,7 @@ def _field(action: str, data: FormData) -> str:
         "issue": f"subject-{text(data, 'number')}",
         "schedule": "start",
         "series": "title",
+        "catch-up": field_of("catch_up"),
     }
     return fields.get(action, "plan")
 
@@ -184,6 +188,8 @@ def _plan_change(action: str, data: FormData, campaign: Campaign):  # type: igno
         return _schedule_change(data)
     if action == "series":
         return _series_change(data)
+    if action == "catch-up":
+        return catch_up_change(data, campaign)
     raise DraftError("that is not something the plan page does")
 
 
