@@ -628,3 +628,56 @@ def test_the_approver_sees_the_catch_up_and_its_change_since_the_last_approval(c
     assert changes, "the edit is listed for the approver"
     lines = changes.group(1).splitlines()
     assert "+catch_up: replay" in lines and "+catch_up_until: &#39;2031-06-30&#39;" in lines
+
+
+def test_the_campaign_page_shows_the_catch_ups_status_counts(
+    clients, engine, database_url, tmp_path
+):
+    from datetime import UTC, datetime, timedelta
+
+    from scheduling import import_people
+    from sqlalchemy import select, update
+
+    from briefcast.delivery.sender import send_issue
+    from briefcast.delivery.transports.memory import MemoryTransport
+    from briefcast.recipients.csv_import import import_list
+    from briefcast.store import campaigns as campaign_store
+    from briefcast.store.engine import write
+    from briefcast.store.schema import memberships, recipients
+
+    import_people(engine, tmp_path, per_list=2)
+    author, approver = clients["author"], clients["approver"]
+    draft_id = _create(author)
+    _write_the_texts(author, draft_id)
+    campaign = open_draft(engine, draft_id).campaign
+    plan = f"/campaigns/{draft_id}/plan"
+    series = {"title": campaign.title, "partnership": campaign.partnership}
+    _post(author, plan, plan, action="series", sender=campaign.sender, lists="police", **series)
+    _catch_up(author, draft_id, catch_up="digest", catch_up_note=NOTE)
+    approval = f"/campaigns/{draft_id}/approval"
+    assert _post(author, f"/campaigns/{draft_id}/submit", approval).status_code == 303
+    assert _post(approver, f"/campaigns/{draft_id}/approve", approval).status_code == 303
+    page = f"/campaigns/{draft_id}"
+    assert "People who joined a list late: none waiting for a catch-up." in _text(
+        approver.get(page).text
+    )
+    # Issue 1 went three days ago; a new starter joined the list a day later.
+    went = datetime.now(UTC) - timedelta(days=3)
+    with read(engine) as conn:
+        record = campaign_store.find_campaign(conn, open_draft(engine, draft_id).record.name)
+        first = campaign_store.find_issue(conn, record.id, 1)
+    settings = make_settings(database_url, tmp_path)
+    send_issue(engine, first.id, MemoryTransport(), settings, worker_id="w", clock=lambda: went)
+    joiner = tmp_path / "joiner.csv"
+    joiner.write_text("email,name\nnia.new@example.org,Nia New\n", encoding="utf-8")
+    import_list(engine, joiner, "police")
+    with write(engine) as conn:
+        person = select(recipients.c.id).where(recipients.c.address == "nia.new@example.org")
+        conn.execute(
+            update(memberships)
+            .where(memberships.c.recipient_id.in_(person))
+            .values(added_at=went + timedelta(days=1))
+        )
+    shown = _text(approver.get(page).text)
+    assert "People who joined a list late: 1 waiting for a catch-up (the next due " in shown
+    assert "0 catch-up messages being sent." in shown
