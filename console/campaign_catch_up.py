@@ -55,20 +55,32 @@ def field_of(key: str) -> str:
     return f"catch_up-{next(iter(MODES))}" if key == "catch_up" else key
 
 
-def catch_up_form(campaign: Campaign) -> dict[str, object]:
+def catch_up_form(campaign: Campaign, refused: FormData | None = None) -> dict[str, object]:
+    """What the fieldset shows: the plan's catch-up, or what was typed in a `refused` form (so
+    a mistake is mended, not everything typed again)."""
     catch_up = campaign.catch_up
     note = catch_up.note
-    return {
+    shown = {
         "mode": catch_up.mode,
         "modes": MODES,
         "labels": LABELS,
         "until": catch_up.until.isoformat() if catch_up.until else "",
-        "replay_every": catch_up.replay_every_days,
-        "replay_cap": catch_up.replay_cap,
+        "replay_every": str(catch_up.replay_every_days),
+        "replay_cap": str(catch_up.replay_cap),
         "note": "" if note is None or is_unwritten(note) else note,
         # Catch-ups on with no note at all: nothing goes until one is written (check allows it).
         "waiting_for_note": catch_up.mode != "off" and note is None,
     }
+    if refused is not None:
+        typed = {key: text(refused, key) for key in CATCH_UP_KEYS}
+        shown |= {
+            "mode": typed["catch_up"] if typed["catch_up"] in MODES else catch_up.mode,
+            "until": typed["catch_up_until"],
+            "replay_every": typed["replay_every"],
+            "replay_cap": typed["replay_cap"],
+            "note": typed["catch_up_note"],
+        }
+    return shown
 
 
 def catch_up_change(data: FormData, campaign: Campaign):  # type: ignore[no-untyped-def]

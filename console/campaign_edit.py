@@ -79,7 +79,12 @@ async def briefing_edit(request: Request) -> Response:
 # -- Plan the series -----------------------------------------------------------------------------
 
 
-def plan_page(request: Request, errors: dict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def plan_page(  # type: ignore[no-untyped-def]
+    request: Request,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    refused: FormData | None = None,
+):
     author = require(request).has_role("author")
     draft = load_draft(request)
     # The mistake just made first, then every text still to write, each linking to its field
@@ -93,12 +98,15 @@ def plan_page(request: Request, errors: dict[str, str] | None = None, status: in
         status=status,
         title="Plan the series",
         errors={**errors, **unwritten},
-        **_plan_context(draft, with_unwritten=not author),
+        **_plan_context(draft, with_unwritten=not author, refused=refused),
         **page_context(draft, "/plan"),
     )
 
 
-def _plan_context(draft: Draft, *, with_unwritten: bool) -> dict[str, object]:
+def _plan_context(
+    draft: Draft, *, with_unwritten: bool, refused: FormData | None = None
+) -> dict[str, object]:
+    """The page's values; `refused`, a catch-up form that was refused, is shown as typed."""
     campaign, briefing = draft.campaign, draft.briefing
     titles = {theme.slug: theme for theme in briefing.themes}
     problems = check_campaign(campaign, briefing, unwritten=with_unwritten)
@@ -136,7 +144,7 @@ def _plan_context(draft: Draft, *, with_unwritten: bool) -> dict[str, object]:
         "cadences": CADENCES,
         "every": campaign.schedule.every_days,
         "every_text": describe_cadence(campaign.schedule.every_days),
-        "catch_up": catch_up_form(campaign),
+        "catch_up": catch_up_form(campaign, refused),
     }
 
 
@@ -148,7 +156,7 @@ async def plan_edit(request: Request) -> Response:
     try:
         change, field, summary = _plan_change(action, data, draft.campaign)
     except FieldErrors as error:
-        return plan_page(request, error.errors, 400)
+        return plan_page(request, error.errors, 400, data if action == "catch-up" else None)
     except (BriefcastError, ValueError) as error:
         return plan_page(request, {_field(action, data): one_line(error)}, 400)
     try:

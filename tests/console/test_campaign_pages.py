@@ -535,6 +535,9 @@ def test_a_catch_up_mistake_is_shown_at_its_field_in_the_campaign_files_words(
     described = re.search(rf'aria-describedby="([^"]*{field_id}-error[^"]*)"', refused.text)
     assert described, "the field (or its fieldset) is described by its error"
     assert open_draft(engine, draft_id).record.revision == before
+    # What was typed is shown again, to mend, not to type again.
+    assert f">{NOTE}</textarea>" in refused.text
+    assert f'value="{escape(value, quote=True)}"' in refused.text or field == "catch_up"
 
 
 def test_catch_ups_on_without_a_note_are_still_to_write_and_submitting_is_refused(clients, engine):
