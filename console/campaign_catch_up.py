@@ -65,8 +65,8 @@ def catch_up_form(campaign: Campaign, refused: FormData | None = None) -> dict[s
         "modes": MODES,
         "labels": LABELS,
         "until": catch_up.until.isoformat() if catch_up.until else "",
-        "replay_every": str(catch_up.replay_every_days),
-        "replay_cap": str(catch_up.replay_cap),
+        "replay_every": catch_up.replay_every_days,
+        "replay_cap": catch_up.replay_cap,
         "note": "" if note is None or is_unwritten(note) else note,
         # Catch-ups on with no note at all: nothing goes until one is written (check allows it).
         "waiting_for_note": catch_up.mode != "off" and note is None,
