@@ -113,7 +113,9 @@ def test_an_author_sets_catch_ups_by_keyboard(browser, served, engine, javascrip
     assert open_draft(engine, draft_id).campaign.catch_up.mode == "digest"
     assert_accessible(page)
 
-    # The summary's link leads to the field; the author mends it and saves, by keyboard too.
+    # What was typed is kept; the summary's link leads to the field, mended by keyboard too.
+    assert page.locator("#catch_up-replay").is_checked()
+    assert page.locator("#catch_up_note").input_value() == NOTE
     page.keyboard.press("Home")
     for _ in range(30):
         page.keyboard.press("Tab")
@@ -155,7 +157,8 @@ def test_an_author_sets_catch_ups_by_keyboard(browser, served, engine, javascrip
     page.get_by_role("button", name="Save what people who join late get").click()
     expect(page.locator(".flash")).to_contain_text("Saved", timeout=WAIT)
     page.goto(f"/campaigns/{draft_id}/preview")
-    expect(page.get_by_role("heading", name="People who join a list after the series starts"))
+    heading = page.get_by_role("heading", name="People who join a list after the series starts")
+    expect(heading).to_be_visible()
     expect(page.locator("iframe[src$='/preview/catch-up.html']")).to_have_count(2)
     assert_accessible(page)
     document = page.request.get(f"/campaigns/{draft_id}/preview/catch-up.html")
