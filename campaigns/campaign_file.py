@@ -23,6 +23,19 @@ from briefcast.errors import BriefcastError
 class CampaignFileError(BriefcastError):
     """A campaign file that cannot be used as written: "FILE:LINE: what is wrong"."""
 
+    def __init__(self, message: str, *, line: int | None = None, problem: str | None = None):
+        super().__init__(message)
+        self.line = line  # where it is, and what is wrong there, apart: for a form's fields
+        self.problem = problem
+
+
+class CatchUpValueError(CampaignFileError):
+    """A catch-up value refused by the campaign file's own rules; `key` names it."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}", problem=problem)
+        self.key = key
+
 
 # Text a person must still write is marked "TODO: write …" (by `briefcast plan`, or by hand).
 # The file loads, so it can be previewed and edited, but `check_campaign` reports every one as an
@@ -131,6 +144,28 @@ def load_campaign_text(text: str, path: Path) -> Campaign:
     return _Reader(path).campaign(_compose(text, path))
 
 
+CATCH_UP_KEYS = ("catch_up", "catch_up_until", "replay_every", "replay_cap", "catch_up_note")
+
+
+def read_catch_up(values: Mapping[str, str]) -> CatchUp:
+    """The catch-up keys given as text (the console's form), read by the very rules that read
+    them in a campaign file; an empty value is a key left out. A mistake raises
+    CatchUpValueError naming the key and what is wrong with its value."""
+    given = {key: value.strip() for key, value in values.items() if value.strip()}
+    if unknown := sorted(set(given) - set(CATCH_UP_KEYS)):
+        raise ValueError(f"not catch-up keys: {', '.join(unknown)}")
+    source = Path("catch-up")
+    reader = _Reader(source)
+    # Written as a campaign file's keys, one to a line (a long note stays on its key's line).
+    text = yaml.safe_dump(given, sort_keys=False, allow_unicode=True, width=1 << 30)
+    keys = reader.mapping(_compose(text, source), "", dict.fromkeys(CATCH_UP_KEYS, False))
+    try:
+        return reader.catch_up(keys)
+    except CampaignFileError as error:
+        key = next(k for k, line in reader.lines.items() if line == error.line)
+        raise CatchUpValueError(key, (error.problem or "").removeprefix(f"{key}: ")) from None
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader without anchors and aliases (`&x` ... `*x`): nested aliases make a few KB of
     YAML expand to gigabytes (a 93 KB file became a 161 MB issue), and a campaign file never
@@ -185,7 +220,7 @@ class _Reader:
         self.fail_at(_line(node), message)
 
     def fail_at(self, line: int, message: str) -> NoReturn:
-        raise CampaignFileError(f"{self.path}:{line}: {message}")
+        raise CampaignFileError(f"{self.path}:{line}: {message}", line=line, problem=message)
 
     def entry_line(self, where: str, node: yaml.Node) -> int:
         """The line of the key that opens an entry ("schedule:"), else the entry's first line."""

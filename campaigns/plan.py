@@ -79,7 +79,6 @@ def check_campaign(
         *_length_findings(campaign, briefing),
         *_list_findings(campaign),
         *(_unwritten_findings(campaign) if unwritten else ()),
-        *_catch_up_findings(campaign),
     ]
     located = [(_line_of(campaign, f.key), f) for f in findings]
     located.sort(key=lambda pair: pair[0] or 0)  # stable: same-line findings keep their order
@@ -196,39 +195,37 @@ def _list_findings(campaign: Campaign) -> Iterator[_Finding]:
 
 
 class Unwritten(NamedTuple):
-    """A text still marked "TODO: write …": issue `number`'s `key` ("intro", "questions[2]")."""
+    """A text still marked "TODO: write …": issue `number`'s `key` ("intro", "questions[2]"), or
+    with `number` None the series' own `key` ("catch_up_note", while catch-ups are on)."""
 
-    number: int
+    number: int | None
     key: str
     text: str
 
 
 def unwritten_texts(campaign: Campaign) -> list[Unwritten]:
-    """Every text still marked "TODO: write …", issue by issue, in the order of an issue's keys."""
+    """Every text still marked "TODO: write …", issue by issue, in the order of an issue's keys,
+    then the catch-up's note when catch-ups are on (off, nobody reads it)."""
     found = []
     for issue in campaign.issues:
         texts = {key: getattr(issue, key) for key in ("title", "subject", "intro", "preheader")}
         texts |= {f"questions[{n}]": q for n, q in enumerate(issue.questions, 1)}
         found += [Unwritten(issue.number, k, t) for k, t in texts.items() if t and is_unwritten(t)]
+    # An absent note is not one: catch-ups wait for it (`catch-up --dry-run` says so).
+    note = campaign.catch_up.note
+    if campaign.catch_up.mode != "off" and note is not None and is_unwritten(note):
+        found.append(Unwritten(None, "catch_up_note", note))
     return found
 
 
 def _unwritten_findings(campaign: Campaign) -> Iterator[_Finding]:
     """Every text still marked "TODO: write …": an error, so nothing unwritten goes out."""
     for item in unwritten_texts(campaign):
+        if item.number is None:
+            yield _Finding("error", item.key, f"{item.text!r} is still to be written")
+            continue
         key = f"issues[{item.number}].{item.key}"
         yield _Finding("error", key, f"issue {item.number}: {item.text!r} is still to be written")
-
-
-def _catch_up_findings(campaign: Campaign) -> Iterator[_Finding]:
-    """The catch-up's note says why a new starter gets old issues: a person writes it."""
-    catch_up = campaign.catch_up
-    if catch_up.mode == "off":
-        return
-    # An absent note is not a problem (catch-ups wait for it: `catch-up --dry-run` says so);
-    # a "TODO: write ..." one is, like every unwritten text.
-    if catch_up.note is not None and is_unwritten(catch_up.note):
-        yield _Finding("error", "catch_up_note", f"{catch_up.note!r} is still to be written")
 
 
 def problem_at(

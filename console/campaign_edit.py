@@ -1,5 +1,6 @@
 """Steps 3 and 4: *How we read your briefing* (rename, merge with next, mark as section) and
-*Plan the series* (move themes, add or remove issues, subjects and texts, the schedule)."""
+*Plan the series* (move themes, add or remove issues, subjects and texts, the schedule, what
+people who join late get)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from briefcast.campaigns.model import Campaign
 from briefcast.campaigns.overlay import Edit
 from briefcast.campaigns.plan import assemble, check_campaign
 from briefcast.campaigns.skipped_dates import skipped_dates
+from briefcast.console.campaign_catch_up import catch_up_change, catch_up_form, field_of
 from briefcast.console.campaign_helpers import (
     SUBJECT_LIMIT,
     load_draft,
@@ -77,7 +79,12 @@ async def briefing_edit(request: Request) -> Response:
 # -- Plan the series -----------------------------------------------------------------------------
 
 
-def plan_page(request: Request, errors: dict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def plan_page(  # type: ignore[no-untyped-def]
+    request: Request,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    refused: FormData | None = None,
+):
     author = require(request).has_role("author")
     draft = load_draft(request)
     # The mistake just made first, then every text still to write, each linking to its field
@@ -91,12 +98,15 @@ def plan_page(request: Request, errors: dict[str, str] | None = None, status: in
         status=status,
         title="Plan the series",
         errors={**errors, **unwritten},
-        **_plan_context(draft, with_unwritten=not author),
+        **_plan_context(draft, with_unwritten=not author, refused=refused),
         **page_context(draft, "/plan"),
     )
 
 
-def _plan_context(draft: Draft, *, with_unwritten: bool) -> dict[str, object]:
+def _plan_context(
+    draft: Draft, *, with_unwritten: bool, refused: FormData | None = None
+) -> dict[str, object]:
+    """The page's values; `refused`, a catch-up form that was refused, is shown as typed."""
     campaign, briefing = draft.campaign, draft.briefing
     titles = {theme.slug: theme for theme in briefing.themes}
     problems = check_campaign(campaign, briefing, unwritten=with_unwritten)
@@ -134,6 +144,7 @@ def _plan_context(draft: Draft, *, with_unwritten: bool) -> dict[str, object]:
         "cadences": CADENCES,
         "every": campaign.schedule.every_days,
         "every_text": describe_cadence(campaign.schedule.every_days),
+        "catch_up": catch_up_form(campaign, refused),
     }
 
 
@@ -145,7 +156,7 @@ async def plan_edit(request: Request) -> Response:
     try:
         change, field, summary = _plan_change(action, data, draft.campaign)
     except FieldErrors as error:
-        return plan_page(request, error.errors, 400)
+        return plan_page(request, error.errors, 400, data if action == "catch-up" else None)
     except (BriefcastError, ValueError) as error:
         return plan_page(request, {_field(action, data): one_line(error)}, 400)
     try:
@@ -163,6 +174,7 @@ def _field(action: str, data: FormData) -> str:
         "issue": f"subject-{text(data, 'number')}",
         "schedule": "start",
         "series": "title",
+        "catch-up": field_of("catch_up"),
     }
     return fields.get(action, "plan")
 
@@ -184,6 +196,8 @@ def _plan_change(action: str, data: FormData, campaign: Campaign):  # type: igno
         return _schedule_change(data)
     if action == "series":
         return _series_change(data)
+    if action == "catch-up":
+        return catch_up_change(data, campaign)
     raise DraftError("that is not something the plan page does")
 
 

@@ -30,7 +30,7 @@ def campaign_page(request: Request, errors: dict[str, str] | None = None, status
     person = require(request)
     draft = load_draft(request)
     context = page_context(draft, "")
-    issues, report, live = [], None, False
+    issues, report, live, catch_ups = [], None, False, None
     if draft.record.campaign_id is not None:
         engine, settings = get_engine(request), get_settings(request)
         found = series_status(engine, settings, draft.record.name)
@@ -47,6 +47,7 @@ def campaign_page(request: Request, errors: dict[str, str] | None = None, status
             for issue in found.issues
         ]
         live = any(issue.state in LIVE for issue in found.issues)
+        catch_ups = found.catch_ups  # counted by status already: nothing queried again
         report = build_report(engine, draft.record.name)
     return render(
         request,
@@ -56,6 +57,8 @@ def campaign_page(request: Request, errors: dict[str, str] | None = None, status
         errors=errors or {},
         issues=issues,
         report=report,
+        catch_ups=catch_ups,
+        catch_ups_due=local(catch_ups.next_due, found.timezone) if catch_ups else "",
         refresh=REFRESH_SECONDS if live else None,
         may_steer=person.has_role("approver") and draft.record.campaign_id is not None,
         may_submit=person.has_role("author") and draft.record.state.value in ("draft", "rejected"),

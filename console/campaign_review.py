@@ -11,6 +11,7 @@ from starlette.routing import Route
 from briefcast.campaigns.plan import assemble
 from briefcast.campaigns.preview import CampaignProblemsError
 from briefcast.campaigns.render import render_digest
+from briefcast.console.campaign_catch_up import catch_up_form
 from briefcast.console.campaign_helpers import (
     load_draft,
     local,
@@ -30,6 +31,7 @@ from briefcast.console.pages import (
     require,
 )
 from briefcast.delivery.preview import digest_sample_fields as sample_fields
+from briefcast.delivery.preview import sample_catch_up
 from briefcast.errors import BriefcastError
 from briefcast.web.middleware import ISSUE_POLICY
 from briefcast.workflow.approval import (
@@ -63,6 +65,8 @@ def preview_page(request: Request, errors: dict[str, str] | None = None, status:
             still_to_write=still_to_write_links(draft.id, draft.campaign),
             issues=[],
             warnings=[],
+            catch_up=catch_up_form(draft.campaign),
+            catch_up_sample=None,
             **context,
         )
     base_url = get_settings(request).base_url
@@ -84,6 +88,10 @@ def preview_page(request: Request, errors: dict[str, str] | None = None, status:
         still_to_write=[],
         issues=issues,
         warnings=rendered.warnings,
+        catch_up=catch_up_form(draft.campaign),
+        catch_up_sample=sample_catch_up(
+            [issue.digest for issue in rendered.issues], draft.campaign.catch_up, base_url=base_url
+        ),
         **context,
     )
 
@@ -105,6 +113,25 @@ def issue_document(request: Request) -> Response:
     )
     return HTMLResponse(
         html,
+        headers={"content-security-policy": FRAMED_ISSUE_POLICY, "x-frame-options": "SAMEORIGIN"},
+    )
+
+
+def catch_up_document(request: Request) -> Response:
+    """The catch-up a sample new starter would get, for the preview's frames."""
+    require(request)
+    draft = load_draft(request)
+    try:
+        digests = assemble(draft.campaign, draft.briefing)
+    except BriefcastError:
+        raise HTTPException(404) from None
+    sample = sample_catch_up(
+        digests, draft.campaign.catch_up, base_url=get_settings(request).base_url
+    )
+    if sample is None:
+        raise HTTPException(404)
+    return HTMLResponse(
+        sample.html,
         headers={"content-security-policy": FRAMED_ISSUE_POLICY, "x-frame-options": "SAMEORIGIN"},
     )
 
@@ -170,6 +197,7 @@ def approval_page(request: Request, errors: dict[str, str] | None = None, status
             (as_written(d), local(d.send_at, draft.campaign.schedule.timezone)) for d in digests
         ],
         changes=changes_since_approval(draft),
+        catch_up=catch_up_form(draft.campaign),
         first_approval=draft.record.approved_plan is None,
         may_approve=person.has_role("approver") and refusal is None,
         is_approver=person.has_role("approver"),
@@ -216,6 +244,7 @@ async def reject_draft(request: Request) -> Response:
 routes = [
     Route("/campaigns/{draft_id:int}/preview", preview_page, methods=["GET"]),
     Route("/campaigns/{draft_id:int}/preview/{number:int}.html", issue_document, methods=["GET"]),
+    Route("/campaigns/{draft_id:int}/preview/catch-up.html", catch_up_document, methods=["GET"]),
     Route("/campaigns/{draft_id:int}/test", send_me_a_test, methods=["POST"]),
     Route("/campaigns/{draft_id:int}/submit", submit_for_approval, methods=["POST"]),
     Route("/campaigns/{draft_id:int}/approval", approval_page, methods=["GET"]),

@@ -37,7 +37,10 @@ class FieldErrors(DraftError):
 
 
 def field_id(item: Unwritten) -> str:
-    """The form field an unwritten text is written in: "intro-1", "questions-3"."""
+    """The form field an unwritten text is written in: "intro-1", "questions-3", and the
+    series' own "catch_up_note"."""
+    if item.number is None:
+        return item.key
     return f"{item.key.partition('[')[0]}-{item.number}"
 
 

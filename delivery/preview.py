@@ -8,18 +8,21 @@ message as sent. `sample_message` is also what `briefcast send-test` sends.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from briefcast.campaigns.model import Campaign, Digest, slugify
+from briefcast.campaigns.campaign_file import is_unwritten
+from briefcast.campaigns.catch_up import RenderedCatchUp, catch_up_digest, render_catch_up
+from briefcast.campaigns.model import Campaign, CatchUp, Digest, slugify
 from briefcast.campaigns.plan import Problem, problem_at
 from briefcast.campaigns.preview import CampaignRender, check_campaign_file
-from briefcast.campaigns.render import RenderedIssue, template_environment
+from briefcast.campaigns.render import Personaliser, RenderedIssue, template_environment
 from briefcast.delivery.message import MessageError, build_message, make_list_id, parse_address
 from briefcast.delivery.skeleton import MessageSkeleton
-from briefcast.links import SAMPLE_NAME, sample_fields
+from briefcast.links import SAMPLE_NAME, SAMPLE_TOKEN, PersonalFields, Purpose, sample_fields
 
 SAMPLE_ADDRESS = "sam.sample@example.org"
 
@@ -137,3 +140,30 @@ def digest_sample_fields(digest: Digest, base_url: str, name: str = SAMPLE_NAME)
 def file_stem(digest: Digest) -> str:
     """02-domestic-abuse: the digest's slug, or one made from its number and title."""
     return digest.slug or f"{digest.number:02d}-{slugify(digest.title)}"
+
+
+@dataclass(frozen=True)
+class SampleCatchUp:
+    """The catch-up digest a sample reader who joined just before the last issue would get."""
+
+    rendered: RenderedCatchUp
+    html: str  # personalised for the sample reader, like a previewed issue
+    text: str
+
+
+def sample_catch_up(
+    digests: Sequence[Digest], catch_up: CatchUp, *, base_url: str
+) -> SampleCatchUp | None:
+    """A new starter's catch-up digest for the preview: every issue but the last missed (the
+    most a digest can list). None when no digest would go: catch-ups off or replayed, no note
+    written yet, or a series of one issue."""
+    note = catch_up.note
+    if catch_up.mode != "digest" or not note or is_unwritten(note) or len(digests) < 2:
+        return None
+    archive = PersonalFields(base_url, lambda _purpose, _id: SAMPLE_TOKEN).url(Purpose.ARCHIVE, 0)
+    missed = catch_up_digest(digests[:-1], note=note, archive_url=archive)
+    rendered = render_catch_up(missed)
+    first = digests[0]
+    fields = sample_fields(base_url, lists=first.lists, campaign_title=first.series_title)
+    html, text = Personaliser(rendered.html, rendered.text, "the catch-up").personalise(fields)
+    return SampleCatchUp(rendered, html, text)

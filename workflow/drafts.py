@@ -56,6 +56,8 @@ class StillToWrite(DraftError):
 
 def unwritten_label(item: Unwritten) -> str:
     """ "the intro of issue 1", "question 2 of issue 3": which text it is, as a person says it."""
+    if item.number is None:  # the series' own text: only the catch-up's note is one
+        return "the note for people who join a list late"
     key, _, position = item.key.partition("[")
     if position:
         return f"question {position.rstrip(']')} of issue {item.number}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,8 @@ from seed import SEED, SEED_THEMES
 
 from briefcast.campaigns.briefing import read_briefing
 from briefcast.campaigns.plan import unwritten_texts
+from briefcast.store.audit import history
+from briefcast.store.engine import read
 from briefcast.workflow.drafts import open_draft
 
 DOCUMENTS = Path(__file__).parents[1] / "campaigns" / "documents"
@@ -543,3 +545,250 @@ def test_the_campaign_page_counts_a_message_that_came_back_once(clients, engine)
     page = clients["author"].get(f"/campaigns/{draft_id}").text
     sent_cells = re.findall(r"<td>(\d+ of \d+)</td>", page)
     assert sent_cells[0] == "1 of 2", sent_cells  # issue 1: Ann's sent, Bob's came back
+
+
+# -- People who join a list after the series starts (console/campaign_catch_up.py) ------------
+
+NOTE = "You joined one of our lists after this series began, so here is what you missed."
+REPLAY = {
+    "catch_up": "replay",
+    "catch_up_until": "2031-06-30",
+    "replay_every": "3",
+    "replay_cap": "2",
+    "catch_up_note": NOTE,
+}
+
+
+def _catch_up(client, draft_id, **fields):
+    page = f"/campaigns/{draft_id}/plan"
+    return _post(client, page, page, action="catch-up", **fields)
+
+
+def test_the_catch_up_fieldset_is_saved_in_the_draft_and_its_campaign_file(clients, engine):
+    author = clients["author"]
+    draft_id = _create(author)
+    html = author.get(f"/campaigns/{draft_id}/plan").text
+    assert "<legend>What they get</legend>" in html
+    # A drafted plan has the campaign file's default: one digest, no note yet.
+    assert re.search(r'id="catch_up-digest"[^>]* checked', html)
+    assert "None is written yet, so nobody gets one." in html
+    saved = _catch_up(author, draft_id, **REPLAY)
+    assert saved.status_code == 303
+    catch_up = open_draft(engine, draft_id).campaign.catch_up
+    assert (catch_up.mode, str(catch_up.until)) == ("replay", "2031-06-30")
+    assert (catch_up.replay_every_days, catch_up.replay_cap, catch_up.note) == (3, 2, NOTE)
+    html = author.get(f"/campaigns/{draft_id}/plan").text
+    assert re.search(r'id="catch_up-replay"[^>]* checked', html)
+    assert 'value="2031-06-30"' in html and f">{NOTE}</textarea>" in html
+    downloaded = author.get(f"/campaigns/{draft_id}/campaign.yaml").text
+    assert "catch_up: replay" in downloaded and "replay_cap: '2'" in downloaded
+    with read(engine) as conn:
+        trail = [e for e in history(conn, action_prefix="draft.edited")]
+    assert trail[-1].reason == "saved what people who join late get"
+
+
+def test_the_catch_up_keys_survive_download_and_upload(clients, engine):
+    author = clients["author"]
+    draft_id = _create(author)
+    assert _catch_up(author, draft_id, **REPLAY).status_code == 303
+    downloaded = author.get(f"/campaigns/{draft_id}/campaign.yaml")
+    page = author.get("/campaigns/new")
+    response = author.post(
+        "/campaigns/new",
+        data={"csrf_token": token(page.text)},
+        files={
+            "briefing": ("briefing.txt", SEED.read_bytes(), "text/plain"),
+            "campaign_file": ("series.yaml", downloaded.content, "application/yaml"),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    second = int(re.search(r"/campaigns/(\d+)/", response.headers["location"]).group(1))
+    assert (
+        open_draft(engine, second).campaign.catch_up
+        == open_draft(engine, draft_id).campaign.catch_up
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "field_id", "message"),
+    [
+        (
+            "catch_up_until",
+            "30 June",
+            "catch_up_until",
+            "Last day to join and still catch up: &#39;30 June&#39; is not a date; "
+            "write it as YYYY-MM-DD",
+        ),
+        (
+            "replay_cap",
+            "0",
+            "replay_cap",
+            "Most issues replayed: expected a whole number of at least 1, found &#39;0&#39;",
+        ),
+        ("replay_every", "often", "replay_every", "Days between replayed issues: &#39;often&#39;"),
+        ("catch_up", "sometimes", "catch_up-off", "What they get: expected one of off, digest"),
+    ],
+)
+def test_a_catch_up_mistake_is_shown_at_its_field_in_the_campaign_files_words(
+    clients, engine, field, value, field_id, message
+):
+    author = clients["author"]
+    draft_id = _create(author)
+    before = open_draft(engine, draft_id).record.revision
+    refused = _catch_up(author, draft_id, **{**REPLAY, field: value})
+    assert refused.status_code == 400
+    assert f'<li><a href="#{field_id}">{message}' in refused.text  # the error summary
+    assert f'<p class="error-message" id="{field_id}-error">' in refused.text  # at the field
+    described = re.search(rf'aria-describedby="([^"]*{field_id}-error[^"]*)"', refused.text)
+    assert described, "the field (or its fieldset) is described by its error"
+    assert open_draft(engine, draft_id).record.revision == before
+    # What was typed is shown again, to mend, not to type again.
+    assert f">{NOTE}</textarea>" in refused.text
+    assert f'value="{escape(value, quote=True)}"' in refused.text or field == "catch_up"
+
+
+def test_catch_ups_on_without_a_note_are_still_to_write_and_submitting_is_refused(clients, engine):
+    author = clients["author"]
+    draft_id = _create(author)
+    _write_the_texts(author, draft_id)
+    saved = _catch_up(author, draft_id, **{**REPLAY, "catch_up_note": ""})
+    assert saved.status_code == 303
+    html = author.get(f"/campaigns/{draft_id}/plan").text
+    summary = (
+        '<li><a href="#catch_up_note">Still to write: the note for people who join a list late'
+    )
+    assert summary in html
+    assert re.search(r'id="catch_up_note"[^>]*aria-invalid="true"[^>]*></textarea>', html)
+    assert "TODO" not in html  # the mark is never shown as if it were the note
+    approval = f"/campaigns/{draft_id}/approval"
+    refused = _post(author, f"/campaigns/{draft_id}/submit", approval)
+    assert refused.status_code == 400
+    assert f'<a href="/campaigns/{draft_id}/plan#catch_up_note">' in refused.text
+    assert open_draft(engine, draft_id).record.state.value == "draft"
+    # Saving again with the note still empty keeps it to write; writing it lets it through.
+    _catch_up(author, draft_id, **{**REPLAY, "catch_up_note": ""})
+    assert summary in author.get(f"/campaigns/{draft_id}/plan").text
+    assert _catch_up(author, draft_id, **REPLAY).status_code == 303
+    assert _post(author, f"/campaigns/{draft_id}/submit", approval).status_code == 303
+
+
+def test_catch_ups_off_need_no_note(clients, engine):
+    author = clients["author"]
+    draft_id = _create(author)
+    _write_the_texts(author, draft_id)
+    assert _catch_up(author, draft_id, catch_up="off", catch_up_note="").status_code == 303
+    assert open_draft(engine, draft_id).campaign.catch_up.mode == "off"
+    assert "#catch_up_note" not in author.get(f"/campaigns/{draft_id}/plan").text
+    approval = f"/campaigns/{draft_id}/approval"
+    assert _post(author, f"/campaigns/{draft_id}/submit", approval).status_code == 303
+
+
+def test_a_catch_up_post_without_the_csrf_token_or_by_an_approver_is_refused(clients, engine):
+    draft_id = _create(clients["author"])
+    plan = f"/campaigns/{draft_id}/plan"
+    forged = clients["author"].post(plan, data={"revision": "1", "action": "catch-up", **REPLAY})
+    assert forged.status_code == 403
+    by_approver = _catch_up(clients["approver"], draft_id, **REPLAY)
+    assert by_approver.status_code == 403
+    assert open_draft(engine, draft_id).campaign.catch_up.mode == "digest"
+    # The approver reads the settings instead of a form.
+    html = clients["approver"].get(plan).text
+    assert 'name="catch_up"' not in html and "One email of what they missed" in html
+
+
+def test_the_preview_shows_the_catch_up_digest_a_new_starter_gets(clients, engine):
+    author = clients["author"]
+    draft_id = _create(author)
+    _write_the_texts(author, draft_id)
+    _catch_up(author, draft_id, catch_up="digest", catch_up_note=NOTE)
+    html = author.get(f"/campaigns/{draft_id}/preview").text
+    frames = re.findall(r'<iframe[^>]*src="[^"]*/preview/catch-up.html"[^>]*>', html)
+    assert len(frames) == 2 and all(" sandbox" in frame for frame in frames)
+    issues = open_draft(engine, draft_id).campaign.issues
+    assert f"Someone who joins just before issue {len(issues)} gets this once" in html
+    document = author.get(f"/campaigns/{draft_id}/preview/catch-up.html")
+    assert "frame-ancestors 'self'" in document.headers["content-security-policy"]
+    assert NOTE in document.text and "Sam Sample" in document.text
+    # The missed issues are every one but the last, each in its own words (campaigns/catch_up.py).
+    digests = [item.digest for item in open_draft(engine, draft_id).render().issues]
+    plain = unescape(re.findall(r'<pre class="plain-text">(.*?)</pre>', html, re.S)[-1])
+    assert plain.count("Read part ") == len(digests) - 1
+    for digest in digests[:-1]:
+        assert f"Read part {digest.number}:" in plain and digest.subject in plain
+    assert digests[-1].subject not in plain
+    # Replayed, the preview says which issues go and how far apart; no digest is made.
+    _catch_up(author, draft_id, **REPLAY)
+    html = author.get(f"/campaigns/{draft_id}/preview").text
+    assert "gets issues 1 to 2 as previewed above, one every 3 days." in _text(html)
+    assert author.get(f"/campaigns/{draft_id}/preview/catch-up.html").status_code == 404
+
+
+def test_the_approver_sees_the_catch_up_and_its_change_since_the_last_approval(clients, engine):
+    draft_id = _create(clients["author"])
+    _write_the_texts(clients["author"], draft_id)
+    _catch_up(clients["author"], draft_id, catch_up="digest", catch_up_note=NOTE)
+    approval = f"/campaigns/{draft_id}/approval"
+    assert _post(clients["author"], f"/campaigns/{draft_id}/submit", approval).status_code == 303
+    assert NOTE in clients["approver"].get(approval).text
+    assert _post(clients["approver"], f"/campaigns/{draft_id}/approve", approval).status_code == 303
+    _catch_up(clients["author"], draft_id, **REPLAY)
+    changes = re.search(
+        r'<pre class="changes">(.*?)</pre>', clients["approver"].get(approval).text, re.S
+    )
+    assert changes, "the edit is listed for the approver"
+    lines = changes.group(1).splitlines()
+    assert "+catch_up: replay" in lines and "+catch_up_until: &#39;2031-06-30&#39;" in lines
+
+
+def test_the_campaign_page_shows_the_catch_ups_status_counts(
+    clients, engine, database_url, tmp_path
+):
+    from datetime import UTC, datetime, timedelta
+
+    from scheduling import import_people
+    from sqlalchemy import select, update
+
+    from briefcast.delivery.sender import send_issue
+    from briefcast.delivery.transports.memory import MemoryTransport
+    from briefcast.recipients.csv_import import import_list
+    from briefcast.store import campaigns as campaign_store
+    from briefcast.store.engine import write
+    from briefcast.store.schema import memberships, recipients
+
+    import_people(engine, tmp_path, per_list=2)
+    author, approver = clients["author"], clients["approver"]
+    draft_id = _create(author)
+    _write_the_texts(author, draft_id)
+    campaign = open_draft(engine, draft_id).campaign
+    plan = f"/campaigns/{draft_id}/plan"
+    series = {"title": campaign.title, "partnership": campaign.partnership}
+    _post(author, plan, plan, action="series", sender=campaign.sender, lists="police", **series)
+    _catch_up(author, draft_id, catch_up="digest", catch_up_note=NOTE)
+    approval = f"/campaigns/{draft_id}/approval"
+    assert _post(author, f"/campaigns/{draft_id}/submit", approval).status_code == 303
+    assert _post(approver, f"/campaigns/{draft_id}/approve", approval).status_code == 303
+    page = f"/campaigns/{draft_id}"
+    assert "People who joined a list late: none waiting for a catch-up." in _text(
+        approver.get(page).text
+    )
+    # Issue 1 went three days ago; a new starter joined the list a day later.
+    went = datetime.now(UTC) - timedelta(days=3)
+    with read(engine) as conn:
+        record = campaign_store.find_campaign(conn, open_draft(engine, draft_id).record.name)
+        first = campaign_store.find_issue(conn, record.id, 1)
+    settings = make_settings(database_url, tmp_path)
+    send_issue(engine, first.id, MemoryTransport(), settings, worker_id="w", clock=lambda: went)
+    joiner = tmp_path / "joiner.csv"
+    joiner.write_text("email,name\nnia.new@example.org,Nia New\n", encoding="utf-8")
+    import_list(engine, joiner, "police")
+    with write(engine) as conn:
+        person = select(recipients.c.id).where(recipients.c.address == "nia.new@example.org")
+        conn.execute(
+            update(memberships)
+            .where(memberships.c.recipient_id.in_(person))
+            .values(added_at=went + timedelta(days=1))
+        )
+    shown = _text(approver.get(page).text)
+    assert "People who joined a list late: 1 waiting for a catch-up (the next due " in shown
+    assert "0 catch-up messages being sent." in shown

@@ -252,3 +252,26 @@ def test_an_edit_made_while_approving_stays_to_be_approved(
         from briefcast.workflow.approval import editors_since_approval
 
         assert editors_since_approval(conn, submitted) == {("user", AUTHOR.user_id)}
+
+
+def test_submitting_is_refused_while_the_catch_up_note_is_still_to_write(engine, draft_id):
+    from dataclasses import replace
+
+    from briefcast.campaigns.campaign_file import unwritten
+
+    write_everything(engine, draft_id, AUTHOR)
+
+    def note(value):
+        return lambda c: replace(c, catch_up=replace(c.catch_up, note=value), source_lines={})
+
+    todo = unwritten("why a new starter gets this")
+    edit_plan(engine, draft_id, revision(engine, draft_id), note(todo), AUTHOR, "note")
+    with pytest.raises(StillToWrite) as refused:
+        submit(engine, draft_id, revision(engine, draft_id), AUTHOR)
+    assert str(refused.value) == (
+        "still to write: the note for people who join a list late; write them in the plan first"
+    )
+    written = "You joined one of our lists late, so here is what you missed."
+    edit_plan(engine, draft_id, revision(engine, draft_id), note(written), AUTHOR, "note")
+    submit(engine, draft_id, revision(engine, draft_id), AUTHOR)
+    assert open_draft(engine, draft_id).record.state.value == "submitted"

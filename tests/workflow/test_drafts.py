@@ -162,3 +162,61 @@ def test_a_briefing_file_of_another_kind_is_refused_in_one_line():
         briefing_text(b"MZ\x00", "notes.exe")
     with pytest.raises(BriefcastError, match=r"^broken\.docx: "):
         briefing_text(b"not a zip", "broken.docx")
+
+
+# -- the catch-up keys (console/campaign_catch_up.py saves them through edit_plan) -------------
+
+CATCH_UP = {
+    "catch_up": "replay",
+    "catch_up_until": "2031-06-30",
+    "replay_every": "1w",
+    "replay_cap": "2",
+    "catch_up_note": "You joined after the series began.\nHere are the parts you missed.",
+}
+
+
+def _set_catch_up(engine, draft_id, values):
+    from briefcast.campaigns.campaign_file import read_catch_up
+
+    catch_up = read_catch_up(values)
+    revision = open_draft(engine, draft_id).record.revision
+    change = lambda c: replace(c, catch_up=catch_up, source_lines={})  # noqa: E731
+    edit_plan(engine, draft_id, revision, change, AUTHOR, "catch-ups")
+    return catch_up
+
+
+def test_the_catch_up_is_saved_in_the_draft_and_read_back(engine, draft_id):
+    catch_up = _set_catch_up(engine, draft_id, CATCH_UP)
+    draft = open_draft(engine, draft_id)
+    assert draft.campaign.catch_up == catch_up
+    assert (catch_up.mode, catch_up.until, catch_up.replay_every_days) == (
+        "replay",
+        date(2031, 6, 30),
+        7,
+    )
+    assert draft.record.revision == 2
+    with read(engine) as conn:
+        edited = [e for e in history(conn, action_prefix="draft.") if e.action == "draft.edited"]
+    assert [entry.reason for entry in edited] == ["catch-ups"]
+
+
+def test_the_catch_up_survives_the_campaign_files_download_and_upload(engine, draft_id):
+    catch_up = _set_catch_up(engine, draft_id, CATCH_UP)
+    stored = open_draft(engine, draft_id).record.plan  # what *Download the campaign file* gives
+    uploaded = create_draft(
+        engine,
+        text=SEED.read_text(encoding="utf-8"),
+        source="briefing.txt",
+        actor=AUTHOR,
+        today=TODAY,
+        plan=stored,
+        plan_source="downloaded.yaml",
+    )
+    assert open_draft(engine, uploaded).campaign.catch_up == catch_up
+
+
+def test_catch_ups_back_to_the_defaults_leave_no_keys_in_the_file(engine, draft_id):
+    _set_catch_up(engine, draft_id, CATCH_UP)
+    _set_catch_up(engine, draft_id, {})
+    plan = open_draft(engine, draft_id).record.plan
+    assert "catch_up" not in plan and "replay_" not in plan
