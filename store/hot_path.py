@@ -114,67 +114,78 @@ def _commit_alone(conn: Connection, sql: str, params: dict[str, object]) -> None
     driver.execute(_for_driver("sqlite", sql), _driver_values(conn, params))
 
 
-def _send_alone(driver: Any, sql: str, params: dict[str, object]) -> Callable[[], None]:
-    """Send `sql` on psycopg's libpq connection as one statement outside a transaction (so it
-    commits by itself, one round trip); the function that reads its result.
+class _Libpq:
+    """Statements sent straight on one psycopg connection's libpq connection, each alone outside
+    a transaction (so it commits by itself, one round trip), its result read later.
 
     Below psycopg's cursor, which would wait for the result: psycopg is idle (the caller is not in
     a transaction) and stays unaware, and the result is read before anything else uses the
-    connection. Parameters go as text, typed by the server from the columns they meet."""
-    from psycopg import errors, generators, pq  # only with PostgreSQL
+    connection. Parameters go as text, typed by the server from the columns they meet. One per
+    connection (_LIBPQ), so a message costs the statement and little else."""
 
-    query, statement, names = _numbered(sql)
-    values = [_libpq_text(params[name]) for name in names]
-    pgconn = driver.pgconn
+    def __init__(self, driver: Any) -> None:
+        from psycopg import errors, generators, pq  # only with PostgreSQL
 
-    def results() -> list[Any]:
+        self._driver, self._pgconn = driver, driver.pgconn
+        self._errors, self._generators, self._sqlstate = errors, generators, pq.DiagnosticField
+        self._prepared: set[bytes] = set()
+
+    def send(self, query: bytes, statement: bytes, values: list[bytes | None]) -> None:
+        if statement not in self._prepared:
+            # Parsed and planned once per connection, as psycopg does for a statement it runs
+            # often: planning it again for every message costs the server more than running it.
+            self._pgconn.send_prepare(statement, query)
+            self._flush()
+            self._check(self._results())
+            self._prepared.add(statement)
+        self._pgconn.send_query_prepared(statement, values)
+        self._flush()
+
+    def finish(self, query: bytes, statement: bytes, values: list[bytes | None]) -> None:
+        answers = self._results()
+        if answers and answers[0].error_field(self._sqlstate.SQLSTATE) == b"26000":
+            # Gone: psycopg deallocates every prepared statement on its connection after a
+            # schema change (DEALLOCATE ALL). The statement did not run: prepare it and run it.
+            self._prepared.discard(statement)
+            self.send(query, statement, values)
+            answers = self._results()
+        self._check(answers)
+
+    def _flush(self) -> None:
+        if self._pgconn.flush():  # more than the socket took at once: wait until it all went
+            self._driver.wait(self._generators.send(self._pgconn))
+
+    def _results(self) -> list[Any]:
+        pgconn = self._pgconn
         pgconn.consume_input()
         if pgconn.is_busy():  # not all here yet: psycopg's wait, which lets other threads run
-            return driver.wait(generators.fetch_many(pgconn))  # type: ignore[no-any-return]
-        answers = []  # all here (the usual case, the relay's answers took longer): read them
+            return self._driver.wait(self._generators.fetch_many(pgconn))  # type: ignore[no-any-return]
+        answers = []  # all here (the usual case: the relay's answers took longer): read them
         while (answer := pgconn.get_result()) is not None:
             answers.append(answer)
         return answers
 
-    def check(answers: list[Any]) -> None:
-        failed = [answer for answer in answers if answer.status != generators.COMMAND_OK]
+    def _check(self, answers: list[Any]) -> None:
+        failed = [answer for answer in answers if answer.status != self._generators.COMMAND_OK]
         if failed:
-            raise errors.error_from_result(failed[0])
+            raise self._errors.error_from_result(failed[0])
         if not answers:
-            raise errors.OperationalError("the database sent no result")
-
-    def flush() -> None:
-        if pgconn.flush():  # more left than the socket took at once: wait until it all went
-            driver.wait(generators.send(pgconn))
-
-    def send() -> None:
-        prepared = _PREPARED.setdefault(driver, set())
-        if statement not in prepared:
-            # Parsed and planned once per connection, as psycopg does for a statement it runs
-            # often: planning it again for every message costs the server more than running it.
-            pgconn.send_prepare(statement, query)
-            flush()
-            check(results())
-            prepared.add(statement)
-        pgconn.send_query_prepared(statement, values)
-        flush()
-
-    def finish() -> None:
-        answers = results()
-        if answers and answers[0].error_field(pq.DiagnosticField.SQLSTATE) == b"26000":
-            # Gone: psycopg deallocates every prepared statement on its connection after a
-            # schema change (DEALLOCATE ALL). The statement did not run: prepare it and run it.
-            _PREPARED[driver].discard(statement)
-            send()
-            answers = results()
-        check(answers)
-
-    send()
-    return finish
+            raise self._errors.OperationalError("the database sent no result")
 
 
-# The statements _send_alone prepared, per psycopg connection (they live as long as it does).
-_PREPARED: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionary()
+# Per psycopg connection (each lives as long as its connection, and so do its prepared statements).
+_LIBPQ: weakref.WeakKeyDictionary[Any, _Libpq] = weakref.WeakKeyDictionary()
+
+
+def _send_alone(driver: Any, sql: str, params: dict[str, object]) -> Callable[[], None]:
+    """Send `sql` now; the function that reads its result (see _Libpq)."""
+    libpq = _LIBPQ.get(driver)
+    if libpq is None:
+        libpq = _LIBPQ[driver] = _Libpq(driver)
+    query, statement, names = _numbered(sql)
+    values = [_libpq_text(params[name]) for name in names]
+    libpq.send(query, statement, values)
+    return functools.partial(libpq.finish, query, statement, values)
 
 
 @functools.cache
