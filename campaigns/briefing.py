@@ -55,6 +55,7 @@ from briefcast.campaigns.headings import (
     theme_kind,
 )
 from briefcast.campaigns.model import Briefing
+from briefcast.campaigns.theme_lists import listed_themes
 from briefcast.errors import BriefcastError
 
 __all__ = [
@@ -106,7 +107,7 @@ def read_briefing_text(text: str, source: str) -> Briefing:
         used = "used the file name" if stem else "put the title on the first line; used"
         warnings.append(f"no title found at the top; {used}: {title!r}")
 
-    found = find_headings(lines)
+    found = listed_themes(lines, find_headings(lines))
     subheadings = repeated_subheadings(found)
     headings = {at: heading for at, heading in found.items() if at not in subheadings}
     kind = theme_kind(headings.values())

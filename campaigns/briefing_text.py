@@ -53,6 +53,13 @@ _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _MARKDOWN_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]*)\)")
 _MARKDOWN_IMAGE_LINE = re.compile(r"^[ \t]*!\[([^\]]*)\]\(([^)\s]*)\)[ \t]*$", re.M)
 _MARKDOWN_EMPHASIS = re.compile(r"\*\*|__|`")
+# "- **Self-neglect** Ms P declined…": a list item whose bold lead is its title, the bold the only
+# thing between title and text; with the marks gone the two would run together as one sentence.
+_BOLD_LEAD = re.compile(
+    r"^(?P<marker>[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]+)\*\*(?P<lead>[^*\n]*[^*\n\s.,;:?!–—-])\*\*"
+    r"(?=[ \t]+[A-Z0-9‘“\"'])",
+    re.M,
+)
 
 
 def strip_markdown_inline(text: str) -> str:
@@ -66,6 +73,8 @@ def strip_markdown_inline(text: str) -> str:
     text = _MARKDOWN_IMAGE.sub(r"\1 (\2)", text)
     text = _MARKDOWN_LINK.sub(r"\1 (\2)", text)
     text = re.sub(r"^\s*>\s?", "", text, flags=re.M)  # block quotes: the text, not the marker
+    # The bold's end is kept as a colon, the separator "Title: text" items have.
+    text = _BOLD_LEAD.sub(r"\g<marker>\g<lead>:", text)
     return _MARKDOWN_EMPHASIS.sub("", text)
 
 

@@ -30,6 +30,9 @@ from briefcast.campaigns.model import HeadingNote
 class Kind(Enum):
     """The kinds of heading, strongest first: the strongest one present gives the themes."""
 
+    # An item of a list the briefing labels as its themes ("Key Learning Themes:" over bullets;
+    # campaigns/theme_lists.py): the author said so, which beats any layout.
+    LISTED = "listed theme"
     MARKDOWN = "Markdown heading"
     NUMBERED = "numbered heading"
     BULLETED = "bulleted theme"
@@ -37,7 +40,7 @@ class Kind(Enum):
 
 
 # How many headings of a kind (not counting frame headings) make them the themes.
-_THEMES_NEEDED = {Kind.MARKDOWN: 1, Kind.NUMBERED: 2, Kind.BULLETED: 2, Kind.BARE: 1}
+_THEMES_NEEDED = {Kind.LISTED: 2, Kind.MARKDOWN: 1, Kind.NUMBERED: 2, Kind.BULLETED: 2, Kind.BARE: 1}
 
 
 @dataclass(frozen=True)
@@ -296,6 +299,9 @@ def theme_notes(headings: Sequence[Heading], one_per_line: bool) -> list[Heading
         others = f"like {count - 1} other{'s' if count != 2 else ''}" if count > 1 else "alone"
         if heading.kind is Kind.MARKDOWN:
             level, reason = "high", "Markdown heading"
+        elif heading.kind is Kind.LISTED:
+            level = "high" if count >= 3 else "medium"
+            reason = f"an item of the list the briefing calls its themes, {others}"
         elif heading.title in series:
             level, reason = "high", f"one of a series: {series[heading.title]}"
         elif heading.kind is Kind.NUMBERED:
