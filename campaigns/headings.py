@@ -40,7 +40,13 @@ class Kind(Enum):
 
 
 # How many headings of a kind (not counting frame headings) make them the themes.
-_THEMES_NEEDED = {Kind.LISTED: 2, Kind.MARKDOWN: 1, Kind.NUMBERED: 2, Kind.BULLETED: 2, Kind.BARE: 1}
+_THEMES_NEEDED = {
+    Kind.LISTED: 2,
+    Kind.MARKDOWN: 1,
+    Kind.NUMBERED: 2,
+    Kind.BULLETED: 2,
+    Kind.BARE: 1,
+}
 
 
 @dataclass(frozen=True)
