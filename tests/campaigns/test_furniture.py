@@ -81,6 +81,18 @@ def test_a_repeated_line_is_a_running_header_only_in_a_paged_document():
     assert paged.left_out == ["dropped 'What we learned' as a running header or footer"]
 
 
+def test_a_sub_heading_repeated_mid_page_is_no_running_header_though_the_footer_is():
+    # Each page: a case, its repeated sub-headings in the middle, the partnership's footer.
+    page = (
+        "Case {c}\n\nFamily {c} moved twice.\n\nWhat we learned\n\nThe plan for case {c} "
+        "drifted.\n\nNobody owned plan {c}.\n\nBrookfield SCP learning\n{n}\n\f"
+    )
+    text = "".join(page.format(c=c, n=n) for n, c in enumerate("ABC", 1))
+    cleaned = clean_lines(text)
+    assert cleaned.left_out == ["dropped 'Brookfield SCP learning' as a running header or footer"]
+    assert texts(text).count("What we learned") == 3
+
+
 def test_markdown_headings_numbered_alike_are_never_running_headers():
     text = "# Themes\n\n## Theme 1\nOne.\n\n## Theme 2\nTwo.\n\n## Theme 3\nThree.\n\nPage 1\n"
     assert clean_lines(text).left_out == []
