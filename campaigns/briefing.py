@@ -61,6 +61,7 @@ from briefcast.errors import BriefcastError
 __all__ = [
     "STDIN_SOURCE",
     "BriefingError",
+    "join_title",
     "read_briefing",
     "read_briefing_data",
     "read_briefing_text",
@@ -225,7 +226,7 @@ def _take_title(
     texts = [lines[i].text for i in used]
     if len(" ".join(texts).split()) > _MAX_TITLE_WORDS:
         return top_header or None, lines
-    return repair(_join_title(texts)), lines[used[-1] + 1 :]
+    return repair(join_title(texts)), lines[used[-1] + 1 :]
 
 
 def _is_title_line(text: str, *, first: bool) -> bool:
@@ -268,7 +269,7 @@ def _first_heading(lines: list[Line], index: int, rest: int) -> bool:
     return not bare or lines[index].text.isupper() == (sum(bare) * 2 >= len(bare))
 
 
-def _join_title(texts: list[str]) -> str:
+def join_title(texts: list[str]) -> str:
     """Title lines joined: a wrapped line with a space ("Learning from the review of" / "Child
     Q"), separate lines with ": " ("7 Minute Briefing" / "Neglect")."""
     title = texts[0]

@@ -98,8 +98,13 @@ _FRAME_OPENINGS = (
 )  # fmt: skip
 
 
+# Frame headings that are one word which also opens practice headings ("Contact with birth
+# family", "Notes of visits"): frame headings only alone.
+_FRAME_WORDS = frozenset({"contact", "notes", "footnotes", "endnotes"})
+
+
 def is_frame_title(title: str) -> bool:
-    return _opens_with(title, _FRAME_OPENINGS)
+    return _opens_with(title, _FRAME_OPENINGS) or title.strip(" :").lower() in _FRAME_WORDS
 
 
 # Headings that name the learning as a whole rather than one piece of it ("Key learning", "Our

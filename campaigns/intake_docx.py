@@ -28,6 +28,7 @@ from html.parser import HTMLParser
 import mammoth
 
 from briefcast.campaigns.briefing import BriefingError
+from briefcast.campaigns.headings import is_frame_title
 from briefcast.campaigns.intake_markdown import (
     Block,
     BlockKind,
@@ -268,13 +269,28 @@ def _as_blocks(pieces: list[_Piece], *, opening: bool = True) -> list[Block]:
             text = " ".join(piece.text.split()).removesuffix(":")
             # Only the first: "Child H" / "Background" in bold at the top are a title and a heading
             # as often as a two-line title, and without font sizes they cannot be told apart.
-            if opening and index == 0 and len(pieces) > 1:
+            if opening and index == 0 and _plain_text_next(pieces) and not is_frame_title(text):
+                # A bold first line over plain text ("Millbrook SCP, May 2026"): the looks say
+                # the bold line alone is the title, though a text reader would take both.
+                blocks.append(Block(BlockKind.TITLE, text))
+            elif opening and index == 0 and len(pieces) > 1:
                 blocks.append(Block(BlockKind.OPENING, text))
             else:
                 blocks.append(Block(BlockKind.HEADING, text, level=_BOLD_HEADING_LEVEL))
         else:
             blocks.append(Block(piece.kind, piece.text, piece.level, piece.number))
     return blocks
+
+
+def _plain_text_next(pieces: list[_Piece]) -> bool:
+    """Whether the second piece is a plain paragraph: not bold, not a table, not a list item."""
+    return (
+        len(pieces) > 1
+        and pieces[1].table is None
+        and pieces[1].kind is BlockKind.PARAGRAPH
+        and not pieces[1].all_bold
+        and bool(pieces[1].text.strip())
+    )
 
 
 def _cell_text(cell: list[_Piece]) -> str:

@@ -133,6 +133,15 @@ def table_blocks(rows: list[list[str]], *, header: bool, titled: bool, level: in
         and len(body) >= 2
         and all(len(row) >= 2 and _is_row_title(row[0]) for row in body)
     )
+    if not parts and _in_columns(head, body):
+        # "Good practice | Areas for development" over cells of sentences: each column is a list
+        # under its header, read down the column as a person reads it, not across the rows.
+        blocks: list[Block] = []
+        for column, label in enumerate(head):
+            blocks.append(Block(BlockKind.HEADING, label, level=level + 1))
+            cells = [row[column] for row in body if column < len(row) and row[column]]
+            blocks += [Block(BlockKind.BULLET, cell) for cell in cells]
+        return blocks
     if not parts:
         return [
             Block(BlockKind.PARAGRAPH, " – ".join(cell for cell in row if cell)) for row in rows
@@ -148,6 +157,18 @@ def table_blocks(rows: list[list[str]], *, header: bool, titled: bool, level: in
 
 
 _MIN_HEADER_BODY_ROWS = 2
+
+
+def _in_columns(head: list[str], body: list[list[str]]) -> bool:
+    """A header of short labels over rows whose every cell is a sentence (no row titles)."""
+    return (
+        len(head) >= 2
+        and all(_is_row_title(label) for label in head)
+        and len(body) >= 1
+        and all(_is_sentence(cell) for row in body for cell in row if cell)
+    )
+
+
 _MAX_SHORT_CELL_WORDS = 12
 
 
