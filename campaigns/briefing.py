@@ -45,6 +45,7 @@ from briefcast.campaigns.briefing_text import (
 from briefcast.campaigns.furniture import Line, clean_lines
 from briefcast.campaigns.headings import (
     MARKDOWN_HEADING,
+    MAX_HEADING_WORDS,
     NUMBERED,
     Kind,
     find_headings,
@@ -173,6 +174,7 @@ def _read_bytes(path: Path) -> bytes:
 _MAX_BLOCK_LINES = 3  # a title wraps over at most three lines
 _MAX_MASTHEAD_LINES = 5  # the partnership, a series label, a title over two or three lines
 _MAX_TITLE_WORDS = 25
+_MAX_FIRST_LINE_WORDS = 16
 _JOINING_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())  # noqa: SIM905
 
 
@@ -199,7 +201,8 @@ def _take_title(
         if not lines[index].text:
             index += 1
             continue
-        if index in numbered or not _is_title_line(lines[index].text, first=not blocks):
+        opening = not blocks
+        if index in numbered or not _is_title_line(lines[index].text, first=opening, top=opening):
             break
         block = [index]
         while (
@@ -229,14 +232,20 @@ def _take_title(
     return repair(join_title(texts)), lines[used[-1] + 1 :]
 
 
-def _is_title_line(text: str, *, first: bool) -> bool:
+def _is_title_line(text: str, *, first: bool, top: bool = False) -> bool:
     """A line that can be part of the title: short, not a list item, heading marker or frame
-    heading; the first block may end in ":" ("NCSCP Briefing Note:") or ask a question."""
+    heading; the first block may end in ":" ("NCSCP Briefing Note:") or ask a question, and the
+    very first line (`top`) may be longer than a heading."""
     if list_marker(text) or MARKDOWN_HEADING.fullmatch(text) or is_frame_title(text):
         return False
     # A review's subject is often named in quotes: "“Mark”, aged 52" under "Domestic Homicide
     # Review"; the quote mark does not stop the line being part of the title.
     text = text.lstrip("“‘\"'") or text
+    words = text.split()
+    if top and MAX_HEADING_WORDS < len(words) <= _MAX_FIRST_LINE_WORDS:
+        # A title's one line can be longer than any heading ("Practice Guidance Note 4: Working
+        # with families who do not engage"): judged by its first words, no full stop at its end.
+        text = " ".join(words[:MAX_HEADING_WORDS]) + ("." if text.endswith(".") else "")
     if first and text.endswith((":", "?")):
         return looks_like_title(text[:-1]) or looks_like_title(text, question=True)
     return looks_like_title(text) or (first and text.endswith((",", "–", "-")))

@@ -73,7 +73,8 @@ def clean_lines(text: str) -> CleanedText:
             left_out.append(f"line {line.number}: left out {line.text!r} ({why})")
             continue
         kept.append(line)
-    lines = _without_sign_off(_email_subject(kept, left_out), left_out)
+    lines = _email_subject(kept, left_out)
+    lines = _without_sign_off(_without_earlier_messages(lines, left_out), left_out)
     headers = running_headers(lines, page_ends)
     left_out += [f"dropped {header!r} as a running header or footer" for header in headers.values()]
     first_line = next((line.text for line in lines if line.text), "")
@@ -254,18 +255,54 @@ def _email_subject(lines: list[Line], left_out: list[str]) -> list[Line]:
         end += 1
     headers = [_EMAIL_HEADER.fullmatch(line.text) for line in lines[start:end]]
     subject = next((h for h in headers if h and h[1].lower() == "subject" and h[2]), None)
-    if subject is None or len(headers) < 2:
+    # A lone "Subject:" line counts: a message copied out of Outlook's reading pane has only it.
+    if subject is None or (len(headers) < 2 and lines[start].text.lower().startswith("from")):
         return lines
     others = ", ".join(repr(h[0]) for h in headers if h is not subject)
-    left_out.append(f"took the title from the email's Subject line; left out {others}")
+    left_out.append(
+        "took the title from the email's Subject line" + (f"; left out {others}" if others else "")
+    )
     title = Line(lines[start + headers.index(subject)].number, subject[2])
     return [*lines[:start], title, Line(title.number, ""), *lines[end:]]
+
+
+# -- a reply's earlier messages -----------------------------------------------------------------
+
+_QUOTED_HEADERS = 2  # "From:" then at least two of "Sent:", "To:", "Subject:"…
+_ORIGINAL_MESSAGE = re.compile(r"-{2,}\s*original message\s*-{2,}|on .{6,80} wrote:", re.I)
+
+
+def _without_earlier_messages(lines: list[Line], left_out: list[str]) -> list[Line]:
+    """A reply or forward pasted whole: below the message, the one it answered, opened by its own
+    "From: … / Sent: … / To: …" block (Outlook), "-----Original Message-----" or "On … wrote:"
+    (Gmail). That is an earlier email, not the briefing: left out to the end, quoted."""
+    texts = [(i, line.text) for i, line in enumerate(lines) if line.text]
+    for position, (index, text) in enumerate(texts):
+        if position == 0:
+            continue  # the header block at the top is this message's own (_email_subject)
+        following = [t for _, t in texts[position + 1 : position + 1 + _QUOTED_HEADERS]]
+        outlook = text.lower().startswith("from:") and all(
+            _EMAIL_HEADER.fullmatch(t) for t in following
+        )
+        if outlook or _ORIGINAL_MESSAGE.fullmatch(text):
+            quoted = " / ".join(t for _, t in texts[position:])
+            left_out.append(
+                f"line {lines[index].number}: left out the earlier message quoted below the "
+                f"reply: {quoted!r}"
+            )
+            return lines[:index]
+    return lines
 
 
 # -- a letter's sign-off ------------------------------------------------------------------------
 
 _SIGN_OFF_WORDS = 4  # "Kind regards,", "With best wishes,"
 _SIGNATURE_LINES = 4  # a name, a job title, a team, a telephone number
+# Closings people type without the comma; any short line ending in a comma counts as well.
+_CLOSINGS = frozenset({
+    "kind regards", "best regards", "regards", "best wishes", "many thanks", "thanks",
+    "with thanks", "thank you", "warm regards", "yours sincerely", "yours faithfully",
+})  # fmt: skip
 
 
 def _without_sign_off(lines: list[Line], left_out: list[str]) -> list[Line]:
@@ -275,7 +312,7 @@ def _without_sign_off(lines: list[Line], left_out: list[str]) -> list[Line]:
     for position, (index, text) in enumerate(texts):
         after = texts[position + 1 :]
         if (
-            text.endswith(",")
+            (text.endswith(",") or text.lower() in _CLOSINGS)
             and len(text.split()) <= _SIGN_OFF_WORDS
             and 0 < len(after) <= _SIGNATURE_LINES
             and all(len(t.split()) <= _SIGN_OFF_WORDS + 2 for _, t in after)

@@ -220,3 +220,29 @@ def test_a_confidentiality_notice_after_the_sign_off_does_not_hide_the_sign_off(
     assert "line 8: left out the sign-off 'Kind regards, / Sam Example / Learning officer'" in (
         briefing.warnings
     )
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "From: A Sender <a.sender@example.org>\nSent: 1 March 2026 10:00\nTo: Team <t@example.org>",
+        "-----Original Message-----\nFrom: A Sender <a.sender@example.org>",
+        "On Mon, 2 Mar 2026 at 10:00, A Sender <a.sender@example.org> wrote:",
+    ],
+)
+def test_the_earlier_message_quoted_below_a_reply_is_left_out_and_quoted(opening):
+    text = f"Neglect\n\nLook at the home.\n\n{opening}\n\nFine by me, send it out.\n"
+    cleaned = clean_lines(text)
+    assert texts(text) == ["Neglect", "Look at the home."]
+    assert "Fine by me, send it out." in cleaned.left_out[-1]
+    assert cleaned.left_out[-1].startswith("line 5: left out the earlier message")
+
+
+def test_a_from_line_in_the_text_is_not_an_earlier_message():
+    text = "Neglect\n\nFrom: the review panel's report.\n\nLook at the home.\n"
+    assert clean_lines(text).left_out == []
+
+
+def test_a_sign_off_without_its_comma_is_still_a_sign_off():
+    text = "Neglect\n\nLook at the home.\n\nKind regards\nJo Example\nLearning team\n"
+    assert texts(text) == ["Neglect", "Look at the home."]
