@@ -194,7 +194,8 @@ def _take_title(
         return repair(heading[2]), lines[start + 1 :]
 
     # "1 Background" looks like a title line; counted with "2 Why it matters" it is a box.
-    numbered = {at for at, found in find_headings(lines).items() if found.kind is Kind.NUMBERED}
+    headings = find_headings(lines)
+    numbered = {at for at, found in headings.items() if found.kind is Kind.NUMBERED}
     blocks: list[list[int]] = []
     index = start
     while index < len(lines) and sum(map(len, blocks)) < _MAX_MASTHEAD_LINES:
@@ -219,11 +220,14 @@ def _take_title(
     if not blocks or rest is None:
         return top_header or None, lines
     last = blocks[-1]
-    if top_header and len(blocks) == 1 and len(last) == 1 and _first_heading(lines, last[0], rest):
+    # A heading wrapped over two lines is one line of the masthead, as a heading.
+    wrapped = (heading := headings.get(last[0])) is not None and heading.wrapped
+    one_line = len(last) == 1 or (len(last) == 2 and wrapped)
+    if top_header and len(blocks) == 1 and one_line and _first_heading(lines, last[0], rest):
         # The title was the first line, repeated on every page as a running header (and so
         # taken out): what now comes first is the first heading.
         return top_header, lines
-    if len(blocks) == 2 and len(last) == 1 and not one_per_line:
+    if len(blocks) == 2 and one_line and not one_per_line:
         blocks = blocks[:1] if _first_heading(lines, last[0], rest) else blocks
     used = [i for block in blocks for i in block]
     texts = [lines[i].text for i in used]

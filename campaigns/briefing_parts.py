@@ -81,9 +81,13 @@ def _split_into_parts(
     lines: list[Line], headings: dict[int, Heading], kind: Kind, subheadings: Collection[int]
 ) -> list[_Part]:
     parts = [_Part(heading=None)]
+    # The second lines of headings wrapped over two lines: part of the heading's title.
+    continuations = {index + 1 for index, heading in headings.items() if heading.wrapped}
     for index, line in enumerate(lines):
         heading = headings.get(index)
         markdown = MARKDOWN_HEADING.fullmatch(line.text)
+        if index in continuations:
+            continue
         if not line.text:
             parts[-1].end_paragraph()
         elif heading and _starts_part(heading, kind):

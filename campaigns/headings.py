@@ -56,6 +56,7 @@ class Heading:
     body: str  # text on the same line after the title: "Title – body…"
     line: int
     level: int = 0  # a Markdown heading's level: "# Part one" is 1, "## Safe sleep" is 2
+    wrapped: bool = False  # a bare heading wrapped onto the next line, which is part of it
 
 
 MARKDOWN_HEADING = re.compile(r"(#{1,6})\s+(.+?)(?:\s+#+)?")  # "## Title", "## Title ##"
@@ -240,6 +241,8 @@ def _heading_at(lines: list[Line], index: int) -> Heading | None:
             return Heading(kind, title, "", number)
         return None
     follows_blank = index == 0 or not lines[index - 1].text
+    if follows_blank and (joined := _wrapped_heading(lines, index)):
+        return Heading(Kind.BARE, joined, "", number, wrapped=True)
     if not (follows_blank and following):
         return None
     if looks_like_title(text) or (
@@ -248,6 +251,20 @@ def _heading_at(lines: list[Line], index: int) -> Heading | None:
         # "2.1 Information sharing": a report's section number is not part of the title.
         return Heading(Kind.BARE, _SECTION_NUMBER.sub("", text) or text, "", number)
     return None
+
+
+def _wrapped_heading(lines: list[Line], index: int) -> str | None:
+    """A heading hard-wrapped over two lines between blank lines, its second line starting
+    lower-case ("When a child is not brought to health" / "appointments"), with text after it;
+    a two-line sentence ends in a full stop, and a longer paragraph has no blank line there."""
+    if index + 3 >= len(lines) or lines[index + 2].text:
+        return None
+    first, second = lines[index].text, lines[index + 1].text
+    if not second[:1].islower() or list_marker(second) or first.endswith(_FINAL_PUNCTUATION):
+        return None
+    joined = f"{first} {second}"
+    after = next((line.text for line in lines[index + 3 :] if line.text), None)
+    return joined if after and looks_like_title(joined) and not list_marker(first) else None
 
 
 _SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+")
