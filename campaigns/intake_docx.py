@@ -293,12 +293,30 @@ def _plain_text_next(pieces: list[_Piece]) -> bool:
     )
 
 
+def _is_banner(cell: list[_Piece]) -> bool:
+    """A cell holding one short line with no full stop: a heading, bold or not."""
+    pieces = [piece for piece in cell if piece.text.strip()]
+    if len(pieces) != 1 or pieces[0].table is not None or pieces[0].kind is not BlockKind.PARAGRAPH:
+        return False
+    text = " ".join(pieces[0].text.split()).removesuffix(":")
+    return (
+        0 < len(text.split()) <= _MAX_HEADING_WORDS
+        and len(text) <= _MAX_HEADING_CHARS
+        and not text.endswith(_SENTENCE_END)
+    )
+
+
 def _cell_text(cell: list[_Piece]) -> str:
     return " ".join(" ".join(piece.text.split()) for piece in cell if piece.table is None)
 
 
 def _table_blocks(rows: list[list[list[_Piece]]], level: int, *, at_top: bool) -> list[Block]:
     rows = [row for row in rows if any(_cell_text(cell) for cell in row)]
+    if len(rows) == 1 and len(rows[0]) == 1 and _is_banner(rows[0][0]):
+        # A heading set in a table cell of its own, a shaded banner across the page: a heading
+        # like a bold paragraph's, not a table.
+        text = " ".join(_cell_text(rows[0][0]).split()).removesuffix(":")
+        return [Block(BlockKind.HEADING, text, level=_BOLD_HEADING_LEVEL)]
     # Boxes laid out as a grid: each cell has its own heading and text.
     if any(len(cell) >= 2 and _looks_like_heading(cell[0]) for row in rows for cell in row):
         return _grid_blocks([cell for row in rows for cell in row if _cell_text(cell)], at_top)

@@ -1016,6 +1016,7 @@ def main() -> None:
         "styled-header-table.docx": more_shapes.styled_header_table,
         "box-grid.docx": more_shapes.box_grid,
         "good-practice-table.docx": shapes_round_two.good_practice_table,
+        "cell-headings.docx": shapes_round_two.cell_headings,
     }
     for name, make in word.items():
         document = make()

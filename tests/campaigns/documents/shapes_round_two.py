@@ -3,7 +3,8 @@
 - a thematic review PDF whose footnote markers are set small and raised after a word, with the
   footnotes at the foot of the page;
 - a rapid review summary in Word laid out as a two-column table, "Good practice" and "Areas
-  for development", under bold Normal paragraphs (no heading styles) for its other parts.
+  for development", under bold Normal paragraphs (no heading styles) for its other parts;
+- a learning brief in Word whose headings are each in a one-cell table (a shaded banner).
 
 People, partnerships and addresses are fictional (example.org). What each should read as is in
 manifest.toml, written by hand.
@@ -104,4 +105,25 @@ def good_practice_table() -> docx.Document:
     )
     d.add_paragraph().add_run("Contact").bold = True
     d.add_paragraph("Learning team: mscp-learning@example.org")
+    return d
+
+
+def cell_headings() -> docx.Document:
+    """A learning brief whose headings are shaded banners: each a table of one cell, not bold."""
+    d = docx.Document()
+    d.add_paragraph().add_run("Learning Brief: Child W").bold = True
+    d.add_paragraph("Oakfield Safeguarding Partnership, June 2026")
+    parts = [
+        ("Background", "W was three and lived with his mother and her partner."),
+        (
+            "Recognising coercive control",
+            "Police records showed the partner controlled the family's money and phones.",
+        ),
+        ("Hearing the child", "Nobody asked W about home; his nursery saw he was withdrawn."),
+        ("Questions to consider", "How do you ask a young child about home?"),
+    ]
+    for title, text in parts:
+        banner = d.add_table(rows=1, cols=1)
+        banner.rows[0].cells[0].paragraphs[0].add_run(title)
+        d.add_paragraph(text)
     return d
