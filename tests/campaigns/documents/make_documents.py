@@ -1017,6 +1017,7 @@ def main() -> None:
         "box-grid.docx": more_shapes.box_grid,
         "good-practice-table.docx": shapes_round_two.good_practice_table,
         "cell-headings.docx": shapes_round_two.cell_headings,
+        "sar-recommendations-table.docx": shapes_round_two.sar_recommendations_table,
     }
     for name, make in word.items():
         document = make()

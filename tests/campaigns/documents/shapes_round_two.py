@@ -4,7 +4,8 @@
   footnotes at the foot of the page;
 - a rapid review summary in Word laid out as a two-column table, "Good practice" and "Areas
   for development", under bold Normal paragraphs (no heading styles) for its other parts;
-- a learning brief in Word whose headings are each in a one-cell table (a shaded banner).
+- a learning brief in Word whose headings are each in a one-cell table (a shaded banner);
+- a SAR briefing in Word with a table of recommendations numbered 1, 2, 3 under "No.".
 
 People, partnerships and addresses are fictional (example.org). What each should read as is in
 manifest.toml, written by hand.
@@ -126,4 +127,30 @@ def cell_headings() -> docx.Document:
         banner = d.add_table(rows=1, cols=1)
         banner.rows[0].cells[0].paragraphs[0].add_run(title)
         d.add_paragraph(text)
+    return d
+
+
+def sar_recommendations_table() -> docx.Document:
+    """A SAR briefing with heading styles and a table "No. | Recommendation | Agency"."""
+    d = docx.Document()
+    d.add_paragraph("Safeguarding Adults Review: Mr T – Briefing", style="Title")
+    d.add_heading("Summary", 1)
+    d.add_paragraph(
+        "Mr T was 72 and lived in a care home. He died after a fall that was not reported."
+    )
+    d.add_heading("Key findings", 1)
+    d.add_paragraph(
+        "Falls were recorded as incidents but not reviewed. Staff did not know when to report."
+    )
+    d.add_heading("Recommendations", 1)
+    rows = [
+        ("No.", "Recommendation", "Agency"),
+        ("1", "Care homes should review every fall within a day.", "Care providers"),
+        ("2", "The board should check that falls training is in place.", "Adults Board"),
+        ("3", "Commissioners should ask for falls data each quarter.", "Integrated Care Board"),
+    ]
+    table = d.add_table(rows=len(rows), cols=3)
+    for index, (row, texts) in enumerate(zip(table.rows, rows, strict=True)):
+        for cell, text in zip(row.cells, texts, strict=True):
+            cell.paragraphs[0].add_run(text).bold = index == 0
     return d
