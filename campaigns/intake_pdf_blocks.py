@@ -25,6 +25,9 @@ __all__ = ["regions_to_blocks"]
 
 _BULLET = re.compile(r"[•●▪■◦‣–\-\uf0b7\uf0a7]\s+")
 _NUMBERED = re.compile(r"\d{1,2}[.)]\s+")
+# A footnote at the foot of a page: small print opening with its number ("2 Local audit…"); each
+# is a paragraph of its own, though the notes are set close together.
+_FOOTNOTE = re.compile(r"\d{1,2}\s+[A-Z]")
 _SENTENCE_END = (".", "!", "?", ":", "”", '"', ")")
 _MAX_HEADING_WORDS = 14
 _BIGGER = 1.15  # a heading's font is at least this much bigger than the body text's
@@ -103,6 +106,7 @@ def _raw_blocks(regions: list[Region], body_size: float) -> list[_Raw]:
                 new = (
                     role == "bullet"
                     or bool(_NUMBERED.match(line.text))
+                    or (line.size < body_size * 0.95 and bool(_FOOTNOTE.match(line.text)))
                     or gap > 0.45 * previous.size
                     or style != last.style
                 )
