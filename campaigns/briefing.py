@@ -45,6 +45,7 @@ from briefcast.campaigns.briefing_text import (
 from briefcast.campaigns.furniture import Line, clean_lines
 from briefcast.campaigns.headings import (
     MARKDOWN_HEADING,
+    MAX_HEADING_WORDS,
     NUMBERED,
     Kind,
     find_headings,
@@ -55,11 +56,13 @@ from briefcast.campaigns.headings import (
     theme_kind,
 )
 from briefcast.campaigns.model import Briefing
+from briefcast.campaigns.theme_lists import listed_themes
 from briefcast.errors import BriefcastError
 
 __all__ = [
     "STDIN_SOURCE",
     "BriefingError",
+    "join_title",
     "read_briefing",
     "read_briefing_data",
     "read_briefing_text",
@@ -106,7 +109,7 @@ def read_briefing_text(text: str, source: str) -> Briefing:
         used = "used the file name" if stem else "put the title on the first line; used"
         warnings.append(f"no title found at the top; {used}: {title!r}")
 
-    found = find_headings(lines)
+    found = listed_themes(lines, find_headings(lines))
     subheadings = repeated_subheadings(found)
     headings = {at: heading for at, heading in found.items() if at not in subheadings}
     kind = theme_kind(headings.values())
@@ -171,6 +174,7 @@ def _read_bytes(path: Path) -> bytes:
 _MAX_BLOCK_LINES = 3  # a title wraps over at most three lines
 _MAX_MASTHEAD_LINES = 5  # the partnership, a series label, a title over two or three lines
 _MAX_TITLE_WORDS = 25
+_MAX_FIRST_LINE_WORDS = 16
 _JOINING_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())  # noqa: SIM905
 
 
@@ -190,14 +194,16 @@ def _take_title(
         return repair(heading[2]), lines[start + 1 :]
 
     # "1 Background" looks like a title line; counted with "2 Why it matters" it is a box.
-    numbered = {at for at, found in find_headings(lines).items() if found.kind is Kind.NUMBERED}
+    headings = find_headings(lines)
+    numbered = {at for at, found in headings.items() if found.kind is Kind.NUMBERED}
     blocks: list[list[int]] = []
     index = start
     while index < len(lines) and sum(map(len, blocks)) < _MAX_MASTHEAD_LINES:
         if not lines[index].text:
             index += 1
             continue
-        if index in numbered or not _is_title_line(lines[index].text, first=not blocks):
+        opening = not blocks
+        if index in numbered or not _is_title_line(lines[index].text, first=opening, top=opening):
             break
         block = [index]
         while (
@@ -214,27 +220,36 @@ def _take_title(
     if not blocks or rest is None:
         return top_header or None, lines
     last = blocks[-1]
-    if top_header and len(blocks) == 1 and len(last) == 1 and _first_heading(lines, last[0], rest):
+    # A heading wrapped over two lines is one line of the masthead, as a heading.
+    wrapped = (heading := headings.get(last[0])) is not None and heading.wrapped
+    one_line = len(last) == 1 or (len(last) == 2 and wrapped)
+    if top_header and len(blocks) == 1 and one_line and _first_heading(lines, last[0], rest):
         # The title was the first line, repeated on every page as a running header (and so
         # taken out): what now comes first is the first heading.
         return top_header, lines
-    if len(blocks) == 2 and len(last) == 1 and not one_per_line:
+    if len(blocks) == 2 and one_line and not one_per_line:
         blocks = blocks[:1] if _first_heading(lines, last[0], rest) else blocks
     used = [i for block in blocks for i in block]
     texts = [lines[i].text for i in used]
     if len(" ".join(texts).split()) > _MAX_TITLE_WORDS:
         return top_header or None, lines
-    return repair(_join_title(texts)), lines[used[-1] + 1 :]
+    return repair(join_title(texts)), lines[used[-1] + 1 :]
 
 
-def _is_title_line(text: str, *, first: bool) -> bool:
+def _is_title_line(text: str, *, first: bool, top: bool = False) -> bool:
     """A line that can be part of the title: short, not a list item, heading marker or frame
-    heading; the first block may end in ":" ("NCSCP Briefing Note:") or ask a question."""
+    heading; the first block may end in ":" ("NCSCP Briefing Note:") or ask a question, and the
+    very first line (`top`) may be longer than a heading."""
     if list_marker(text) or MARKDOWN_HEADING.fullmatch(text) or is_frame_title(text):
         return False
     # A review's subject is often named in quotes: "“Mark”, aged 52" under "Domestic Homicide
     # Review"; the quote mark does not stop the line being part of the title.
     text = text.lstrip("“‘\"'") or text
+    words = text.split()
+    if top and MAX_HEADING_WORDS < len(words) <= _MAX_FIRST_LINE_WORDS:
+        # A title's one line can be longer than any heading ("Practice Guidance Note 4: Working
+        # with families who do not engage"): judged by its first words, no full stop at its end.
+        text = " ".join(words[:MAX_HEADING_WORDS]) + ("." if text.endswith(".") else "")
     if first and text.endswith((":", "?")):
         return looks_like_title(text[:-1]) or looks_like_title(text, question=True)
     return looks_like_title(text) or (first and text.endswith((",", "–", "-")))
@@ -267,7 +282,7 @@ def _first_heading(lines: list[Line], index: int, rest: int) -> bool:
     return not bare or lines[index].text.isupper() == (sum(bare) * 2 >= len(bare))
 
 
-def _join_title(texts: list[str]) -> str:
+def join_title(texts: list[str]) -> str:
     """Title lines joined: a wrapped line with a space ("Learning from the review of" / "Child
     Q"), separate lines with ": " ("7 Minute Briefing" / "Neglect")."""
     title = texts[0]

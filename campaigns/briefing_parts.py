@@ -8,6 +8,7 @@ a note for each saying why.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -81,9 +82,14 @@ def _split_into_parts(
     lines: list[Line], headings: dict[int, Heading], kind: Kind, subheadings: Collection[int]
 ) -> list[_Part]:
     parts = [_Part(heading=None)]
+    notes = 0  # the number of the last footnote seen, while in a run of them
+    # The second lines of headings wrapped over two lines: part of the heading's title.
+    continuations = {index + 1 for index, heading in headings.items() if heading.wrapped}
     for index, line in enumerate(lines):
         heading = headings.get(index)
         markdown = MARKDOWN_HEADING.fullmatch(line.text)
+        if index in continuations:
+            continue
         if not line.text:
             parts[-1].end_paragraph()
         elif heading and _starts_part(heading, kind):
@@ -102,8 +108,21 @@ def _split_into_parts(
             bullet = BULLET.fullmatch(line.text)
             parts[-1].add_line(f"• {bullet[1]}" if bullet else line.text)
         else:
+            note = _NOTE.match(line.text)
+            after_blank = index == 0 or not lines[index - 1].text
+            if note and int(note[1]) == notes + 1 and (notes or after_blank):
+                parts[-1].end_paragraph()  # "1 Department for Education data.": a footnote
+                notes += 1
+            elif notes and not line.text[:1].islower():
+                notes = 0
             parts[-1].add_line(line.text)
     return parts
+
+
+# Footnotes at the end of a text copied out of a PDF, a line each, counted from 1 after a blank
+# line ("1 Department for Education data, 2024." / "2 Local audit…"): a paragraph each, so that
+# they are not read as one sentence.
+_NOTE = re.compile(r"(\d{1,2})\s+[A-Z]")
 
 
 def _sections_and_themes(

@@ -53,6 +53,13 @@ _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _MARKDOWN_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]*)\)")
 _MARKDOWN_IMAGE_LINE = re.compile(r"^[ \t]*!\[([^\]]*)\]\(([^)\s]*)\)[ \t]*$", re.M)
 _MARKDOWN_EMPHASIS = re.compile(r"\*\*|__|`")
+# "- **Self-neglect** Ms P declined…": a list item whose bold lead is its title, the bold the only
+# thing between title and text; with the marks gone the two would run together as one sentence.
+_BOLD_LEAD = re.compile(
+    r"^(?P<marker>[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]+)\*\*(?P<lead>[^*\n]*[^*\n\s.,;:?!–—-])\*\*"
+    r"(?=[ \t]+[A-Z0-9‘“\"'])",
+    re.M,
+)
 
 
 def strip_markdown_inline(text: str) -> str:
@@ -66,6 +73,8 @@ def strip_markdown_inline(text: str) -> str:
     text = _MARKDOWN_IMAGE.sub(r"\1 (\2)", text)
     text = _MARKDOWN_LINK.sub(r"\1 (\2)", text)
     text = re.sub(r"^\s*>\s?", "", text, flags=re.M)  # block quotes: the text, not the marker
+    # The bold's end is kept as a colon, the separator "Title: text" items have.
+    text = _BOLD_LEAD.sub(r"\g<marker>\g<lead>:", text)
     return _MARKDOWN_EMPHASIS.sub("", text)
 
 
@@ -76,6 +85,12 @@ def strip_markdown_inline(text: str) -> str:
 # punctuation and stays; two real words ("pro active") are never joined: guessing corrupts text.
 _SPLIT_COMPOUND = re.compile(r"(?<=[^\W\d_]) -(?=[a-z])|(?<=[^\W\d_])- (?=[a-z])")
 _DOUBLED_FULL_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")  # "harmed.." -> "harmed."; "…" and "..." stay
+# A footnote marker copied out of a PDF stuck to its word: "neglect³", or "neglect3." where the
+# superscript lost its looks. Only after a lower-case word of four letters or more and before a
+# space or punctuation, so "Covid-19", "H2O", "mp3" and labels ("covid19", "year9") stay; the
+# footnote itself stays.
+_GLUED_FOOTNOTE = re.compile(r"\b([a-z]{4,})([¹²³⁴-⁹⁰]{1,2}|\d{1,2})(?=[\s.,;:)’”]|$)")
+_NUMBERED_WORDS = frozenset({"covid", "level", "year", "stage", "tier", "version", "step"})
 
 
 def reflow(lines: list[str]) -> str:
@@ -94,7 +109,13 @@ def repair(text: str) -> str:
     """Undo PDF artefacts in one line of text. Curly quotes and dashes are left as written."""
     text = _SPLIT_COMPOUND.sub("-", text)
     text = _DOUBLED_FULL_STOP.sub(".", text)
+    text = _GLUED_FOOTNOTE.sub(_without_marker, text)
     return " ".join(text.split())
+
+
+def _without_marker(match: re.Match[str]) -> str:
+    word, marker = match.groups()
+    return word if marker[0] not in "0123456789" or word not in _NUMBERED_WORDS else match[0]
 
 
 # -- key figures --------------------------------------------------------------------------------
@@ -112,6 +133,7 @@ _NUMBER = re.compile(
 )
 _CONTINUES_AS_DATE_OR_RANGE = re.compile(r"[./–-]\d")  # "11.6.20", "2014-17", "3/4"
 _LIST_NUMBER = re.compile(r"^\d{1,2}[.)]\s+")  # "2. Who else cares…" is an item, not a figure
+_NOTE_NUMBER = re.compile(r"\s+[A-Z][a-z]")
 # Durations and ages are facts about a process or a person, not key figures: "15 working days".
 _UNIT_OF_TIME = re.compile(
     r"\s*(?:working |calendar |school )?(?:-\s*)?(?:second|minute|hour|day|week|month|year)s?\b",
@@ -152,8 +174,12 @@ def _is_key_figure(sentence: str, match: re.Match[str]) -> bool:
     before = sentence[: match.start()].split()
     previous_word = before[-1].strip("(").lower() if before else ""
     is_year = len(match["number"]) == 4 and 1900 <= int(match["number"]) <= 2099
+    # "2 Local audit of 40 referrals.": a number opening a sentence before a capital numbers a
+    # footnote or an item; a count reads "12 agencies were involved".
+    is_note_number = not before and _NOTE_NUMBER.match(after) is not None
     return not (
         is_year
+        or is_note_number
         or _CONTINUES_AS_DATE_OR_RANGE.match(after)
         or _UNIT_OF_TIME.match(after)
         or previous_word in _LABEL_WORDS

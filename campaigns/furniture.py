@@ -15,8 +15,18 @@ way whatever the source.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import NamedTuple
+
+from briefcast.campaigns.pages import (
+    NUMBERED_PAGE,
+    RUNNING_HEADER_MAX_WORDS,
+    header_key,
+    is_page_marker,
+    running_headers,
+)
+
+__all__ = ["BULLET_MARKS", "CleanedText", "Line", "clean_lines", "is_page_marker"]
 
 
 class Line(NamedTuple):
@@ -38,17 +48,20 @@ def clean_lines(text: str) -> CleanedText:
 
     Blank lines are kept (as "") because they separate paragraphs.
     """
-    has_pages = "\f" in text
+    raw_lines = text.splitlines(keepends=True)
     lines = _attach_lone_bullets(
-        [Line(number, _tidy(raw)) for number, raw in enumerate(text.splitlines(), 1)]
+        [Line(number, _tidy(raw)) for number, raw in enumerate(raw_lines, 1)]
     )
     # A line with no letter or digit (a rule "-----", a stray quote mark) counts as blank.
     lines = [
         line if any(c.isalnum() for c in line.text) else Line(line.number, "") for line in lines
     ]
-    has_pages = has_pages or any(
-        is_page_marker(line.text) or _NUMBERED_PAGE.search(line.text) for line in lines
-    )
+    # Where pages end: after a form feed, a page number or a footer numbering its page.
+    page_ends = [
+        line.number
+        for line, raw in zip(lines, raw_lines, strict=False)
+        if raw.endswith("\f") or is_page_marker(line.text) or NUMBERED_PAGE.search(line.text)
+    ]
     lines = [line for line in lines if not is_page_marker(line.text)]
 
     left_out: list[str] = []
@@ -60,20 +73,21 @@ def clean_lines(text: str) -> CleanedText:
             left_out.append(f"line {line.number}: left out {line.text!r} ({why})")
             continue
         kept.append(line)
-    lines = _without_sign_off(_email_subject(kept, left_out), left_out)
-    headers = _running_headers(lines, has_pages)
+    lines = _email_subject(kept, left_out)
+    lines = _without_sign_off(_without_earlier_messages(lines, left_out), left_out)
+    headers = running_headers(lines, page_ends)
     left_out += [f"dropped {header!r} as a running header or footer" for header in headers.values()]
     first_line = next((line.text for line in lines if line.text), "")
     lines, contents = _without_contents(
-        [line for line in lines if _header_key(line.text) not in headers]
+        [line for line in lines if header_key(line.text) not in headers]
     )
     if contents:
         entries = ", ".join(repr(entry) for entry in contents)
         left_out.append(f"left out a table of contents repeating the headings: {entries}")
     one_per_line = _one_paragraph_per_line(lines)
     # A running header that repeats the title takes the title's line too: say what it was.
-    top_header = first_line if _header_key(first_line) in headers else ""
-    top_header = "" if _NUMBERED_PAGE.search(top_header) else top_header
+    top_header = first_line if header_key(first_line) in headers else ""
+    top_header = "" if NUMBERED_PAGE.search(top_header) else top_header
     lines = _separate_paragraphs(lines) if one_per_line else lines
     return CleanedText(lines, left_out, one_per_line, top_header)
 
@@ -108,70 +122,6 @@ def _attach_lone_bullets(lines: list[Line]) -> list[Line]:
         else:
             attached.append(line)
     return attached
-
-
-# -- pages --------------------------------------------------------------------------------------
-
-# Page furniture printed by Word or a PDF tool, matched against a whole (stripped) line.
-_PAGE_MARKERS = (
-    re.compile(r"page\s+\d+(\s+of\s+\d+)?", re.I),  # "Page 2", "Page 2 of 4"
-    re.compile(r"\d+\s*\|\s*page|page\s*\|\s*\d+", re.I),  # Word footers: "2 | Page", "Page | 2"
-    re.compile(r"[-–—]?\s*\d{1,3}\s*[-–—]?"),  # a lone page number, perhaps "- 2 -"
-    re.compile(r"\d{1,3}\s*/\s*\d{1,3}"),  # "2/4"
-)
-
-# A running header or footer is a short line repeated on every page; three sightings is a pattern.
-_RUNNING_HEADER_REPEATS = 3
-_RUNNING_HEADER_MAX_WORDS = 12
-_MARKDOWN_OR_LIST = re.compile(r"#{1,6}\s|\d{1,2}[.)]\s|[•●◦▪■‣⁃∙·*–—\-]\s")
-
-
-# A header or footer that numbers its page: page furniture however often it is seen.
-_NUMBERED_PAGE = re.compile(r"\bpage\s+\d+\s+of\s+\d+\b", re.I)
-
-
-def is_page_marker(text: str) -> bool:
-    return any(pattern.fullmatch(text) for pattern in _PAGE_MARKERS)
-
-
-def _header_key(text: str) -> str:
-    # Digits are blanked so "Briefing note | 2" and "Briefing note | 3" count as the same line.
-    return re.sub(r"\d+", "#", text)
-
-
-def _running_headers(lines: list[Line], has_pages: bool) -> dict[str, str]:
-    """Short lines repeated on every page: {key: the line as first seen}.
-
-    Only a document with pages (page numbers or form feeds) has running headers: in web, email
-    and Markdown text a repeated line is a repeated heading ("What we learned" under each case).
-    A heading someone typed as Markdown or a list item is never one, so "## Theme 1", "## Theme 2"
-    and "## Theme 3" stay headings. The one exception needs no pages: a line repeating the title.
-    A line numbering its page ("Riverside SCP – Briefing – Page 1 of 2") is one even if seen once.
-    """
-    candidates = [
-        line.text
-        for line in lines
-        # Lower-case starts are excluded: a wrapped paragraph can end in the same "children." twice.
-        if line.text
-        and not line.text[0].islower()
-        and not _MARKDOWN_OR_LIST.match(line.text)
-        and len(line.text.split()) <= _RUNNING_HEADER_MAX_WORDS
-    ]
-    first_line = next((line.text for line in lines if line.text), "")
-    by_key: defaultdict[str, list[str]] = defaultdict(list)
-    for text in candidates:
-        by_key[_header_key(text)].append(text)
-    headers = {}
-    for key, texts in by_key.items():
-        if _NUMBERED_PAGE.search(texts[0]):
-            headers[key] = texts[0]  # "Riverside SCP – Briefing – Page 1 of 2", even seen once
-            continue
-        if len(texts) < _RUNNING_HEADER_REPEATS:
-            continue
-        # Without pages only the title repeats; "Theme 1", "Theme 2"... differ, so are headings.
-        if has_pages or (len(set(texts)) == 1 and texts[0] == first_line):
-            headers[key] = texts[0]
-    return headers
 
 
 # -- email and web chrome -----------------------------------------------------------------------
@@ -276,9 +226,9 @@ def _without_contents(lines: list[Line]) -> tuple[list[Line], list[str]]:
         # "Background ..... 3", and an email's "In this issue" list: "• Safer sleep".
         entry = _LEADER.sub("", _LIST_MARK.sub("", text, count=1))
         later[text] -= 1
-        if entry and len(entry.split()) <= _RUNNING_HEADER_MAX_WORDS and later[entry] > 0:
+        if entry and len(entry.split()) <= RUNNING_HEADER_MAX_WORDS and later[entry] > 0:
             run.append(index)
-        elif len(run) >= _MIN_CONTENTS_ENTRIES or len(text.split()) > _RUNNING_HEADER_MAX_WORDS:
+        elif len(run) >= _MIN_CONTENTS_ENTRIES or len(text.split()) > RUNNING_HEADER_MAX_WORDS:
             break  # the contents are over, or the text has begun without any
         else:
             run = []
@@ -305,18 +255,54 @@ def _email_subject(lines: list[Line], left_out: list[str]) -> list[Line]:
         end += 1
     headers = [_EMAIL_HEADER.fullmatch(line.text) for line in lines[start:end]]
     subject = next((h for h in headers if h and h[1].lower() == "subject" and h[2]), None)
-    if subject is None or len(headers) < 2:
+    # A lone "Subject:" line counts: a message copied out of Outlook's reading pane has only it.
+    if subject is None or (len(headers) < 2 and lines[start].text.lower().startswith("from")):
         return lines
     others = ", ".join(repr(h[0]) for h in headers if h is not subject)
-    left_out.append(f"took the title from the email's Subject line; left out {others}")
+    left_out.append(
+        "took the title from the email's Subject line" + (f"; left out {others}" if others else "")
+    )
     title = Line(lines[start + headers.index(subject)].number, subject[2])
     return [*lines[:start], title, Line(title.number, ""), *lines[end:]]
+
+
+# -- a reply's earlier messages -----------------------------------------------------------------
+
+_QUOTED_HEADERS = 2  # "From:" then at least two of "Sent:", "To:", "Subject:"…
+_ORIGINAL_MESSAGE = re.compile(r"-{2,}\s*original message\s*-{2,}|on .{6,80} wrote:", re.I)
+
+
+def _without_earlier_messages(lines: list[Line], left_out: list[str]) -> list[Line]:
+    """A reply or forward pasted whole: below the message, the one it answered, opened by its own
+    "From: … / Sent: … / To: …" block (Outlook), "-----Original Message-----" or "On … wrote:"
+    (Gmail). That is an earlier email, not the briefing: left out to the end, quoted."""
+    texts = [(i, line.text) for i, line in enumerate(lines) if line.text]
+    for position, (index, text) in enumerate(texts):
+        if position == 0:
+            continue  # the header block at the top is this message's own (_email_subject)
+        following = [t for _, t in texts[position + 1 : position + 1 + _QUOTED_HEADERS]]
+        outlook = text.lower().startswith("from:") and all(
+            _EMAIL_HEADER.fullmatch(t) for t in following
+        )
+        if outlook or _ORIGINAL_MESSAGE.fullmatch(text):
+            quoted = " / ".join(t for _, t in texts[position:])
+            left_out.append(
+                f"line {lines[index].number}: left out the earlier message quoted below the "
+                f"reply: {quoted!r}"
+            )
+            return lines[:index]
+    return lines
 
 
 # -- a letter's sign-off ------------------------------------------------------------------------
 
 _SIGN_OFF_WORDS = 4  # "Kind regards,", "With best wishes,"
 _SIGNATURE_LINES = 4  # a name, a job title, a team, a telephone number
+# Closings people type without the comma; any short line ending in a comma counts as well.
+_CLOSINGS = frozenset({
+    "kind regards", "best regards", "regards", "best wishes", "many thanks", "thanks",
+    "with thanks", "thank you", "warm regards", "yours sincerely", "yours faithfully",
+})  # fmt: skip
 
 
 def _without_sign_off(lines: list[Line], left_out: list[str]) -> list[Line]:
@@ -326,7 +312,7 @@ def _without_sign_off(lines: list[Line], left_out: list[str]) -> list[Line]:
     for position, (index, text) in enumerate(texts):
         after = texts[position + 1 :]
         if (
-            text.endswith(",")
+            (text.endswith(",") or text.lower() in _CLOSINGS)
             and len(text.split()) <= _SIGN_OFF_WORDS
             and 0 < len(after) <= _SIGNATURE_LINES
             and all(len(t.split()) <= _SIGN_OFF_WORDS + 2 for _, t in after)

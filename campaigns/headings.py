@@ -30,6 +30,9 @@ from briefcast.campaigns.model import HeadingNote
 class Kind(Enum):
     """The kinds of heading, strongest first: the strongest one present gives the themes."""
 
+    # An item of a list the briefing labels as its themes ("Key Learning Themes:" over bullets;
+    # campaigns/theme_lists.py): the author said so, which beats any layout.
+    LISTED = "listed theme"
     MARKDOWN = "Markdown heading"
     NUMBERED = "numbered heading"
     BULLETED = "bulleted theme"
@@ -37,7 +40,13 @@ class Kind(Enum):
 
 
 # How many headings of a kind (not counting frame headings) make them the themes.
-_THEMES_NEEDED = {Kind.MARKDOWN: 1, Kind.NUMBERED: 2, Kind.BULLETED: 2, Kind.BARE: 1}
+_THEMES_NEEDED = {
+    Kind.LISTED: 2,
+    Kind.MARKDOWN: 1,
+    Kind.NUMBERED: 2,
+    Kind.BULLETED: 2,
+    Kind.BARE: 1,
+}
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,7 @@ class Heading:
     body: str  # text on the same line after the title: "Title – body…"
     line: int
     level: int = 0  # a Markdown heading's level: "# Part one" is 1, "## Safe sleep" is 2
+    wrapped: bool = False  # a bare heading wrapped onto the next line, which is part of it
 
 
 MARKDOWN_HEADING = re.compile(r"(#{1,6})\s+(.+?)(?:\s+#+)?")  # "## Title", "## Title ##"
@@ -89,8 +99,13 @@ _FRAME_OPENINGS = (
 )  # fmt: skip
 
 
+# Frame headings that are one word which also opens practice headings ("Contact with birth
+# family", "Notes of visits"): frame headings only alone.
+_FRAME_WORDS = frozenset({"contact", "notes", "footnotes", "endnotes"})
+
+
 def is_frame_title(title: str) -> bool:
-    return _opens_with(title, _FRAME_OPENINGS)
+    return _opens_with(title, _FRAME_OPENINGS) or title.strip(" :").lower() in _FRAME_WORDS
 
 
 # Headings that name the learning as a whole rather than one piece of it ("Key learning", "Our
@@ -226,6 +241,8 @@ def _heading_at(lines: list[Line], index: int) -> Heading | None:
             return Heading(kind, title, "", number)
         return None
     follows_blank = index == 0 or not lines[index - 1].text
+    if follows_blank and (joined := _wrapped_heading(lines, index)):
+        return Heading(Kind.BARE, joined, "", number, wrapped=True)
     if not (follows_blank and following):
         return None
     if looks_like_title(text) or (
@@ -234,6 +251,20 @@ def _heading_at(lines: list[Line], index: int) -> Heading | None:
         # "2.1 Information sharing": a report's section number is not part of the title.
         return Heading(Kind.BARE, _SECTION_NUMBER.sub("", text) or text, "", number)
     return None
+
+
+def _wrapped_heading(lines: list[Line], index: int) -> str | None:
+    """A heading hard-wrapped over two lines between blank lines, its second line starting
+    lower-case ("When a child is not brought to health" / "appointments"), with text after it;
+    a two-line sentence ends in a full stop, and a longer paragraph has no blank line there."""
+    if index + 3 >= len(lines) or lines[index + 2].text:
+        return None
+    first, second = lines[index].text, lines[index + 1].text
+    if not second[:1].islower() or list_marker(second) or first.endswith(_FINAL_PUNCTUATION):
+        return None
+    joined = f"{first} {second}"
+    after = next((line.text for line in lines[index + 3 :] if line.text), None)
+    return joined if after and looks_like_title(joined) and not list_marker(first) else None
 
 
 _SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+")
@@ -296,6 +327,9 @@ def theme_notes(headings: Sequence[Heading], one_per_line: bool) -> list[Heading
         others = f"like {count - 1} other{'s' if count != 2 else ''}" if count > 1 else "alone"
         if heading.kind is Kind.MARKDOWN:
             level, reason = "high", "Markdown heading"
+        elif heading.kind is Kind.LISTED:
+            level = "high" if count >= 3 else "medium"
+            reason = f"an item of the list the briefing calls its themes, {others}"
         elif heading.title in series:
             level, reason = "high", f"one of a series: {series[heading.title]}"
         elif heading.kind is Kind.NUMBERED:

@@ -28,6 +28,7 @@ from html.parser import HTMLParser
 import mammoth
 
 from briefcast.campaigns.briefing import BriefingError
+from briefcast.campaigns.headings import is_frame_title
 from briefcast.campaigns.intake_markdown import (
     Block,
     BlockKind,
@@ -268,7 +269,11 @@ def _as_blocks(pieces: list[_Piece], *, opening: bool = True) -> list[Block]:
             text = " ".join(piece.text.split()).removesuffix(":")
             # Only the first: "Child H" / "Background" in bold at the top are a title and a heading
             # as often as a two-line title, and without font sizes they cannot be told apart.
-            if opening and index == 0 and len(pieces) > 1:
+            if opening and index == 0 and _plain_text_next(pieces) and not is_frame_title(text):
+                # A bold first line over plain text ("Millbrook SCP, May 2026"): the looks say
+                # the bold line alone is the title, though a text reader would take both.
+                blocks.append(Block(BlockKind.TITLE, text))
+            elif opening and index == 0 and len(pieces) > 1:
                 blocks.append(Block(BlockKind.OPENING, text))
             else:
                 blocks.append(Block(BlockKind.HEADING, text, level=_BOLD_HEADING_LEVEL))
@@ -277,12 +282,41 @@ def _as_blocks(pieces: list[_Piece], *, opening: bool = True) -> list[Block]:
     return blocks
 
 
+def _plain_text_next(pieces: list[_Piece]) -> bool:
+    """Whether the second piece is a plain paragraph: not bold, not a table, not a list item."""
+    return (
+        len(pieces) > 1
+        and pieces[1].table is None
+        and pieces[1].kind is BlockKind.PARAGRAPH
+        and not pieces[1].all_bold
+        and bool(pieces[1].text.strip())
+    )
+
+
+def _is_banner(cell: list[_Piece]) -> bool:
+    """A cell holding one short line with no full stop: a heading, bold or not."""
+    pieces = [piece for piece in cell if piece.text.strip()]
+    if len(pieces) != 1 or pieces[0].table is not None or pieces[0].kind is not BlockKind.PARAGRAPH:
+        return False
+    text = " ".join(pieces[0].text.split()).removesuffix(":")
+    return (
+        0 < len(text.split()) <= _MAX_HEADING_WORDS
+        and len(text) <= _MAX_HEADING_CHARS
+        and not text.endswith(_SENTENCE_END)
+    )
+
+
 def _cell_text(cell: list[_Piece]) -> str:
     return " ".join(" ".join(piece.text.split()) for piece in cell if piece.table is None)
 
 
 def _table_blocks(rows: list[list[list[_Piece]]], level: int, *, at_top: bool) -> list[Block]:
     rows = [row for row in rows if any(_cell_text(cell) for cell in row)]
+    if len(rows) == 1 and len(rows[0]) == 1 and _is_banner(rows[0][0]):
+        # A heading set in a table cell of its own, a shaded banner across the page: a heading
+        # like a bold paragraph's, not a table.
+        text = " ".join(_cell_text(rows[0][0]).split()).removesuffix(":")
+        return [Block(BlockKind.HEADING, text, level=_BOLD_HEADING_LEVEL)]
     # Boxes laid out as a grid: each cell has its own heading and text.
     if any(len(cell) >= 2 and _looks_like_heading(cell[0]) for row in rows for cell in row):
         return _grid_blocks([cell for row in rows for cell in row if _cell_text(cell)], at_top)

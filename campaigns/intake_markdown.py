@@ -133,6 +133,29 @@ def table_blocks(rows: list[list[str]], *, header: bool, titled: bool, level: in
         and len(body) >= 2
         and all(len(row) >= 2 and _is_row_title(row[0]) for row in body)
     )
+    if not parts and not header and _counted(rows[1:]):
+        head, body = rows[0], rows[1:]  # a header row ("No. | Recommendation") over the count
+    if not parts and _counted(body):
+        # "No. | Recommendation | Agency" over rows counted 1, 2, 3: a numbered list, each item
+        # its cells, the later ones led by their column's header ("Agency: Care providers").
+        items = []
+        for number, row in enumerate(body, start=1):
+            cells = [
+                f"{head[column]}: {text}" if column > 1 and column < len(head) else text
+                for column, text in enumerate(row[1:], start=1)
+                if text
+            ]
+            items.append(Block(BlockKind.NUMBERED, " – ".join(cells), number=number))
+        return items
+    if not parts and _in_columns(head, body):
+        # "Good practice | Areas for development" over cells of sentences: each column is a list
+        # under its header, read down the column as a person reads it, not across the rows.
+        blocks: list[Block] = []
+        for column, label in enumerate(head):
+            blocks.append(Block(BlockKind.HEADING, label, level=level + 1))
+            cells = [row[column] for row in body if column < len(row) and row[column]]
+            blocks += [Block(BlockKind.BULLET, cell) for cell in cells]
+        return blocks
     if not parts:
         return [
             Block(BlockKind.PARAGRAPH, " – ".join(cell for cell in row if cell)) for row in rows
@@ -148,17 +171,40 @@ def table_blocks(rows: list[list[str]], *, header: bool, titled: bool, level: in
 
 
 _MIN_HEADER_BODY_ROWS = 2
+
+
+def _counted(body: list[list[str]]) -> bool:
+    """Rows whose first cell counts them, 1, 2, 3 (perhaps "1."), each with more cells."""
+    return len(body) >= _MIN_HEADER_BODY_ROWS and all(
+        len(row) >= 2 and row[0].removesuffix(".") == str(number) and any(row[1:])
+        for number, row in enumerate(body, start=1)
+    )
+
+
+def _in_columns(head: list[str], body: list[list[str]]) -> bool:
+    """A header of short labels over rows whose every cell is a sentence (no row titles)."""
+    return (
+        len(head) >= 2
+        and all(_is_row_title(label) for label in head)
+        and len(body) >= 1
+        and all(_is_sentence(cell) for row in body for cell in row if cell)
+    )
+
+
 _MAX_SHORT_CELL_WORDS = 12
 
 
 def looks_like_header_row(rows: list[list[str]]) -> bool:
     """Whether a table's first row, unmarked in the text, is its header: short labels ("Learning |
     What happened | What to do") over at least two rows, each led by a short title and holding a
-    sentence. A table of contacts (short cells throughout) has no such header."""
+    sentence, or over rows of sentences only ("Good practice | Areas for development"). A table
+    of contacts (short cells throughout) has no such header."""
     if len(rows) < 1 + _MIN_HEADER_BODY_ROWS or not rows[0] or not all(rows[0]):
         return False
     if not all(_is_row_title(label) for label in rows[0]):
         return False
+    if _in_columns(rows[0], rows[1:]):
+        return True  # "Good practice | Areas for development" over cells of sentences
     return all(
         len(row) >= 2 and _is_row_title(row[0]) and any(_is_sentence(cell) for cell in row[1:])
         for row in rows[1:]

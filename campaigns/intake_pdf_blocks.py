@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from briefcast.campaigns.briefing import join_title
 from briefcast.campaigns.intake_markdown import Block, BlockKind
 from briefcast.campaigns.intake_pdf_layout import Line, Region
 
@@ -24,6 +25,9 @@ __all__ = ["regions_to_blocks"]
 
 _BULLET = re.compile(r"[•●▪■◦‣–\-\uf0b7\uf0a7]\s+")
 _NUMBERED = re.compile(r"\d{1,2}[.)]\s+")
+# A footnote at the foot of a page: small print opening with its number ("2 Local audit…"); each
+# is a paragraph of its own, though the notes are set close together.
+_FOOTNOTE = re.compile(r"\d{1,2}\s+[A-Z]")
 _SENTENCE_END = (".", "!", "?", ":", "”", '"', ")")
 _MAX_HEADING_WORDS = 14
 _BIGGER = 1.15  # a heading's font is at least this much bigger than the body text's
@@ -47,7 +51,7 @@ def regions_to_blocks(regions: list[Region], join: Callable[[list[str]], str]) -
         return []
     body_size = sizes.most_common(1)[0][0]
     raws = _raw_blocks(regions, body_size)
-    return _with_titles_and_levels(raws, join)
+    return _with_titles_and_levels(raws, join, body_size)
 
 
 def _role(line: Line, body_size: float) -> str:
@@ -102,6 +106,7 @@ def _raw_blocks(regions: list[Region], body_size: float) -> list[_Raw]:
                 new = (
                     role == "bullet"
                     or bool(_NUMBERED.match(line.text))
+                    or (line.size < body_size * 0.95 and bool(_FOOTNOTE.match(line.text)))
                     or gap > 0.45 * previous.size
                     or style != last.style
                 )
@@ -120,11 +125,23 @@ def _raw_blocks(regions: list[Region], body_size: float) -> list[_Raw]:
     return raws
 
 
+_SMALL_PRINT = 0.95  # a line at least this much smaller than the body text is small print
+
+
+def _small_print(raws: list[_Raw], body_size: float) -> bool:
+    """Whether the first block is a paragraph in a font smaller than the body text's."""
+    return (
+        bool(raws) and raws[0].role == "paragraph" and raws[0].style[0] < body_size * _SMALL_PRINT
+    )
+
+
 def _is_prose(text: str) -> bool:
     return len(text.split()) > 2 * _MAX_HEADING_WORDS or text.endswith((".", ";", ","))
 
 
-def _with_titles_and_levels(raws: list[_Raw], join: Callable[[list[str]], str]) -> list[Block]:
+def _with_titles_and_levels(
+    raws: list[_Raw], join: Callable[[list[str]], str], body_size: float
+) -> list[Block]:
     opening = 0
     while opening < len(raws) and raws[opening].role == "heading":
         opening += 1
@@ -132,13 +149,21 @@ def _with_titles_and_levels(raws: list[_Raw], join: Callable[[list[str]], str]) 
     # The opening headings in a style used again (the first box's "Background") are headings.
     while opening and raws[opening - 1].style in later_styles:
         opening -= 1
+    # Small print right under the opening lines (the partnership's name in 9 pt, a date) is not
+    # part of the title, though a text reader would take any short line there: the looks decide,
+    # so the opening lines are written as the title, joined as the text reader joins them.
+    joined_title = opening > 1 and _small_print(raws[opening:], body_size)
     styles = sorted(later_styles, key=lambda style: (-style[0], not style[1]))
     blocks: list[Block] = []
     for index, raw in enumerate(raws):
         text = join([line.text for line in raw.lines])
         if raw.role == "heading" and index >= opening and _is_prose(text):
             raw.role = "paragraph"  # a paragraph set in bold, line after short line
-        if index < opening:
+        if index < opening and joined_title:
+            if index == 0:
+                title = join_title([join([line.text for line in r.lines]) for r in raws[:opening]])
+                blocks.append(Block(BlockKind.TITLE, title))
+        elif index < opening:
             kind = BlockKind.TITLE if opening == 1 else BlockKind.OPENING
             blocks.append(Block(kind, text))
         elif raw.role == "heading":

@@ -177,6 +177,7 @@ def _line(page: int, words: list[dict]) -> Line:
     sizes = Counter[float]()
     for word in words:
         sizes[round(word["size"] * 2) / 2] += len(word["text"])
+    words = _without_footnote_markers(words, sizes.most_common(1)[0][0])
     lettered = [word for word in words if any(char.isalpha() for char in word["text"])]
     return Line(
         page=page,
@@ -188,6 +189,42 @@ def _line(page: int, words: list[dict]) -> Line:
         size=sizes.most_common(1)[0][0],
         bold=bool(lettered) and all(_BOLD_FONT.search(word["fontname"]) for word in lettered),
     )
+
+
+# A footnote marker: a number, a lower-case roman numeral or a symbol, set small and raised after a
+# word ("neglect³"). pdfplumber splits it off the word by its size, so it would read as a number
+# of the sentence ("neglected 1 than babies") and even as a key figure. The footnote itself, at
+# the foot of the page, is kept: only the marker pointing to it goes.
+_FOOTNOTE_MARKER = re.compile(r"\d{1,2}|[ivx]{1,4}|[*†‡§]")
+_SUPERSCRIPT_SIZE = 0.8  # at most this much of the line's font size
+_RAISED = 0.15  # its foot at least this much of the line's font size above the line's foot
+
+
+def _without_footnote_markers(words: list[dict], size: float) -> list[dict]:
+    foot = Counter(round(word["bottom"]) for word in words if word["size"] >= size).most_common(1)
+    if not foot:
+        return words
+    kept: list[dict] = []
+    dropped = False
+    for word in words:
+        if (
+            kept
+            and _FOOTNOTE_MARKER.fullmatch(word["text"])
+            and word["size"] <= size * _SUPERSCRIPT_SIZE
+            and word["bottom"] <= foot[0][0] - size * _RAISED
+        ):
+            dropped = True
+        elif dropped and word["text"][:1] in _CLOSING_PUNCTUATION:
+            # "like³." : the full stop after the marker belongs to the word before it.
+            kept[-1] = {**kept[-1], "text": kept[-1]["text"] + word["text"], "x1": word["x1"]}
+            dropped = False
+        else:
+            kept.append(word)
+            dropped = False
+    return kept
+
+
+_CLOSING_PUNCTUATION = frozenset(".,;:)’”!?")
 
 
 # -- page furniture ------------------------------------------------------------------------------

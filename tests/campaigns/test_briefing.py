@@ -440,3 +440,33 @@ def test_report_section_numbers_are_not_part_of_a_bare_headings_title():
     briefing = read_briefing_text(text, "review.txt")
     assert titles(briefing) == ["Information sharing", "Supervision"]
     assert [section.title for section in briefing.sections] == ["Background"]
+
+
+def test_a_heading_wrapped_over_two_lines_is_one_heading_and_a_two_line_sentence_is_not():
+    text = (
+        "Learning notes\n\nWhen a child is not brought to health\nappointments\n\n"
+        "Write was not brought.\n\nSafer sleep advice was given but\nnobody looked.\n\n"
+        "Ask to see the cot.\n"
+    )
+    briefing = read_briefing_text(text, "notes.txt")
+    assert titles(briefing) == ["When a child is not brought to health appointments"]
+    assert briefing.themes[0].paragraphs == (
+        "Write was not brought.",
+        "Safer sleep advice was given but nobody looked.",
+        "Ask to see the cot.",
+    )
+
+
+def test_footnotes_at_the_end_are_a_paragraph_each_and_a_wrapped_line_is_not_one():
+    text = (
+        "Learning notes\n\nNeglect\n\nOlder children are less often seen as neglected1 than "
+        "babies and young children in\n2 Local areas.\n\n1 Department for Education data, 2024.\n"
+        "2 Local audit of 40 referrals.\n"
+    )
+    briefing = read_briefing_text(text, "notes.txt")
+    assert briefing.themes[0].paragraphs == (
+        "Older children are less often seen as neglected than babies and young children in 2 "
+        "Local areas.",
+        "1 Department for Education data, 2024.",
+        "2 Local audit of 40 referrals.",
+    )

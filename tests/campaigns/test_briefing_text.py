@@ -44,6 +44,11 @@ def test_a_repeated_lower_case_line_is_not_a_running_header():
         (["and then…", "wait..."], "and then… wait..."),
         (["risk – and", "‘quotes’ stay"], "risk – and ‘quotes’ stay"),
         (["fathers - and male partners"], "fathers - and male partners"),  # a spaced dash
+        # Footnote markers copied out of a PDF, stuck to their word.
+        (["seen as neglected1 than", "babies."], "seen as neglected than babies."),
+        (["what home was like³. Two"], "what home was like. Two"),
+        (["referrals12, and"], "referrals, and"),
+        (["Covid19 rules, year9 pupils, mp3 files"], "Covid19 rules, year9 pupils, mp3 files"),
     ],
 )
 def test_reflow_and_repairs(wrapped, expected):
@@ -60,6 +65,8 @@ def test_reflow_and_repairs(wrapped, expected):
         ("A rapid review is due within 15 working days, after 17 months.", []),
         ("A 16-year-old in Tier 4 care during Covid-19.", []),
         ("The 1st and 2nd reviews found 3 children at risk.", ["3"]),
+        ("2 Local audit of 40 referrals.", ["40"]),  # a footnote's number is not a figure
+        ("12 agencies were involved.", ["12"]),
     ],
 )
 def test_figures(sentence, values):

@@ -60,8 +60,10 @@ def test_each_theme_has_a_note_saying_how_sure_the_reader_is(name):
 
 def _words(text: str) -> set[str]:
     # Page markers are the one thing dropped without a word; bullets ("o") are written "•".
+    # Words are letters only: a footnote marker stuck to one ("neglected1", "like³") is dropped.
     lines = [line for line in text.splitlines() if not is_page_marker(line.strip())]
-    words = re.findall(r"[^\W_]+", "\n".join(lines).lower())
+    text = re.sub("[¹²³⁴-⁹⁰]", " ", "\n".join(lines))
+    words = re.findall(r"[^\W\d_]+", text.lower())
     return {word for word in words if not word.isdigit() and len(word) > 1}
 
 

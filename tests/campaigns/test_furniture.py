@@ -81,6 +81,18 @@ def test_a_repeated_line_is_a_running_header_only_in_a_paged_document():
     assert paged.left_out == ["dropped 'What we learned' as a running header or footer"]
 
 
+def test_a_sub_heading_repeated_mid_page_is_no_running_header_though_the_footer_is():
+    # Each page: a case, its repeated sub-headings in the middle, the partnership's footer.
+    page = (
+        "Case {c}\n\nFamily {c} moved twice.\n\nWhat we learned\n\nThe plan for case {c} "
+        "drifted.\n\nNobody owned plan {c}.\n\nBrookfield SCP learning\n{n}\n\f"
+    )
+    text = "".join(page.format(c=c, n=n) for n, c in enumerate("ABC", 1))
+    cleaned = clean_lines(text)
+    assert cleaned.left_out == ["dropped 'Brookfield SCP learning' as a running header or footer"]
+    assert texts(text).count("What we learned") == 3
+
+
 def test_markdown_headings_numbered_alike_are_never_running_headers():
     text = "# Themes\n\n## Theme 1\nOne.\n\n## Theme 2\nTwo.\n\n## Theme 3\nThree.\n\nPage 1\n"
     assert clean_lines(text).left_out == []
@@ -208,3 +220,29 @@ def test_a_confidentiality_notice_after_the_sign_off_does_not_hide_the_sign_off(
     assert "line 8: left out the sign-off 'Kind regards, / Sam Example / Learning officer'" in (
         briefing.warnings
     )
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "From: A Sender <a.sender@example.org>\nSent: 1 March 2026 10:00\nTo: Team <t@example.org>",
+        "-----Original Message-----\nFrom: A Sender <a.sender@example.org>",
+        "On Mon, 2 Mar 2026 at 10:00, A Sender <a.sender@example.org> wrote:",
+    ],
+)
+def test_the_earlier_message_quoted_below_a_reply_is_left_out_and_quoted(opening):
+    text = f"Neglect\n\nLook at the home.\n\n{opening}\n\nFine by me, send it out.\n"
+    cleaned = clean_lines(text)
+    assert texts(text) == ["Neglect", "Look at the home."]
+    assert "Fine by me, send it out." in cleaned.left_out[-1]
+    assert cleaned.left_out[-1].startswith("line 5: left out the earlier message")
+
+
+def test_a_from_line_in_the_text_is_not_an_earlier_message():
+    text = "Neglect\n\nFrom: the review panel's report.\n\nLook at the home.\n"
+    assert clean_lines(text).left_out == []
+
+
+def test_a_sign_off_without_its_comma_is_still_a_sign_off():
+    text = "Neglect\n\nLook at the home.\n\nKind regards\nJo Example\nLearning team\n"
+    assert texts(text) == ["Neglect", "Look at the home."]

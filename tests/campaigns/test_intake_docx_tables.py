@@ -97,3 +97,29 @@ def test_boxes_whose_numbers_do_not_count_from_one_keep_their_places():
     layout = [["2. Why it matters", "1. Background"], ["2. Information", "3. What to do"]]
     text = docx_to_markdown(_docx(lambda d: _grid(d, layout)), "x.docx")
     assert text.index("Why it matters") < text.index("Background") < text.index("What to do")
+
+
+def test_rows_counted_in_their_first_cell_are_a_numbered_list():
+    rows = [
+        ("No.", "Recommendation", "Agency"),
+        ("1", "Review every fall within a day.", "Care providers"),
+        ("2", "Check that falls training is in place.", "Adults Board"),
+    ]
+    markdown = docx_to_markdown(_docx(lambda d: _table(d, rows)), "recommendations.docx")
+    assert markdown.splitlines() == [
+        "1. Review every fall within a day. – Agency: Care providers",
+        "2. Check that falls training is in place. – Agency: Adults Board",
+    ]
+
+
+def test_short_column_headers_over_sentences_are_read_down_the_columns():
+    rows = [
+        ("Good practice", "Areas for development"),
+        ("The midwife asked about the father.", "Nobody told the health visitor."),
+        ("The hospital referred the same day.", "No one asked who babysat."),
+    ]
+    markdown = docx_to_markdown(_docx(lambda d: _table(d, rows)), "review.docx")
+    assert "- The midwife asked about the father.\n- The hospital referred the same day." in (
+        markdown
+    )
+    assert markdown.index("Areas for development") > markdown.index("The hospital referred")

@@ -1004,6 +1004,7 @@ def _pdf_string(text: str) -> str:
 
 def main() -> None:
     import more_shapes  # builds on this module's helpers; imported here, not at the top
+    import shapes_round_two
 
     word = {
         "heading-styles.docx": heading_styles,
@@ -1014,6 +1015,9 @@ def main() -> None:
         "heading1-title.docx": heading1_title,
         "styled-header-table.docx": more_shapes.styled_header_table,
         "box-grid.docx": more_shapes.box_grid,
+        "good-practice-table.docx": shapes_round_two.good_practice_table,
+        "cell-headings.docx": shapes_round_two.cell_headings,
+        "sar-recommendations-table.docx": shapes_round_two.sar_recommendations_table,
     }
     for name, make in word.items():
         document = make()
@@ -1029,6 +1033,7 @@ def main() -> None:
         "sidebar.pdf": sidebar,
         "key-messages-band.pdf": more_shapes.key_messages_band,
         "practice-subheadings.pdf": more_shapes.practice_subheadings,
+        "footnote-markers.pdf": shapes_round_two.footnote_markers,
         "bad-image-only.pdf": image_only,
         "bad-password.pdf": password_protected,
         "bad-zip-not-word.docx": zip_of_something_else,
