@@ -202,3 +202,8 @@ def _status_notes(entry) -> Iterator[str]:  # type: ignore[no-untyped-def]
             + f"; {catch_ups.in_flight} message(s) being sent (`briefcast catch-up "
             f"{entry.name} --dry-run` lists them)"
         )
+    if catch_ups and catch_ups.unknown:
+        yield (
+            f"  catch-ups: {unknown_meaning(catch_ups.unknown)}: "
+            f"`{resend_command(entry.name, None)}`"
+        )

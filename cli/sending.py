@@ -24,59 +24,117 @@ from briefcast.store.schema import IssueState
 
 @app.command(name="send-now")
 @click.argument("campaign")
-@ONE_ISSUE
+@click.option("--issue", "number", type=click.IntRange(min=1), help="The issue's number.")
+@click.option(
+    "--catch-ups",
+    is_flag=True,
+    help="Instead of an issue, the campaign's catch-ups planned and not yet sent.",
+)
 @click.option(
     "--resend-unknown",
     is_flag=True,
     help="Also send again the messages whose outcome is unknown (the relay took them but never "
     "answered): some people may get a second copy. Recorded in the audit trail.",
 )
-def send_now(campaign: str, number: int, resend_unknown: bool) -> None:
-    """Send one issue now, in the foreground, with a progress bar.
+def send_now(campaign: str, number: int | None, catch_ups: bool, resend_unknown: bool) -> None:
+    """Send one issue now, in the foreground, with a progress bar; or, with --catch-ups, the
+    catch-ups of new starters already planned (`briefcast catch-up` plans the due ones).
 
     Run it again after an interruption: it sends only what is not yet sent. Ctrl-C lets the
-    message in flight finish, then stops and pauses the issue. Exits 1 if the issue ends paused.
-    Messages whose outcome is unknown are left unsent and counted, unless --resend-unknown.
+    message in flight finish, then stops and pauses the issue (a catch-up is left sending, for
+    the worker). Exits 1 if the issue ends paused. Messages whose outcome is unknown are left
+    unsent and counted, unless --resend-unknown (`--issue 2 --resend-unknown` for an issue's).
 
-    Example: briefcast send-now national-panel-2020 --issue 2 --resend-unknown
+    Example: briefcast send-now national-panel-2020 --catch-ups --resend-unknown
     """
+    if (number is None) == (not catch_ups):
+        raise click.UsageError("give --issue N or --catch-ups (one of the two)")
+    ctx = command_context()
+    if resend_unknown:
+        from briefcast.delivery.control import resend_unknown as queue_unknown_again
+        from briefcast.scheduler import issue_label
+
+        outcome = queue_unknown_again(
+            ctx.engine, campaign, number, actor=ctx.actor, catch_ups=catch_ups
+        )
+        label = issue_label(campaign, number) if number else f"{campaign} catch-ups"
+        click.echo(f"{label}: {outcome.message}")
+    ended = _send_catch_ups(campaign) if number is None else _send_one_issue(campaign, number)
+    if not ended:
+        raise SystemExit(1)  # a paused or failed issue: cron and scripts see it by the exit code
+
+
+def _send_one_issue(campaign: str, number: int) -> bool:
+    """Issue `number` sent in the foreground; whether it ended sent (or waits for the relay)."""
     from briefcast.delivery.control import find_campaign, find_issue
-    from briefcast.delivery.control import resend_unknown as queue_unknown_again
-    from briefcast.delivery.transports import open_transport
     from briefcast.scheduler import issue_label
 
     ctx = command_context()
-    settings, engine = ctx.settings, ctx.engine
+    engine = ctx.engine
     label = issue_label(campaign, number)
-    if resend_unknown:
-        outcome = queue_unknown_again(engine, campaign, number, actor=ctx.actor)
-        click.echo(f"{label}: {outcome.message}")
     with read(engine) as conn:
         issue = find_issue(conn, find_campaign(conn, campaign), number)
     if issue.state is IssueState.SENT:
         click.echo(f"{label}: already sent; nothing to send")
-        _unknown_left(engine, campaign, number, issue.id)
-        return
+        _unknown_left(engine, campaign, number, [issue.id])
+        return True
     if issue.state is IssueState.CANCELLED:
         raise SteeringError(f"{label} is cancelled; it will not be sent")
+    ended = _send_in_foreground(label, issue.id, pause_when_stopped=True)
+    _unknown_left(engine, campaign, number, [issue.id])
+    return ended
+
+
+def _send_catch_ups(campaign: str) -> bool:
+    """The campaign's catch-ups planned and not yet sent, each in the foreground in turn; whether
+    each ended sent (or waits for the relay). Ctrl-C stops them sending, not paused: nothing but
+    the worker and this picks a catch-up up, and `resume` steers the series' issues only."""
+    from briefcast.delivery.control import find_campaign
+    from briefcast.scheduler import issue_label
+    from briefcast.store.campaigns import issue_by_id
+    from briefcast.store.catch_up import catch_up_ids, catch_ups_to_send
+
+    engine = command_context().engine
+    with read(engine) as conn:
+        record = find_campaign(conn, campaign)
+        every = list(catch_up_ids(conn, record.id))
+        to_send = [issue_by_id(conn, id_) for id_ in catch_ups_to_send(conn, record.id)]
+    if not to_send:
+        click.echo(f"{campaign} catch-ups: none planned and not yet sent; nothing to send")
+    ended = True
+    for issue in to_send:
+        label = issue_label(campaign, issue.number)  # type: ignore[union-attr]
+        ended = _send_in_foreground(label, issue.id, pause_when_stopped=False) and ended  # type: ignore[union-attr]
+    _unknown_left(engine, campaign, None, every)
+    return ended
+
+
+def _send_in_foreground(label: str, issue_id: int, *, pause_when_stopped: bool) -> bool:
+    from briefcast.delivery.transports import open_transport
+    from briefcast.store.campaigns import issue_by_id
+
+    ctx = command_context()
+    settings, engine = ctx.settings, ctx.engine
     transport = open_transport(settings)
     stop = threading.Event()
     with _stop_on_ctrl_c(stop), _progress_bar(label) as progress:
-        report = _send(engine, issue.id, transport, settings, stop=stop, progress=progress)
-    _after_send(engine, settings, label, issue.id, report, interrupted=stop.is_set())
-    _unknown_left(engine, campaign, number, issue.id)
+        report = _send(engine, issue_id, transport, settings, stop=stop, progress=progress)
+    stopped = stop.is_set()
+    _after_send(engine, settings, label, issue_id, report, stopped, pause_when_stopped)
     with read(engine) as conn:
-        ended = find_issue(conn, find_campaign(conn, campaign), number).state
-    if ended not in (IssueState.SENT, IssueState.SENDING):  # sending: waits for the relay's limit
-        raise SystemExit(1)  # a paused or failed issue: cron and scripts see it by the exit code
+        state = issue_by_id(conn, issue_id).state  # type: ignore[union-attr]
+    if stopped and report.counts.remaining:
+        raise SystemExit(1)  # a person stopped it: it is unfinished, and nothing after it starts
+    return state in (IssueState.SENT, IssueState.SENDING)  # sending: waits for the relay's limit
 
 
-def _unknown_left(engine, campaign, number, issue_id):  # type: ignore[no-untyped-def]
-    """How many messages of the issue have an unknown outcome, left unsent, and how to resend."""
-    from briefcast.store.ledger import delivery_counts
+def _unknown_left(engine, campaign, number, issue_ids):  # type: ignore[no-untyped-def]
+    """How many messages of these issues have an unknown outcome, left unsent, and how to
+    resend them (`number` None: the campaign's catch-ups)."""
+    from briefcast.store.ledger import delivery_counts_of
 
     with read(engine) as conn:
-        unknown = delivery_counts(conn, issue_id).unknown
+        unknown = sum(counts.unknown for counts in delivery_counts_of(conn, issue_ids).values())
     if unknown:
         click.echo(f"{unknown_meaning(unknown)}: `{resend_command(campaign, number)}`")
 
@@ -130,7 +188,7 @@ def _progress_bar(label: str) -> Iterator:  # type: ignore[type-arg]
         yield progress
 
 
-def _after_send(engine, settings, label, issue_id, report, *, interrupted):  # type: ignore[no-untyped-def]
+def _after_send(engine, settings, label, issue_id, report, interrupted, pause):  # type: ignore[no-untyped-def]
     from briefcast.scheduler import add_job, job_store, reconcile
     from briefcast.store import issue_states
     from briefcast.store.schema import utcnow
@@ -139,7 +197,10 @@ def _after_send(engine, settings, label, issue_id, report, *, interrupted):  # t
     summary = f"sent {counts.sent}, failed {counts.failed}, bounced {counts.bounced}"
     if counts.unknown:
         summary += f", unknown {counts.unknown}"
-    if interrupted and counts.remaining:
+    if interrupted and counts.remaining and not pause:
+        click.echo(f"{label}: stopped with {counts.remaining} to send ({summary}).")
+        click.echo("The worker sends the rest, or the same send-now again.")
+    elif interrupted and counts.remaining:
         with write(engine) as conn:
             issue_states.transition(
                 conn,
