@@ -76,12 +76,12 @@ def _send_one_issue(campaign: str, number: int) -> bool:
         issue = find_issue(conn, find_campaign(conn, campaign), number)
     if issue.state is IssueState.SENT:
         click.echo(f"{label}: already sent; nothing to send")
-        _unknown_left(engine, campaign, number, [issue.id])
+        unknown_left(engine, campaign, number, [issue.id])
         return True
     if issue.state is IssueState.CANCELLED:
         raise SteeringError(f"{label} is cancelled; it will not be sent")
     ended = _send_in_foreground(label, issue.id, pause_when_stopped=True)
-    _unknown_left(engine, campaign, number, [issue.id])
+    unknown_left(engine, campaign, number, [issue.id])
     return ended
 
 
@@ -105,7 +105,7 @@ def _send_catch_ups(campaign: str) -> bool:
     for issue in to_send:
         label = issue_label(campaign, issue.number)  # type: ignore[union-attr]
         ended = _send_in_foreground(label, issue.id, pause_when_stopped=False) and ended  # type: ignore[union-attr]
-    _unknown_left(engine, campaign, None, every)
+    unknown_left(engine, campaign, None, every)
     return ended
 
 
@@ -128,7 +128,7 @@ def _send_in_foreground(label: str, issue_id: int, *, pause_when_stopped: bool) 
     return state in (IssueState.SENT, IssueState.SENDING)  # sending: waits for the relay's limit
 
 
-def _unknown_left(engine, campaign, number, issue_ids):  # type: ignore[no-untyped-def]
+def unknown_left(engine, campaign, number, issue_ids):  # type: ignore[no-untyped-def]
     """How many messages of these issues have an unknown outcome, left unsent, and how to
     resend them (`number` None: the campaign's catch-ups)."""
     from briefcast.store.ledger import delivery_counts_of
