@@ -80,7 +80,7 @@ def _send_one_issue(campaign: str, number: int) -> bool:
         return True
     if issue.state is IssueState.CANCELLED:
         raise SteeringError(f"{label} is cancelled; it will not be sent")
-    ended = _send_in_foreground(label, issue.id, pause_when_stopped=True)
+    ended, _stopped = _send_in_foreground(label, issue.id, pause_when_stopped=True)
     unknown_left(engine, campaign, number, [issue.id])
     return ended
 
@@ -98,18 +98,26 @@ def _send_catch_ups(campaign: str) -> bool:
     with read(engine) as conn:
         record = find_campaign(conn, campaign)
         every = list(catch_up_ids(conn, record.id))
-        to_send = [issue_by_id(conn, id_) for id_ in catch_ups_to_send(conn, record.id)]
+        to_send = [(id_, issue_by_id(conn, id_)) for id_ in catch_ups_to_send(conn, record.id)]
     if not to_send:
         click.echo(f"{campaign} catch-ups: none planned and not yet sent; nothing to send")
     ended = True
-    for issue in to_send:
-        label = issue_label(campaign, issue.number)  # type: ignore[union-attr]
-        ended = _send_in_foreground(label, issue.id, pause_when_stopped=False) and ended  # type: ignore[union-attr]
+    for issue_id, issue in to_send:
+        label = issue_label(campaign, issue.number if issue else -1)
+        sent, stopped = _send_in_foreground(label, issue_id, pause_when_stopped=False)
+        ended = sent and ended
+        if stopped:  # a person pressed Ctrl-C: the next catch-up does not start
+            ended = False
+            break
     unknown_left(engine, campaign, None, every)
     return ended
 
 
-def _send_in_foreground(label: str, issue_id: int, *, pause_when_stopped: bool) -> bool:
+def _send_in_foreground(
+    label: str, issue_id: int, *, pause_when_stopped: bool
+) -> tuple[bool, bool]:
+    """Whether the issue ended sent (or waits for the relay's limit), and whether a person
+    stopped it unfinished."""
     from briefcast.delivery.transports import open_transport
     from briefcast.store.campaigns import issue_by_id
 
@@ -123,9 +131,9 @@ def _send_in_foreground(label: str, issue_id: int, *, pause_when_stopped: bool) 
     _after_send(engine, settings, label, issue_id, report, stopped, pause_when_stopped)
     with read(engine) as conn:
         state = issue_by_id(conn, issue_id).state  # type: ignore[union-attr]
-    if stopped and report.counts.remaining:
-        raise SystemExit(1)  # a person stopped it: it is unfinished, and nothing after it starts
-    return state in (IssueState.SENT, IssueState.SENDING)  # sending: waits for the relay's limit
+    stopped_unfinished = stopped and bool(report.counts.remaining)
+    # sending: waits for the relay's limit; or, a catch-up stopped, for the worker
+    return state in (IssueState.SENT, IssueState.SENDING), stopped_unfinished
 
 
 def unknown_left(engine, campaign, number, issue_ids):  # type: ignore[no-untyped-def]
