@@ -15,6 +15,8 @@ from briefcast.cli import (  # noqa: F401
     list_files,
     lists,
     recipients,
+    sending,
+    steering,
     users,
     web,
 )

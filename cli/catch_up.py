@@ -45,6 +45,20 @@ def catch_up(campaign: str, dry_run: bool, as_json: bool) -> None:
         if sent
         else f"{campaign}: no catch-up is due now"
     )
+    _unknown_left(engine, campaign)
+
+
+def _unknown_left(engine, campaign: str) -> None:  # type: ignore[no-untyped-def]
+    """The campaign's catch-up messages whose outcome is unknown, and how a person resends them."""
+    from briefcast.cli.sending import unknown_left
+    from briefcast.store import campaigns as store
+    from briefcast.store.catch_up import catch_up_ids
+    from briefcast.store.engine import read
+
+    with read(engine) as conn:
+        record = store.find_campaign(conn, campaign)
+        ids = list(catch_up_ids(conn, record.id)) if record else []
+    unknown_left(engine, campaign, None, ids)
 
 
 def _send_planned(engine, settings, campaign: str) -> int:  # type: ignore[no-untyped-def]

@@ -1,26 +1,19 @@
-"""Commands for the send side: schedule, worker, status, and steering a campaign by its name."""
+"""Commands for the send side: schedule, worker and status (steering.py steers a campaign by its
+name; sending.py sends by hand)."""
 
 from __future__ import annotations
 
-import signal
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from briefcast.cli.app import app, console, print_json
 from briefcast.cli.context import command_context
-from briefcast.delivery.control import SteeringError
 from briefcast.delivery.status import resend_command, unknown_meaning
-from briefcast.store.engine import read, write
-from briefcast.store.schema import IssueState
 
 ISSUE = click.option("--issue", "number", type=click.IntRange(min=1), help="Only this issue.")
 ONE_ISSUE = click.option(
@@ -209,241 +202,8 @@ def _status_notes(entry) -> Iterator[str]:  # type: ignore[no-untyped-def]
             + f"; {catch_ups.in_flight} message(s) being sent (`briefcast catch-up "
             f"{entry.name} --dry-run` lists them)"
         )
-
-
-# -- steering ----------------------------------------------------------------------------------
-
-
-def _report(campaign: str, outcomes) -> None:  # type: ignore[no-untyped-def]
-    for outcome in outcomes:
-        click.echo(f"{campaign} issue {outcome.number}: {outcome.message}")
-
-
-def _steer(action, campaign: str, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-    from briefcast.scheduler import sync_jobs
-
-    ctx = command_context()
-    settings, engine = ctx.settings, ctx.engine
-    outcomes = action(engine, campaign, *args, actor=ctx.actor, **kwargs)
-    sync_jobs(engine, settings)
-    _report(campaign, outcomes if isinstance(outcomes, list) else [outcomes])
-
-
-@app.command()
-@click.argument("campaign")
-@ISSUE
-def pause(campaign: str, number: int | None) -> None:
-    """Hold a campaign's unsent issues (or one); an issue being sent stops after messages in flight.
-
-    Example: briefcast pause national-panel-2020 --issue 3
-    """
-    from briefcast.delivery.control import pause as pause_issues
-
-    _steer(pause_issues, campaign, number)
-
-
-@app.command()
-@click.argument("campaign")
-@ISSUE
-def resume(campaign: str, number: int | None) -> None:
-    """Let paused or missed issues go again: at their time, or at once if it has passed.
-
-    Example: briefcast resume national-panel-2020 --issue 3
-    """
-    from briefcast.delivery.control import resume as resume_issues
-
-    _steer(resume_issues, campaign, number)
-
-
-@app.command()
-@click.argument("campaign")
-@ISSUE
-def cancel(campaign: str, number: int | None) -> None:
-    """Never send a campaign's unsent issues (or one). Messages already sent stay sent.
-
-    Example: briefcast cancel national-panel-2020 --issue 6
-    """
-    from briefcast.delivery.control import cancel as cancel_issues
-
-    _steer(cancel_issues, campaign, number)
-
-
-@app.command()
-@click.argument("campaign")
-@ONE_ISSUE
-@click.option("--at", "when", required=True, help='"2027-04-20 09:30" (campaign time) or ISO.')
-def reschedule(campaign: str, number: int, when: str) -> None:
-    """Move one unsent issue to a new time, in the campaign's time zone unless an offset is given.
-
-    Example: briefcast reschedule national-panel-2020 --issue 3 --at "2027-04-28 09:30"
-    """
-    from briefcast.delivery.control import reschedule as reschedule_issue
-
-    _steer(reschedule_issue, campaign, number, when)
-
-
-# -- sending by hand ---------------------------------------------------------------------------
-
-
-@app.command(name="send-now")
-@click.argument("campaign")
-@ONE_ISSUE
-@click.option(
-    "--resend-unknown",
-    is_flag=True,
-    help="Also send again the messages whose outcome is unknown (the relay took them but never "
-    "answered): some people may get a second copy. Recorded in the audit trail.",
-)
-def send_now(campaign: str, number: int, resend_unknown: bool) -> None:
-    """Send one issue now, in the foreground, with a progress bar.
-
-    Run it again after an interruption: it sends only what is not yet sent. Ctrl-C lets the
-    message in flight finish, then stops and pauses the issue. Exits 1 if the issue ends paused.
-    Messages whose outcome is unknown are left unsent and counted, unless --resend-unknown.
-
-    Example: briefcast send-now national-panel-2020 --issue 2 --resend-unknown
-    """
-    from briefcast.delivery.control import find_campaign, find_issue
-    from briefcast.delivery.control import resend_unknown as queue_unknown_again
-    from briefcast.delivery.transports import open_transport
-    from briefcast.scheduler import issue_label
-
-    ctx = command_context()
-    settings, engine = ctx.settings, ctx.engine
-    label = issue_label(campaign, number)
-    if resend_unknown:
-        outcome = queue_unknown_again(engine, campaign, number, actor=ctx.actor)
-        click.echo(f"{label}: {outcome.message}")
-    with read(engine) as conn:
-        issue = find_issue(conn, find_campaign(conn, campaign), number)
-    if issue.state is IssueState.SENT:
-        click.echo(f"{label}: already sent; nothing to send")
-        _unknown_left(engine, campaign, number, issue.id)
-        return
-    if issue.state is IssueState.CANCELLED:
-        raise SteeringError(f"{label} is cancelled; it will not be sent")
-    transport = open_transport(settings)
-    stop = threading.Event()
-    with _stop_on_ctrl_c(stop), _progress_bar(label) as progress:
-        report = _send(engine, issue.id, transport, settings, stop=stop, progress=progress)
-    _after_send(engine, settings, label, issue.id, report, interrupted=stop.is_set())
-    _unknown_left(engine, campaign, number, issue.id)
-    with read(engine) as conn:
-        ended = find_issue(conn, find_campaign(conn, campaign), number).state
-    if ended not in (IssueState.SENT, IssueState.SENDING):  # sending: waits for the relay's limit
-        raise SystemExit(1)  # a paused or failed issue: cron and scripts see it by the exit code
-
-
-def _unknown_left(engine, campaign, number, issue_id):  # type: ignore[no-untyped-def]
-    """How many messages of the issue have an unknown outcome, left unsent, and how to resend."""
-    from briefcast.store.ledger import delivery_counts
-
-    with read(engine) as conn:
-        unknown = delivery_counts(conn, issue_id).unknown
-    if unknown:
-        click.echo(f"{unknown_meaning(unknown)}: `{resend_command(campaign, number)}`")
-
-
-def _send(engine, issue_id, transport, settings, **options):  # type: ignore[no-untyped-def]
-    from briefcast.delivery.sender import send_issue
-
-    return send_issue(
-        engine,
-        issue_id,
-        transport,
-        settings,
-        worker_id=f"{settings.worker_id}:send-now",
-        actor=command_context().actor,
-        **options,
-    )
-
-
-@contextmanager
-def _stop_on_ctrl_c(stop: threading.Event) -> Iterator[None]:
-    """Ctrl-C asks the loop to stop after the message in flight, instead of killing it."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signals can only be caught on the main thread (not under some test runners)
-        return
-    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: stop.set())
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextmanager
-def _progress_bar(label: str) -> Iterator:  # type: ignore[type-arg]
-    columns = (
-        TextColumn(escape(label)),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[detail]}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(label, total=None, detail="")
-
-        def progress(counts) -> None:  # type: ignore[no-untyped-def]
-            done = counts.total - counts.remaining
-            detail = f"failed {counts.failed}, bounced {counts.bounced}"
-            if counts.unknown:
-                detail += f", unknown {counts.unknown}"
-            bar.update(task, completed=done, total=counts.total or None, detail=detail)
-
-        yield progress
-
-
-def _after_send(engine, settings, label, issue_id, report, *, interrupted):  # type: ignore[no-untyped-def]
-    from briefcast.scheduler import add_job, job_store, reconcile
-    from briefcast.store import issue_states
-    from briefcast.store.schema import utcnow
-
-    counts = report.counts
-    summary = f"sent {counts.sent}, failed {counts.failed}, bounced {counts.bounced}"
-    if counts.unknown:
-        summary += f", unknown {counts.unknown}"
-    if interrupted and counts.remaining:
-        with write(engine) as conn:
-            issue_states.transition(
-                conn,
-                issue_id,
-                IssueState.PAUSED,
-                actor=command_context().actor,
-                reason="interrupted during send-now; send-now again sends only the rest",
-                only_from=(IssueState.SENDING,),
-            )
-        click.echo(f"{label}: stopped with {counts.remaining} to send ({summary}); paused.")
-        click.echo("Run the same send-now again to send only the rest.")
-    elif report.paused_reason:
-        click.echo(f"{label}: paused: {report.paused_reason} ({summary})")
-    elif report.waiting_until:
-        zone_time = report.waiting_until.astimezone(UTC)
-        click.echo(
-            f"{label}: {counts.remaining} wait for the relay's limit until "
-            f"{zone_time:%Y-%m-%d %H:%M} UTC; the worker sends them then ({summary})"
+    if catch_ups and catch_ups.unknown:
+        yield (
+            f"  catch-ups: {unknown_meaning(catch_ups.unknown)}: "
+            f"`{resend_command(entry.name, None)}`"
         )
-    else:
-        click.echo(f"{label}: done ({summary})")
-    with job_store(engine, settings) as scheduler:
-        reconcile(scheduler, engine, now=utcnow())  # a sent or paused issue needs no job
-        if report.waiting_until and not interrupted and not report.paused_reason:
-            add_job(scheduler, issue_id, report.waiting_until, label)
-
-
-@app.command(name="send-test")
-@click.argument("campaign")
-@ONE_ISSUE
-@click.option("--to", "address", required=True, help="Who receives the test message.")
-def send_test(campaign: str, number: int, address: str) -> None:
-    """Send one issue to one address through the real transport, subject prefixed [TEST].
-
-    Nothing is recorded in the ledger; the links are sample links.
-
-    Example: briefcast send-test national-panel-2020 --issue 1 --to comms@example.org
-    """
-    from briefcast.delivery.send_test import send_test_message
-
-    ctx = command_context()
-    settings, engine = ctx.settings, ctx.engine
-    sent_to = send_test_message(engine, settings, campaign, number, address)
-    click.echo(f"{campaign} issue {number}: test message sent to {sent_to} ({settings.transport})")

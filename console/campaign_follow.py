@@ -1,7 +1,7 @@
 """Step 7: the campaign page (live status per issue, expected finish, reasons; *Pause*, *Resume*,
-*Cancel*, *Reschedule* for approvers, and *Resend* of messages whose outcome is unknown behind a
-confirmation page), the dissemination report and its CSV, the audit trail, and the campaign file
-to download."""
+*Cancel*, *Reschedule* for approvers, and *Resend* of messages whose outcome is unknown, of an
+issue or of the catch-ups, behind a confirmation page), the dissemination report and its CSV,
+the audit trail, and the campaign file to download."""
 
 from __future__ import annotations
 
@@ -59,6 +59,7 @@ def campaign_page(request: Request, errors: dict[str, str] | None = None, status
         report=report,
         catch_ups=catch_ups,
         catch_ups_due=local(catch_ups.next_due, found.timezone) if catch_ups else "",
+        catch_ups_unknown=unknown_meaning(catch_ups.unknown) if catch_ups else None,
         refresh=REFRESH_SECONDS if live else None,
         may_steer=person.has_role("approver") and draft.record.campaign_id is not None,
         may_submit=person.has_role("author") and draft.record.state.value in ("draft", "rejected"),
@@ -94,14 +95,21 @@ def resend_page(request: Request) -> Response:
     """The confirmation before resending: how many, what it means, what it risks."""
     require(request, "approver")
     draft = load_draft(request)
-    issue = _issue_status(request, draft)
+    if "number" in request.path_params:
+        issue = _issue_status(request, draft)
+        count, what = issue.counts["unknown"], f"issue {issue.number}, “{issue.subject}”"
+        title = f"Resend issue {issue.number}'s messages whose outcome is unknown"
+    else:
+        count, what = _catch_ups_unknown(request, draft), "a catch-up"
+        title = "Resend the catch-up messages whose outcome is unknown"
     return render(
         request,
         "campaigns/resend_unknown.html",
-        title=f"Resend issue {issue.number}'s messages whose outcome is unknown",
-        issue=issue,
-        count=issue.counts["unknown"],
-        meaning=unknown_meaning(issue.counts["unknown"]),
+        title=title,
+        what=what,
+        action=request.url.path,
+        count=count,
+        meaning=unknown_meaning(count),
         **page_context(draft, ""),
     )
 
@@ -110,14 +118,22 @@ async def resend_post(request: Request) -> Response:
     await form(request)
     require(request, "approver")
     draft = load_draft(request)
-    number = int(request.path_params["number"])
+    number = int(request.path_params["number"]) if "number" in request.path_params else None
     try:
         outcome = resend_unknown(
             get_engine(request), get_settings(request), draft.id, number, actor(request)
         )
     except BriefcastError as error:
         return campaign_page(request, {"steer": one_line(error)}, 400)
-    return redirect(request, f"/campaigns/{draft.id}", flash=f"Issue {number}: {outcome.message}")
+    which = f"Issue {number}" if number is not None else "Catch-ups"
+    return redirect(request, f"/campaigns/{draft.id}", flash=f"{which}: {outcome.message}")
+
+
+def _catch_ups_unknown(request: Request, draft: Draft) -> int:
+    if draft.record.campaign_id is None:
+        raise HTTPException(404)
+    found = series_status(get_engine(request), get_settings(request), draft.record.name)
+    return found.catch_ups.unknown if found.catch_ups else 0
 
 
 def _issue_status(request: Request, draft: Draft):  # type: ignore[no-untyped-def]
@@ -201,6 +217,8 @@ routes = [
     Route("/campaigns/{draft_id:int}/steer", steer_campaign, methods=["POST"]),
     Route("/campaigns/{draft_id:int}/resend-unknown/{number:int}", resend_page, methods=["GET"]),
     Route("/campaigns/{draft_id:int}/resend-unknown/{number:int}", resend_post, methods=["POST"]),
+    Route("/campaigns/{draft_id:int}/resend-unknown/catch-ups", resend_page, methods=["GET"]),
+    Route("/campaigns/{draft_id:int}/resend-unknown/catch-ups", resend_post, methods=["POST"]),
     Route("/campaigns/{draft_id:int}/report", report_page, methods=["GET"]),
     Route("/campaigns/{draft_id:int}/report.csv", report_csv, methods=["GET"]),
     Route("/campaigns/{draft_id:int}/audit", audit_page, methods=["GET"]),

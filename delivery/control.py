@@ -1,5 +1,5 @@
 """Steering a scheduled campaign: pause, resume, cancel and reschedule its issues, and resend the
-messages of one whose outcome is unknown.
+messages whose outcome is unknown (of one issue, or of its catch-ups).
 
 Each function changes the issues table only, in one transaction, through the state machine
 (store/issue_states.py: a compare-and-set on the issue's state, with its audit row naming
@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine
 
 from briefcast.errors import BriefcastError
 from briefcast.store import campaigns as store
+from briefcast.store import catch_up as catch_ups_store
 from briefcast.store import issue_states, ledger
 from briefcast.store.audit import Actor
 from briefcast.store.campaigns import CampaignRecord, IssueRecord
@@ -36,7 +37,7 @@ class SteeringError(BriefcastError):
 class Outcome:
     """What happened to one issue, as a line for the person who asked."""
 
-    number: int
+    number: int | None  # None: the campaign's catch-ups (resend_unknown)
     changed: bool
     message: str
 
@@ -142,32 +143,49 @@ def reschedule(
     return Outcome(number, True, message)
 
 
-def resend_unknown(engine: Engine, name: str, number: int, *, actor: Actor) -> Outcome:
-    """Queue again one issue's messages whose outcome is unknown (the relay took each whole and
-    never answered, so it may have delivered them): a person's decision, audited with the count.
-    A sent issue goes back to sending, so the worker or send-now sends them; the send loop
-    itself never does this."""
+def resend_unknown(
+    engine: Engine, name: str, number: int | None = None, *, actor: Actor, catch_ups: bool = False
+) -> Outcome:
+    """Queue again the messages whose outcome is unknown (the relay took each whole and never
+    answered, so it may have delivered them) of issue `number`, or with `catch_ups` of every
+    catch-up of the campaign: a person's decision, audited per issue with its count. A sent issue
+    or catch-up goes back to sending, so the worker or send-now sends them; the send loop itself
+    never does this."""
+    if (number is None) != catch_ups:
+        raise SteeringError("resend the unknown outcomes of one issue or of the catch-ups")
     with write(engine) as conn:
-        _campaign, (issue,) = _targets(conn, name, number)
-        if issue.state is S.CANCELLED:
-            raise SteeringError(f"{name} issue {number} is cancelled; nothing of it is sent again")
-        count = ledger.requeue_unknown(conn, issue.id)
-        if not count:
-            return _unchanged(issue, "no message's outcome is unknown")
-        reason = f"{count} message(s) whose outcome was unknown queued to be sent again"
-        issue_states.note(
-            conn,
-            issue.id,
-            "issue.unknown_resent",
-            actor=actor,
-            reason=reason,
-            details={"rows": count},
-        )
-        if issue.state is S.SENT:
-            issue_states.transition(
-                conn, issue.id, S.SENDING, actor=actor, reason=reason, only_from=(S.SENT,)
+        campaign = find_campaign(conn, name)
+        if number is not None:
+            (issue,) = targets = [find_issue(conn, campaign, number)]
+            if issue.state is S.CANCELLED:
+                raise SteeringError(
+                    f"{name} issue {number} is cancelled; nothing of it is sent again"
+                )
+        else:
+            found = (
+                store.issue_by_id(conn, id_)
+                for id_ in catch_ups_store.with_unknown(conn, campaign.id)
             )
+            targets = [issue for issue in found if issue and issue.state is not S.CANCELLED]
+        count = sum(_queue_unknown_again(conn, issue, actor) for issue in targets)
+    if not count:
+        return Outcome(number, False, "left as it is: no message's outcome is unknown")
     return Outcome(number, True, f"{count} message(s) whose outcome was unknown queued again")
+
+
+def _queue_unknown_again(conn: Connection, issue: IssueRecord, actor: Actor) -> int:
+    count = ledger.requeue_unknown(conn, issue.id)
+    if not count:
+        return 0
+    reason = f"{count} message(s) whose outcome was unknown queued to be sent again"
+    issue_states.note(
+        conn, issue.id, "issue.unknown_resent", actor=actor, reason=reason, details={"rows": count}
+    )
+    if issue.state is S.SENT:
+        issue_states.transition(
+            conn, issue.id, S.SENDING, actor=actor, reason=reason, only_from=(S.SENT,)
+        )
+    return count
 
 
 def parse_when(text: str, timezone: str) -> datetime:

@@ -34,8 +34,10 @@ def unknown_meaning(count: int) -> str:
     return f"{count} message(s) with an unknown outcome ({UNKNOWN_MEANS}); {UNKNOWN_TO_DO}"
 
 
-def resend_command(campaign: str, number: int) -> str:
-    return f"briefcast send-now {campaign} --issue {number} --resend-unknown"
+def resend_command(campaign: str, number: int | None) -> str:
+    """The command that resends them: of issue `number`, or (None) of the catch-ups."""
+    which = f"--issue {number}" if number is not None else "--catch-ups"
+    return f"briefcast send-now {campaign} {which} --resend-unknown"
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,13 @@ class IssueStatus:
 
 @dataclass(frozen=True)
 class CatchUpStatus:
-    """New starters' catch-ups: people waiting for one, when the next is due, messages planned."""
+    """New starters' catch-ups: people waiting for one, when the next is due, messages planned,
+    and messages whose outcome is unknown (resent only when a person says so)."""
 
     waiting: int
     next_due: datetime | None
     in_flight: int
+    unknown: int = 0
 
 
 @dataclass(frozen=True)
@@ -151,13 +155,14 @@ def campaign_status(
 
 def _catch_ups(conn, campaign, now: datetime) -> CatchUpStatus:  # type: ignore[no-untyped-def]
     from briefcast.delivery.catch_up import waiting
-    from briefcast.store.catch_up import in_flight
+    from briefcast.store.catch_up import in_flight, unknown
 
     people = waiting(conn, campaign, now)
     return CatchUpStatus(
         waiting=len(people),
         next_due=min((p.due for p in people), default=None),
         in_flight=in_flight(conn, campaign.id),
+        unknown=unknown(conn, campaign.id),
     )
 
 
@@ -234,6 +239,7 @@ def _catch_ups_json(catch_ups: CatchUpStatus) -> dict[str, Any]:
         "waiting": catch_ups.waiting,
         "next_due": _iso(catch_ups.next_due),
         "in_flight": catch_ups.in_flight,
+        "unknown": catch_ups.unknown,
     }
 
 

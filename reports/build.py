@@ -145,6 +145,9 @@ class Report:
     themes: tuple[Group, ...]
     people: tuple[Person, ...] | None = None  # only with detail=True
     flagged: tuple[Flagged, ...] = ()  # the campaign's lists flagged for allow-listing
+    # Catch-up messages whose outcome is unknown: not in `totals` (catch-ups are counted by the
+    # issues they cover, as reached by catch-up), so apart, as they are resent apart.
+    catch_up_unknown: int = 0
 
 
 def build_report(engine: Engine, campaign_name: str, *, detail: bool = False) -> Report:
@@ -174,6 +177,7 @@ def build_report(engine: Engine, campaign_name: str, *, detail: bool = False) ->
         themes=_theme_groups(issues, themes, by_issue),
         people=tuple(_person(row) for row in people) if people is not None else None,
         flagged=_flagged(flags, {g.list_slug for g in groups}),
+        catch_up_unknown=sum(c.unknown for c in caught_up),
     )
 
 

@@ -54,7 +54,8 @@ DEFINITIONS = {
     "came back later": "messages the relay accepted that a delivery report (bounce) later "
     "returned; included in failed or bounced",
     "unknown": f"outcome unknown: {UNKNOWN_MEANS}; {UNKNOWN_TO_DO} "
-    "(briefcast send-now CAMPAIGN --issue N --resend-unknown)",
+    "(briefcast send-now CAMPAIGN --issue N --resend-unknown; a catch-up's: "
+    "briefcast send-now CAMPAIGN --catch-ups --resend-unknown)",
     "reached_on_time": "people sent the issue when it went out (the same as sent)",
     "reached_by_catch_up": "people who joined a list later and were sent it in a catch-up",
     "acknowledged_by_catch_up": "people who pressed “I’ve read this” in a catch-up naming it",
@@ -103,6 +104,10 @@ def render_csv(report: Report) -> str:
     ):
         for group in groups:
             writer.writerow(_count_row(section, group.key, group.label, group.counts))
+    if report.catch_up_unknown:  # only the count that is kept apart (Report.catch_up_unknown)
+        writer.writerow(
+            {"section": "catch-ups", "label": "Catch-ups", "unknown": report.catch_up_unknown}
+        )
     for person in report.people or ():
         values = _person(person)
         values["person_unsubscribed"] = values.pop("unsubscribed")
@@ -122,6 +127,7 @@ def report_json(report: Report) -> str:
         "lists": [_group(g) for g in report.lists],
         "organisations": [_group(g) for g in report.organisations],
         "themes": [_group(g) for g in report.themes],
+        "catch_ups": {"unknown": report.catch_up_unknown},
     }
     data["flagged"] = [{**asdict(flag), "since": flag.since.isoformat()} for flag in report.flagged]
     if report.people is not None:

@@ -284,13 +284,43 @@ def catch_ups_to_send(conn: Connection, campaign_id: int) -> list[int]:
 
 def in_flight(conn: Connection, campaign_id: int) -> int:
     """Catch-up messages planned and not yet final (queued or being sent), for `status`."""
+    return _rows(conn, campaign_id, (DeliveryStatus.QUEUED, DeliveryStatus.SENDING))
+
+
+def unknown(conn: Connection, campaign_id: int) -> int:
+    """Catch-up messages whose outcome is unknown (the relay took them whole, never answered),
+    for `status` and the console: a person may resend them (`with_unknown`)."""
+    return _rows(conn, campaign_id, (DeliveryStatus.UNKNOWN,))
+
+
+def with_unknown(conn: Connection, campaign_id: int) -> list[int]:
+    """The campaign's catch-ups with a message whose outcome is unknown, oldest first: those a
+    person's resend queues again (delivery/control.py's resend_unknown)."""
+    query = (
+        select(issues.c.id)
+        .where(
+            issues.c.campaign_id == campaign_id,
+            CATCH_UP,
+            select(deliveries.c.id)
+            .where(
+                deliveries.c.issue_id == issues.c.id,
+                deliveries.c.status == DeliveryStatus.UNKNOWN.value,
+            )
+            .exists(),
+        )
+        .order_by(issues.c.id)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def _rows(conn: Connection, campaign_id: int, statuses: Sequence[DeliveryStatus]) -> int:
     query = (
         select(func.count())
         .select_from(deliveries.join(issues))
         .where(
             issues.c.campaign_id == campaign_id,
             CATCH_UP,
-            delivery_status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value]),
+            delivery_status.in_([status.value for status in statuses]),
         )
     )
     return conn.execute(query).scalar_one()

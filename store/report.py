@@ -129,15 +129,18 @@ def people(conn: Connection, campaign_id: int) -> list[PersonRow]:
 
 @dataclass(frozen=True)
 class CatchUpCounts:
-    """One catch-up's reach: the issues it brought to new starters, sent and acknowledged."""
+    """One catch-up's reach: the issues it brought to new starters, sent and acknowledged, and
+    its messages whose outcome is unknown."""
 
     covers: tuple[int, ...]  # issue ids
     sent: int
     acknowledged: int
+    unknown: int = 0
 
 
 def catch_up_counts(conn: Connection, campaign_id: int) -> list[CatchUpCounts]:
-    """Each catch-up of the campaign with its messages sent and acknowledgements."""
+    """Each catch-up of the campaign with its messages sent, acknowledgements and unknown
+    outcomes."""
     d = deliveries.c
     covers = catch_up_ids(conn, campaign_id)  # apart: PostgreSQL cannot group by a JSON column
     query = (
@@ -145,6 +148,7 @@ def catch_up_counts(conn: Connection, campaign_id: int) -> list[CatchUpCounts]:
             issues.c.id,
             _count(delivery_status == DeliveryStatus.SENT.value),
             func.count(acknowledgements.c.id),
+            _count(delivery_status == DeliveryStatus.UNKNOWN.value),
         )
         .select_from(
             deliveries.join(issues, d.issue_id == issues.c.id).outerjoin(
@@ -154,7 +158,7 @@ def catch_up_counts(conn: Connection, campaign_id: int) -> list[CatchUpCounts]:
         .where(issues.c.campaign_id == campaign_id, CATCH_UP)
         .group_by(issues.c.id)
     )
-    return [CatchUpCounts(covers[row[0]], row[1], row[2]) for row in conn.execute(query)]
+    return [CatchUpCounts(covers[row[0]], *row[1:]) for row in conn.execute(query)]
 
 
 _FINAL = (

@@ -2,7 +2,7 @@
 
     campaign_list(engine, settings) -> [SeriesLine, ...]   (drafts, and campaigns scheduled by CLI)
     steer(engine, settings, draft_id, "pause", actor, number=None) -> [Outcome, ...]
-    resend_unknown(engine, settings, draft_id, number, actor) -> Outcome
+    resend_unknown(engine, settings, draft_id, number, actor) -> Outcome  (number None: catch-ups)
 
 Steering is delivery/control.py's pause, resume, cancel and reschedule, then the job store synced,
 exactly as the CLI commands do.
@@ -108,18 +108,20 @@ def steer(
 
 
 def resend_unknown(
-    engine: Engine, settings: Settings, draft_id: int, number: int, actor: Actor
+    engine: Engine, settings: Settings, draft_id: int, number: int | None, actor: Actor
 ) -> Outcome:
-    """The series' issue `number`: its messages whose outcome is unknown queued again (control.py,
-    audited), then the job store synced, so the worker sends them (a sent issue is sending
-    again; a paused one sends them once resumed)."""
+    """The series' issue `number` (None: its catch-ups): its messages whose outcome is unknown
+    queued again (control.py, audited), then the job store synced, so the worker sends them (a
+    sent issue is sending again; a paused one sends them once resumed)."""
     from briefcast.scheduler import sync_jobs
 
     with read(engine) as conn:
         draft = find_draft(conn, draft_id)
     if draft.campaign_id is None:
         raise DraftError(f"{draft.name} is not scheduled yet: approve it first")
-    outcome = control.resend_unknown(engine, draft.name, number, actor=actor)
+    outcome = control.resend_unknown(
+        engine, draft.name, number, actor=actor, catch_ups=number is None
+    )
     sync_jobs(engine, settings)
     return outcome
 

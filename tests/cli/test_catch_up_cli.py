@@ -94,7 +94,12 @@ def test_catch_up_sends_once_and_status_shows_it_until_then(env, tmp_path, late_
     assert f"{NAME}: no catch-up is due now" in run(env, "catch-up", NAME).output
     assert len(outbox_messages(tmp_path)) == 1
     status = json.loads(run(env, "status", NAME, "--json").output)
-    assert status["campaigns"][0]["catch_ups"] == {"waiting": 0, "next_due": None, "in_flight": 0}
+    assert status["campaigns"][0]["catch_ups"] == {
+        "waiting": 0,
+        "next_due": None,
+        "in_flight": 0,
+        "unknown": 0,
+    }
     # The series' own issues are as they were: the catch-up is not one of them.
     assert [i["number"] for i in status["campaigns"][0]["issues"]] == [1, 2, 3]
 

@@ -519,6 +519,93 @@ def test_resending_unknown_outcomes_is_shown_confirmed_and_audited(
         assert status.scalar_one() == "sent"
 
 
+def test_resending_a_catch_ups_unknown_outcomes_is_shown_confirmed_and_audited(
+    clients, engine, database_url, tmp_path
+):
+    from datetime import UTC, datetime, timedelta
+
+    from click.testing import CliRunner
+    from ledger_rows import add_delivery, add_list, add_person
+    from scheduling import force_state, outbox_environ, outbox_messages
+    from sqlalchemy import select
+
+    from briefcast.cli import app
+    from briefcast.store import campaigns as store
+    from briefcast.store import catch_up as catch_ups
+    from briefcast.store.audit import history
+    from briefcast.store.schema import IssueState, deliveries
+
+    draft_id, draft, issue = _approved_with_issue_one(clients, engine)
+    force_state(engine, issue.id, IssueState.SENT)
+    # Issue 1 replayed to two new starters, as delivery/catch_up.py writes a replay: one message
+    # sent, one the relay took but never answered.
+    with engine.begin() as conn:
+        content = store.issue_content(conn, issue.id)
+        sender, reply_to = catch_ups.envelope(conn, draft.record.campaign_id)
+        values = catch_ups.CatchUpValues(
+            title=issue.title,
+            subject=issue.subject,
+            slug=issue.slug,
+            covers=(issue.id,),
+            planned_at=datetime.now(UTC) - timedelta(hours=1),
+            sender=sender,
+            reply_to=reply_to,
+            html=content.html,
+            text=content.text,
+            digest=content.digest,
+        )
+        catch_up = catch_ups.insert_catch_up(conn, draft.record.campaign_id, values, [])
+    list_id = add_list(engine, "police")
+    add_delivery(engine, catch_up, add_person(engine, "cat@example.org"), list_id, "sent")
+    silent = add_delivery(
+        engine, catch_up, add_person(engine, "dan@example.org"), list_id, "unknown"
+    )
+    force_state(engine, catch_up, IssueState.SENT)
+
+    campaign = f"/campaigns/{draft_id}"
+    confirm = f"{campaign}/resend-unknown/catch-ups"
+    shown = _text(clients["approver"].get(campaign).text)
+    assert "Catch-ups: 1 message(s) with an unknown outcome" in shown and "Resend them" in shown
+    assert "Issue 1: 1 message(s)" not in shown  # the series' issue has none of its own
+    as_author = _text(clients["author"].get(campaign).text)
+    assert "Catch-ups: 1 message(s) with an unknown outcome" in as_author
+    assert "Resend them" not in as_author
+    assert clients["author"].get(confirm).status_code == 403  # only who may steer
+    page = clients["approver"].get(confirm)
+    assert page.status_code == 200 and "Resend 1 message</button>" in page.text
+    assert "second copy of a catch-up" in page.text
+    refused = clients["approver"].post(confirm, data={}, follow_redirects=False)
+    assert refused.status_code == 403  # no CSRF token
+    with engine.connect() as conn:
+        status = conn.execute(select(deliveries.c.status).where(deliveries.c.id == silent))
+        assert status.scalar_one() == "unknown"
+
+    done = _post(clients["approver"], confirm, confirm)
+    assert done.status_code == 303 and done.headers["location"] == campaign
+    assert "Catch-ups: 1 message(s) whose outcome was unknown queued again" in _text(
+        clients["approver"].get(campaign).text
+    )
+    with engine.connect() as conn:
+        status = conn.execute(select(deliveries.c.status).where(deliveries.c.id == silent))
+        assert status.scalar_one() == "queued"
+        assert store.issue_by_id(conn, catch_up).state is IssueState.SENDING
+        assert store.issue_by_id(conn, issue.id).state is IssueState.SENT  # not its issue
+        entries = history(conn, issue_id=catch_up)
+    assert [(e.action, e.actor.name) for e in entries[-2:]] == [
+        ("issue.unknown_resent", "Abe Approver"),
+        ("issue.sending", "Abe Approver"),
+    ]
+    assert "there is nothing to resend" in clients["approver"].get(confirm).text
+    # The worker sends it, to that person only.
+    environ = outbox_environ(database_url, tmp_path)
+    worked = CliRunner().invoke(app, ["worker", "--once"], env=environ)
+    assert worked.exit_code == 0, worked.output
+    assert [m["To"] for m in outbox_messages(tmp_path)] == ["dan@example.org"]
+    with engine.connect() as conn:
+        status = conn.execute(select(deliveries.c.status).where(deliveries.c.id == silent))
+        assert status.scalar_one() == "sent"
+
+
 def test_the_campaign_page_counts_a_message_that_came_back_once(clients, engine):
     """A delivery report read back turns a sent row into a bounced one and is also counted as
     "came back": the page's "sent of everyone" must not count that row twice."""
