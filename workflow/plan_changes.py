@@ -186,13 +186,20 @@ def _pairs(
             if not olds:
                 pairs.append((None, issue))
                 continue
-            # The approved issue it shares most themes with is the one it is (the earliest on a
-            # tie): an issue that took a removed issue's themes is still itself.
-            best = max(olds, key=lambda o: (len(set(o.themes) & set(issue.themes)), -o.number))
+            # The approved issue it shares most themes with is the one it is, then the one whose
+            # texts it kept (an issue that took a removed issue's themes is still itself).
+            best = max(olds, key=lambda o, i=issue: (_shared(o, i), -o.number))
             olds.remove(best)
             pairs.append((best, issue))
         pairs += [(o, None) for o in olds]
     return pairs
+
+
+def _shared(old: IssuePlan, new: IssuePlan) -> tuple[int, int]:
+    """How much of `old` `new` kept: (themes, texts)."""
+    texts = ("title", "intro", "preheader", "questions")
+    kept = sum(getattr(old, name) == getattr(new, name) for name in texts)
+    return len(set(old.themes) & set(new.themes)), kept
 
 
 def _catch_up(old: CatchUp, new: CatchUp) -> Iterator[PlanChange]:
