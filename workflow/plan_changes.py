@@ -129,17 +129,17 @@ def _issues(old: Campaign, new: Campaign, title: Callable[[str], str]) -> Iterat
         )
         for slug in after.themes:
             if slug not in was:
-                yield PlanChange(part, f"Theme “{title(slug)}”", NOT_IN_SERIES, part)
+                yield PlanChange(part, f"{ISSUE['theme']} “{title(slug)}”", NOT_IN_SERIES, part)
             elif renumbered.get(was[slug]) != after.number:
                 yield PlanChange(
                     part,
-                    f"Theme “{title(slug)}”",
+                    f"{ISSUE['theme']} “{title(slug)}”",
                     f"Issue {was[slug]}{as_approved}",
                     f"Issue {after.number}",
                 )
         for slug in before.themes:
             if slug not in now:
-                yield PlanChange(part, f"Theme “{title(slug)}”", part, NOT_IN_SERIES)
+                yield PlanChange(part, f"{ISSUE['theme']} “{title(slug)}”", part, NOT_IN_SERIES)
         if set(before.themes) == set(after.themes):
             yield from _compare(
                 part,
@@ -222,7 +222,7 @@ def _briefing(before: Briefing, edits: Iterable[Edit]) -> Iterator[PlanChange]:
         was = titles.get(edit.slug, edit.slug)
         label = BRIEFING_EDITS.get(edit.kind, edit.kind)
         after = f"{label}: {edit.title}" if edit.kind == "rename" and edit.title else label
-        yield PlanChange(BRIEFING_PART, "Theme", was, after)
+        yield PlanChange(BRIEFING_PART, ISSUE["theme"], was, after)
         if edit.kind == "rename" and edit.title:
             titles[edit.slug] = edit.title
 

@@ -31,7 +31,7 @@ ISSUE = {
     "issue": "The issue",
     "position": "Place in the series",
     "send_at": "Goes out",
-    "themes": "Themes",
+    "theme": "Theme",
     "theme_order": "Order of themes",
     "title": "Title",
     "subject": "Subject",

@@ -251,3 +251,18 @@ def test_the_times_are_the_plan_pages(engine, approved_id):
     (change,) = changes
     assert (change.part, change.what) == ("Issue 4", ISSUE["send_at"])
     assert change.after == local(moment, "Europe/London") == "Tue 6 May 2031, 07:45"
+
+
+def test_a_theme_merged_in_the_briefing_leaves_the_plan_and_says_so(engine, approved_id):
+    draft = open_draft(engine, approved_id)
+    issue = draft.campaign.issues[3]
+    first, second = issue.themes[:2]
+    gone = draft.briefing.theme(second).title
+    edit = Edit("merge", first, None)
+    edit_briefing(engine, approved_id, draft.record.revision, edit, AUTHOR)
+    changes = plan_changes(open_draft(engine, approved_id))
+    assert (
+        PlanChange(BRIEFING_PART, "Theme", draft.briefing.theme(first).title, "Merge with next")
+        in changes
+    )
+    assert PlanChange("Issue 4", f"Theme “{gone}”", "Issue 4", NOT_IN_SERIES) in changes
