@@ -25,28 +25,11 @@ from briefcast.campaigns.campaign_file import (
 from briefcast.campaigns.model import Campaign, CatchUp
 from briefcast.console.campaign_helpers import text
 from briefcast.console.campaign_texts import FieldErrors
+from briefcast.workflow.plan_words import CATCH_UP, CATCH_UP_MODES
 
-# The campaign file's values (model.CATCH_UP_MODES), as the page says them, with a hint each.
-MODES = {
-    "off": ("Nothing", "They get the issues still to come, and none of those already sent."),
-    "digest": (
-        "One email of what they missed",
-        "Each missed issue's subject and intro with a link to read it, sent with the next "
-        "issue or a day after they join, whichever is first.",
-    ),
-    "replay": (
-        "The missed issues one by one",
-        "The missed issues themselves, oldest first, a few days apart.",
-    ),
-}
-# Each key's label, which also opens its error message.
-LABELS = {
-    "catch_up": "What they get",
-    "catch_up_until": "Last day to join and still catch up",
-    "replay_every": "Days between replayed issues",
-    "replay_cap": "Most issues replayed",
-    "catch_up_note": "Why they are getting it",
-}
+# The page's words for the modes and the keys live with the plan's other labels.
+MODES = CATCH_UP_MODES
+LABELS = CATCH_UP
 NOTE_REQUEST = "why someone who joins a list late is getting this"  # the mark's request
 
 

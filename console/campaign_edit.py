@@ -37,9 +37,9 @@ from briefcast.console.campaign_texts import (
 from briefcast.console.pages import actor, form, get_engine, redirect, render, require
 from briefcast.errors import BriefcastError
 from briefcast.workflow.drafts import Draft, DraftError, edit_briefing, edit_plan
+from briefcast.workflow.plan_words import BRIEFING_EDITS, CADENCES
 
-EDITS = {"rename": "Rename", "merge": "Merge with next", "section": "Mark as section"}
-CADENCES = {7: "Weekly", 14: "Fortnightly", 28: "Every four weeks"}
+EDITS = BRIEFING_EDITS  # the plan's labels live in one place, workflow/plan_words.py
 
 
 # -- How we read your briefing -------------------------------------------------------------------

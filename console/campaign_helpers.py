@@ -3,15 +3,13 @@ happened, local times, and the steps of the workflow for the page's sub-navigati
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from briefcast.console.pages import get_engine
 from briefcast.workflow.drafts import Draft, DraftError, open_draft
+from briefcast.workflow.plan_words import local  # the pages write a time as the plan does
 
 SUBJECT_LIMIT = 60  # characters an inbox shows of a subject, "Part N of M: " included
 
@@ -49,14 +47,6 @@ def text(data: FormData, name: str) -> str:
 def steps(draft: Draft, here: str) -> list[dict[str, object]]:
     base = f"/campaigns/{draft.id}"
     return [{"label": label, "path": base + tail, "current": tail == here} for label, tail in STEPS]
-
-
-def local(moment: datetime | None, timezone: str) -> str:
-    """ "Tue 4 Mar 2031, 09:30" in the campaign's time zone; "" for no time."""
-    if moment is None:
-        return ""
-    shown = moment.astimezone(ZoneInfo(timezone))
-    return f"{shown:%a} {shown.day} {shown:%b %Y, %H:%M}"
 
 
 def one_line(error: Exception) -> str:

@@ -3,6 +3,8 @@ test*), *Submit for approval*, and the approver's view with *Approve and schedul
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -42,10 +44,13 @@ from briefcast.workflow.approval import (
     submit,
 )
 from briefcast.workflow.drafts import StillToWrite, send_test
+from briefcast.workflow.plan_changes import plan_changes
 
 # The issue's own HTML inside the console's preview frames: its inline styles allowed, never a
 # script, and framed only by the console itself (the console's pages refuse every framing).
 FRAMED_ISSUE_POLICY = ISSUE_POLICY.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+# The characters of a changed text the approval page shows before "Show the whole text".
+TEXT_SHOWN = 160
 
 
 def preview_page(request: Request, errors: dict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
@@ -196,7 +201,11 @@ def approval_page(request: Request, errors: dict[str, str] | None = None, status
         digests=[
             (as_written(d), local(d.send_at, draft.campaign.schedule.timezone)) for d in digests
         ],
-        changes=changes_since_approval(draft),
+        changes=[
+            (part, list(found)) for part, found in groupby(plan_changes(draft), lambda c: c.part)
+        ],
+        file_changes=changes_since_approval(draft),
+        text_shown=TEXT_SHOWN,
         catch_up=catch_up_form(draft.campaign),
         first_approval=draft.record.approved_plan is None,
         may_approve=person.has_role("approver") and refusal is None,

@@ -4,6 +4,7 @@
     approval_refusal(engine, draft_id, actor, four_eyes=True) -> why this person may not approve
     approve(engine, settings, draft_id, revision, actor, four_eyes=True) -> ScheduleResult
     reject(engine, draft_id, revision, actor, note)
+    changes_since_approval(draft) -> the campaign file's changed lines (plan_changes: the records)
 
 The rule lives here, not in the pages: whoever edited the series since it was last approved may
 not approve it, whatever form they post. The edits are the audit rows "draft.created" and
@@ -27,6 +28,7 @@ from briefcast.store.audit import Actor, AuditEntry, history, record
 from briefcast.store.engine import read, write
 from briefcast.store.schema import DraftState
 from briefcast.workflow.drafts import Draft, DraftError, StillToWrite, find_draft, open_draft
+from briefcast.workflow.plan_changes import plan_changes
 
 EDITS = ("draft.created", "draft.edited")
 APPROVED = "draft.approved"
@@ -40,7 +42,18 @@ def submit(engine: Engine, draft_id: int, revision: int, actor: Actor) -> None:
     if unwritten := unwritten_texts(draft.campaign):
         raise StillToWrite(unwritten)
     draft.render()  # other plan errors (a date in the past too) stop it here
-    _move(engine, draft_id, revision, actor, S.SUBMITTED, (S.DRAFT, S.REJECTED), "draft.submitted")
+    changes = [change.summary() for change in plan_changes(draft)]
+    _move(
+        engine,
+        draft_id,
+        revision,
+        actor,
+        S.SUBMITTED,
+        (S.DRAFT, S.REJECTED),
+        "draft.submitted",
+        reason=changes_reason(changes),
+        details={"changes": changes} if changes else {},
+    )
 
 
 def reject(engine: Engine, draft_id: int, revision: int, actor: Actor, note: str) -> None:
@@ -58,7 +71,7 @@ def reject(engine: Engine, draft_id: int, revision: int, actor: Actor, note: str
         S.REJECTED,
         (S.SUBMITTED,),
         "draft.rejected",
-        note.strip(),
+        note=note.strip(),
     )
 
 
@@ -175,9 +188,18 @@ def trail(engine: Engine, draft_id: int) -> list[AuditEntry]:
     return sorted(entries, key=lambda entry: entry.at)
 
 
+def changes_reason(changes: list[str], shown: int = 5) -> str | None:
+    """The audit trail's words for what a submission changed: "changed since the last approval:
+    Issue 2: Subject; The series: Lists and 3 more" (None when nothing or never approved)."""
+    if not changes:
+        return None
+    more = f" and {len(changes) - shown} more" if len(changes) > shown else ""
+    return f"changed since the last approval: {'; '.join(changes[:shown])}{more}"
+
+
 def changes_since_approval(draft: Draft) -> list[str]:
-    """The plan's changed lines since the last approval (all of it the first time), and the
-    briefing edits made since."""
+    """The campaign file's changed lines since the last approval, and the briefing edits made
+    since, for those who read YAML (plan_changes says it in the plan page's words)."""
     record_ = draft.record
     if record_.approved_plan is None:
         return []
@@ -204,7 +226,10 @@ def _move(
     to: DraftState,
     only_from: tuple[DraftState, ...],
     action: str,
+    *,
     note: str | None = None,
+    reason: str | None = None,
+    details: dict[str, object] | None = None,
 ) -> None:
     with write(engine) as conn:
         found = find_draft(conn, draft_id)
@@ -222,8 +247,8 @@ def _move(
             subject=found.name,
             from_state=found.state.value,
             to_state=to.value,
-            reason=note,
-            details={"draft_id": draft_id},
+            reason=note or reason,
+            details={"draft_id": draft_id, **(details or {})},
         )
 
 

@@ -879,3 +879,72 @@ def test_the_campaign_page_shows_the_catch_ups_status_counts(
     shown = _text(approver.get(page).text)
     assert "People who joined a list late: 1 waiting for a catch-up (the next due " in shown
     assert "0 catch-up messages being sent." in shown
+
+
+def _changes_tables(html: str) -> dict[str, list[tuple[str, str, str]]]:
+    """The approval page's tables of changes: {caption: [(what, as approved, now), ...]}."""
+    tables = {}
+    for caption, body in re.findall(
+        r'<table class="changes">\s*<caption>(.*?)</caption>(.*?)</table>', html, re.S
+    ):
+        rows = re.findall(
+            r'<tr><th scope="row">(.*?)</th><td>(.*?)</td><td>(.*?)</td></tr>', body, re.S
+        )
+        tables[unescape(caption)] = [
+            tuple(unescape(_text(cell).strip()) for cell in row) for row in rows
+        ]
+    return tables
+
+
+def test_the_approver_sees_each_change_in_the_plan_pages_words_escaped(clients, engine):
+    author, approver = clients["author"], clients["approver"]
+    draft_id = _create(author)
+    _write_the_texts(author, draft_id)
+    approval, plan = f"/campaigns/{draft_id}/approval", f"/campaigns/{draft_id}/plan"
+    assert _post(author, f"/campaigns/{draft_id}/submit", approval).status_code == 303
+    html = approver.get(approval).text
+    assert "It has not been approved before" in html and 'class="changes"' not in html
+    assert _post(approver, f"/campaigns/{draft_id}/approve", approval).status_code == 303
+    assert "Nothing has changed since the last approval." in approver.get(approval).text
+
+    was = open_draft(engine, draft_id).campaign
+    subject = "Part 1 of 4: <b>Bold</b> & “curly”"
+    intro = "An opening written by the author, long enough to be shortened. " * 4 + "<script>"
+    saved = _post(
+        author, plan, plan, action="issue", number="1", **{"subject-1": subject, "intro-1": intro}
+    )
+    assert saved.status_code == 303, saved.text
+    assert _catch_up(author, draft_id, catch_up="digest", catch_up_note=NOTE).status_code == 303
+    assert _post(author, f"/campaigns/{draft_id}/submit", approval).status_code == 303
+
+    html = approver.get(approval).text
+    assert "<b>Bold</b>" not in html and "<script>" not in html
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; “curly”" in html
+    tables = _changes_tables(html)
+    assert list(tables) == ["Issue 1", "People who join a list after the series starts"]
+    what, before, after = tables["Issue 1"][0]
+    assert (what, before, after) == ("Subject", was.issues[0].subject, subject)
+    assert tables["Issue 1"][1][0] == "Intro"
+    assert ("Why they are getting it", "None", NOTE) in tables[
+        "People who join a list after the series starts"
+    ]
+    # The long intro is shortened in the table, the whole of it a click away.
+    shortened = re.search(
+        r"<td><span class=\"changed-text\">(An opening.*?)</span>\s*<details>"
+        r"<summary>Show the whole text</summary><div class=\"changed-text\">(.*?)</div>",
+        html,
+        re.S,
+    )
+    assert shortened and shortened.group(1).endswith("…") and len(shortened.group(1)) < len(intro)
+    assert unescape(shortened.group(2)) == intro
+    # The campaign file's lines are still there for those who read YAML, folded away.
+    files = re.search(
+        r"<details class=\"file-changes\">\s*<summary>Show the campaign file's changes</summary>"
+        r'\s*<pre class="changes">(.*?)</pre>',
+        html,
+        re.S,
+    )
+    assert files and "catch_up_note" in files.group(1)
+    # The audit trail's row for the submission names the same changes.
+    trail = _text(approver.get(f"/campaigns/{draft_id}/audit").text)
+    assert "changed since the last approval: Issue 1: Subject; Issue 1: Intro; People who" in trail
