@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from briefcast.store.ledger import delivery_status
+from briefcast.store.ledger_counts import delivery_status
 from briefcast.store.schema import (
     BounceKind,
     DeliveryStatus,
