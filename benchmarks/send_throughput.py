@@ -314,7 +314,7 @@ def naive(sample: int) -> float:
         inline_stylesheet,
         render_template,
     )
-    from briefcast.delivery.message import compose_message, make_list_id
+    from briefcast.delivery.message import Addressing, compose_message, make_list_id
 
     digest = check_campaign_file(CAMPAIGN, today=date.min).issues[ISSUE - 1].digest
     list_id = make_list_id(digest.series_title, digest.campaign, "example.org")
@@ -337,12 +337,14 @@ def naive(sample: int) -> float:
                 sender=digest.sender,
                 reply_to=digest.reply_to,
                 subject=digest.subject,
-                to=f"person.{n}@example.org",
-                to_name=f"Person Number{n}",
                 html=html,
                 text=text,
-                list_id=list_id,
-                unsubscribe_url=fields["unsubscribe_url"],
+                addressing=Addressing(
+                    to=f"person.{n}@example.org",
+                    to_name=f"Person Number{n}",
+                    list_id=list_id,
+                    unsubscribe_url=fields["unsubscribe_url"],
+                ),
             )
         )
     return (time.perf_counter() - start) / sample

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email.policy
 import email.utils
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
@@ -34,22 +35,26 @@ class MessageError(BriefcastError):
         self.what = what
 
 
+@dataclass(frozen=True)
+class Addressing:
+    """Who one message is for and through which list, and how it is stamped: what
+    `build_message` and `compose_message` both take."""
+
+    to: str
+    to_name: str | None
+    list_id: str  # a full List-Id value, see make_list_id()
+    unsubscribe_url: str | None  # None: no List-Unsubscribe headers (compose_message says why)
+    unsubscribe_mailto: str | None = None
+    message_id_domain: str | None = None  # the Message-ID's domain; else the sender's
+    now: datetime | None = None  # the Date; else the moment it is composed
+
+
 def build_message(
-    rendered: RenderedIssue,
-    *,
-    to: str,
-    to_name: str | None,
-    fields: Mapping[str, str],
-    list_id: str,
-    unsubscribe_url: str | None,
-    unsubscribe_mailto: str | None = None,
-    message_id_domain: str | None = None,
-    now: datetime | None = None,
+    rendered: RenderedIssue, fields: Mapping[str, str], addressing: Addressing
 ) -> EmailMessage:
     """One recipient's message: personalised HTML and text, addressed, with list headers.
 
-    `fields` fills the issue's [[placeholders]]; `list_id` is a full List-Id value, see
-    `make_list_id()`. The Message-ID is made on the sender's domain unless `message_id_domain` says.
+    `fields` fills the issue's [[placeholders]].
     """
     digest = rendered.digest
     html, text = rendered.personalise(fields)
@@ -57,15 +62,9 @@ def build_message(
         sender=digest.sender,
         reply_to=digest.reply_to,
         subject=digest.subject,
-        to=to,
-        to_name=to_name,
         html=html,
         text=text,
-        list_id=list_id,
-        unsubscribe_url=unsubscribe_url,
-        unsubscribe_mailto=unsubscribe_mailto,
-        message_id_domain=message_id_domain,
-        now=now,
+        addressing=addressing,
     )
 
 
@@ -74,15 +73,9 @@ def compose_message(
     sender: str,
     reply_to: str | None,
     subject: str,
-    to: str,
-    to_name: str | None,
     html: str,
     text: str,
-    list_id: str,
-    unsubscribe_url: str | None,
-    unsubscribe_mailto: str | None = None,
-    message_id_domain: str | None = None,
-    now: datetime | None = None,
+    addressing: Addressing,
 ) -> EmailMessage:
     """The message from already personalised parts (the send loop fills a stored issue itself).
 
@@ -95,14 +88,19 @@ def compose_message(
     if reply_to:
         message["Reply-To"] = parse_address(reply_to, "reply-to")
     message["To"] = Address(
-        display_name=safe(to_name or "", "recipient name"), addr_spec=safe(to, "to")
+        display_name=safe(addressing.to_name or "", "recipient name"),
+        addr_spec=safe(addressing.to, "to"),
     )
     message["Subject"] = safe(subject, "subject")
-    message["Date"] = email.utils.format_datetime(now or datetime.now(UTC))
-    message["Message-ID"] = email.utils.make_msgid(domain=message_id_domain or from_address.domain)
-    message["List-Id"] = safe(list_id, "list id")
-    if unsubscribe_url:
-        message["List-Unsubscribe"] = list_unsubscribe(unsubscribe_url, unsubscribe_mailto)
+    message["Date"] = email.utils.format_datetime(addressing.now or datetime.now(UTC))
+    message["Message-ID"] = email.utils.make_msgid(
+        domain=addressing.message_id_domain or from_address.domain
+    )
+    message["List-Id"] = safe(addressing.list_id, "list id")
+    if addressing.unsubscribe_url:
+        message["List-Unsubscribe"] = list_unsubscribe(
+            addressing.unsubscribe_url, addressing.unsubscribe_mailto
+        )
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 
     message["MIME-Version"] = "1.0"

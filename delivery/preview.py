@@ -20,7 +20,13 @@ from briefcast.campaigns.model import Campaign, CatchUp, Digest, slugify
 from briefcast.campaigns.plan import Problem, problem_at
 from briefcast.campaigns.preview import CampaignRender, check_campaign_file
 from briefcast.campaigns.render import Personaliser, RenderedIssue, template_environment
-from briefcast.delivery.message import MessageError, build_message, make_list_id, parse_address
+from briefcast.delivery.message import (
+    Addressing,
+    MessageError,
+    build_message,
+    make_list_id,
+    parse_address,
+)
 from briefcast.delivery.skeleton import MessageSkeleton
 from briefcast.links import SAMPLE_NAME, SAMPLE_TOKEN, PersonalFields, Purpose, sample_fields
 
@@ -118,16 +124,15 @@ def sample_message(
     digest = issue.digest
     domain = parse_address(digest.sender, "sender").domain
     fields = digest_sample_fields(digest, base_url, name=name)
-    return build_message(
-        issue,
+    addressing = Addressing(
         to=to,
         to_name=name,
-        fields=fields,
         list_id=make_list_id(digest.series_title, digest.campaign, domain),
         unsubscribe_url=fields["unsubscribe_url"],
         unsubscribe_mailto=None,  # as the send loop: no mailto until something reads it
         now=now,
     )
+    return build_message(issue, fields, addressing)
 
 
 def digest_sample_fields(digest: Digest, base_url: str, name: str = SAMPLE_NAME) -> dict[str, str]:

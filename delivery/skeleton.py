@@ -34,7 +34,13 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 
 from briefcast.campaigns.render import PersonalisationError, Skeleton
-from briefcast.delivery.message import POLICY, compose_message, list_unsubscribe, safe
+from briefcast.delivery.message import (
+    POLICY,
+    Addressing,
+    compose_message,
+    list_unsubscribe,
+    safe,
+)
 from briefcast.links import unknown_fields
 
 # The headers written per person; every other header is encoded once per issue.
@@ -130,12 +136,14 @@ class MessageSkeleton:
             sender=sender,
             reply_to=reply_to,
             subject=subject,
-            to="someone@example.org",
-            to_name=None,
             html="",
             text="",
-            list_id=list_id,
-            unsubscribe_url="https://example.org/",
+            addressing=Addressing(
+                to="someone@example.org",
+                to_name=None,
+                list_id=list_id,
+                unsubscribe_url="https://example.org/",
+            ),
         )
         boundary = f"=_briefcast_{secrets.token_hex(12)}"
         prototype.set_boundary(boundary)

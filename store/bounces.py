@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Update, delete, func, insert, select, update
 
-from briefcast.store.ledger import delivery_status
+from briefcast.store.ledger_counts import delivery_status
 from briefcast.store.schema import (
     BounceKind,
     DeliveryStatus,
@@ -143,19 +143,7 @@ def mark_returned(
     now: datetime,
 ) -> None:
     """The row came back after the relay accepted it: BOUNCED or FAILED, with the report's code."""
-    conn.execute(
-        update(deliveries)
-        .where(deliveries.c.id == delivery_id)
-        .values(
-            status=status.value,
-            bounced_at=to_utc(now),
-            bounce_source=FROM_REPORT,
-            bounce_code=code,
-            last_error=_error(code, diagnostic),
-            claimed_by=None,
-            claimed_at=None,
-        )
-    )
+    conn.execute(_returned(delivery_id, code, diagnostic, now).values(status=status.value))
 
 
 def settle_unknown(conn: Connection, delivery_id: int) -> bool:
@@ -178,13 +166,22 @@ def requeue_returned(
     """Not delivered through no fault of the person (our quota, our account blocked): queued to
     go again when its issue resumes, with a new Message-ID."""
     conn.execute(
-        update(deliveries)
-        .where(deliveries.c.id == delivery_id)
-        .values(
+        _returned(delivery_id, code, diagnostic, now).values(
             status=DeliveryStatus.QUEUED.value,
             sent_at=None,
             message_id=None,
             next_attempt_at=to_utc(now),
+        )
+    )
+
+
+def _returned(delivery_id: int, code: str | None, diagnostic: str | None, now: datetime) -> Update:
+    """The update of a row a report says came back: when, from a report, its code and why, and
+    no longer anyone's claim (the caller adds its new status)."""
+    return (
+        update(deliveries)
+        .where(deliveries.c.id == delivery_id)
+        .values(
             bounced_at=to_utc(now),
             bounce_source=FROM_REPORT,
             bounce_code=code,
@@ -357,5 +354,7 @@ def resolve_flag(conn: Connection, flag_id: int, by: str, now: datetime) -> bool
 
 
 def _error(code: str | None, diagnostic: str | None) -> str:
+    """The ledger's last_error for a row a report changed: "delivery report 5.1.1: why"."""
     words = (diagnostic or "").strip()
-    return f"delivery report {code or '(no code)'}: {words}" if words else f"delivery report {code}"
+    label = f"delivery report {code or '(no code)'}"
+    return f"{label}: {words}" if words else label

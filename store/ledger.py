@@ -3,7 +3,10 @@
 Like listmonk's manager and its store, the send loop (delivery/sender.py) owns this interface:
 resolve an issue's audience into rows, claim a batch, reserve an attempt, record an outcome,
 give back what it cannot send, count. Every function takes a Connection inside the caller's
-transaction; the caller decides where commits fall (one per message, see the sender).
+transaction; the caller decides where commits fall (one per message, see the sender). This module
+claims rows and records their attempts and outcomes; ledger_issue.py starts and finishes the
+issue, ledger_audience.py resolves its audience, ledger_counts.py counts (every name stays
+importable from here, as the send loop and the rest of the code use them).
 
 Row life: QUEUED --claim--> SENDING --outcome--> SENT | FAILED | BOUNCED, or back to QUEUED (a
 retry, with next_attempt_at; or released unsent). QUEUED --claim--> SKIPPED when the person was
@@ -21,90 +24,76 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import (
-    Connection,
-    and_,
-    bindparam,
-    case,
-    exists,
-    func,
-    insert,
-    literal,
-    or_,
-    select,
-    update,
+from sqlalchemy import Connection, and_, bindparam, case, exists, func, or_, select, update
+
+from briefcast.store import hot_path
+from briefcast.store.ledger_audience import missing_lists, resolve_audience
+from briefcast.store.ledger_counts import (
+    RECORDED_NOT_FOLDED,
+    DeliveryCounts,
+    attempts_since,
+    delivery_counts,
+    delivery_counts_of,
+    delivery_status,
+    next_retry_at,
+    oldest_attempt_since,
 )
-
-from briefcast.errors import BriefcastError
-from briefcast.store import hot_path, issue_states
-from briefcast.store.audit import Actor
+from briefcast.store.ledger_issue import (
+    IssueToSend,
+    LedgerError,
+    finish_if_done,
+    issue_state,
+    load_issue,
+    start_sending,
+)
 from briefcast.store.schema import (
     DeliveryStatus,
-    Id,
     IssueState,
-    campaigns,
     deliveries,
     issues,
     lists,
-    memberships,
-    read_utc,
     recipients,
     to_utc,
 )
 from briefcast.store.suppressions import suppressed_for
 
+__all__ = [
+    "Claimed",
+    "DeliveryCounts",
+    "IssueToSend",
+    "LedgerError",
+    "attempts_since",
+    "claim_batch",
+    "connection_id",
+    "delivery_counts",
+    "delivery_counts_of",
+    "delivery_status",
+    "finish_if_done",
+    "fold_sent",
+    "issue_state",
+    "load_issue",
+    "lock_for_attempt",
+    "mark_attempted",
+    "missing_lists",
+    "next_retry_at",
+    "oldest_attempt_since",
+    "record_bounced",
+    "record_failed",
+    "record_retry",
+    "record_unknown",
+    "release",
+    "requeue_abandoned",
+    "requeue_unknown",
+    "reserve_attempt",
+    "resolve_audience",
+    "start_commit_sent",
+    "start_sending",
+]
+
 # Serialises rate-limit reservations across workers on PostgreSQL ("brfcst" in ASCII).
 RATE_LOCK_KEY = 0x627266637374
-_RECORDED_NOT_FOLDED = and_(
-    deliveries.c.status == DeliveryStatus.SENDING.value, deliveries.c.sent_at.is_not(None)
-)
-# A row's status as readers must see it: recorded sent (sent_at) but not yet folded is SENT.
-delivery_status = case((_RECORDED_NOT_FOLDED, DeliveryStatus.SENT.value), else_=deliveries.c.status)
-
-
-class LedgerError(BriefcastError):
-    pass
-
-
-@dataclass(frozen=True)
-class DeliveryCounts:
-    queued: int = 0
-    sending: int = 0
-    sent: int = 0
-    failed: int = 0
-    bounced: int = 0
-    skipped: int = 0
-    unknown: int = 0  # handed over, no answer: perhaps delivered; waits for a person
-
-    @property
-    def remaining(self) -> int:
-        """Rows not yet final: queued (perhaps waiting for a retry) or in flight."""
-        return self.queued + self.sending
-
-    @property
-    def total(self) -> int:
-        return self.remaining + self.sent + self.failed + self.bounced + self.skipped + self.unknown
-
-
-@dataclass(frozen=True)
-class IssueToSend:
-    """What the send loop reads of an issue: its envelope, its stored skeleton, its state."""
-
-    id: int
-    number: int
-    title: str
-    campaign_name: str
-    campaign_title: str
-    subject: str
-    sender: str
-    reply_to: str | None
-    html: str
-    text: str
-    state: IssueState
-    state_reason: str | None
-    audience_size: int | None
 
 
 @dataclass(frozen=True)
@@ -118,160 +107,6 @@ class Claimed:
     list_name: str | None  # None if the list was deleted after the audience was resolved
     unsubscribe_offered: bool
     attempts: int  # attempts recorded before this one
-
-
-# -- the issue ------------------------------------------------------------------------------------
-
-
-def load_issue(conn: Connection, issue_id: int) -> IssueToSend:
-    query = (
-        select(
-            issues.c.id,
-            issues.c.number,
-            issues.c.title,
-            campaigns.c.name,
-            campaigns.c.title,
-            issues.c.subject,
-            issues.c.sender,
-            issues.c.reply_to,
-            issues.c.html,
-            issues.c.text,
-            issues.c.state,
-            issues.c.state_reason,
-            issues.c.audience_size,
-        )
-        .select_from(issues.join(campaigns))
-        .where(issues.c.id == issue_id)
-    )
-    row = conn.execute(query).one_or_none()
-    if row is None:
-        raise LedgerError(f"there is no issue with id {issue_id}")
-    return IssueToSend(*row[:10], IssueState(row[10]), *row[11:])
-
-
-def issue_state(conn: Connection, issue_id: int) -> tuple[IssueState, str | None]:
-    row = conn.execute(
-        select(issues.c.state, issues.c.state_reason).where(issues.c.id == issue_id)
-    ).one()
-    return IssueState(row[0]), row[1]
-
-
-def start_sending(conn: Connection, issue_id: int, now: datetime, *, actor: Actor) -> bool:
-    """SENDING (started_at kept from the first start), or already SENDING (another run joins);
-    False for an issue sent or cancelled."""
-    moved = issue_states.transition(
-        conn, issue_id, IssueState.SENDING, actor=actor, reason="sending started", at=now
-    )
-    if moved:
-        return True
-    # Joining: wait (PostgreSQL's row lock) for any other start of it to commit, as a move
-    # would have, so the audience it resolved is seen and not inserted a second time. The lock
-    # an UPDATE takes (FOR NO KEY UPDATE): rows referring to the issue can still be inserted.
-    query = select(issues.c.state).where(issues.c.id == issue_id).with_for_update(key_share=True)
-    return conn.execute(query).scalar_one_or_none() == IssueState.SENDING.value
-
-
-def finish_if_done(conn: Connection, issue_id: int, now: datetime, *, actor: Actor) -> bool:
-    """SENT (finished_at) once no row is queued or in flight; False while some still are."""
-    # Two probes of the (issue_id, status) index: nothing queued, nothing in flight that is not
-    # already recorded sent.
-    nothing_left = and_(
-        ~exists().where(
-            deliveries.c.issue_id == issue_id,
-            deliveries.c.status == DeliveryStatus.QUEUED.value,
-        ),
-        ~exists().where(
-            deliveries.c.issue_id == issue_id,
-            deliveries.c.status == DeliveryStatus.SENDING.value,
-            deliveries.c.sent_at.is_(None),
-        ),
-    )
-    return issue_states.transition(
-        conn,
-        issue_id,
-        IssueState.SENT,
-        actor=actor,
-        reason="every message reached a final status",
-        provided=nothing_left,
-        at=now,
-    )
-
-
-# -- the audience ---------------------------------------------------------------------------------
-
-
-def resolve_audience(conn: Connection, issue_id: int) -> int:
-    """Insert a QUEUED row for each person the issue reaches who has none yet; returns the total.
-
-    The audience is the issue's lists minus suppressions (for every list, or for the list the
-    person would be reached through) minus anyone on an excluded list, each person once, reached
-    through the first of the issue's lists (in its order) on which they are not suppressed.
-    One INSERT ... SELECT, so a million people never pass through Python. Idempotent: running it
-    again adds only people missing from the ledger, never a second row (the unique key agrees).
-    """
-    row = conn.execute(
-        select(issues.c.lists, issues.c.exclude_lists).where(issues.c.id == issue_id)
-    ).one_or_none()
-    if row is None:
-        raise LedgerError(f"there is no issue with id {issue_id}")
-    wanted = _list_ids(conn, list(dict.fromkeys(row[0])))
-    unwanted = _list_ids(conn, list(row[1] or ()))
-
-    def reachable(list_id: int):  # type: ignore[no-untyped-def]
-        return and_(
-            exists().where(
-                memberships.c.recipient_id == recipients.c.id, memberships.c.list_id == list_id
-            ),
-            ~suppressed_for(recipients.c.address, literal(list_id, Id)),
-        )
-
-    reached_through = case(*((reachable(id_), literal(id_, Id)) for id_ in wanted), else_=None)
-    already = exists().where(
-        deliveries.c.issue_id == issue_id, deliveries.c.recipient_id == recipients.c.id
-    )
-    audience = select(
-        literal(issue_id, Id),
-        recipients.c.id,
-        reached_through,
-        literal(DeliveryStatus.QUEUED.value),
-        literal(0),
-        literal(to_utc(datetime.now(UTC)), deliveries.c.updated_at.type),
-    ).where(reached_through.is_not(None), ~already)
-    if unwanted:
-        audience = audience.where(
-            ~exists().where(
-                memberships.c.recipient_id == recipients.c.id,
-                memberships.c.list_id.in_(unwanted),
-            )
-        )
-    columns = ["issue_id", "recipient_id", "list_id", "status", "attempts", "updated_at"]
-    conn.execute(insert(deliveries).from_select(columns, audience))
-    size = conn.execute(
-        select(func.count()).select_from(deliveries).where(deliveries.c.issue_id == issue_id)
-    ).scalar_one()
-    conn.execute(update(issues).where(issues.c.id == issue_id).values(audience_size=size))
-    return size
-
-
-def missing_lists(conn: Connection, slugs: Sequence[str]) -> list[str]:
-    """The slugs no list has: an issue naming one cannot be sent (`schedule` refuses it first)."""
-    return [slug for slug in slugs if slug not in _found_lists(conn, slugs)]
-
-
-def _found_lists(conn: Connection, slugs: Sequence[str]) -> dict[str, int]:
-    query = select(lists.c.slug, lists.c.id).where(lists.c.slug.in_(slugs))
-    return {slug: id_ for slug, id_ in conn.execute(query)}
-
-
-def _list_ids(conn: Connection, slugs: Sequence[str]) -> list[int]:
-    found = _found_lists(conn, slugs)
-    missing = [slug for slug in slugs if slug not in found]
-    if missing:
-        raise LedgerError(
-            f"the issue goes to the list {missing[0]!r}, which does not exist: import it "
-            "(briefcast lists import) or remove it from the campaign file and schedule again"
-        )
-    return [found[slug] for slug in slugs]
 
 
 # -- claiming, and giving back ---------------------------------------------------------------------
@@ -417,7 +252,7 @@ def _fold():  # type: ignore[no-untyped-def]
     d = deliveries.c
     return (
         update(deliveries)
-        .where(_RECORDED_NOT_FOLDED)
+        .where(RECORDED_NOT_FOLDED)
         .values(
             status=DeliveryStatus.SENT.value,
             # Reserved under a limit: that attempt's time; otherwise the moment it was sent.
@@ -475,24 +310,6 @@ def reserve_attempt(conn: Connection, delivery_id: int, worker_id: str, now: dat
     the reservation when no limit needs counting. False when the claim was lost (see
     lock_for_attempt)."""
     return hot_path.run(conn, _RESERVE, id=delivery_id, worker=worker_id, now=now) == 1
-
-
-def attempts_since(conn: Connection, since: datetime) -> int:
-    """Attempts (messages handed to a transport, whatever came of them) after `since`, across
-    every issue: what a relay's per-minute and per-day limits count. The window is open at its
-    start, so an attempt leaves it exactly one window length after it was made."""
-    return conn.execute(
-        select(func.count())
-        .select_from(deliveries)
-        .where(deliveries.c.attempted_at > to_utc(since))
-    ).scalar_one()
-
-
-def oldest_attempt_since(conn: Connection, since: datetime) -> datetime | None:
-    value = conn.execute(
-        select(func.min(deliveries.c.attempted_at)).where(deliveries.c.attempted_at > to_utc(since))
-    ).scalar_one()
-    return read_utc(value)
 
 
 # -- outcomes -------------------------------------------------------------------------------------
@@ -580,47 +397,3 @@ def start_commit_sent(
     finish(). Only sent_at and the Message-ID are written; fold_sent does the rest (see the
     module's docstring)."""
     return hot_path.start_commit(conn, _SENT_AT, id=delivery_id, message_id=message_id, now=sent_at)
-
-
-# -- counting -------------------------------------------------------------------------------------
-
-
-def delivery_counts(conn: Connection, issue_id: int) -> DeliveryCounts:
-    return delivery_counts_of(conn, [issue_id])[issue_id]
-
-
-def delivery_counts_of(conn: Connection, issue_ids: Sequence[int]) -> dict[int, DeliveryCounts]:
-    """delivery_counts of many issues in two statements, whatever their number: `status` and the
-    console's campaign list count every issue, and a statement per issue costs more than the
-    counting at a few hundred issues."""
-    # By the status column, which the (issue_id, status) index answers alone, then the few rows
-    # recorded sent but not yet folded moved from sending to sent: `delivery_status` in the
-    # GROUP BY would read every row of the issue, and progress bars count every second.
-    d = deliveries.c
-    counts: dict[int, dict[str, int]] = {issue_id: {} for issue_id in issue_ids}
-    if not counts:
-        return {}
-    chosen = d.issue_id.in_(list(counts))
-    rows = conn.execute(
-        select(d.issue_id, d.status, func.count()).where(chosen).group_by(d.issue_id, d.status)
-    )
-    for issue_id, status, count in rows:
-        counts[issue_id][status] = count
-    recorded = conn.execute(
-        select(d.issue_id, func.count()).where(chosen, _RECORDED_NOT_FOLDED).group_by(d.issue_id)
-    )
-    for issue_id, count in recorded:
-        counts[issue_id]["sending"] -= count
-        counts[issue_id]["sent"] = counts[issue_id].get("sent", 0) + count
-    return {issue_id: DeliveryCounts(**each) for issue_id, each in counts.items()}
-
-
-def next_retry_at(conn: Connection, issue_id: int) -> datetime | None:
-    """When the earliest queued row waiting for a retry becomes due."""
-    value = conn.execute(
-        select(func.min(deliveries.c.next_attempt_at)).where(
-            deliveries.c.issue_id == issue_id,
-            deliveries.c.status == DeliveryStatus.QUEUED.value,
-        )
-    ).scalar_one()
-    return read_utc(value)

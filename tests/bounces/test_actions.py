@@ -219,3 +219,27 @@ def test_a_report_about_an_unknown_outcome_settles_it_and_is_audited(engine):
                for e in settled)  # fmt: skip
     (status,) = campaign_status(engine, RateLimits(), CAMPAIGN)
     assert status.issues[0].counts["unknown"] == 0
+
+
+def test_a_row_a_report_changed_keeps_the_reports_code_and_words_as_its_last_error(engine):
+    from briefcast.store.bounces import mark_returned, requeue_returned
+    from briefcast.store.schema import DeliveryStatus
+
+    build(engine)
+    now = datetime(2027, 4, 20, 9, 0, tzinfo=UTC)
+    with write(engine) as conn:
+        first, second = conn.execute(select(deliveries.c.id).limit(2)).scalars()
+        mark_returned(conn, first, DeliveryStatus.BOUNCED, "5.1.1", " user unknown ", now)
+        requeue_returned(conn, second, None, None, now)
+    with read(engine) as conn:
+        found = dict(
+            conn.execute(
+                select(deliveries.c.id, deliveries.c.last_error).where(
+                    deliveries.c.id.in_([first, second])
+                )
+            ).all()
+        )
+    assert found == {
+        first: "delivery report 5.1.1: user unknown",
+        second: "delivery report (no code)",  # never "None"
+    }

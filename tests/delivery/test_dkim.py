@@ -12,7 +12,7 @@ from digests import SAMPLE_FIELDS, make_digest
 
 from briefcast.campaigns.render import render_digest
 from briefcast.delivery.dkim import DkimError, sign
-from briefcast.delivery.message import build_message, make_list_id
+from briefcast.delivery.message import Addressing, build_message, make_list_id
 from briefcast.delivery.transports import Envelope, SmtpTransport
 from briefcast.settings import DkimSettings
 
@@ -56,13 +56,12 @@ def make_message(rendered, **changes) -> bytes:
     arguments = dict(
         to="sam.sample@example.org",
         to_name="Zoë Sample",
-        fields=SAMPLE_FIELDS,
         list_id=make_list_id("Learning from reviews", "national-panel-2020", DOMAIN),
         unsubscribe_url=SAMPLE_FIELDS["unsubscribe_url"],
         unsubscribe_mailto="unsubscribe@example.org",
     )
     arguments.update(changes)
-    return bytes(build_message(rendered, **arguments))
+    return bytes(build_message(rendered, SAMPLE_FIELDS, Addressing(**arguments)))
 
 
 def signed_headers(signed: bytes) -> list[str]:

@@ -12,7 +12,7 @@ import pytest
 from digests import SAMPLE_FIELDS, make_digest
 
 from briefcast.campaigns.render import render_digest
-from briefcast.delivery.message import MessageError, build_message, make_list_id
+from briefcast.delivery.message import Addressing, MessageError, build_message, make_list_id
 
 LIST_ID = make_list_id("Learning from serious case reviews", "national-panel-2020", "example.org")
 NOW = datetime(2027, 4, 13, 8, 30, tzinfo=UTC)
@@ -27,14 +27,13 @@ def build(rendered, **changes):
     arguments = dict(
         to="sam.sample@example.org",
         to_name="Sam Sample",
-        fields=SAMPLE_FIELDS,
         list_id=LIST_ID,
         unsubscribe_url=SAMPLE_FIELDS["unsubscribe_url"],
         unsubscribe_mailto="unsubscribe@example.org",
         now=NOW,
     )
     arguments.update(changes)
-    return build_message(rendered, **arguments)
+    return build_message(rendered, SAMPLE_FIELDS, Addressing(**arguments))
 
 
 def parse(message):

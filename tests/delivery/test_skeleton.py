@@ -12,7 +12,7 @@ import pytest
 from digests import SAMPLE_FIELDS, make_digest
 
 from briefcast.campaigns.render import PersonalisationError, render_digest
-from briefcast.delivery.message import MessageError, compose_message, make_list_id
+from briefcast.delivery.message import Addressing, MessageError, compose_message, make_list_id
 from briefcast.delivery.skeleton import MessageSkeleton, encode_piece
 
 LIST_ID = make_list_id("Learning from serious case reviews", "national-panel-2020", "example.org")
@@ -40,14 +40,16 @@ def both(rendered, **person):
         sender=digest.sender,
         reply_to=digest.reply_to,
         subject=digest.subject,
-        to=person["to"],
-        to_name=person["to_name"],
         html=html,
         text=text,
-        list_id=LIST_ID,
-        unsubscribe_url=person["unsubscribe_url"],
-        unsubscribe_mailto=person["unsubscribe_mailto"],
-        now=NOW,
+        addressing=Addressing(
+            to=person["to"],
+            to_name=person["to_name"],
+            list_id=LIST_ID,
+            unsubscribe_url=person["unsubscribe_url"],
+            unsubscribe_mailto=person["unsubscribe_mailto"],
+            now=NOW,
+        ),
     )
     skeleton = MessageSkeleton.compile(
         sender=digest.sender,

@@ -28,7 +28,7 @@ from m365_server import MAILBOX, M365Server
 from smtp_server import Faults
 
 from briefcast.campaigns.render import render_digest
-from briefcast.delivery.message import build_message, make_list_id
+from briefcast.delivery.message import Addressing, build_message, make_list_id
 from briefcast.delivery.oauth import TokenSource
 from briefcast.delivery.transports import (
     Envelope,
@@ -129,14 +129,13 @@ def rendered():
 @pytest.fixture
 def make_message(rendered) -> Callable[..., bytes]:
     def make(to: str = "sam.sample@example.org", to_name: str = "Sam Sample") -> bytes:
-        message = build_message(
-            rendered,
+        addressing = Addressing(
             to=to,
             to_name=to_name,
-            fields=SAMPLE_FIELDS,
             list_id=LIST_ID,
             unsubscribe_url=SAMPLE_FIELDS["unsubscribe_url"],
         )
+        message = build_message(rendered, SAMPLE_FIELDS, addressing)
         return bytes(message)
 
     return make
