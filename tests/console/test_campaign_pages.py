@@ -368,23 +368,28 @@ def test_the_preview_frames_are_sandboxed_and_their_document_may_be_framed(clien
     assert "Sam Sample" in document.text
 
 
-def test_a_series_from_an_uploaded_campaign_file_and_the_download_round_trip(clients, engine):
-    author = clients["author"]
-    draft_id = _create(author)
-    downloaded = author.get(f"/campaigns/{draft_id}/campaign.yaml")
-    assert downloaded.headers["content-disposition"].endswith('.yaml"')
+def _uploaded_as_new(author, campaign_file: bytes) -> int:
+    """A new campaign from the seed briefing and `campaign_file`, uploaded on the page; its id."""
     page = author.get("/campaigns/new")
     response = author.post(
         "/campaigns/new",
         data={"csrf_token": token(page.text)},
         files={
             "briefing": ("briefing.txt", SEED.read_bytes(), "text/plain"),
-            "campaign_file": ("series.yaml", downloaded.content, "application/yaml"),
+            "campaign_file": ("series.yaml", campaign_file, "application/yaml"),
         },
         follow_redirects=False,
     )
     assert response.status_code == 303
-    second = int(re.search(r"/campaigns/(\d+)/", response.headers["location"]).group(1))
+    return int(re.search(r"/campaigns/(\d+)/", response.headers["location"]).group(1))
+
+
+def test_a_series_from_an_uploaded_campaign_file_and_the_download_round_trip(clients, engine):
+    author = clients["author"]
+    draft_id = _create(author)
+    downloaded = author.get(f"/campaigns/{draft_id}/campaign.yaml")
+    assert downloaded.headers["content-disposition"].endswith('.yaml"')
+    second = _uploaded_as_new(author, downloaded.content)
     assert (
         open_draft(engine, second).campaign.issues == open_draft(engine, draft_id).campaign.issues
     )
@@ -679,18 +684,7 @@ def test_the_catch_up_keys_survive_download_and_upload(clients, engine):
     draft_id = _create(author)
     assert _catch_up(author, draft_id, **REPLAY).status_code == 303
     downloaded = author.get(f"/campaigns/{draft_id}/campaign.yaml")
-    page = author.get("/campaigns/new")
-    response = author.post(
-        "/campaigns/new",
-        data={"csrf_token": token(page.text)},
-        files={
-            "briefing": ("briefing.txt", SEED.read_bytes(), "text/plain"),
-            "campaign_file": ("series.yaml", downloaded.content, "application/yaml"),
-        },
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
-    second = int(re.search(r"/campaigns/(\d+)/", response.headers["location"]).group(1))
+    second = _uploaded_as_new(author, downloaded.content)
     assert (
         open_draft(engine, second).campaign.catch_up
         == open_draft(engine, draft_id).campaign.catch_up
