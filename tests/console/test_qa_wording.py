@@ -1,0 +1,38 @@
+"""Words staff read on the console, as a fresh pair of eyes found them: no internal value shown
+as it is stored (a check's level in lower case, a state that is no longer true)."""
+
+from __future__ import annotations
+
+import re
+
+from console_helpers import Console, csrf_of, make_settings
+from seed import SEED
+
+
+def _author(engine, database_url, tmp_path):  # type: ignore[no-untyped-def]
+    world = Console(engine, make_settings(database_url, tmp_path, console_2fa="optional"))
+    client = world.client()
+    world.sign_in(client, world.person("ada@example.org", "Ada Author", "author"))
+    return client
+
+
+def _new_draft(client) -> int:  # type: ignore[no-untyped-def]
+    page = client.get("/campaigns/new")
+    answer = client.post(
+        "/campaigns/new",
+        data={"csrf_token": csrf_of(page.text), "pasted": ""},
+        files={"briefing": ("briefing.txt", SEED.read_bytes(), "text/plain")},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    return int(re.search(r"/campaigns/(\d+)/briefing", answer.headers["location"]).group(1))
+
+
+def test_the_plans_checks_name_their_level_as_a_word_not_a_stored_value(
+    engine, database_url, tmp_path
+):
+    client = _author(engine, database_url, tmp_path)
+    draft_id = _new_draft(client)  # a new draft names no lists yet: a warning per issue
+    html = client.get(f"/campaigns/{draft_id}/plan").text
+    assert "<strong>Warning</strong>: issue 1 goes to no lists" in html
+    assert "<strong>warning</strong>" not in html
