@@ -36,3 +36,10 @@ def test_the_plans_checks_name_their_level_as_a_word_not_a_stored_value(
     html = client.get(f"/campaigns/{draft_id}/plan").text
     assert "<strong>Warning</strong>: issue 1 goes to no lists" in html
     assert "<strong>warning</strong>" not in html
+
+
+def test_a_set_up_link_that_does_not_work_points_to_the_admins_button_not_a_command(console):
+    page = console.client().get("/setup/not-a-real-token")
+    assert page.status_code == 404
+    assert "they make one on the People page" in page.text
+    assert "`" not in page.text  # a command in backticks is for a terminal, not this page
