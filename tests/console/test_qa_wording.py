@@ -1,5 +1,5 @@
 """Words staff read on the console, as a fresh pair of eyes found them: no internal value shown
-as it is stored (a check's level in lower case, a state that is no longer true)."""
+as it is stored (a check's level in lower case), no command in backticks on a page."""
 
 from __future__ import annotations
 
