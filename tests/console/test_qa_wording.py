@@ -43,3 +43,29 @@ def test_a_set_up_link_that_does_not_work_points_to_the_admins_button_not_a_comm
     assert page.status_code == 404
     assert "they make one on the People page" in page.text
     assert "`" not in page.text  # a command in backticks is for a terminal, not this page
+
+
+def test_an_issue_not_started_says_so_instead_of_0_of_0_sent(engine, database_url, tmp_path):
+    from drafting import write_everything
+
+    from briefcast.store.audit import Actor
+    from briefcast.workflow.approval import approve, submit
+    from briefcast.workflow.drafts import open_draft
+
+    world = Console(engine, make_settings(database_url, tmp_path, console_2fa="optional"))
+    ada = world.person("ada@example.org", "Ada Author", "author")
+    abe = world.person("abe@example.org", "Abe Approver", "approver")
+    client = world.client()
+    world.sign_in(client, ada)
+    draft_id = _new_draft(client)
+    author = Actor.person("Ada Author", user_id=ada.user.id)
+    write_everything(engine, draft_id, author)
+    submit(engine, draft_id, open_draft(engine, draft_id).record.revision, author)
+    approver = Actor.person("Abe Approver", user_id=abe.user.id)
+    approve(
+        engine, world.settings, draft_id, open_draft(engine, draft_id).record.revision, approver
+    )
+
+    rows = re.findall(r"<tr>\s*<td>\d+\. .*?</tr>", client.get(f"/campaigns/{draft_id}").text, re.S)
+    assert rows and all("tag-scheduled" in row for row in rows)
+    assert all("<td>not started</td>" in row and " of 0</td>" not in row for row in rows)
