@@ -235,8 +235,8 @@ def _link_problem(request: Request, error: SetupLinkError) -> Response:
         "problem.html",
         status=410 if error.expired else 404,
         title=str(error),
-        message="Ask an admin for a new set-up link (they can make one with "
-        "`briefcast users reset`).",
+        # a person reads this page, not an operator: the admin's button, not a command in backticks
+        message="Ask an admin for a new set-up link: they make one on the People page.",
     )
 
 

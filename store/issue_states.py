@@ -182,8 +182,9 @@ def worker_actor(worker_id: str) -> Actor:
 
 
 def subject(campaign: str, number: int) -> str:
-    """How the audit trail names an issue, readable after the issue is gone."""
-    return f"{campaign} #{number}"
+    """How the audit trail names an issue, readable after the issue is gone. A catch-up is
+    numbered -1, -2, ... (store/schema.py): people read it as catch-up 1, 2, ..., never "#-1"."""
+    return f"{campaign} catch-up {-number}" if number < 0 else f"{campaign} #{number}"
 
 
 _CURRENT = select(

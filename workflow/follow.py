@@ -43,7 +43,7 @@ class SeriesLine:
 
     name: str
     title: str
-    state: str  # the draft's state, or "scheduled" for a campaign from a campaign file
+    state: str  # the draft's; for one from a campaign file "scheduled", or "sent" once all are
     draft_id: int | None  # None: scheduled from a campaign file, followed with the CLI
     next_send: datetime | None
     sent: int  # issues sent
@@ -64,7 +64,11 @@ def campaign_list(engine: Engine, settings: Settings) -> list[SeriesLine]:
             line = replace(line, total=_planned_issues(draft.plan, draft.name))
         lines.append(line)
     for status in statuses.values():
-        lines.append(_line(status.name, status.title, "scheduled", None, status))
+        # Its state is its issues': once every one has gone, "scheduled" would be untrue.
+        done = bool(status.issues) and all(i.state is IssueState.SENT for i in status.issues)
+        lines.append(
+            _line(status.name, status.title, "sent" if done else "scheduled", None, status)
+        )
     return lines
 
 

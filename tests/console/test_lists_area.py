@@ -119,6 +119,7 @@ def test_a_messy_csv_is_checked_then_imported_in_one_go(admin):
         sync="no",
     )
     assert h1_of(done.text) == "List imported"
+    assert "2 rejected, 1 repeated row." in done.text  # one row, said as one
     assert _members(console, "northshire") == [
         "amy.lane@example.org",
         "sean.obrien@example.net",

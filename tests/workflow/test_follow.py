@@ -76,3 +76,32 @@ def test_a_test_with_texts_still_to_write_is_refused_naming_them(engine, setting
 def test_a_test_of_an_issue_the_series_lacks_is_refused(engine, settings, draft_id):
     with pytest.raises(DraftError, match="has no issue 99"):
         send_test(engine, settings, draft_id, 99, "ada@example.org", AUTHOR)
+
+
+def test_a_series_from_a_campaign_file_reads_sent_once_every_issue_has_gone(
+    engine, settings, tmp_path
+):
+    from scheduling import force_state, make_lists, write_campaign
+
+    from briefcast.delivery.schedule import ScheduleRequest, schedule_campaign
+    from briefcast.delivery.windows import LatePolicy
+    from briefcast.store import campaigns as store
+
+    make_lists(engine)
+    path = write_campaign(tmp_path)
+    before = datetime(2031, 2, 1, tzinfo=UTC)
+    schedule_campaign(
+        engine,
+        path,
+        ScheduleRequest("Alex Example", LatePolicy.from_settings(settings), now=before),
+    )
+    (line,) = campaign_list(engine, settings)
+    assert (line.draft_id, line.state, line.sent) == (None, "scheduled", 0)
+    with engine.connect() as conn:
+        found = store.campaign_issues(conn, store.find_campaign(conn, "spring-briefing").id)
+    for issue in found[:-1]:
+        force_state(engine, issue.id, IssueState.SENT)
+    assert campaign_list(engine, settings)[0].state == "scheduled"  # one still to go
+    force_state(engine, found[-1].id, IssueState.SENT)
+    (line,) = campaign_list(engine, settings)
+    assert (line.state, line.sent, line.total) == ("sent", len(found), len(found))
