@@ -291,6 +291,8 @@ class Reader:
 
     def address(self, node: yaml.Node, where: str) -> str:
         text = self.text(node, where)
+        if is_unwritten(text):  # still to write: `check` refuses it, like every such text
+            return text
         _, address = parseaddr(text)
         local, _, domain = address.rpartition("@")
         if not local or "." not in domain:

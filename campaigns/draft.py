@@ -67,10 +67,12 @@ def draft_campaign(
         "",
         *([f"name: {_yaml_text(name)}"] if name else []),
         f"title: {_yaml_text(briefing.title)}",
-        "partnership: Safeguarding Children Partnership  # the name in every header and footer",
+        # Who the series is from is the partnership's to say: the briefing does not say it in a
+        # form the planner can trust, and a made-up name would go out in every header and footer.
+        f"partnership: {_yaml_text(_UNWRITTEN_PARTNERSHIP)}  # in every header and footer",
         f"briefing: {_yaml_text(str(briefing_path))}",
-        "sender: Safeguarding Children Partnership <learning@example.org>  # who emails are from",
-        "reply_to: learning@example.org  # where replies go",
+        f"sender: {_yaml_text(_UNWRITTEN_SENDER)}",
+        "# reply_to: where replies go, if not to the sender (an address)",
         *(
             ["lists:", *(f"  - {_yaml_text(slug)}" for slug in lists)]
             if lists
@@ -94,6 +96,8 @@ def draft_campaign(
     return "\n".join(lines) + "\n"
 
 
+_UNWRITTEN_PARTNERSHIP = unwritten("the partnership's name, as its emails should show it")
+_UNWRITTEN_SENDER = unwritten("who the emails are from, as Name <address>")
 _UNWRITTEN_INTRO = unwritten("a sentence or two opening the series")
 _UNWRITTEN_PREHEADER = unwritten(
     f"one sentence for the inbox preview, at most {PREHEADER_MAX_CHARS} characters"

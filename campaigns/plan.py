@@ -204,9 +204,14 @@ class Unwritten(NamedTuple):
 
 
 def unwritten_texts(campaign: Campaign) -> list[Unwritten]:
-    """Every text still marked "TODO: write …", issue by issue, in the order of an issue's keys,
-    then the catch-up's note when catch-ups are on (off, nobody reads it)."""
-    found = []
+    """Every text still marked "TODO: write …": the series' own (who it is from) first, then issue
+    by issue in the order of an issue's keys, then the catch-up's note when catch-ups are on (off,
+    nobody reads it)."""
+    found = [
+        Unwritten(None, key, value)
+        for key, value in (("partnership", campaign.partnership), ("sender", campaign.sender))
+        if is_unwritten(value)
+    ]
     for issue in campaign.issues:
         texts = {key: getattr(issue, key) for key in ("title", "subject", "intro", "preheader")}
         texts |= {f"questions[{n}]": q for n, q in enumerate(issue.questions, 1)}

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from briefcast.campaigns.calendar import describe_cadence
+from briefcast.campaigns.campaign_file import is_unwritten
 from briefcast.campaigns.campaign_writer import add_issue, move_theme, remove_issue
 from briefcast.campaigns.model import Campaign
 from briefcast.campaigns.overlay import Edit
@@ -137,6 +138,11 @@ def _plan_context(
         skipped = []
     return {
         "campaign": campaign,
+        # Who the series is from, as the fields show it: a text still to write is an empty field.
+        "series_written": {
+            key: "" if is_unwritten(value) else value
+            for key, value in (("partnership", campaign.partnership), ("sender", campaign.sender))
+        },
         "issues": issues,
         "problems": problems,
         "skipped": skipped,

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from briefcast.campaigns.campaign_file import is_unwritten
 from briefcast.campaigns.plan import assemble
 from briefcast.campaigns.preview import CampaignProblemsError
 from briefcast.campaigns.render import render_digest
@@ -205,6 +206,8 @@ def approval_page(request: Request, errors: dict[str, str] | None = None, status
             (part, list(found)) for part, found in groupby(plan_changes(draft), lambda c: c.part)
         ],
         file_changes=changes_since_approval(draft),
+        # "" while still to write: the page says so instead of showing the mark as a sender.
+        sender="" if is_unwritten(draft.campaign.sender) else draft.campaign.sender,
         text_shown=TEXT_SHOWN,
         catch_up=catch_up_form(draft.campaign),
         first_approval=draft.record.approved_plan is None,

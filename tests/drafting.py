@@ -10,6 +10,13 @@ from briefcast.campaigns.campaign_file import is_unwritten
 from briefcast.campaigns.model import Campaign
 from briefcast.workflow.drafts import edit_plan, open_draft
 
+PARTNERSHIP = "Northbridge Safeguarding Partnership"  # fictional, as every name in the tests
+SENDER = f"{PARTNERSHIP} <learning@example.org>"
+
+
+def own_series(text: str, written: str) -> str:
+    return written if is_unwritten(text) else text
+
 
 def written(campaign: Campaign) -> Campaign:
     """The campaign with each unwritten text replaced by one an author wrote."""
@@ -32,7 +39,10 @@ def written(campaign: Campaign) -> Campaign:
         )
         for issue in campaign.issues
     )
-    return replace(campaign, issues=issues)
+    # Who the series is from: the draft leaves it to write too.
+    partnership = own_series(campaign.partnership, PARTNERSHIP)
+    sender = own_series(campaign.sender, SENDER)
+    return replace(campaign, issues=issues, partnership=partnership, sender=sender)
 
 
 def write_everything(engine, draft_id: int, actor) -> None:  # type: ignore[no-untyped-def]

@@ -54,10 +54,18 @@ class StillToWrite(DraftError):
         super().__init__(f"still to write: {names}; write them in the plan first")
 
 
+# The series' own texts a draft can leave to write, as a person names them.
+SERIES_TEXTS = {
+    "partnership": "the partnership's name",
+    "sender": "who the emails are from",
+    "catch_up_note": "the note for people who join a list late",
+}
+
+
 def unwritten_label(item: Unwritten) -> str:
     """ "the intro of issue 1", "question 2 of issue 3": which text it is, as a person says it."""
-    if item.number is None:  # the series' own text: only the catch-up's note is one
-        return "the note for people who join a list late"
+    if item.number is None:  # the series' own texts
+        return SERIES_TEXTS[item.key]
     key, _, position = item.key.partition("[")
     if position:
         return f"question {position.rstrip(']')} of issue {item.number}"

@@ -566,11 +566,16 @@ def test_a_draft_checks_clean_once_its_unwritten_lines_are_written(drafted, tmp_
         if (match := re.search(r'"(TODO: write [^"]*)"', line))
     ]
     assert unwritten  # make_briefing has no questions and no intro: a person writes them
-    assert [str(p) for p in found] == [
-        f"{campaign.source}:{n}: error: issue {_issue_at(text, n)}: {todo!r} is still to be written"
-        for n, todo in unwritten
-    ]
-    written = re.sub(r'"TODO: write [^"]*"', '"What will your team do next?"', text)
+
+    def expected(n: int, todo: str) -> str:
+        issue = _issue_at(text, n)  # 0: the series' own (who it is from), above the issues
+        where = f"issue {issue}: " if issue else ""
+        return f"{campaign.source}:{n}: error: {where}{todo!r} is still to be written"
+
+    assert [str(p) for p in found] == [expected(n, todo) for n, todo in unwritten]
+    sender = '"Northbridge Safeguarding Partnership <learning@example.org>"'
+    written = re.sub(r'^sender: "TODO: write [^"]*"', f"sender: {sender}", text, flags=re.M)
+    written = re.sub(r'"TODO: write [^"]*"', '"What will your team do next?"', written)
     assert check_campaign(load_campaign(write(tmp_path, written)), briefing, today=TODAY) == []
 
 
@@ -579,7 +584,14 @@ def test_the_unwritten_texts_are_listed_by_issue_and_key(drafted):
     found = unwritten_texts(campaign)
     markers = re.findall(r'"(TODO: write [^"]*)"', text)
     assert sorted(item.text for item in found) == sorted(markers)
+    series = [item for item in found if item.number is None]
+    assert [(item.key, item.text) for item in series] == [
+        ("partnership", campaign.partnership),  # a draft never makes up who it is from
+        ("sender", campaign.sender),
+    ]
     for item in found:
+        if item.number is None:
+            continue
         issue = campaign.issues[item.number - 1]
         key, _, position = item.key.partition("[")
         value = issue.questions[int(position[:-1]) - 1] if position else getattr(issue, key)

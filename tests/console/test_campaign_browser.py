@@ -12,6 +12,7 @@ import re
 import pytest
 from accessibility import assert_accessible
 from console_helpers import Console, make_settings, sign_in_on_page
+from drafting import PARTNERSHIP, SENDER
 from playwright.sync_api import expect
 from scheduling import import_people
 from seed import SEED
@@ -82,8 +83,13 @@ def test_an_author_plans_a_second_person_approves_and_the_series_is_sent(browser
     author.get_by_role("link", name="Plan the series").first.click()
     assert author.locator("h1").inner_text() == "Plan the series"
     assert_accessible(author)
+    # Who the series is from: a draft leaves it to write (it never makes a name up).
+    assert author.locator("#partnership").input_value() == ""
+    author.locator("#partnership").fill(PARTNERSHIP)
+    author.locator("#sender").fill(SENDER)
     author.get_by_label("Lists", exact=True).fill("police, health")
     author.get_by_role("button", name="Save lists and sender").click()
+    expect(author.locator(".flash")).to_contain_text("Saved", timeout=WAIT)
     campaign = open_draft(engine, draft_id).campaign
     # A theme of an issue with more than one, so no issue is left empty and renumbered.
     source = next(issue for issue in campaign.issues if len(issue.themes) > 1)

@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from console_helpers import Console, make_settings
 from console_helpers import csrf_of as token
+from drafting import PARTNERSHIP, SENDER
 from seed import SEED, SEED_THEMES
 
 from briefcast.campaigns.briefing import read_briefing
 from briefcast.campaigns.plan import unwritten_texts
+from briefcast.console.campaign_texts import field_id
 from briefcast.store.audit import history
 from briefcast.store.engine import read
 from briefcast.workflow.drafts import open_draft
@@ -62,6 +64,7 @@ def _text(html: str) -> str:
 
 
 STILL_TO_WRITE = re.compile(r'<li><a href="#((\w+)-(\d+))">Still to write: ')
+SERIES_TO_WRITE = re.compile(r'<li><a href="#(partnership|sender)">Still to write: ')
 # What an author types for each kind of text (a preheader is one whole sentence).
 WRITTEN = {
     "title": "The author's title",
@@ -77,9 +80,26 @@ def _still_to_write(client, draft_id) -> list[tuple[str, str, str]]:
     return STILL_TO_WRITE.findall(client.get(f"/campaigns/{draft_id}/plan").text)
 
 
+def _write_who_it_is_from(client, draft_id) -> None:
+    """The series' partnership and From, which a drafted series leaves to write, written in the
+    *Lists and sender* form (the other fields sent back as they are)."""
+    page = f"/campaigns/{draft_id}/plan"
+    html = client.get(page).text
+    if not SERIES_TO_WRITE.search(html):
+        return
+    shown = dict(re.findall(r'name="(title|reply_to|lists)" value="([^"]*)"', html))
+    fields = {key: unescape(value) for key, value in shown.items()}
+    saved = _post(
+        client, page, page, action="series", partnership=PARTNERSHIP, sender=SENDER, **fields
+    )
+    assert saved.status_code == 303, saved.text
+    assert not SERIES_TO_WRITE.search(client.get(page).text)
+
+
 def _write_the_texts(client, draft_id) -> None:
-    """What an author does on *Plan the series*: write every text still to write, one issue's
-    form at a time, as the error summary lists them."""
+    """What an author does on *Plan the series*: write every text still to write, who the series
+    is from first, then one issue's form at a time, as the error summary lists them."""
+    _write_who_it_is_from(client, draft_id)
     page = f"/campaigns/{draft_id}/plan"
     by_issue: dict[str, dict[str, str]] = {}
     for field, kind, number in _still_to_write(client, draft_id):
@@ -192,10 +212,13 @@ def test_the_plan_shows_each_text_still_to_write_empty_and_in_the_error_summary(
     unwritten = unwritten_texts(open_draft(engine, draft_id).campaign)
     assert unwritten  # the seed briefing has no intro or questions of its own
     html = clients["author"].get(f"/campaigns/{draft_id}/plan").text
-    expected = sorted({(f"{i.key.partition('[')[0]}-{i.number}", str(i.number)) for i in unwritten})
+    in_issues = [item for item in unwritten if item.number is not None]
+    expected = sorted({(f"{i.key.partition('[')[0]}-{i.number}", str(i.number)) for i in in_issues})
     assert sorted((field, number) for field, _, number in STILL_TO_WRITE.findall(html)) == expected
+    # Who the series is from: a draft never makes up a partnership or a sender.
+    assert sorted(SERIES_TO_WRITE.findall(html)) == ["partnership", "sender"]
     assert "TODO" not in html  # the marks are never shown as if they were content
-    for field, _ in expected:
+    for field, _ in [*expected, ("partnership", None), ("sender", None)]:
         assert f'<p class="error-message" id="{field}-error">' in html
         element = re.search(rf'<(input|textarea)[^>]* id="{field}"[^>]*>', html).group(0)
         assert 'aria-invalid="true"' in element
@@ -277,7 +300,7 @@ def test_submitting_is_refused_with_the_list_of_what_is_still_to_write(clients, 
     count = len(unwritten)
     assert f'<a href="#still-to-write">Write the {count} texts still to write' in refused.text
     links = re.findall(rf'<a href="/campaigns/{draft_id}/plan#([\w-]+)">', refused.text)
-    assert links == [f"{i.key.partition('[')[0]}-{i.number}" for i in unwritten]
+    assert links == [field_id(item) for item in unwritten]
     assert "TODO" not in refused.text  # the whole series is shown as written so far
     assert open_draft(engine, draft_id).record.state.value == "draft"
     _write_the_texts(author, draft_id)
@@ -349,7 +372,7 @@ def test_the_preview_lists_what_is_still_to_write_instead_of_issues(clients, eng
     unwritten = unwritten_texts(open_draft(engine, draft_id).campaign)
     html = clients["author"].get(f"/campaigns/{draft_id}/preview").text
     links = re.findall(rf'<a href="/campaigns/{draft_id}/plan#([\w-]+)">', html)
-    assert links == [f"{i.key.partition('[')[0]}-{i.number}" for i in unwritten]
+    assert links == [field_id(item) for item in unwritten]
     assert "<iframe" not in html and "TODO" not in html
 
 

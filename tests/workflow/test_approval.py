@@ -202,7 +202,9 @@ def test_submitting_is_refused_while_a_text_is_still_to_write_naming_each_one(en
         submit(engine, draft_id, draft.record.revision, AUTHOR)
     assert refused.value.items == expected
     (message,) = str(refused.value).splitlines()
-    assert message.startswith("still to write: the intro of issue 1, ")
+    assert message.startswith(
+        "still to write: the partnership's name, who the emails are from, the intro of issue 1, "
+    )
     assert all(unwritten_label(item) in message for item in expected)
     assert open_draft(engine, draft_id).record.state.value == "draft"
     submit_written(engine, draft_id)

@@ -68,7 +68,8 @@ def test_send_me_a_test_reaches_the_outbox_and_the_audit_trail(engine, settings,
 
 
 def test_a_test_with_texts_still_to_write_is_refused_naming_them(engine, settings, draft_id):
-    with pytest.raises(StillToWrite, match=r"^still to write: the intro of issue 1"):
+    first = r"^still to write: the partnership.s name, who the emails are from, the intro of "
+    with pytest.raises(StillToWrite, match=first):
         send_test(engine, settings, draft_id, 1, "ada@example.org", AUTHOR)
     assert not settings.outbox.exists() or not list(mailbox.Maildir(settings.outbox))
 
