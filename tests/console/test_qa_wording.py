@@ -69,3 +69,24 @@ def test_an_issue_not_started_says_so_instead_of_0_of_0_sent(engine, database_ur
     rows = re.findall(r"<tr>\s*<td>\d+\. .*?</tr>", client.get(f"/campaigns/{draft_id}").text, re.S)
     assert rows and all("tag-scheduled" in row for row in rows)
     assert all("<td>not started</td>" in row and " of 0</td>" not in row for row in rows)
+
+
+def test_a_list_imported_on_the_server_shows_its_file_name_not_the_servers_path(
+    console, tmp_path
+):
+    from briefcast.recipients.csv_import import import_list
+
+    folder = tmp_path / "srv" / "briefcast-lists"
+    folder.mkdir(parents=True)
+    police = folder / "police.csv"
+    police.write_text("email,name\nsam.example@example.org,Sam Example\n", encoding="utf-8")
+    import_list(console.engine, police, "police")  # as `briefcast lists import` does
+    client = console.client()
+    console.sign_in(client, console.person("ada.admin@example.org", "Ada Admin", "admin"))
+
+    lists = client.get("/lists").text
+    found = client.post("/lists/people", data={"csrf_token": csrf_of(lists), "q": "sam.example"})
+    person = client.get(re.search(r'href="(/lists/people/\d+)"', found.text)[1]).text
+    for page in (lists, person):
+        assert "police.csv" in page
+        assert str(folder) not in page
