@@ -71,9 +71,7 @@ def test_an_issue_not_started_says_so_instead_of_0_of_0_sent(engine, database_ur
     assert all("<td>not started</td>" in row and " of 0</td>" not in row for row in rows)
 
 
-def test_a_list_imported_on_the_server_shows_its_file_name_not_the_servers_path(
-    console, tmp_path
-):
+def test_a_list_imported_on_the_server_shows_its_file_name_not_the_servers_path(console, tmp_path):
     from briefcast.recipients.csv_import import import_list
 
     folder = tmp_path / "srv" / "briefcast-lists"
