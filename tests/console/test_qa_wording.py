@@ -8,6 +8,8 @@ import re
 from console_helpers import Console, csrf_of, make_settings
 from seed import SEED
 
+from briefcast.store.schema import IssueState
+
 
 def _author(engine, database_url, tmp_path):  # type: ignore[no-untyped-def]
     world = Console(engine, make_settings(database_url, tmp_path, console_2fa="optional"))
@@ -45,7 +47,8 @@ def test_a_set_up_link_that_does_not_work_points_to_the_admins_button_not_a_comm
     assert "`" not in page.text  # a command in backticks is for a terminal, not this page
 
 
-def test_an_issue_not_started_says_so_instead_of_0_of_0_sent(engine, database_url, tmp_path):
+def _approved(engine, database_url, tmp_path):  # type: ignore[no-untyped-def]
+    """A series drafted, written and approved: (world, client, draft id, approver)."""
     from drafting import write_everything
 
     from briefcast.store.audit import Actor
@@ -65,7 +68,11 @@ def test_an_issue_not_started_says_so_instead_of_0_of_0_sent(engine, database_ur
     approve(
         engine, world.settings, draft_id, open_draft(engine, draft_id).record.revision, approver
     )
+    return world, client, draft_id, approver
 
+
+def test_an_issue_not_started_says_so_instead_of_0_of_0_sent(engine, database_url, tmp_path):
+    _world, client, draft_id, _approver = _approved(engine, database_url, tmp_path)
     rows = re.findall(r"<tr>\s*<td>\d+\. .*?</tr>", client.get(f"/campaigns/{draft_id}").text, re.S)
     assert rows and all("tag-scheduled" in row for row in rows)
     assert all("<td>not started</td>" in row and " of 0</td>" not in row for row in rows)
@@ -88,3 +95,20 @@ def test_a_list_imported_on_the_server_shows_its_file_name_not_the_servers_path(
     for page in (lists, person):
         assert "police.csv" in page
         assert str(folder) not in page
+
+
+def test_next_send_counts_only_issues_that_will_go_not_a_paused_one(engine, database_url, tmp_path):
+    from briefcast.console.campaign_helpers import local
+    from briefcast.workflow.drafts import open_draft
+    from briefcast.workflow.follow import series_status, steer
+
+    world, client, draft_id, approver = _approved(engine, database_url, tmp_path)
+    (outcome,) = steer(engine, world.settings, draft_id, "pause", approver, number=1)
+    assert outcome.changed
+    status = series_status(engine, world.settings, open_draft(engine, draft_id).record.name)
+    first, second = status.issues[:2]
+    assert first.state is IssueState.PAUSED and first.planned_at < second.planned_at
+
+    page = client.get("/").text  # the Campaigns page
+    (next_send,) = re.findall(r"</span></td>\s*<td>([^<]*)</td>", page)
+    assert next_send == local(second.planned_at, status.timezone)  # issue 1 waits for a person
