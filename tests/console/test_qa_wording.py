@@ -112,3 +112,23 @@ def test_next_send_counts_only_issues_that_will_go_not_a_paused_one(engine, data
     page = client.get("/").text  # the Campaigns page
     (next_send,) = re.findall(r"</span></td>\s*<td>([^<]*)</td>", page)
     assert next_send == local(second.planned_at, status.timezone)  # issue 1 waits for a person
+
+
+def test_the_people_page_names_a_missing_account_in_its_own_words_not_a_command(console):
+    # The People page posts the email of a row; one with no account (a stale or edited form)
+    # reaches accounts' "no such person", which the CLI words with `briefcast users ls`.
+    client = console.client()
+    console.sign_in(client, console.person("ada.admin@example.org", "Ada Admin", "admin"))
+    page = client.get("/people")
+    for action in ("roles", "disable", "enable", "reset"):
+        answer = client.post(
+            "/people",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "email": "nobody@example.org",
+                "action": action,
+                "role-author": "on",
+            },
+        )
+        assert "There is no account for nobody@example.org" in answer.text, action
+        assert "`" not in answer.text and "users ls" not in answer.text
