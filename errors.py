@@ -8,3 +8,9 @@ class BriefcastError(Exception):
     The CLI prints it as a single line and exits 1; anything else reaching the CLI is a bug.
     Stages subclass it (BriefingError, CampaignFileError, ...) so callers can catch one kind.
     """
+
+
+def os_reason(error: OSError) -> str:
+    """The OS's reason in words ("No such file or directory"), for messages that already name
+    the file: str(error) would repeat the path and add Python's "[Errno 2]"."""
+    return error.strerror or str(error)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from briefcast.errors import BriefcastError
+from briefcast.errors import BriefcastError, os_reason
 
 TRANSPORTS = ("outbox", "smtp", "graph", "memory")
 SMTP_SECURITY = ("starttls", "tls", "none")
@@ -336,7 +336,7 @@ def _settings_file(path: str | None) -> dict[str, object]:
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
-        raise SettingsError(f"{path}: cannot read the settings file ({error.strerror})") from None
+        raise SettingsError(f"{path}: cannot read the settings file ({os_reason(error)})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise SettingsError(f"{path}: not a valid TOML settings file ({error})") from None
     secrets = sorted(key for key in data if key.upper() in SECRETS)

@@ -30,6 +30,7 @@ from briefcast.campaigns.catch_up_keys import (
 )
 from briefcast.campaigns.model import Campaign, IssuePlan, Schedule
 from briefcast.campaigns.unwritten import UNWRITTEN_MARK, is_unwritten, unwritten
+from briefcast.errors import os_reason
 
 # Other modules and the tests import these from here, where they lived first.
 __all__ = [
@@ -93,7 +94,11 @@ def load_campaign(path: Path) -> Campaign:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise _too_big(path)
         text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
+        raise CampaignFileError(
+            f"{path}: cannot read the campaign file ({os_reason(error)})"
+        ) from None
+    except UnicodeDecodeError as error:
         raise CampaignFileError(f"{path}: cannot read the campaign file: {error}") from None
     return load_campaign_text(text, path)
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from briefcast.campaigns.headings import without_series_label
+from briefcast.wording import and_list
 
 _SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())  # noqa: SIM905
 SUBJECT_CHARS = 60  # what an inbox shows of a subject line, on a phone too
@@ -18,7 +19,7 @@ def issue_title(theme_titles: Iterable[str]) -> str:
     if all(title.endswith("?") for title in titles):
         return " ".join(titles)  # "What happened? What did we learn?": questions as written
     parts = [sentence_case(title) for title in titles]
-    joined = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    joined = and_list(parts)
     return joined[:1].upper() + joined[1:]
 
 

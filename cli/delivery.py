@@ -14,6 +14,7 @@ from rich.table import Table
 from briefcast.cli.app import app, console, print_json
 from briefcast.cli.context import command_context
 from briefcast.delivery.status import resend_command, unknown_meaning
+from briefcast.wording import counted
 
 ISSUE = click.option("--issue", "number", type=click.IntRange(min=1), help="Only this issue.")
 ONE_ISSUE = click.option(
@@ -197,9 +198,9 @@ def _status_notes(entry) -> Iterator[str]:  # type: ignore[no-untyped-def]
     if catch_ups and (catch_ups.waiting or catch_ups.in_flight):
         due = catch_ups.next_due.astimezone(zone) if catch_ups.next_due else None
         yield (
-            f"  catch-ups: {catch_ups.waiting} new starter(s) waiting"
+            f"  catch-ups: {counted(catch_ups.waiting, 'new starter')} waiting"
             + (f", the next due {due:%a %d %b %Y %H:%M}" if due else "")
-            + f"; {catch_ups.in_flight} message(s) being sent (`briefcast catch-up "
+            + f"; {counted(catch_ups.in_flight, 'message')} being sent (`briefcast catch-up "
             f"{entry.name} --dry-run` lists them)"
         )
     if catch_ups and catch_ups.unknown:

@@ -140,7 +140,12 @@ def demo(folder: Path, every: float, no_serve: bool) -> None:
 
         # Paths with click, not rich: rich would wrap a long path across lines.
         click.echo(f"Issues: {len(sent)} sent, as campaign {name}")
-        click.echo(f"Messages: {sum(sent.values())} (one per person per issue)")
+        # What went: the issues' messages and the new starter's catch-up, counted apart.
+        caught_up = _catch_up_messages(engine, name)
+        click.echo(
+            f"Messages: {sum(sent.values()) + caught_up} "
+            f"(one per person per issue, and {caught_up} catch-up)"
+        )
         click.echo(f"Outbox: {settings.outbox}")
         click.echo(f"Database: {_safe_url(settings.database_url)}")
         if any(r.rejected_report for r in reports):
@@ -241,6 +246,16 @@ def _send_series(engine: Engine, settings: Settings, name: str, folder: Path) ->
             time.sleep(0.25)
     finally:
         worker.stop()
+
+
+def _catch_up_messages(engine: Engine, name: str) -> int:
+    """Catch-up messages sent in the campaign (the series' count leaves them out)."""
+    from briefcast.store.campaigns import find_campaign
+    from briefcast.store.report import catch_up_counts
+
+    with read(engine) as conn:
+        campaign = find_campaign(conn, name)
+        return sum(c.sent for c in catch_up_counts(conn, campaign.id)) if campaign else 0
 
 
 def _print_catch_up(joiner: str | None, catch_ups) -> None:  # type: ignore[no-untyped-def]

@@ -34,6 +34,14 @@ class AccountError(BriefcastError):
     pass
 
 
+class NoSuchPerson(AccountError):
+    """An email with no account: worded for the CLI; the People page words it for a browser."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"{email}: no such person; see `briefcast users ls`")
+        self.email = email
+
+
 class SetupLinkError(BriefcastError):
     """A set-up link that is unknown, already used or expired (the page says which, plainly)."""
 
@@ -252,5 +260,5 @@ def _usable(found: tuple[StaffUser, datetime] | None, now: datetime) -> StaffUse
 def _existing(conn: Connection, email: str) -> staff.Credentials:
     found = staff.user_by_email(conn, staff_email(email))
     if found is None:
-        raise AccountError(f"{email}: no such person; see `briefcast users ls`")
+        raise NoSuchPerson(email)
     return found

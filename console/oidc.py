@@ -29,7 +29,7 @@ import jwt
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from briefcast.console.accounts import AccountError, staff_email
+from briefcast.console.accounts import AccountError, NoSuchPerson, staff_email
 from briefcast.delivery.https import Unreachable, get, post
 from briefcast.errors import BriefcastError
 from briefcast.settings import OidcSettings, Settings, is_secure_url
@@ -150,7 +150,7 @@ def link_person(
     with write(engine) as conn:
         found = staff.user_by_email(conn, email)
         if found is None:
-            raise AccountError(f"{email}: no such person; see `briefcast users ls`")
+            raise NoSuchPerson(email)
         holder = staff.user_by_work_account(conn, tenant, oid) if oid else None
         if holder is not None and holder.id != found.user.id:
             raise AccountError(f"{oid} is already linked to {holder.email}: unlink it there first")

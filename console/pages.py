@@ -223,4 +223,12 @@ def _read_flash(request: Request) -> str | None:
 
 @cache
 def _environment() -> jinja2.Environment:
-    return html_environment(TEMPLATES)
+    environment = html_environment(TEMPLATES)
+    environment.filters["file_name"] = file_name
+    return environment
+
+
+def file_name(recorded: str) -> str:
+    """An import's file as staff should see it: `briefcast lists import` records the path on
+    the server, which is no business of a browser's (an upload records its name already)."""
+    return Path(recorded).name or recorded

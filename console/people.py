@@ -59,6 +59,9 @@ async def change(request: Request) -> Response:
             )
         else:
             return redirect(request, "/people", flash="Use one of the buttons")
+    except accounts.NoSuchPerson as error:  # a stale or edited form: the list shows who has one
+        flash = f"There is no account for {error.email}: the list below shows everyone who has one"
+        return redirect(request, "/people", flash=flash)
     except BriefcastError as error:
         return redirect(request, "/people", flash=str(error))
     return redirect(request, "/people", flash=message)

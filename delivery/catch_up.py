@@ -41,6 +41,7 @@ from briefcast.store import issue_states
 from briefcast.store.audit import Actor
 from briefcast.store.engine import read, write
 from briefcast.store.schema import IssueState
+from briefcast.wording import and_list, counted
 
 WITHIN = timedelta(days=1)  # a digest goes a day after joining, unless the next issue goes first
 WINDOW_AFTER_LAST = timedelta(days=14)  # catch_up_until's default: two weeks after the last issue
@@ -257,10 +258,20 @@ def _write(
         "catch-up.planned",
         actor=actor,
         to_state=IssueState.SCHEDULED,
-        reason=f"{catch_up.mode} of part(s) {', '.join(map(str, people[0].numbers))} for "
-        f"{len(people)} new starter(s)",
+        reason=_planned_reason(catch_up.mode, people[0].numbers, len(people)),
     )
     return issue_id
+
+
+def _planned_reason(mode: str, numbers: Sequence[int], starters: int) -> str:
+    """The trail's words for a planned catch-up: "one email of parts 1 and 2 for 1 new
+    starter", "parts 1 and 2 one by one for 3 new starters" (not the mode's stored name)."""
+    parts = f"{'part' if len(numbers) == 1 else 'parts'} {and_list(numbers)}"
+    if mode == "digest":
+        what = f"one email of {parts}"
+    else:
+        what = parts if len(numbers) == 1 else f"{parts} one by one"
+    return f"{what} for {counted(starters, 'new starter')}"
 
 
 def _campaign(conn: Connection, name: str) -> store.CampaignRecord:

@@ -142,11 +142,8 @@ def _line(
 ) -> SeriesLine:
     if status is None:
         return SeriesLine(name, title, state, draft_id, None, 0, 0)
-    waiting = [
-        issue.planned_at
-        for issue in status.issues
-        if issue.state in (IssueState.SCHEDULED, IssueState.PAUSED, IssueState.MISSED)
-    ]
+    # Only issues that will go at their time: a paused or missed one waits for a person.
+    waiting = [issue.planned_at for issue in status.issues if issue.state is IssueState.SCHEDULED]
     sent = sum(issue.state is IssueState.SENT for issue in status.issues)
     next_send = min(waiting, default=None)
     return SeriesLine(

@@ -123,6 +123,22 @@ def test_check_without_a_database_warns_of_nothing_and_creates_nothing(tmp_path)
     assert not (tmp_path / "var").exists()
 
 
+def test_a_missing_campaign_file_names_the_reason_in_words_like_the_settings_file(tmp_path):
+    path = tmp_path / "missing.yaml"
+    output = one_line_error(invoke({}, "check", str(path)))
+    assert output == f"error: {path}: cannot read the campaign file (No such file or directory)\n"
+    settings = one_line_error(
+        invoke(
+            {"BRIEFCAST_SETTINGS": str(path)},
+            "schedule",
+            str(path),
+            "--approved-by",
+            "Alex Example",
+        )
+    )
+    assert settings == f"error: {path}: cannot read the settings file (No such file or directory)\n"
+
+
 def test_a_huge_cadence_is_one_line_with_its_line(tmp_path):
     path = write_campaign(tmp_path, schedule={"every": "99999999999999999999d"})
     line = yaml_lines(path, "every:", "every:")

@@ -62,3 +62,6 @@ def test_a_catch_up_is_named_as_one_in_the_trail_and_the_history(engine, databas
     assert shown.exit_code == 0, shown.output
     assert "spring-briefing catch-up 1 catch-up.planned" in " ".join(shown.output.split())
     assert "#-" not in shown.output
+    # Worded for people: not the mode's stored name ("digest"), no "(s)" plurals.
+    assert planned.reason == "one email of part 1 for 1 new starter"
+    assert "one email of part 1 for 1 new starter" in " ".join(shown.output.split())
