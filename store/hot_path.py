@@ -97,13 +97,13 @@ def start_commit(conn: Connection, sql: str, **params: object) -> PendingCommit:
     overlaps the relay's. Elsewhere it all happens in finish(): SQLite runs in this process, so
     there is nothing to overlap.
     """
-    if (conn.dialect.name, conn.dialect.driver) == ("postgresql", "psycopg"):
+    if _driver(conn) == ("postgresql", "psycopg"):
         return PendingCommit(_send_alone(conn.connection.driver_connection, sql, params))
     return PendingCommit(functools.partial(_commit_alone, conn, sql, params))
 
 
 def _commit_alone(conn: Connection, sql: str, params: dict[str, object]) -> None:
-    if (conn.dialect.name, conn.dialect.driver) != ("sqlite", "pysqlite"):
+    if _driver(conn) != ("sqlite", "pysqlite"):
         with conn.begin():
             run(conn, sql, **params)
         return
@@ -221,8 +221,12 @@ def sqlite_time(m: datetime) -> str:
     )
 
 
+def _driver(conn: Connection) -> tuple[str, str]:
+    return conn.dialect.name, conn.dialect.driver
+
+
 def _fast(conn: Connection) -> bool:
-    return (conn.dialect.name, conn.dialect.driver) in FAST_DRIVERS
+    return _driver(conn) in FAST_DRIVERS
 
 
 def _driver_values(conn: Connection, params: dict[str, object]) -> dict[str, object]:
@@ -237,8 +241,8 @@ def _for_driver(dialect: str, sql: str) -> str:
 
 @functools.cache
 def _as_text(sql: str) -> TextClause:
-    times = [bindparam(name, type_=deliveries.c.attempted_at.type) for name in ("now", "attempted")]
-    return text(sql).bindparams(*(b for b in times if f":{b.key}" in sql))
+    now = bindparam("now", type_=deliveries.c.attempted_at.type)
+    return text(sql).bindparams(now) if ":now" in sql else text(sql)
 
 
 @functools.cache
