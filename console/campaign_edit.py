@@ -13,7 +13,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from briefcast.campaigns.calendar import describe_cadence
-from briefcast.campaigns.campaign_file import is_unwritten
 from briefcast.campaigns.campaign_writer import add_issue, move_theme, remove_issue
 from briefcast.campaigns.model import Campaign
 from briefcast.campaigns.overlay import Edit
@@ -33,6 +32,7 @@ from briefcast.console.campaign_texts import (
     FieldErrors,
     issue_change,
     issue_texts,
+    shown,
     still_to_write,
 )
 from briefcast.console.pages import actor, form, get_engine, redirect, render, require
@@ -140,8 +140,8 @@ def _plan_context(
         "campaign": campaign,
         # Who the series is from, as the fields show it: a text still to write is an empty field.
         "series_written": {
-            key: "" if is_unwritten(value) else value
-            for key, value in (("partnership", campaign.partnership), ("sender", campaign.sender))
+            "partnership": shown(campaign.partnership),
+            "sender": shown(campaign.sender),
         },
         "issues": issues,
         "problems": problems,

@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from briefcast.campaigns.campaign_file import is_unwritten
 from briefcast.campaigns.plan import assemble
 from briefcast.campaigns.preview import CampaignProblemsError
 from briefcast.campaigns.render import render_digest
@@ -23,7 +22,12 @@ from briefcast.console.campaign_helpers import (
     revision,
     text,
 )
-from briefcast.console.campaign_texts import as_written, still_to_write_links, without_unwritten
+from briefcast.console.campaign_texts import (
+    as_written,
+    shown,
+    still_to_write_links,
+    without_unwritten,
+)
 from briefcast.console.pages import (
     actor,
     form,
@@ -207,7 +211,7 @@ def approval_page(request: Request, errors: dict[str, str] | None = None, status
         ],
         file_changes=changes_since_approval(draft),
         # "" while still to write: the page says so instead of showing the mark as a sender.
-        sender="" if is_unwritten(draft.campaign.sender) else draft.campaign.sender,
+        sender=shown(draft.campaign.sender),
         text_shown=TEXT_SHOWN,
         catch_up=catch_up_form(draft.campaign),
         first_approval=draft.record.approved_plan is None,

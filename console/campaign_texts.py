@@ -78,13 +78,18 @@ def without_unwritten(
     return [problem for problem in problems if problem not in unwritten]
 
 
+def shown(value: str | None) -> str:
+    """A text as a page shows it: "" while it is still to write (never the mark itself)."""
+    return "" if value is None or is_unwritten(value) else value
+
+
 def as_written(digest: Digest) -> Digest:
     """The digest with its texts still to write left out (a page lists those, with links)."""
     return replace(
         digest,
-        subject="" if is_unwritten(digest.subject) else digest.subject,
-        title="" if is_unwritten(digest.title) else digest.title,
-        preheader="" if is_unwritten(digest.preheader) else digest.preheader,
+        subject=shown(digest.subject),
+        title=shown(digest.title),
+        preheader=shown(digest.preheader),
         intro=None if digest.intro and is_unwritten(digest.intro) else digest.intro,
         questions=tuple(q for q in digest.questions if not is_unwritten(q)),
     )
@@ -92,10 +97,6 @@ def as_written(digest: Digest) -> Digest:
 
 def issue_texts(issue: IssuePlan, digest: Digest | None) -> dict[str, object]:
     """What the issue's form shows: each text as written, "" for one still to write."""
-
-    def shown(value: str | None) -> str:
-        return "" if value is None or is_unwritten(value) else value
-
     subject = issue.subject or (digest.subject if digest else "")
     preheader = shown(issue.preheader)
     default = digest.preheader if digest and issue.preheader is None else ""
