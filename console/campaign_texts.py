@@ -108,7 +108,7 @@ def issue_texts(issue: IssuePlan, digest: Digest | None) -> dict[str, object]:
         "preheader_length": len(preheader),
         "preheader_limit": PREHEADER_MAX_CHARS,
         # Without its own, an issue's preview line is the intro's or first theme's first sentence.
-        "preheader_default": "" if is_unwritten(default) else default,
+        "preheader_default": shown(default),
         "intro": shown(issue.intro),
         "intro_unwritten": bool(issue.intro and is_unwritten(issue.intro)),
         "questions": "\n".join(written),
@@ -165,7 +165,7 @@ def _posted_questions(data: FormData, issue: IssuePlan) -> tuple[str, ...]:
     if name not in data:
         return issue.questions
     lines = tuple(line.strip() for line in text(data, name).splitlines() if line.strip())
-    shown = tuple(question for question in issue.questions if not is_unwritten(question))
-    if lines == shown and not data.get(f"omit-{name}"):
+    on_page = tuple(question for question in issue.questions if not is_unwritten(question))
+    if lines == on_page and not data.get(f"omit-{name}"):
         return issue.questions
     return lines
